@@ -1,0 +1,151 @@
+/**
+ * The Studio API: everything the UI may ask of the host. The renderer sees only this
+ * interface (as `window.studio`), whatever carries it: Electron IPC or the web host's
+ * WebSocket. Every request is validated on the receiving side (schemas.ts); failures come
+ * back as a StudioError with a code, never as an exception across the boundary.
+ * Pure types: no node:* or electron imports.
+ */
+import type { DatasetMeta } from '../datasets/types';
+import type { ModelSpec, TrainConfig, TrainEvent } from '../engine/types';
+
+export type ErrorCode =
+  | 'bad_request' // payload failed validation
+  | 'unknown_method'
+  | 'not_found' // no dataset/run with that id
+  | 'conflict' // e.g. run already running, dataset imported twice
+  | 'import_failed' // importer rejected the input (message names file and problem)
+  | 'training_failed'
+  | 'export_failed'
+  | 'forbidden' // path outside the studio's folder, missing token
+  | 'internal';
+
+export interface StudioErrorShape {
+  code: ErrorCode;
+  message: string;
+}
+
+export interface DatasetPreview {
+  /** up to N samples per class: each a PNG as a data: URL, with its label index */
+  samples: { label: number; png: string }[];
+  /** class histogram of the train and test splits, indexed like classNames */
+  histogram: { train: number[]; test: number[] };
+}
+
+export interface ImportRequest {
+  /** paths the user chose or dropped (files or folders) */
+  paths: string[];
+  name?: string;
+  testFraction?: number;
+}
+
+export type ImportEvent =
+  | { event: 'progress'; importId: string; phase: string; done: number; total: number | null }
+  | { event: 'done'; importId: string; dataset: DatasetMeta }
+  | { event: 'failed'; importId: string; message: string };
+
+export type RunStatus = 'queued' | 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
+
+export interface RunSummary {
+  id: string;
+  name: string;
+  status: RunStatus;
+  reason?: string;
+  datasetId: string;
+  datasetName: string;
+  architecture: string;
+  params: number;
+  device: string;
+  createdAt: string;
+  epochsDone: number;
+  epochs: number;
+  bestTestError: number | null;
+  lastTestError: number | null;
+  seconds: number;
+  note?: string;
+}
+
+export interface RunDetail extends RunSummary {
+  model: ModelSpec;
+  config: TrainConfig;
+  /** per-epoch and test metrics (batch events are thinned to at most ~2000 points) */
+  metrics: TrainEvent[];
+}
+
+export interface StartRunRequest {
+  datasetId: string;
+  model: ModelSpec;
+  config: TrainConfig;
+  name?: string;
+  /** train on the first N samples only (quick trials) */
+  limitTrain?: number;
+  limitTest?: number;
+}
+
+export interface EvaluationResult {
+  runId: string;
+  testError: number;
+  classNames: string[];
+  /** confusion[true][predicted] */
+  confusion: number[][];
+  perClassAccuracy: number[];
+  /** misclassified test samples (index into the test split) */
+  mistakes: { index: number; label: number; predicted: number; png?: string }[];
+  /** first layer weights as images, when the input is an image */
+  firstLayer?: { png: string }[];
+}
+
+export interface ExportResult {
+  path: string;
+  /** agreement with the studio's own predictions over the whole test set */
+  verification: { samples: number; labelAgreement: number; maxProbDiff: number; ok: boolean };
+  modelCard: string;
+}
+
+export interface DeviceInfo {
+  id: 'cpu' | 'webgpu' | string;
+  kind: 'cpu' | 'gpu' | 'software-gpu';
+  name: string;
+  available: boolean;
+  /** measured training steps per second of a reference model, if measured */
+  stepsPerSecond?: number;
+  note?: string;
+}
+
+export type StudioEvent =
+  | ({ channel: 'import' } & ImportEvent)
+  | { channel: 'run'; runId: string; status: RunStatus; event?: TrainEvent };
+
+export interface StudioApi {
+  // datasets
+  listDatasets(): Promise<DatasetMeta[]>;
+  getDataset(id: string): Promise<DatasetMeta>;
+  previewDataset(id: string, perClass: number): Promise<DatasetPreview>;
+  importDataset(req: ImportRequest): Promise<{ importId: string }>;
+  cancelImport(importId: string): Promise<void>;
+  renameDataset(id: string, name: string): Promise<DatasetMeta>;
+  deleteDataset(id: string): Promise<void>;
+  /** a dataset sample as raw values (for "Try it" and the mistakes gallery) */
+  getSample(id: string, split: 'train' | 'test', index: number): Promise<{ shape: number[]; values: number[]; label: number }>;
+
+  // runs
+  startRun(req: StartRunRequest): Promise<RunSummary>;
+  pauseRun(id: string): Promise<RunSummary>;
+  resumeRun(id: string): Promise<RunSummary>;
+  stopRun(id: string): Promise<RunSummary>;
+  listRuns(): Promise<RunSummary[]>;
+  getRun(id: string): Promise<RunDetail>;
+  compareRuns(ids: string[]): Promise<RunDetail[]>;
+  deleteRun(id: string): Promise<void>;
+  setRunNote(id: string, note: string): Promise<RunSummary>;
+  evaluateRun(id: string): Promise<EvaluationResult>;
+  /** the run's inference model (ONNX bytes, base64) for in-renderer inference */
+  getInferenceModel(id: string): Promise<{ onnxBase64: string; inputShape: number[]; classNames: string[] }>;
+  exportRun(id: string, target?: string): Promise<ExportResult>;
+
+  // system
+  listDevices(): Promise<DeviceInfo[]>;
+  estimateEpochSeconds(req: { datasetId: string; model: ModelSpec; batchSize: number; device: string }): Promise<{ seconds: number; stepsPerSecond: number }>;
+
+  // events
+  onEvent(listener: (e: StudioEvent) => void): () => void;
+}

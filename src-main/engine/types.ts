@@ -1,0 +1,94 @@
+/**
+ * Shared engine types. Pure TypeScript: imported by the main process, the training worker,
+ * the CLI and the renderer. No node:* or electron imports anywhere under engine/.
+ */
+
+/** One layer of the stack, in the order the data flows. */
+export type LayerSpec =
+  | { kind: 'linear'; units: number; bias: boolean }
+  | { kind: 'relu' }
+  | { kind: 'tanh' }
+  | { kind: 'sigmoid' }
+  | { kind: 'leaky_relu'; slope: number }
+  | { kind: 'gelu' }
+  | { kind: 'dropout'; p: number };
+
+export type LayerKind = LayerSpec['kind'];
+
+/**
+ * A network: the input sample shape (e.g. [1, 28, 28] or [784] or [features]), a stack of
+ * hidden layers, and the number of classes. The final linear layer to `classes` is part of
+ * `layers` (the last layer must be a linear layer with `units === classes`).
+ */
+export interface ModelSpec {
+  inputShape: number[];
+  layers: LayerSpec[];
+  classes: number;
+}
+
+export type InitScheme = 'pytorch' | 'he' | 'xavier';
+
+export type OptimizerConfig =
+  | { kind: 'sgd'; weightDecay?: number }
+  | { kind: 'momentum'; momentum: number; nesterov: boolean; weightDecay?: number }
+  | { kind: 'adam'; beta1: number; beta2: number; eps: number; weightDecay?: number };
+
+export type ScheduleConfig =
+  | { kind: 'constant' }
+  /** lr is divided by `factor` every `every` epochs (the lecture's final code). */
+  | { kind: 'step'; every: number; factor: number }
+  | { kind: 'cosine'; minLr?: number };
+
+export type DeviceChoice = 'auto' | 'cpu' | 'webgpu';
+
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  optimizer: OptimizerConfig;
+  schedule: ScheduleConfig;
+  /** Evaluate on the test set every N epochs (and always after the last epoch). 0 = only at the end. */
+  evalEvery: number;
+  seed: number;
+  init: InitScheme;
+  device: DeviceChoice;
+}
+
+/**
+ * The in-memory dataset the trainer consumes. Pixels are uint8 (scaled by `preprocess`),
+ * tabular features float32. `x` holds n samples of `sampleSize` values each, row-major.
+ */
+export interface DataSplit {
+  x: Uint8Array | Float32Array;
+  y: Int32Array;
+  n: number;
+}
+
+export interface Preprocess {
+  /** value' = (value * scale - mean[c]) / std[c]; the lecture: scale 1/255, mean 0, std 1. */
+  scale: number;
+  mean: number[];
+  std: number[];
+}
+
+export interface TrainingData {
+  name: string;
+  sampleShape: number[];
+  sampleSize: number;
+  classNames: string[];
+  train: DataSplit;
+  test: DataSplit;
+  preprocess: Preprocess;
+}
+
+/** Events the trainer emits, in order. Errors are fractions in [0, 1]. */
+export type TrainEvent =
+  | { event: 'start'; params: number; device: string; stepsPerEpoch: number; epochs: number }
+  | { event: 'batch'; epoch: number; step: number; stepsPerEpoch: number; loss: number; error: number; lr: number }
+  | { event: 'epoch'; epoch: number; loss: number; error: number; seconds: number; lr: number }
+  | { event: 'test'; epoch: number; loss: number; error: number }
+  | { event: 'done'; epochs: number; testError: number | null; seconds: number }
+  | { event: 'stopped'; epoch: number; reason: string }
+  | { event: 'failed'; epoch: number; reason: string };
+
+export type TrainEventListener = (e: TrainEvent) => void;
