@@ -43,6 +43,18 @@ export type ImportEvent =
   | { event: 'done'; importId: string; dataset: DatasetMeta }
   | { event: 'failed'; importId: string; message: string };
 
+/**
+ * Files dropped or picked in a browser window have no path on the host. The renderer sends
+ * their bytes in batches (base64, a few MB per call, the same uploadId for one drop); the
+ * host stores them under `<home>/uploads/<uploadId>/<relativePath>` and answers the
+ * top-level entries of that folder, ready for importDataset. relativePath keeps the dropped
+ * folder's structure (e.g. "digits/3/img01.png"); it must not escape the upload folder.
+ */
+export interface UploadRequest {
+  uploadId?: string;
+  files: { relativePath: string; base64: string }[];
+}
+
 export type RunStatus = 'queued' | 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
 
 export interface RunSummary {
@@ -122,6 +134,13 @@ export interface StudioApi {
   previewDataset(id: string, perClass: number): Promise<DatasetPreview>;
   importDataset(req: ImportRequest): Promise<{ importId: string }>;
   cancelImport(importId: string): Promise<void>;
+  /** store dropped/picked file bytes on the host (web host; Electron may also use it) */
+  uploadFiles(req: UploadRequest): Promise<{ uploadId: string; paths: string[] }>;
+  /** Electron only (absent in a browser): real paths of dropped File objects, via webUtils.getPathForFile */
+  pathsForFiles?(files: File[]): string[];
+  /** Electron only (absent in a browser): the native open dialog for files or folders; [] when cancelled */
+  chooseImportPaths?(): Promise<string[]>;
+
   renameDataset(id: string, name: string): Promise<DatasetMeta>;
   deleteDataset(id: string): Promise<void>;
   /** a dataset sample as raw values (for "Try it" and the mistakes gallery) */
