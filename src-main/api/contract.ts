@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'training_failed'
   | 'export_failed'
   | 'forbidden' // path outside the studio's folder, missing token
+  | 'busy' // too many requests in flight on one connection; retry later
   | 'internal';
 
 export interface StudioErrorShape {

@@ -1,0 +1,24 @@
+/**
+ * The calling side: turns "send (method, args), get a CallResult back" plus an event
+ * subscription into a StudioApi object. Used by the in-process adapter, the Node WebSocket
+ * client (CLI, tests) and mirrored by the preload and the renderer's WebSocket client.
+ */
+import type { StudioApi, StudioEvent } from './contract';
+import { fromErrorShape } from './errors';
+import { METHOD_NAMES, type CallResult, type MethodName } from './methods';
+
+export type Call = (method: MethodName, args: unknown[]) => Promise<CallResult>;
+export type Subscribe = (listener: (e: StudioEvent) => void) => () => void;
+
+export function createApiClient(call: Call, subscribe: Subscribe): StudioApi {
+  const api: Record<string, unknown> = {};
+  for (const method of METHOD_NAMES) {
+    api[method] = async (...args: unknown[]) => {
+      const reply = await call(method, args);
+      if (reply.ok) return reply.result === null ? undefined : reply.result;
+      throw fromErrorShape(reply.error);
+    };
+  }
+  api.onEvent = subscribe;
+  return api as unknown as StudioApi;
+}

@@ -1,0 +1,160 @@
+/**
+ * Request schemas of the Studio API, checked on the receiving side of every transport.
+ * One entry per method of StudioApi: the tuple of its arguments. `onEvent` is not a
+ * request (each transport carries events its own way).
+ */
+import { z } from 'zod';
+import type { MethodName } from './methods';
+
+/**
+ * Opaque ids of datasets, runs and imports: letters, digits, '-', '_' and '.', starting with
+ * a letter or digit, no '..'. Ids name folders under the studio data folder, so anything
+ * that could walk out of it ('../', absolute paths, NUL bytes, separators) is refused here.
+ */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+export const idSchema = z
+  .string()
+  .regex(ID_PATTERN, 'must be an id made of letters, digits, "-", "_" or "." (no path)')
+  .refine((s) => !s.includes('..'), 'must be an id, not a path');
+
+/** A path the person chose in a dialog or dropped on the window: absolute, no NUL. */
+export const userPathSchema = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((s) => !s.includes('\0'), 'must not contain NUL bytes')
+  .refine((s) => s.startsWith('/') || /^[A-Za-z]:[\\/]/.test(s) || s.startsWith('\\\\'), 'must be an absolute path');
+
+const finite = () => z.number().refine(Number.isFinite, 'must be a finite number');
+const positiveInt = (max: number) => z.number().int().min(1).max(max);
+
+export const layerSpecSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('linear'), units: positiveInt(65_536), bias: z.boolean() }),
+  z.strictObject({ kind: z.literal('relu') }),
+  z.strictObject({ kind: z.literal('tanh') }),
+  z.strictObject({ kind: z.literal('sigmoid') }),
+  z.strictObject({ kind: z.literal('leaky_relu'), slope: finite().min(0).max(1) }),
+  z.strictObject({ kind: z.literal('gelu') }),
+  z.strictObject({ kind: z.literal('dropout'), p: finite().min(0).max(0.99) }),
+]);
+
+export const modelSpecSchema = z.strictObject({
+  inputShape: z.array(positiveInt(1 << 20)).min(1).max(4),
+  layers: z.array(layerSpecSchema).min(1).max(64),
+  classes: z.number().int().min(2).max(10_000),
+});
+
+export const optimizerSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('sgd'), weightDecay: finite().min(0).max(1).optional() }),
+  z.strictObject({
+    kind: z.literal('momentum'),
+    momentum: finite().min(0).max(0.9999),
+    nesterov: z.boolean(),
+    weightDecay: finite().min(0).max(1).optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('adam'),
+    beta1: finite().min(0).max(0.9999),
+    beta2: finite().min(0).max(0.999999),
+    eps: finite().gt(0).max(1),
+    weightDecay: finite().min(0).max(1).optional(),
+  }),
+]);
+
+export const scheduleSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('constant') }),
+  z.strictObject({ kind: z.literal('step'), every: positiveInt(100_000), factor: finite().gt(0).max(1e6) }),
+  z.strictObject({ kind: z.literal('cosine'), minLr: finite().min(0).max(10).optional() }),
+]);
+
+export const trainConfigSchema = z.strictObject({
+  epochs: positiveInt(100_000),
+  batchSize: positiveInt(65_536),
+  lr: finite().gt(0).max(100),
+  optimizer: optimizerSchema,
+  schedule: scheduleSchema,
+  evalEvery: z.number().int().min(0).max(100_000),
+  seed: z.number().int().min(0).max(2 ** 32 - 1),
+  init: z.enum(['pytorch', 'he', 'xavier']),
+  device: z.enum(['auto', 'cpu', 'webgpu']),
+});
+
+export const importRequestSchema = z.strictObject({
+  paths: z.array(userPathSchema).min(1).max(10_000),
+  name: z.string().trim().min(1).max(200).optional(),
+  testFraction: finite().gt(0).lt(1).optional(),
+});
+
+/**
+ * A relative path inside an upload folder: '/'-separated, no '..' segment, no absolute or
+ * drive prefix, no NUL, no backslash (a Windows separator would escape on a Windows host).
+ */
+export const relativeUploadPathSchema = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((s) => !s.includes('\0') && !s.includes('\\'), 'must not contain NUL bytes or backslashes')
+  .refine((s) => !s.startsWith('/') && !/^[A-Za-z]:/.test(s), 'must be relative')
+  .refine((s) => s.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..'), 'must not contain empty, "." or ".." segments');
+
+export const uploadRequestSchema = z.strictObject({
+  uploadId: idSchema.optional(),
+  files: z
+    .array(z.strictObject({ relativePath: relativeUploadPathSchema, base64: z.string().max(64 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64') }))
+    .min(1)
+    .max(10_000),
+});
+
+export const startRunRequestSchema = z.strictObject({
+  datasetId: idSchema,
+  model: modelSpecSchema,
+  config: trainConfigSchema,
+  name: z.string().trim().min(1).max(200).optional(),
+  limitTrain: z.number().int().min(1).optional(),
+  limitTest: z.number().int().min(1).optional(),
+});
+
+const nameSchema = z.string().trim().min(1).max(200);
+const splitSchema = z.enum(['train', 'test']);
+
+/** Argument tuples, one per method. Adding a method to StudioApi without a schema fails to compile. */
+export const argumentSchemas = {
+  listDatasets: z.tuple([]),
+  getDataset: z.tuple([idSchema]),
+  previewDataset: z.tuple([idSchema, z.number().int().min(1).max(100)]),
+  importDataset: z.tuple([importRequestSchema]),
+  cancelImport: z.tuple([idSchema]),
+  uploadFiles: z.tuple([uploadRequestSchema]),
+  renameDataset: z.tuple([idSchema, nameSchema]),
+  deleteDataset: z.tuple([idSchema]),
+  getSample: z.tuple([idSchema, splitSchema, z.number().int().min(0)]),
+
+  startRun: z.tuple([startRunRequestSchema]),
+  pauseRun: z.tuple([idSchema]),
+  resumeRun: z.tuple([idSchema]),
+  stopRun: z.tuple([idSchema]),
+  listRuns: z.tuple([]),
+  getRun: z.tuple([idSchema]),
+  compareRuns: z.tuple([z.array(idSchema).min(1).max(20)]),
+  deleteRun: z.tuple([idSchema]),
+  setRunNote: z.tuple([idSchema, z.string().max(10_000)]),
+  evaluateRun: z.tuple([idSchema]),
+  getInferenceModel: z.tuple([idSchema]),
+  exportRun: z.tuple([idSchema, userPathSchema.optional()]),
+
+  listDevices: z.tuple([]),
+  estimateEpochSeconds: z.tuple([
+    z.strictObject({ datasetId: idSchema, model: modelSpecSchema, batchSize: positiveInt(65_536), device: z.string().min(1).max(64) }),
+  ]),
+} satisfies Record<MethodName, z.ZodType>;
+
+/** A one-line, person-readable summary of a zod failure: which argument, which field, what is wrong. */
+export function describeIssues(method: string, error: z.ZodError): string {
+  const parts = error.issues.slice(0, 4).map((issue) => {
+    const [argIndex, ...rest] = issue.path;
+    const where = argIndex === undefined ? 'arguments' : `argument ${Number(argIndex) + 1}${rest.length ? ` field ${rest.join('.')}` : ''}`;
+    return `${where}: ${issue.message}`;
+  });
+  const more = error.issues.length > 4 ? ` (and ${error.issues.length - 4} more)` : '';
+  return `Bad request to ${method}: ${parts.join('; ')}${more}.`;
+}

@@ -1,0 +1,277 @@
+/**
+ * The web host: the built renderer over HTTP and the Studio API over a WebSocket, from
+ * plain Node, so the same UI runs in a browser (and the end-to-end tests drive it).
+ *
+ * Security, as Jupyter does it: bind 127.0.0.1 by default; a random token is required on
+ * every HTTP request and WebSocket upgrade (query `?token=`, or the HttpOnly SameSite=Strict
+ * cookie set when the page is first opened with the token); the Host header must name this
+ * server (DNS rebinding); a foreign Origin is refused; frames over `maxMessageBytes` close
+ * the socket (1009); every call goes through the validating dispatcher.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { StudioApi, StudioEvent } from '../api/contract';
+import { createDispatcher } from '../api/dispatcher';
+import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_MESSAGE_BYTES, TOKEN_COOKIE, WS_PATH, wireRequestSchema } from './protocol';
+
+export interface WebHostOptions {
+  api: StudioApi;
+  /** interface to bind; default 127.0.0.1 */
+  host?: string;
+  /** 0 or absent: a free port */
+  port?: number;
+  /** default: 32 random bytes, hex */
+  token?: string;
+  /** folder of the built renderer (index.html); null serves only the API */
+  staticDir?: string | null;
+  maxMessageBytes?: number;
+  maxInFlight?: number;
+  /** when a client's send buffer exceeds this, batch events to it are skipped (it is slow) */
+  maxBufferedBytes?: number;
+}
+
+export interface WebHost {
+  host: string;
+  port: number;
+  token: string;
+  /** http://HOST:PORT/?token=… */
+  url: string;
+  /** ws://HOST:PORT/api?token=… */
+  wsUrl: string;
+  connections(): number;
+  close(): Promise<void>;
+}
+
+const MAX_URL_LENGTH = 8192;
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.wasm': 'application/wasm',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json; charset=utf-8',
+  '.onnx': 'application/octet-stream',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+export function contentSecurityPolicy(wsOrigin: string): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    `connect-src 'self' ${wsOrigin}`,
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+function tokensEqual(given: string | null | undefined, token: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}
+
+function cookieToken(header: string | undefined): string | null {
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === TOKEN_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return null;
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
+  const bindHost = options.host ?? '127.0.0.1';
+  const token = options.token ?? crypto.randomBytes(32).toString('hex');
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  const maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
+  const staticDir = options.staticDir ? path.resolve(options.staticDir) : null;
+  const dispatch = createDispatcher(options.api);
+  const wildcard = bindHost === '0.0.0.0' || bindHost === '::';
+  let port = 0;
+
+  /** Host header values that name this server (a rebinding attack sends its own name). */
+  const hostAllowed = (hostHeader: string | undefined): boolean => {
+    if (!hostHeader) return false;
+    if (wildcard) return true;
+    const names = new Set([hostForUrl(bindHost), '127.0.0.1', 'localhost', '[::1]']);
+    return [...names].some((n) => hostHeader === `${n}:${port}`);
+  };
+  /** Browsers send Origin on WebSocket upgrades and cross-origin requests; only our own page may talk to us. */
+  const originAllowed = (origin: string | undefined, hostHeader: string | undefined): boolean => {
+    if (origin === undefined) return true; // not a browser (CLI, tests): the token decides
+    return origin === `http://${hostHeader}`;
+  };
+  const authorized = (req: http.IncomingMessage, url: URL): boolean =>
+    tokensEqual(url.searchParams.get('token'), token) ||
+    tokensEqual(cookieToken(req.headers.cookie), token) ||
+    tokensEqual(/^token (.+)$/i.exec(req.headers.authorization ?? '')?.[1], token);
+
+  const refuse = (res: http.ServerResponse, status: number, message: string): void => {
+    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    res.end(message + '\n');
+  };
+
+  const server = http.createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => {
+    const rawUrl = req.url ?? '/';
+    if (rawUrl.length > MAX_URL_LENGTH) return refuse(res, 414, 'Request URL too long.');
+    if (!hostAllowed(req.headers.host)) return refuse(res, 421, 'This MLP Studio host answers only to its own address.');
+    if (!originAllowed(req.headers.origin, req.headers.host)) return refuse(res, 403, 'Requests from other web sites are refused.');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Only GET and HEAD are served here; the API is on the WebSocket.');
+    const url = new URL(rawUrl, `http://${req.headers.host}`);
+    if (!authorized(req, url)) {
+      return refuse(
+        res,
+        403,
+        'MLP Studio needs its access token. Open the full address printed in the terminal where the studio started (it ends with ?token=…).',
+      );
+    }
+    const headers: Record<string, string> = {
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'DENY',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Content-Security-Policy': contentSecurityPolicy(`ws://${req.headers.host}`),
+    };
+    if (url.searchParams.has('token')) {
+      headers['Set-Cookie'] = `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+    }
+    if (!staticDir || !fs.existsSync(path.join(staticDir, 'index.html'))) {
+      return refuse(res, 503, 'The studio\'s user interface is not built. Run "npx electron-vite build" and start the host again.');
+    }
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(url.pathname);
+    } catch {
+      return refuse(res, 400, 'Malformed URL.');
+    }
+    if (pathname.includes('\0')) return refuse(res, 400, 'Malformed URL.');
+    if (pathname === '/' || pathname === '') pathname = '/index.html';
+    const file = path.resolve(staticDir, '.' + pathname);
+    if (file !== staticDir && !file.startsWith(staticDir + path.sep)) return refuse(res, 404, 'Not found.');
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file);
+    } catch {
+      return refuse(res, 404, 'Not found.');
+    }
+    if (!stat.isFile()) return refuse(res, 404, 'Not found.');
+    headers['Content-Type'] = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    headers['Content-Length'] = String(stat.size);
+    headers['Cache-Control'] = file.endsWith('.html') ? 'no-store' : 'private, max-age=3600';
+    res.writeHead(200, headers);
+    if (req.method === 'HEAD') return res.end();
+    fs.createReadStream(file).pipe(res);
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes, perMessageDeflate: false });
+  const sockets = new Set<WebSocket>();
+
+  server.on('upgrade', (req, socket, head) => {
+    const deny = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+    };
+    const rawUrl = req.url ?? '/';
+    if (rawUrl.length > MAX_URL_LENGTH) return deny(414, 'URI Too Long');
+    if (!hostAllowed(req.headers.host)) return deny(421, 'Misdirected Request');
+    if (!originAllowed(req.headers.origin, req.headers.host)) return deny(403, 'Forbidden');
+    const url = new URL(rawUrl, `http://${req.headers.host}`);
+    if (url.pathname !== WS_PATH) return deny(404, 'Not Found');
+    if (!authorized(req, url)) return deny(401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  const send = (ws: WebSocket, payload: unknown): void => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(payload));
+  };
+
+  wss.on('connection', (ws: WebSocket) => {
+    sockets.add(ws);
+    let inFlight = 0;
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) return send(ws, { id: null, ok: false, error: { code: 'bad_request', message: 'Send JSON text frames, not binary.' } });
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(data.toString());
+      } catch {
+        return send(ws, { id: null, ok: false, error: { code: 'bad_request', message: 'The message is not valid JSON.' } });
+      }
+      const request = wireRequestSchema.safeParse(parsed);
+      if (!request.success) {
+        const id = parsed && typeof parsed === 'object' && 'id' in parsed && ['number', 'string'].includes(typeof parsed.id) ? parsed.id : null;
+        const problems = request.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ');
+        return send(ws, { id, ok: false, error: { code: 'bad_request', message: `Malformed request (expected {id, method, args[]}): ${problems}.` } });
+      }
+      const { id, method, args } = request.data;
+      if (inFlight >= maxInFlight) {
+        return send(ws, { id, ok: false, error: { code: 'busy', message: `Too many requests at once (more than ${maxInFlight}); try again.` } });
+      }
+      inFlight++;
+      void dispatch(method, args).then((reply) => {
+        inFlight--;
+        send(ws, { id, ...reply });
+      });
+    });
+    ws.on('close', () => sockets.delete(ws));
+    ws.on('error', () => sockets.delete(ws));
+  });
+
+  const unsubscribe = options.api.onEvent((event: StudioEvent) => {
+    if (sockets.size === 0) return;
+    const frame = JSON.stringify({ event });
+    const droppable = event.channel === 'run' && event.event?.event === 'batch';
+    for (const ws of sockets) {
+      if (ws.readyState !== ws.OPEN) continue;
+      if (droppable && ws.bufferedAmount > maxBuffered) continue;
+      ws.send(frame);
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, bindHost, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const shownHost = wildcard ? '127.0.0.1' : hostForUrl(bindHost);
+  const base = `http://${shownHost}:${port}`;
+
+  return {
+    host: bindHost,
+    port,
+    token,
+    url: `${base}/?token=${token}`,
+    wsUrl: `ws://${shownHost}:${port}${WS_PATH}?token=${token}`,
+    connections: () => sockets.size,
+    close: async () => {
+      unsubscribe();
+      for (const ws of sockets) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
