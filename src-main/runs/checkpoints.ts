@@ -1,0 +1,158 @@
+/**
+ * A run's `checkpoints/` folder: `epoch-000007.ckpt` files (every `every` epochs and after the
+ * last one), plus `best.ckpt`, the state with the lowest test error so far. Only the newest
+ * `keepLast` epoch files are kept; `best.ckpt` is kept whatever its age.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { AtomicWriteOptions } from './atomic';
+import { removeStaleTemps } from './atomic';
+import { CheckpointError, peekCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointInfo, type CheckpointState, type LoadedCheckpoint } from './checkpoint';
+
+export interface CheckpointPolicy {
+  /** write a checkpoint every N epochs (the last epoch is always written) */
+  every: number;
+  /** keep the newest N epoch checkpoints (best.ckpt comes on top) */
+  keepLast: number;
+}
+
+export const defaultCheckpointPolicy = (): CheckpointPolicy => ({ every: 1, keepLast: 3 });
+
+export type CheckpointChoice = 'best' | 'last' | number;
+
+export interface CheckpointEntry extends CheckpointInfo {
+  file: string;
+  kind: 'epoch' | 'best';
+}
+
+export interface Rejected {
+  file: string;
+  reason: string;
+}
+
+const EPOCH_RE = /^epoch-(\d+)\.ckpt$/;
+export const BEST_FILE = 'best.ckpt';
+
+export class CheckpointFolder {
+  constructor(
+    readonly dir: string,
+    readonly policy: CheckpointPolicy = defaultCheckpointPolicy(),
+  ) {
+    if (!Number.isInteger(policy.every) || policy.every < 1) throw new Error(`checkpoint interval must be a whole number of epochs ≥ 1 (got ${policy.every})`);
+    if (!Number.isInteger(policy.keepLast) || policy.keepLast < 1) throw new Error(`checkpoints to keep must be ≥ 1 (got ${policy.keepLast})`);
+  }
+
+  epochFile(epoch: number): string {
+    return path.join(this.dir, `epoch-${String(epoch).padStart(6, '0')}.ckpt`);
+  }
+
+  get bestFile(): string {
+    return path.join(this.dir, BEST_FILE);
+  }
+
+  /** Epoch checkpoint files present, newest first (headers only; checksums are checked on load). */
+  async list(): Promise<CheckpointEntry[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch {
+      return [];
+    }
+    const out: CheckpointEntry[] = [];
+    for (const n of names) {
+      const m = EPOCH_RE.exec(n);
+      if (!m && n !== BEST_FILE) continue;
+      const file = path.join(this.dir, n);
+      const info = await peekCheckpoint(file);
+      const epoch = m ? Number(m[1]) : (info?.epoch ?? -1);
+      out.push({ file, kind: m ? 'epoch' : 'best', epoch, step: info?.step ?? -1, testError: info?.testError ?? null, createdAt: info?.createdAt ?? '' });
+    }
+    return out.sort((a, b) => b.epoch - a.epoch || (a.kind === 'epoch' ? -1 : 1));
+  }
+
+  /** Test error stored in best.ckpt, or null when there is none (or it is unreadable). */
+  async bestTestError(): Promise<number | null> {
+    return (await peekCheckpoint(this.bestFile))?.testError ?? null;
+  }
+
+  /**
+   * Called at the end of every epoch. Writes the epoch checkpoint when the policy says so (or
+   * `force`), replaces best.ckpt when `testError` beats it, then prunes old epoch files.
+   */
+  async save(
+    state: CheckpointState,
+    testError: number | null,
+    opts: { force?: boolean; bestSoFar?: number | null; write?: AtomicWriteOptions } = {},
+  ): Promise<{ wrote: string[]; isBest: boolean }> {
+    await fs.mkdir(this.dir, { recursive: true });
+    const wrote: string[] = [];
+    if (opts.force || state.epoch % this.policy.every === 0) {
+      const f = this.epochFile(state.epoch);
+      await writeCheckpoint(f, state, testError, opts.write);
+      wrote.push(f);
+    }
+    const best = opts.bestSoFar !== undefined ? opts.bestSoFar : await this.bestTestError();
+    const isBest = testError !== null && (best === null || testError < best);
+    if (isBest) {
+      await writeCheckpoint(this.bestFile, state, testError, opts.write);
+      wrote.push(this.bestFile);
+    }
+    await this.prune();
+    return { wrote, isBest };
+  }
+
+  async prune(): Promise<string[]> {
+    const epochs = (await this.list()).filter((e) => e.kind === 'epoch');
+    const doomed = epochs.slice(this.policy.keepLast);
+    for (const e of doomed) await fs.rm(e.file, { force: true });
+    return doomed.map((e) => e.file);
+  }
+
+  /** Deletes half-written temporary files and epoch checkpoints newer than `epoch` (a resume from `epoch` makes them stale). */
+  async cleanForResume(epoch: number): Promise<void> {
+    await removeStaleTemps(this.dir);
+    for (const e of await this.list()) if (e.kind === 'epoch' && e.epoch > epoch) await fs.rm(e.file, { force: true });
+  }
+
+  /**
+   * The newest checkpoint whose checksum verifies (epoch files and best.ckpt alike). Damaged
+   * files are skipped and reported in `rejected`; null when nothing usable exists.
+   */
+  async loadLatestGood(): Promise<{ checkpoint: LoadedCheckpoint | null; rejected: Rejected[] }> {
+    const rejected: Rejected[] = [];
+    for (const e of await this.list()) {
+      try {
+        return { checkpoint: await readCheckpoint(e.file), rejected };
+      } catch (err) {
+        rejected.push({ file: e.file, reason: (err as Error).message });
+      }
+    }
+    return { checkpoint: null, rejected };
+  }
+
+  /** Loads the checkpoint a person asked for; a damaged file is an error that says what to choose instead. */
+  async load(choice: CheckpointChoice): Promise<{ checkpoint: LoadedCheckpoint; rejected: Rejected[] }> {
+    const entries = await this.list();
+    if (entries.length === 0) throw new CheckpointError(this.dir, `${this.dir}: this run has no checkpoints yet (train at least one epoch first)`);
+    const available = () =>
+      entries
+        .filter((e) => e.kind === 'epoch')
+        .map((e) => e.epoch)
+        .reverse()
+        .join(', ');
+    if (choice === 'last') {
+      const { checkpoint, rejected } = await this.loadLatestGood();
+      if (!checkpoint) throw new CheckpointError(this.dir, `${this.dir}: every checkpoint is damaged:\n  ${rejected.map((r) => r.reason).join('\n  ')}`);
+      return { checkpoint, rejected };
+    }
+    if (choice === 'best') {
+      if (!entries.some((e) => e.kind === 'best')) {
+        throw new CheckpointError(this.bestFile, `no best checkpoint: the test set was never evaluated during this run; choose 'last' or an epoch (${available()})`);
+      }
+      return { checkpoint: await readCheckpoint(this.bestFile), rejected: [] };
+    }
+    const entry = entries.find((e) => e.kind === 'epoch' && e.epoch === choice) ?? entries.find((e) => e.kind === 'best' && e.epoch === choice);
+    if (!entry) throw new CheckpointError(this.dir, `no checkpoint for epoch ${choice}; available epochs: ${available() || 'none'}${entries.some((e) => e.kind === 'best') ? ", or 'best'" : ''}`);
+    return { checkpoint: await readCheckpoint(entry.file), rejected: [] };
+  }
+}

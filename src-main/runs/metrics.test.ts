@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MetricsWriter, parseMetrics, readMetrics, repairTail, thinBatches } from './metrics';
+
+let dir: string;
+let file: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-metrics-'));
+  file = path.join(dir, 'metrics.jsonl');
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const epoch = (n: number) => ({ event: 'epoch' as const, epoch: n, loss: 1 / n, error: 0.5 / n, seconds: 1, lr: 0.1 });
+
+describe('metrics.jsonl', () => {
+  it('appends and reads back records in order', () => {
+    const w = new MetricsWriter(file);
+    w.append(epoch(1), 1000);
+    w.append({ event: 'test', epoch: 1, loss: 0.3, error: 0.1 }, 1001);
+    const r = readMetrics(file);
+    expect(r.records).toEqual([
+      { ...epoch(1), t: 1000 },
+      { event: 'test', epoch: 1, loss: 0.3, error: 0.1, t: 1001 },
+    ]);
+    expect(r.tornTail).toBe(false);
+    expect(r.problems).toEqual([]);
+  });
+
+  it('tolerates a torn last line, and a new writer cuts it off before appending', () => {
+    const w = new MetricsWriter(file);
+    w.append(epoch(1));
+    fs.appendFileSync(file, '{"event":"epoch","epoch":2,"lo');
+    const r = readMetrics(file);
+    expect(r.tornTail).toBe(true);
+    expect(r.records.map((x) => x.event)).toEqual(['epoch']);
+    const w2 = new MetricsWriter(file);
+    w2.append(epoch(2));
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text.split('\n').filter(Boolean).map((l) => JSON.parse(l).epoch)).toEqual([1, 2]);
+  });
+
+  it('keeps a complete last record that only lost its newline', () => {
+    fs.writeFileSync(file, JSON.stringify({ ...epoch(1), t: 1 }) + '\n' + JSON.stringify({ ...epoch(2), t: 2 }));
+    expect(repairTail(file)).toBe(0);
+    expect(readMetrics(file).records).toHaveLength(2);
+    new MetricsWriter(file).append(epoch(3));
+    expect(readMetrics(file).records.map((r) => (r as { epoch: number }).epoch)).toEqual([1, 2, 3]);
+  });
+
+  it('reports a damaged middle line with its line number and skips it', () => {
+    const r = parseMetrics('{"event":"epoch","epoch":1,"loss":1,"error":1,"seconds":1,"lr":1,"t":1}\nnot json\n{"x":1}\n', 'm.jsonl');
+    expect(r.records).toHaveLength(1);
+    expect(r.problems.map((p) => p.line)).toEqual([2, 3]);
+    expect(r.problems[0].message).toMatch(/m\.jsonl, line 2: not valid JSON/);
+  });
+
+  it('a resume marker supersedes events of epochs after the checkpoint', () => {
+    const w = new MetricsWriter(file);
+    for (let e = 1; e <= 3; e++) w.append(epoch(e));
+    w.append({ event: 'batch', epoch: 3, step: 30, stepsPerEpoch: 10, loss: 1, error: 1, lr: 0.1 });
+    w.append({ event: 'resume', epoch: 2 });
+    w.append(epoch(3));
+    const evs = readMetrics(file).records.map((r) => `${r.event}${'epoch' in r ? r.epoch : ''}`);
+    expect(evs).toEqual(['epoch1', 'epoch2', 'resume2', 'epoch3']);
+  });
+
+  it('a missing file reads as empty; a file of only a fragment is cut to nothing', () => {
+    expect(readMetrics(path.join(dir, 'none.jsonl')).records).toEqual([]);
+    fs.writeFileSync(file, '{"ev');
+    expect(repairTail(file)).toBe(4);
+    expect(fs.readFileSync(file, 'utf8')).toBe('');
+  });
+
+  it('thins batch events to about the requested number, keeping all others', () => {
+    const recs = [...Array.from({ length: 5000 }, () => ({ event: 'batch' })), { event: 'epoch' }];
+    const thin = thinBatches(recs, 1000);
+    expect(thin.filter((r) => r.event === 'batch').length).toBeLessThanOrEqual(1000);
+    expect(thin.filter((r) => r.event === 'batch').length).toBeGreaterThan(900);
+    expect(thin.at(-1)!.event).toBe('epoch');
+  });
+});

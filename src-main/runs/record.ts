@@ -1,0 +1,118 @@
+/**
+ * `run.json`: what a run is (model, config, dataset identity, studio version) and where it
+ * stands (status, progress, best test error). Validated with zod whenever it is read, so a
+ * hand-edited or damaged file gets a message naming the file and the field.
+ */
+import { z } from 'zod';
+import type { ModelSpec, TrainConfig } from '../engine/types';
+import pkg from '../../package.json' with { type: 'json' };
+
+export const STUDIO_VERSION: string = (pkg as { version: string }).version;
+
+export const runStatusSchema = z.enum(['running', 'finished', 'stopped', 'failed']);
+export type StoredRunStatus = z.infer<typeof runStatusSchema>;
+
+const layerSchema = z.looseObject({ kind: z.string() });
+export const modelSpecSchema = z.looseObject({
+  inputShape: z.array(z.number().int().positive()).min(1),
+  layers: z.array(layerSchema).min(1),
+  classes: z.number().int().min(2),
+});
+export const trainConfigSchema = z.looseObject({
+  epochs: z.number().int().min(1),
+  batchSize: z.number().int().min(1),
+  lr: z.number().positive(),
+  optimizer: z.looseObject({ kind: z.string() }),
+  schedule: z.looseObject({ kind: z.string() }),
+  evalEvery: z.number().int().min(0),
+  seed: z.number().int(),
+  init: z.string(),
+  device: z.string(),
+});
+
+export const datasetRefSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  /** sha256 of the dataset's stored binaries: a resume or replay refuses a different dataset */
+  contentHash: z.string(),
+  /** train/test split as imported (fraction, seed), when the source had no test set */
+  split: z.unknown().optional(),
+  /** train on the first N samples only */
+  limitTrain: z.number().int().positive().optional(),
+  limitTest: z.number().int().positive().optional(),
+});
+export type DatasetRef = z.infer<typeof datasetRefSchema>;
+
+export const checkpointPolicySchema = z.object({ every: z.number().int().min(1), keepLast: z.number().int().min(1) });
+
+const verificationSchema = z.object({ samples: z.number(), labelAgreement: z.number(), maxProbDiff: z.number(), ok: z.boolean() });
+
+export const runRecordSchema = z.object({
+  format: z.literal(1),
+  id: z.string().min(1),
+  name: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  studioVersion: z.string(),
+  status: runStatusSchema,
+  reason: z.string().optional(),
+  /** the process training this run while status is 'running' (to notice one that died) */
+  pid: z.number().int().optional(),
+  hostname: z.string().optional(),
+  dataset: datasetRefSchema,
+  model: modelSpecSchema,
+  config: trainConfigSchema,
+  checkpointPolicy: checkpointPolicySchema,
+  architecture: z.string(),
+  params: z.number().int().min(0),
+  device: z.string(),
+  progress: z.object({
+    epochsDone: z.number().int().min(0),
+    step: z.number().int().min(0),
+    bestTestError: z.number().nullable(),
+    bestEpoch: z.number().int().nullable(),
+    lastTestError: z.number().nullable(),
+    /** training seconds over all sessions (resumes add up) */
+    seconds: z.number().min(0),
+  }),
+  resumes: z.array(z.object({ at: z.string(), fromEpoch: z.number().int(), rejected: z.array(z.string()).optional() })),
+  exports: z.array(
+    z.object({ at: z.string(), path: z.string(), checkpointEpoch: z.number().int(), testError: z.number(), verification: verificationSchema }),
+  ),
+});
+
+export type RunRecord = Omit<z.infer<typeof runRecordSchema>, 'model' | 'config'> & { model: ModelSpec; config: TrainConfig };
+
+/** Parameter count of a spec (weights + biases of every linear layer). */
+export function countParams(spec: ModelSpec): number {
+  let fan = spec.inputShape.reduce((a, b) => a * b, 1);
+  let total = 0;
+  for (const l of spec.layers) {
+    if (l.kind === 'linear') {
+      total += fan * l.units + (l.bias ? l.units : 0);
+      fan = l.units;
+    }
+  }
+  return total;
+}
+
+/** A short human description: "784 → 100 relu → 10". */
+export function architectureOf(spec: ModelSpec): string {
+  const parts: string[] = [String(spec.inputShape.reduce((a, b) => a * b, 1))];
+  for (const l of spec.layers) {
+    switch (l.kind) {
+      case 'linear':
+        parts.push(l.bias ? String(l.units) : `${l.units} (no bias)`);
+        break;
+      case 'dropout':
+        parts[parts.length - 1] += ` dropout ${l.p}`;
+        break;
+      case 'leaky_relu':
+        parts[parts.length - 1] += ` leaky_relu ${l.slope}`;
+        break;
+      default:
+        parts[parts.length - 1] += ` ${l.kind}`;
+    }
+  }
+  return parts.join(' → ');
+}

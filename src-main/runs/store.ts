@@ -1,0 +1,407 @@
+/**
+ * The run store: one folder per run under runsDir(home).
+ *
+ *   <runs>/<id>/run.json         RunRecord (config, dataset identity, status, progress)
+ *   <runs>/<id>/metrics.jsonl    append-only training events
+ *   <runs>/<id>/note.txt         the person's note (a separate file: the trainer never races with it)
+ *   <runs>/<id>/artifacts/       generated train/eval/infer ONNX models
+ *   <runs>/<id>/checkpoints/     see checkpoints.ts
+ *   <runs>/<id>/export/          exported models, model cards, verification reports
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { ModelSpec, TrainConfig, TrainEvent } from '../engine/types';
+import type { RunDetail, RunStatus, RunSummary } from '../api/contract';
+import { runsDir } from '../paths';
+import { writeFileAtomic } from './atomic';
+import { CheckpointFolder, defaultCheckpointPolicy, type CheckpointPolicy } from './checkpoints';
+import { MetricsWriter, readMetrics, thinBatches, type MetricRecord, type MetricsReadResult } from './metrics';
+import { STUDIO_VERSION, architectureOf, countParams, runRecordSchema, type DatasetRef, type RunRecord } from './record';
+
+export class RunNotFoundError extends Error {
+  constructor(readonly ref: string, message: string) {
+    super(message);
+    this.name = 'RunNotFoundError';
+  }
+}
+
+export class RunFileError extends Error {
+  constructor(readonly file: string, message: string) {
+    super(message);
+    this.name = 'RunFileError';
+  }
+}
+
+export interface CreateRunRequest {
+  model: ModelSpec;
+  config: TrainConfig;
+  dataset: DatasetRef;
+  name?: string;
+  checkpointPolicy?: CheckpointPolicy;
+  /** device the trainer actually uses ('cpu', 'webgpu'); defaults to config.device */
+  device?: string;
+}
+
+/** "Train again with exactly this": everything that determines the result. */
+export interface ReplayManifest {
+  format: 1;
+  kind: 'mlp-studio-replay';
+  sourceRun: string;
+  studioVersion: string;
+  dataset: DatasetRef;
+  seed: number;
+  model: ModelSpec;
+  config: TrainConfig;
+  checkpointPolicy: CheckpointPolicy;
+}
+
+export interface RunPaths {
+  dir: string;
+  runJson: string;
+  metrics: string;
+  note: string;
+  artifacts: string;
+  checkpoints: string;
+  export: string;
+}
+
+export interface EpochPoint {
+  epoch: number;
+  trainLoss: number;
+  trainError: number;
+  lr: number;
+  seconds: number;
+  testLoss: number | null;
+  testError: number | null;
+}
+
+export interface ComparisonRow {
+  /** a dotted path into the run's settings, e.g. "config.optimizer.kind" or "model.layers[0].units" */
+  key: string;
+  values: (string | number | boolean | null)[];
+  differs: boolean;
+}
+
+export interface Comparison {
+  runs: RunSummary[];
+  rows: ComparisonRow[];
+  /** per-run epoch curves, indexed like `runs` */
+  curves: EpochPoint[][];
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+function newRunId(now = new Date()): string {
+  const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Flattens settings into dotted paths with primitive values, for side-by-side comparison. */
+function flatten(value: unknown, prefix: string, out: Map<string, string | number | boolean | null>): void {
+  if (Array.isArray(value)) {
+    out.set(`${prefix}.length`, value.length);
+    value.forEach((v, i) => flatten(v, `${prefix}[${i}]`, out));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (value === undefined) {
+    // absent
+  } else {
+    out.set(prefix, value as string | number | boolean | null);
+  }
+}
+
+export function epochCurve(records: MetricRecord[]): EpochPoint[] {
+  const byEpoch = new Map<number, EpochPoint>();
+  for (const r of records) {
+    if (r.event === 'epoch') {
+      const prev = byEpoch.get(r.epoch);
+      byEpoch.set(r.epoch, { epoch: r.epoch, trainLoss: r.loss, trainError: r.error, lr: r.lr, seconds: r.seconds, testLoss: prev?.testLoss ?? null, testError: prev?.testError ?? null });
+    } else if (r.event === 'test') {
+      const p = byEpoch.get(r.epoch);
+      if (p) {
+        p.testLoss = r.loss;
+        p.testError = r.error;
+      } else {
+        byEpoch.set(r.epoch, { epoch: r.epoch, trainLoss: NaN, trainError: NaN, lr: NaN, seconds: 0, testLoss: r.loss, testError: r.error });
+      }
+    }
+  }
+  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
+}
+
+export class RunStore {
+  readonly dir: string;
+
+  constructor(readonly home: string) {
+    this.dir = runsDir(home);
+  }
+
+  paths(id: string): RunPaths {
+    const dir = path.join(this.dir, id);
+    return {
+      dir,
+      runJson: path.join(dir, 'run.json'),
+      metrics: path.join(dir, 'metrics.jsonl'),
+      note: path.join(dir, 'note.txt'),
+      artifacts: path.join(dir, 'artifacts'),
+      checkpoints: path.join(dir, 'checkpoints'),
+      export: path.join(dir, 'export'),
+    };
+  }
+
+  /** Creates the run folder with status 'running' (owned by this process). */
+  async create(req: CreateRunRequest): Promise<RunRecord> {
+    const id = newRunId();
+    const p = this.paths(id);
+    const now = new Date().toISOString();
+    const record: RunRecord = {
+      format: 1,
+      id,
+      name: req.name?.trim() || `${req.dataset.name} · ${architectureOf(req.model)}`,
+      createdAt: now,
+      updatedAt: now,
+      studioVersion: STUDIO_VERSION,
+      status: 'running',
+      pid: process.pid,
+      hostname: os.hostname(),
+      dataset: req.dataset,
+      model: req.model,
+      config: req.config,
+      checkpointPolicy: req.checkpointPolicy ?? defaultCheckpointPolicy(),
+      architecture: architectureOf(req.model),
+      params: countParams(req.model),
+      device: req.device ?? req.config.device,
+      progress: { epochsDone: 0, step: 0, bestTestError: null, bestEpoch: null, lastTestError: null, seconds: 0 },
+      resumes: [],
+      exports: [],
+    };
+    runRecordSchema.parse(record);
+    await fsp.mkdir(this.dir, { recursive: true });
+    await fsp.mkdir(p.dir);
+    for (const d of [p.artifacts, p.checkpoints, p.export]) await fsp.mkdir(d);
+    await fsp.writeFile(p.metrics, '');
+    await this.write(record);
+    return record;
+  }
+
+  /** A run id, or the path of a run folder (or of its run.json), to the run's id. */
+  resolve(ref: string): string {
+    const trimmed = ref.trim();
+    if (/^[\w.-]+$/.test(trimmed) && fs.existsSync(path.join(this.dir, trimmed, 'run.json'))) return trimmed;
+    const asPath = path.resolve(trimmed.endsWith('run.json') ? path.dirname(trimmed) : trimmed);
+    if (fs.existsSync(path.join(asPath, 'run.json'))) {
+      if (path.resolve(path.dirname(asPath)) !== path.resolve(this.dir)) {
+        throw new RunNotFoundError(ref, `${asPath} is a run folder outside this studio's runs folder (${this.dir}); move it there, or set MLP_STUDIO_HOME to its studio folder`);
+      }
+      return path.basename(asPath);
+    }
+    const ids = this.ids();
+    const matches = ids.filter((id) => id.startsWith(trimmed));
+    if (trimmed.length >= 4 && matches.length === 1) return matches[0];
+    const hint = matches.length > 1 ? `it matches ${matches.length} runs (${matches.slice(0, 3).join(', ')}…); give more of the id` : `list runs with "mlp-studio runs"`;
+    throw new RunNotFoundError(ref, `no run "${ref}" in ${this.dir}: ${hint}`);
+  }
+
+  ids(): string[] {
+    try {
+      return fs
+        .readdirSync(this.dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && fs.existsSync(path.join(this.dir, d.name, 'run.json')))
+        .map((d) => d.name)
+        .sort();
+    } catch {
+      return [];
+    }
+  }
+
+  /** run.json, validated; a run marked running whose process is gone reads as failed. */
+  async get(ref: string): Promise<RunRecord> {
+    const id = this.resolve(ref);
+    const file = this.paths(id).runJson;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await fsp.readFile(file, 'utf8'));
+    } catch (err) {
+      throw new RunFileError(file, `${file}: cannot read run record (${(err as Error).message}); the run folder is damaged: delete it or restore run.json`);
+    }
+    const parsed = runRecordSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new RunFileError(file, `${file}: invalid run record at "${issue.path.join('.')}": ${issue.message}; restore run.json or delete the run`);
+    }
+    const record = parsed.data as RunRecord;
+    if (record.status === 'running' && record.pid !== undefined && record.hostname === os.hostname() && record.pid !== process.pid && !isAlive(record.pid)) {
+      return {
+        ...record,
+        status: 'failed',
+        reason: `the training process (pid ${record.pid}) ended without finishing after epoch ${record.progress.epochsDone}; resume the run to continue from its last checkpoint`,
+      };
+    }
+    return record;
+  }
+
+  async write(record: RunRecord): Promise<void> {
+    await writeFileAtomic(this.paths(record.id).runJson, JSON.stringify({ ...record, updatedAt: new Date().toISOString() }, null, 2) + '\n');
+  }
+
+  /** Read-modify-write of run.json. */
+  async update(ref: string, change: (r: RunRecord) => RunRecord | void): Promise<RunRecord> {
+    const current = await this.get(ref);
+    const draft = structuredClone(current);
+    const next = change(draft) ?? draft;
+    runRecordSchema.parse(next);
+    await this.write(next);
+    return next;
+  }
+
+  checkpoints(record: Pick<RunRecord, 'id' | 'checkpointPolicy'>): CheckpointFolder {
+    return new CheckpointFolder(this.paths(record.id).checkpoints, record.checkpointPolicy);
+  }
+
+  metricsWriter(id: string): MetricsWriter {
+    return new MetricsWriter(this.paths(id).metrics);
+  }
+
+  metrics(id: string): MetricsReadResult {
+    return readMetrics(this.paths(id).metrics);
+  }
+
+  note(id: string): string | undefined {
+    try {
+      const t = fs.readFileSync(this.paths(id).note, 'utf8');
+      return t.length ? t : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  summary(r: RunRecord): RunSummary {
+    return {
+      id: r.id,
+      name: r.name,
+      status: r.status as RunStatus,
+      ...(r.reason !== undefined ? { reason: r.reason } : {}),
+      datasetId: r.dataset.id,
+      datasetName: r.dataset.name,
+      architecture: r.architecture,
+      params: r.params,
+      device: r.device,
+      createdAt: r.createdAt,
+      epochsDone: r.progress.epochsDone,
+      epochs: r.config.epochs,
+      bestTestError: r.progress.bestTestError,
+      lastTestError: r.progress.lastTestError,
+      seconds: r.progress.seconds,
+      ...(this.note(r.id) !== undefined ? { note: this.note(r.id) } : {}),
+    };
+  }
+
+  /** Every run, newest first. A damaged run folder is listed as failed with the reason, not hidden. */
+  async list(): Promise<RunSummary[]> {
+    const out: RunSummary[] = [];
+    for (const id of this.ids().reverse()) {
+      try {
+        out.push(this.summary(await this.get(id)));
+      } catch (err) {
+        out.push({
+          id,
+          name: id,
+          status: 'failed',
+          reason: (err as Error).message,
+          datasetId: '',
+          datasetName: '?',
+          architecture: '?',
+          params: 0,
+          device: '?',
+          createdAt: '',
+          epochsDone: 0,
+          epochs: 0,
+          bestTestError: null,
+          lastTestError: null,
+          seconds: 0,
+        });
+      }
+    }
+    return out;
+  }
+
+  async show(ref: string): Promise<RunDetail & { problems: string[]; checkpoints: { epoch: number; kind: string; testError: number | null }[] }> {
+    const r = await this.get(ref);
+    const m = this.metrics(r.id);
+    const metrics = thinBatches(m.records.filter((x) => x.event !== 'resume')).map(({ t: _t, ...e }) => e as TrainEvent);
+    const problems = m.problems.map((p) => p.message);
+    if (m.tornTail) problems.push(`${this.paths(r.id).metrics}: the last line was cut off mid-write (the process was killed) and is ignored`);
+    const checkpoints = (await this.checkpoints(r).list()).map((c) => ({ epoch: c.epoch, kind: c.kind, testError: c.testError }));
+    return { ...this.summary(r), model: r.model, config: r.config, metrics, problems, checkpoints };
+  }
+
+  async delete(ref: string): Promise<void> {
+    const r = await this.get(ref);
+    if (r.status === 'running') throw new Error(`run ${r.id} is training right now (pid ${r.pid}); stop it before deleting it`);
+    await fsp.rm(this.paths(r.id).dir, { recursive: true, force: true });
+  }
+
+  async setNote(ref: string, note: string): Promise<RunSummary> {
+    const r = await this.get(ref);
+    await writeFileAtomic(this.paths(r.id).note, note);
+    return this.summary(r);
+  }
+
+  async replayManifest(ref: string): Promise<ReplayManifest> {
+    const r = await this.get(ref);
+    return {
+      format: 1,
+      kind: 'mlp-studio-replay',
+      sourceRun: r.id,
+      studioVersion: r.studioVersion,
+      dataset: r.dataset,
+      seed: r.config.seed,
+      model: r.model,
+      config: r.config,
+      checkpointPolicy: r.checkpointPolicy,
+    };
+  }
+
+  /** A new run with exactly the manifest's settings (the caller trains it). */
+  async createFromReplay(manifest: ReplayManifest, name?: string): Promise<RunRecord> {
+    if (manifest.kind !== 'mlp-studio-replay' || manifest.format !== 1) throw new Error('not an MLP Studio replay manifest (kind "mlp-studio-replay", format 1)');
+    return this.create({
+      model: manifest.model,
+      config: { ...manifest.config, seed: manifest.seed },
+      dataset: manifest.dataset,
+      checkpointPolicy: manifest.checkpointPolicy,
+      name: name ?? `replay of ${manifest.sourceRun}`,
+    });
+  }
+
+  async compare(refs: string[]): Promise<Comparison> {
+    if (refs.length < 2) throw new Error('compare needs at least two runs');
+    const records = await Promise.all(refs.map((r) => this.get(r)));
+    const flats = records.map((r) => {
+      const m = new Map<string, string | number | boolean | null>();
+      flatten({ dataset: { name: r.dataset.name, contentHash: r.dataset.contentHash, limitTrain: r.dataset.limitTrain, limitTest: r.dataset.limitTest }, model: r.model, config: r.config }, '', m);
+      m.set('params', r.params);
+      m.set('studioVersion', r.studioVersion);
+      return m;
+    });
+    const keys: string[] = [];
+    for (const f of flats) for (const k of f.keys()) if (!keys.includes(k)) keys.push(k);
+    const rows = keys.map((key) => {
+      const values = flats.map((f) => (f.has(key) ? f.get(key)! : null));
+      return { key, values, differs: values.some((v) => v !== values[0]) };
+    });
+    return { runs: records.map((r) => this.summary(r)), rows, curves: records.map((r) => epochCurve(this.metrics(r.id).records)) };
+  }
+}
