@@ -1,0 +1,50 @@
+/**
+ * The exported inference model: trained weights as initializers, the input preprocessing
+ * inside the graph (a user feeds raw pixel values 0–255 or raw features), outputs
+ * `probabilities` (softmax) and `label` (argmax), a dynamic batch dimension, and the class
+ * names, input layout and preprocessing in metadata_props.
+ */
+import { emitForward } from './model';
+import { GraphBuilder, OPSET } from './onnx/builder';
+import { emit } from './ops/table';
+import { inputSize, paramInfos, validateSpec } from './spec';
+import { affineFor } from './trainer';
+import type { ModelSpec, Preprocess } from './types';
+
+export interface ExportOptions {
+  preprocess: Preprocess;
+  classNames: string[];
+  /** the sample shape as stored, e.g. [1, 28, 28] */
+  inputShape: number[];
+  metadata?: Record<string, string>;
+}
+
+export function buildExportModel(spec: ModelSpec, weights: Float32Array[], o: ExportOptions): Uint8Array {
+  validateSpec(spec);
+  const infos = paramInfos(spec);
+  if (weights.length !== infos.length) throw new Error(`expected ${infos.length} weight tensors, got ${weights.length}`);
+  if (o.classNames.length !== spec.classes) throw new Error(`expected ${spec.classes} class names, got ${o.classNames.length}`);
+  const d = inputSize(spec);
+  const b = new GraphBuilder('mlp_studio_model');
+  const input = b.input('input', 'float32', ['batch', ...o.inputShape]);
+  const flat = b.op('Reshape', [input, b.constant('int64', [-1, d], [2], 'shape')], { shape: ['batch', d] });
+  const { a, b: shift } = affineFor(o.preprocess, o.inputShape, d);
+  const x = emit(b, 'Add', [emit(b, 'Mul', [flat, b.constant('float32', a, [d], 'scale')]), b.constant('float32', shift, [d], 'shift')], {}, 'normalized');
+  const params = new Map<string, string>();
+  infos.forEach((p, i) => {
+    if (weights[i].length !== p.shape.reduce((m, n) => m * n, 1)) throw new Error(`weights for ${p.name} have the wrong size`);
+    params.set(p.name, b.initializer(p.name, weights[i], p.shape));
+  });
+  const scores = emitForward(b, spec, x, params);
+  b.outputAs(emit(b, 'Softmax', [scores], { axis: 1 }), 'probabilities');
+  b.outputAs(emit(b, 'ArgMax', [scores], { axis: 1, keepdims: 0 }), 'label');
+  const metadata: Record<string, string> = {
+    class_names: JSON.stringify(o.classNames),
+    input_layout: o.inputShape.length === 3 ? 'NCHW (batch, channels, height, width), raw values 0-255' : 'batch × features, raw values',
+    input_shape: JSON.stringify(o.inputShape),
+    preprocessing: JSON.stringify({ scale: o.preprocess.scale, mean: o.preprocess.mean, std: o.preprocess.std, formula: '(x * scale - mean[c]) / std[c]' }),
+    opset: String(OPSET),
+    ...o.metadata,
+  };
+  return b.toModel(metadata, 'Exported by MLP Studio');
+}

@@ -1,0 +1,28 @@
+/** The engine's public surface. Pure TypeScript: no node:* or electron imports. */
+export * from './types';
+export {
+  SpecError,
+  validateSpec,
+  validateConfig,
+  describe,
+  countParams,
+  paramInfos,
+  presets,
+  presetById,
+  defaultTrainConfig,
+  architectureLabel,
+  layerLabel,
+  lrAt,
+  inputSize,
+  type ParamInfo,
+  type Preset,
+  type LayerDescription,
+} from './spec';
+export { buildArtifacts, buildTrainGraph, buildEvalGraph, buildInferGraph, type Artifacts } from './artifacts';
+export { buildExportModel, type ExportOptions } from './export-model';
+export { initParams } from './init';
+export { Rng } from './rng';
+export { Trainer, evaluate, affineFor, type TrainerCheckpoint, type TrainerOptions, type TrainResult, type EvalResult } from './trainer';
+export type { RuntimeAdapter, TensorCtor } from './runtime';
+export { backward, MissingGradientError } from './autodiff';
+export { GraphBuilder } from './onnx/builder';

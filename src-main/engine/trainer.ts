@@ -1,0 +1,462 @@
+/**
+ * The training loop, as the lecture runs it: epochs over a fresh seeded permutation of the
+ * training set, mini-batches in that order (the last partial batch is trained too), one
+ * run() of train.onnx per step, running loss and error per epoch as the mean of the batch
+ * means, test evaluation every N epochs and at the end over the test set in order, a
+ * learning-rate schedule, wall time per epoch and the parameter count.
+ *
+ * On CPU a step allocates nothing: the parameters ping-pong between two pre-allocated sets
+ * of tensors (run(feeds, fetches)), and batches are gathered into reused buffers. On WebGPU
+ * the parameters and optimizer state stay on the device between steps.
+ */
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import { buildArtifacts, buildEvalGraph, nextName, type Artifacts } from './artifacts';
+import { initParams } from './init';
+import { Rng } from './rng';
+import type { RuntimeAdapter } from './runtime';
+import { countParams, lrAt, paramInfos, validateConfig, validateSpec } from './spec';
+import { optimizerScalarValues } from './optimizers';
+import type { DataSplit, ModelSpec, Preprocess, TrainConfig, TrainEvent, TrainingData } from './types';
+
+export interface TrainerCheckpoint {
+  /** epochs completed */
+  epoch: number;
+  /** optimisation steps done in total */
+  step: number;
+  params: Float32Array[];
+  optimizerState: Float32Array[];
+  /** the RNG state after the last completed epoch */
+  rngState: number[];
+  optimizerStep: number;
+}
+
+export interface TrainerOptions {
+  spec: ModelSpec;
+  config: TrainConfig;
+  data: TrainingData;
+  runtime: RuntimeAdapter;
+  onEvent?: (e: TrainEvent) => void;
+  /** called after every epoch (after its test evaluation, if any) with a snapshot */
+  onEpochEnd?: (c: TrainerCheckpoint, info: { testError: number | null }) => void | Promise<void>;
+  /** receives the generated ONNX models before training starts (to save them in the run folder) */
+  onArtifacts?: (a: Artifacts) => void | Promise<void>;
+  resumeFrom?: TrainerCheckpoint;
+}
+
+export interface TrainResult {
+  status: 'finished' | 'stopped' | 'failed';
+  reason?: string;
+  testError: number | null;
+  epochs: number;
+}
+
+/** value' = (value · scale − mean[c]) / std[c] as value·a[j] + b[j] per input position. */
+export function affineFor(pre: Preprocess, sampleShape: number[], sampleSize: number): { a: Float32Array; b: Float32Array } {
+  const a = new Float32Array(sampleSize);
+  const b = new Float32Array(sampleSize);
+  const channels = pre.mean.length;
+  const per = channels > 0 ? sampleSize / channels : sampleSize;
+  for (let j = 0; j < sampleSize; j++) {
+    const c = channels > 1 ? Math.floor(j / per) : 0;
+    const mean = pre.mean[c] ?? 0;
+    const std = pre.std[c] ?? 1;
+    a[j] = pre.scale / std;
+    b[j] = -mean / std;
+  }
+  void sampleShape;
+  return { a, b };
+}
+
+/** Copies samples `order[from..from+count)` of `split`, preprocessed, into `x` and `y`. */
+export function gather(
+  split: DataSplit,
+  order: Int32Array | null,
+  from: number,
+  count: number,
+  d: number,
+  aff: { a: Float32Array; b: Float32Array },
+  x: Float32Array,
+  y: Int32Array,
+): void {
+  const src = split.x;
+  const { a, b } = aff;
+  for (let r = 0; r < count; r++) {
+    const idx = order ? order[from + r] : from + r;
+    const off = idx * d;
+    const dst = r * d;
+    for (let j = 0; j < d; j++) x[dst + j] = src[off + j] * a[j] + b[j];
+    y[r] = split.y[idx];
+  }
+}
+
+class Gate {
+  private waiting: (() => void) | null = null;
+  private closed = false;
+  close(): void {
+    this.closed = true;
+  }
+  open(): void {
+    this.closed = false;
+    const w = this.waiting;
+    this.waiting = null;
+    w?.();
+  }
+  get isClosed(): boolean {
+    return this.closed;
+  }
+  async pass(): Promise<void> {
+    if (!this.closed) return;
+    await new Promise<void>((resolve) => (this.waiting = resolve));
+  }
+}
+
+interface StepBuffers {
+  n: number;
+  x: Float32Array;
+  y: Int32Array;
+  masks: Float32Array[];
+  feedsFrom: Record<string, Tensor>[];
+}
+
+export class Trainer {
+  private readonly spec: ModelSpec;
+  private readonly config: TrainConfig;
+  private readonly data: TrainingData;
+  private readonly rt: RuntimeAdapter;
+  private readonly opts: TrainerOptions;
+  private stopReason: string | null = null;
+  private readonly gate = new Gate();
+  private artifacts!: Artifacts;
+  private trainSession!: InferenceSession;
+  private evalSession!: InferenceSession;
+  /** CPU: the two ping-pong sets of parameter+state tensors; WebGPU: sets[0] holds the current ones */
+  private sets: Tensor[][] = [[], []];
+  private cur = 0;
+  private rng!: Rng;
+  private epoch = 0;
+  private step = 0;
+  private optimizerStep = 0;
+  private readonly aff: { a: Float32Array; b: Float32Array };
+  private readonly d: number;
+
+  constructor(opts: TrainerOptions) {
+    validateSpec(opts.spec);
+    validateConfig(opts.config);
+    this.opts = opts;
+    this.spec = opts.spec;
+    this.config = opts.config;
+    this.data = opts.data;
+    this.rt = opts.runtime;
+    this.d = opts.data.sampleSize;
+    const inSize = opts.spec.inputShape.reduce((a, b) => a * b, 1);
+    if (inSize !== this.d) throw new Error(`The model expects ${inSize} input values per sample but the dataset has ${this.d}.`);
+    if (opts.data.train.n < 1) throw new Error('The training set is empty.');
+    const maxLabel = opts.spec.classes;
+    for (const split of [opts.data.train, opts.data.test]) {
+      for (let i = 0; i < split.n; i++) {
+        const l = split.y[i];
+        if (!(l >= 0 && l < maxLabel)) throw new Error(`Sample ${i} has label ${l}, outside the model's ${maxLabel} classes.`);
+      }
+    }
+    this.aff = affineFor(opts.data.preprocess, opts.data.sampleShape, this.d);
+  }
+
+  get paramCount(): number {
+    return countParams(this.spec);
+  }
+
+  stop(reason = 'Stopped by the user.'): void {
+    this.stopReason = reason;
+    this.gate.open();
+  }
+
+  pause(): void {
+    this.gate.close();
+  }
+
+  resume(): void {
+    this.gate.open();
+  }
+
+  get paused(): boolean {
+    return this.gate.isClosed;
+  }
+
+  private emit(e: TrainEvent): void {
+    this.opts.onEvent?.(e);
+  }
+
+  private get tensorNames(): string[] {
+    return [...this.artifacts.params.map((p) => p.name), ...this.artifacts.state.map((s) => s.name)];
+  }
+
+  private async setup(): Promise<void> {
+    const { spec, config, rt } = this;
+    this.artifacts = buildArtifacts(spec, config.optimizer);
+    await this.opts.onArtifacts?.(this.artifacts);
+    const gpu = rt.device === 'webgpu';
+    this.trainSession = await rt.createSession(this.artifacts.train, gpu ? { gpuOutputs: this.tensorNames.map(nextName) } : undefined);
+    this.evalSession = await rt.createSession(this.artifacts.eval);
+
+    const r = this.opts.resumeFrom;
+    const params = r ? r.params.map((p) => p.slice()) : initParams(spec, config.init, config.seed);
+    const state = r ? r.optimizerState.map((s) => s.slice()) : this.artifacts.state.map((s) => new Float32Array(s.shape.reduce((a, b) => a * b, 1)));
+    if (params.length !== this.artifacts.params.length || state.length !== this.artifacts.state.length) {
+      throw new Error('The checkpoint does not match this model (different number of parameters or optimizer state).');
+    }
+    const shapes = [...this.artifacts.params.map((p) => p.shape), ...this.artifacts.state.map((s) => s.shape)];
+    const values = [...params, ...state];
+    values.forEach((v, i) => {
+      if (v.length !== shapes[i].reduce((a, b) => a * b, 1)) throw new Error(`The checkpoint's ${this.tensorNames[i]} has the wrong size.`);
+    });
+    this.sets[0] = values.map((v, i) => new rt.Tensor('float32', v, shapes[i]));
+    if (!gpu) this.sets[1] = values.map((v, i) => new rt.Tensor('float32', new Float32Array(v.length), shapes[i]));
+    this.rng = new Rng(r ? r.rngState : config.seed);
+    this.epoch = r ? r.epoch : 0;
+    this.step = r ? r.step : 0;
+    this.optimizerStep = r ? r.optimizerStep : 0;
+  }
+
+  private makeBuffers(n: number): StepBuffers {
+    const { rt } = this;
+    const x = new Float32Array(n * this.d);
+    const y = new Int32Array(n);
+    const masks = this.artifacts.dropout.map((s) => new Float32Array(n * s.units));
+    const common: Record<string, Tensor> = {
+      x: new rt.Tensor('float32', x, [n, this.d]),
+      labels: new rt.Tensor('int32', y, [n]),
+    };
+    this.artifacts.dropout.forEach((s, i) => (common[s.name] = new rt.Tensor('float32', masks[i], [n, s.units])));
+    const feedsFrom = [0, 1].map(() => ({ ...common }));
+    return { n, x, y, masks, feedsFrom };
+  }
+
+  /** Runs the whole training. Never throws: failures come back as status 'failed'. */
+  async run(): Promise<TrainResult> {
+    const t0 = now();
+    let lastTest: number | null = null;
+    try {
+      await this.setup();
+      const { config, data } = this;
+      const bs = config.batchSize;
+      const nTrain = data.train.n;
+      const stepsPerEpoch = Math.ceil(nTrain / bs);
+      this.emit({ event: 'start', params: this.paramCount, device: this.rt.label, stepsPerEpoch, epochs: config.epochs });
+
+      const full = this.makeBuffers(Math.min(bs, nTrain));
+      const lastN = nTrain % bs;
+      const partial = lastN > 0 && nTrain > bs ? this.makeBuffers(lastN) : null;
+      const lrT = new this.rt.Tensor('float32', new Float32Array(1), []);
+      const scalarNames = this.artifacts.scalars;
+      const scalarT = scalarNames.map(() => new this.rt.Tensor('float32', new Float32Array(1), []));
+      const lossT = new this.rt.Tensor('float32', new Float32Array(1), []);
+      const errT = new this.rt.Tensor('float32', new Float32Array(1), []);
+      for (const buf of partial ? [full, partial] : [full]) {
+        for (const f of buf.feedsFrom) {
+          f.lr = lrT;
+          scalarNames.forEach((n, i) => (f[n] = scalarT[i]));
+        }
+      }
+      const order = new Int32Array(nTrain);
+      const names = this.tensorNames;
+      const gpu = this.rt.device === 'webgpu';
+
+      for (; this.epoch < config.epochs; this.epoch++) {
+        const epoch = this.epoch;
+        const te = now();
+        const lr = lrAt(config, epoch);
+        (lrT.data as Float32Array)[0] = lr;
+        this.rng.permutation(nTrain, order);
+        let runningLoss = 0;
+        let runningError = 0;
+        let batches = 0;
+        for (let s = 0; s < stepsPerEpoch; s++) {
+          await this.gate.pass();
+          if (this.stopReason !== null) return this.finishStopped(epoch, lastTest);
+          const from = s * bs;
+          const buf = from + bs <= nTrain || !partial ? full : partial;
+          const count = Math.min(buf.n, nTrain - from);
+          gather(data.train, order, from, count, this.d, this.aff, buf.x, buf.y);
+          this.artifacts.dropout.forEach((slot, i) => fillMask(this.rng, buf.masks[i], slot.p));
+          this.optimizerStep++;
+          const sv = optimizerScalarValues(config.optimizer, this.optimizerStep);
+          sv.forEach((v, i) => ((scalarT[i].data as Float32Array)[0] = v));
+
+          const feeds = buf.feedsFrom[this.cur];
+          const src = this.sets[this.cur];
+          names.forEach((n, i) => (feeds[n] = src[i]));
+          let loss: number;
+          let errors: number;
+          if (gpu) {
+            const out = await this.trainSession.run(feeds);
+            const next = names.map((n) => out[nextName(n)]);
+            for (const t of src) t.dispose();
+            this.sets[0] = next;
+            loss = (out.loss.data as Float32Array)[0];
+            errors = (out.errors.data as Float32Array)[0];
+          } else {
+            const dst = this.sets[1 - this.cur];
+            const fetches: Record<string, Tensor> = { loss: lossT, errors: errT };
+            names.forEach((n, i) => (fetches[nextName(n)] = dst[i]));
+            await this.trainSession.run(feeds, fetches);
+            this.cur = 1 - this.cur;
+            loss = (lossT.data as Float32Array)[0];
+            errors = (errT.data as Float32Array)[0];
+          }
+          this.step++;
+          if (!Number.isFinite(loss)) {
+            const reason =
+              `The loss became ${Number.isNaN(loss) ? 'NaN (not a number)' : 'infinite'} at epoch ${epoch}, step ${s + 1}: ` +
+              `training has diverged. The learning rate (${lr}) is probably too high; try ${(lr / 10).toPrecision(2)} and train again.`;
+            this.emit({ event: 'failed', epoch, reason });
+            return { status: 'failed', reason, testError: lastTest, epochs: epoch };
+          }
+          const err = errors / count;
+          runningLoss += loss;
+          runningError += err;
+          batches++;
+          this.emit({ event: 'batch', epoch, step: s + 1, stepsPerEpoch, loss, error: err, lr });
+        }
+        const seconds = (now() - te) / 1000;
+        this.emit({ event: 'epoch', epoch, loss: runningLoss / batches, error: runningError / batches, seconds, lr });
+        const isLast = epoch === config.epochs - 1;
+        if (isLast || (config.evalEvery > 0 && (epoch + 1) % config.evalEvery === 0)) {
+          if (data.test.n > 0) {
+            const t = await this.evaluateTest();
+            lastTest = t.error;
+            this.emit({ event: 'test', epoch, loss: t.loss, error: t.error });
+          }
+        }
+        if (this.opts.onEpochEnd) await this.opts.onEpochEnd(await this.checkpoint(epoch + 1), { testError: isLast || (config.evalEvery > 0 && (epoch + 1) % config.evalEvery === 0) ? lastTest : null });
+      }
+      const seconds = (now() - t0) / 1000;
+      this.emit({ event: 'done', epochs: config.epochs, testError: lastTest, seconds });
+      return { status: 'finished', testError: lastTest, epochs: config.epochs };
+    } catch (err) {
+      const reason = `Training failed: ${err instanceof Error ? err.message : String(err)}`;
+      this.emit({ event: 'failed', epoch: this.epoch, reason });
+      return { status: 'failed', reason, testError: lastTest, epochs: this.epoch };
+    } finally {
+      await this.release();
+    }
+  }
+
+  private finishStopped(epoch: number, lastTest: number | null): TrainResult {
+    const reason = this.stopReason ?? 'Stopped.';
+    this.emit({ event: 'stopped', epoch, reason });
+    return { status: 'stopped', reason, testError: lastTest, epochs: epoch };
+  }
+
+  /** the current parameters and optimizer state, copied to host memory */
+  private async currentValues(): Promise<Float32Array[]> {
+    const set = this.sets[this.cur];
+    return Promise.all(set.map(async (t) => new Float32Array((await t.getData()) as Float32Array)));
+  }
+
+  private async checkpoint(epochsDone: number): Promise<TrainerCheckpoint> {
+    const values = await this.currentValues();
+    const np = this.artifacts.params.length;
+    return {
+      epoch: epochsDone,
+      step: this.step,
+      params: values.slice(0, np),
+      optimizerState: values.slice(np),
+      rngState: this.rng.state(),
+      optimizerStep: this.optimizerStep,
+    };
+  }
+
+  private async evaluateTest(): Promise<{ loss: number; error: number }> {
+    const values = await this.currentValues();
+    const params = values.slice(0, this.artifacts.params.length);
+    const r = await runEval(this.rt, this.evalSession, this.artifacts, params, this.data.test, this.d, this.aff, this.config.batchSize, false);
+    return { loss: r.loss, error: r.error };
+  }
+
+  private async release(): Promise<void> {
+    await this.trainSession?.release().catch(() => undefined);
+    await this.evalSession?.release().catch(() => undefined);
+  }
+}
+
+function fillMask(rng: Rng, mask: Float32Array, p: number): void {
+  const keep = 1 / (1 - p);
+  for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < p ? 0 : keep;
+}
+
+function now(): number {
+  return globalThis.performance ? globalThis.performance.now() : Date.now();
+}
+
+export interface EvalResult {
+  loss: number;
+  error: number;
+  predictions: Int32Array;
+  /** row-major n × classes, only when asked for */
+  probabilities: Float32Array | null;
+}
+
+async function runEval(
+  rt: RuntimeAdapter,
+  session: InferenceSession,
+  art: Pick<Artifacts, 'params'>,
+  params: Float32Array[],
+  split: DataSplit,
+  d: number,
+  aff: { a: Float32Array; b: Float32Array },
+  batch: number,
+  withScores: boolean,
+  classes = 0,
+): Promise<EvalResult> {
+  const feeds: Record<string, Tensor> = {};
+  art.params.forEach((p, i) => (feeds[p.name] = new rt.Tensor('float32', params[i], p.shape)));
+  const predictions = new Int32Array(split.n);
+  const probabilities = withScores ? new Float32Array(split.n * classes) : null;
+  let lossSum = 0;
+  let errSum = 0;
+  const x = new Float32Array(Math.min(batch, split.n) * d);
+  const y = new Int32Array(Math.min(batch, split.n));
+  for (let from = 0; from < split.n; from += batch) {
+    const count = Math.min(batch, split.n - from);
+    gather(split, null, from, count, d, aff, x, y);
+    feeds.x = new rt.Tensor('float32', x.subarray(0, count * d), [count, d]);
+    feeds.labels = new rt.Tensor('int32', y.subarray(0, count), [count]);
+    const out = await session.run(feeds, withScores ? ['loss', 'errors', 'scores'] : ['loss', 'errors']);
+    lossSum += (out.loss.data as Float32Array)[0] * count;
+    errSum += (out.errors.data as Float32Array)[0];
+    if (withScores && probabilities) {
+      const s = out.scores.data as Float32Array;
+      for (let r = 0; r < count; r++) {
+        let best = 0;
+        let max = -Infinity;
+        for (let c = 0; c < classes; c++) if (s[r * classes + c] > max) (max = s[r * classes + c]), (best = c);
+        predictions[from + r] = best;
+        let z = 0;
+        for (let c = 0; c < classes; c++) z += Math.exp(s[r * classes + c] - max);
+        for (let c = 0; c < classes; c++) probabilities[(from + r) * classes + c] = Math.exp(s[r * classes + c] - max) / z;
+      }
+    }
+  }
+  return { loss: lossSum / split.n, error: errSum / split.n, predictions, probabilities };
+}
+
+/**
+ * Evaluates trained parameters on a split: mean loss, error rate, the predicted label of
+ * every sample (first maximal score, like argmax) and its class probabilities.
+ */
+export async function evaluate(
+  rt: RuntimeAdapter,
+  spec: ModelSpec,
+  params: Float32Array[],
+  data: Pick<TrainingData, 'sampleShape' | 'sampleSize' | 'preprocess'>,
+  split: DataSplit,
+  batch = 500,
+): Promise<EvalResult> {
+  const session = await rt.createSession(buildEvalGraph(spec).toModel());
+  try {
+    const aff = affineFor(data.preprocess, data.sampleShape, data.sampleSize);
+    return await runEval(rt, session, { params: paramInfos(spec) }, params, split, data.sampleSize, aff, batch, true, spec.classes);
+  } finally {
+    await session.release();
+  }
+}
