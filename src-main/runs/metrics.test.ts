@@ -12,7 +12,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const epoch = (n: number) => ({ event: 'epoch' as const, epoch: n, loss: 1 / n, error: 0.5 / n, seconds: 1, lr: 0.1 });
+const epoch = (n: number) => ({ event: 'epoch' as const, epoch: n, loss: 1 / (n + 1), error: 0.5 / (n + 1), seconds: 1, lr: 0.1 });
 
 describe('metrics.jsonl', () => {
   it('appends and reads back records in order', () => {
@@ -57,13 +57,15 @@ describe('metrics.jsonl', () => {
   });
 
   it('a resume marker supersedes events of epochs after the checkpoint', () => {
+    // 0-based epoch events 0..2 were logged, the run died during epoch 3, checkpoint holds 2 epochs
     const w = new MetricsWriter(file);
-    for (let e = 1; e <= 3; e++) w.append(epoch(e));
+    for (let e = 0; e <= 2; e++) w.append(epoch(e));
     w.append({ event: 'batch', epoch: 3, step: 30, stepsPerEpoch: 10, loss: 1, error: 1, lr: 0.1 });
+    w.append({ event: 'stopped', epoch: 3, reason: 'user' });
     w.append({ event: 'resume', epoch: 2 });
-    w.append(epoch(3));
+    w.append(epoch(2));
     const evs = readMetrics(file).records.map((r) => `${r.event}${'epoch' in r ? r.epoch : ''}`);
-    expect(evs).toEqual(['epoch1', 'epoch2', 'resume2', 'epoch3']);
+    expect(evs).toEqual(['epoch0', 'epoch1', 'stopped3', 'resume2', 'epoch2']);
   });
 
   it('a missing file reads as empty; a file of only a fragment is cut to nothing', () => {

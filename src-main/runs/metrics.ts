@@ -2,8 +2,9 @@
  * `metrics.jsonl`: one JSON object per line, appended as training goes (batch, epoch, test,
  * done/stopped/failed events, each with a wall-clock `t` in ms). A process killed mid-append
  * leaves a torn last line: readers ignore it and writers cut it off before appending, so the
- * next line never gets glued to a fragment. A resume appends a `resume` marker; events of
- * epochs after the resumed checkpoint that precede the marker are superseded by it.
+ * next line never gets glued to a fragment. A resume appends a `resume` marker; batch, epoch
+ * and test events of epochs after the resumed checkpoint that precede the marker are superseded
+ * (TrainEvent epochs are 0-based: event epoch k is the (k+1)-th epoch).
  */
 import fs from 'node:fs';
 import { z } from 'zod';
@@ -11,9 +12,12 @@ import type { TrainEvent } from '../engine/types';
 
 export interface ResumeMarker {
   event: 'resume';
-  /** the epoch count of the checkpoint training continued from */
+  /** epochs completed in the checkpoint training continued from (the next epoch event has this 0-based index) */
   epoch: number;
 }
+
+/** events that a resume replaces when they belong to epochs after its checkpoint */
+const SUPERSEDED = new Set(['batch', 'epoch', 'test']);
 
 export type MetricRecord = (TrainEvent | ResumeMarker) & { t: number };
 
@@ -63,7 +67,8 @@ export function parseMetrics(text: string, file = 'metrics.jsonl'): MetricsReadR
       const from = r.epoch;
       for (let j = records.length - 1; j >= 0; j--) {
         const e = records[j] as { epoch?: number; event: string };
-        if (e.event !== 'resume' && e.epoch !== undefined && e.epoch > from) records.splice(j, 1);
+        // TrainEvent epochs are 0-based indices; the marker counts epochs completed
+        if (SUPERSEDED.has(e.event) && e.epoch !== undefined && e.epoch >= from) records.splice(j, 1);
       }
     }
     records.push(r);

@@ -69,6 +69,7 @@ export interface RunPaths {
 }
 
 export interface EpochPoint {
+  /** 1-based: the number of epochs completed at this point */
   epoch: number;
   trainLoss: number;
   trainError: number;
@@ -127,14 +128,14 @@ export function epochCurve(records: MetricRecord[]): EpochPoint[] {
   for (const r of records) {
     if (r.event === 'epoch') {
       const prev = byEpoch.get(r.epoch);
-      byEpoch.set(r.epoch, { epoch: r.epoch, trainLoss: r.loss, trainError: r.error, lr: r.lr, seconds: r.seconds, testLoss: prev?.testLoss ?? null, testError: prev?.testError ?? null });
+      byEpoch.set(r.epoch, { epoch: r.epoch + 1, trainLoss: r.loss, trainError: r.error, lr: r.lr, seconds: r.seconds, testLoss: prev?.testLoss ?? null, testError: prev?.testError ?? null });
     } else if (r.event === 'test') {
       const p = byEpoch.get(r.epoch);
       if (p) {
         p.testLoss = r.loss;
         p.testError = r.error;
       } else {
-        byEpoch.set(r.epoch, { epoch: r.epoch, trainLoss: NaN, trainError: NaN, lr: NaN, seconds: 0, testLoss: r.loss, testError: r.error });
+        byEpoch.set(r.epoch, { epoch: r.epoch + 1, trainLoss: NaN, trainError: NaN, lr: NaN, seconds: 0, testLoss: r.loss, testError: r.error });
       }
     }
   }
@@ -144,8 +145,12 @@ export function epochCurve(records: MetricRecord[]): EpochPoint[] {
 export class RunStore {
   readonly dir: string;
 
-  constructor(readonly home: string) {
-    this.dir = runsDir(home);
+  /** `dir`: the folder holding the run folders (default: the runs folder of `home`) */
+  constructor(
+    readonly home: string,
+    dir?: string,
+  ) {
+    this.dir = dir ? path.resolve(dir) : runsDir(home);
   }
 
   paths(id: string): RunPaths {

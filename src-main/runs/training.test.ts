@@ -1,0 +1,136 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createNodeRuntime } from '../runtime/node';
+import type { TrainEvent } from '../engine/types';
+import { readCheckpoint } from './checkpoint';
+import { toyConfig, toyDatasetRef, toyImages, toyModel } from './fixtures/toy';
+import { RunStore } from './store';
+import { resumeTraining, startTraining } from './training';
+
+const runtime = createNodeRuntime('cpu', { threads: 1 });
+const data = toyImages();
+
+let home: string;
+let store: RunStore;
+beforeEach(() => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-train-'));
+  store = new RunStore(home);
+});
+afterEach(() => fs.rmSync(home, { recursive: true, force: true }));
+
+const bytes = (a: Float32Array[]) => Buffer.concat(a.map((t) => Buffer.from(t.buffer, t.byteOffset, t.byteLength)));
+
+async function finalState(runId: string, epochs: number) {
+  const r = await store.get(runId);
+  return readCheckpoint(store.checkpoints(r).epochFile(epochs));
+}
+
+/** trains a fresh run; stops it right after `stopAfter` epochs when given */
+async function train(opts: { stopAfter?: number; dropout?: boolean; epochs?: number } = {}) {
+  const run = await store.create({ model: toyModel([1, 4, 4], opts.dropout), config: toyConfig({ epochs: opts.epochs ?? 4 }), dataset: toyDatasetRef, checkpointPolicy: { every: 1, keepLast: 10 } });
+  const events: TrainEvent[] = [];
+  const h = await startTraining({
+    store,
+    runId: run.id,
+    data,
+    runtime,
+    onEvent: (e) => {
+      events.push(e);
+      if (opts.stopAfter !== undefined && e.event === 'epoch' && e.epoch === opts.stopAfter - 1) h.stop('test stop');
+    },
+  });
+  const result = await h.done;
+  return { run, events, result };
+}
+
+describe('training a run', () => {
+  it('writes metrics, artifacts, a checkpoint per epoch, the best checkpoint and the final status', async () => {
+    const { run, events, result } = await train();
+    expect(result.status).toBe('finished');
+    const p = store.paths(run.id);
+    expect(fs.readdirSync(p.artifacts).sort()).toEqual(['eval.onnx', 'infer.onnx', 'train.onnx']);
+    const names = fs.readdirSync(p.checkpoints).sort();
+    expect(names).toContain('best.ckpt');
+    expect(names.filter((n) => n.startsWith('epoch-'))).toEqual(['epoch-000001.ckpt', 'epoch-000002.ckpt', 'epoch-000003.ckpt', 'epoch-000004.ckpt']);
+    const r = await store.get(run.id);
+    expect(r.status).toBe('finished');
+    expect(r.pid).toBeUndefined();
+    expect(r.progress.epochsDone).toBe(4);
+    const tests = events.filter((e): e is Extract<TrainEvent, { event: 'test' }> => e.event === 'test');
+    expect(tests).toHaveLength(4);
+    const bestErr = Math.min(...tests.map((t) => t.error));
+    expect(r.progress.bestTestError).toBe(bestErr);
+    expect(r.progress.lastTestError).toBe(tests[3].error);
+    const best = await readCheckpoint(path.join(p.checkpoints, 'best.ckpt'));
+    expect(best.testError).toBe(bestErr);
+    expect(best.epoch).toBe(tests.findIndex((t) => t.error === bestErr) + 1);
+    const logged = store.metrics(run.id).records.map((x) => x.event);
+    expect(logged.filter((e) => e === 'epoch')).toHaveLength(4);
+    expect(logged.at(-1)).toBe('done');
+    const summary = (await store.list())[0];
+    expect(summary).toMatchObject({ status: 'finished', epochsDone: 4, bestTestError: bestErr });
+    expect(summary.seconds).toBeGreaterThan(0);
+    await expect(resumeTraining({ store, runId: run.id, data, runtime })).rejects.toThrow(/finished all 4 epochs/);
+  });
+
+  it('stop + resume continues bit-identically to an uninterrupted run (Adam, dropout, step schedule)', async () => {
+    const straight = await train({ dropout: true });
+    const ref = await finalState(straight.run.id, 4);
+
+    const interrupted = await train({ dropout: true, stopAfter: 2 });
+    expect(interrupted.result.status).toBe('stopped');
+    expect((await store.get(interrupted.run.id)).status).toBe('stopped');
+    expect((await store.get(interrupted.run.id)).progress.epochsDone).toBe(2);
+    const h = await resumeTraining({ store, runId: interrupted.run.id, data, runtime, datasetHash: toyDatasetRef.contentHash });
+    expect(h.fromEpoch).toBe(2);
+    expect((await h.done).status).toBe('finished');
+    const got = await finalState(interrupted.run.id, 4);
+
+    expect(got.step).toBe(ref.step);
+    expect(got.state.rngState).toEqual(ref.state.rngState);
+    expect(bytes(got.state.params).equals(bytes(ref.state.params))).toBe(true);
+    expect(bytes(got.state.optimizerState).equals(bytes(ref.state.optimizerState))).toBe(true);
+    expect(got.testError).toBe(ref.testError);
+
+    // the metrics read as one continuous history: epochs 0..3 once each
+    const epochs = store.metrics(interrupted.run.id).records.filter((r) => r.event === 'epoch').map((r) => (r as { epoch: number }).epoch);
+    expect(epochs).toEqual([0, 1, 2, 3]);
+    const r = await store.get(interrupted.run.id);
+    expect(r.resumes).toHaveLength(1);
+    expect(r.resumes[0].fromEpoch).toBe(2);
+  });
+
+  it('a damaged newest checkpoint is refused and the previous one resumes, still bit-identically', async () => {
+    const straight = await train();
+    const ref = await finalState(straight.run.id, 4);
+    const interrupted = await train({ stopAfter: 3 });
+    const folder = store.checkpoints(await store.get(interrupted.run.id));
+    const f3 = folder.epochFile(3);
+    const b = fs.readFileSync(f3);
+    b[b.length - 40] ^= 0x55;
+    fs.writeFileSync(f3, b);
+    fs.rmSync(folder.bestFile, { force: true }); // so that best.ckpt (maybe epoch 3) is not the fallback
+    const h = await resumeTraining({ store, runId: interrupted.run.id, data, runtime });
+    expect(h.fromEpoch).toBe(2);
+    expect(h.rejected).toHaveLength(1);
+    expect(h.rejected[0].reason).toMatch(/epoch-000003\.ckpt: checksum mismatch/);
+    await h.done;
+    const got = await finalState(interrupted.run.id, 4);
+    expect(bytes(got.state.params).equals(bytes(ref.state.params))).toBe(true);
+    expect((await store.get(interrupted.run.id)).resumes[0].rejected?.[0]).toMatch(/checksum mismatch/);
+  });
+
+  it('refuses to resume on a different dataset, or a run that is training', async () => {
+    const { run } = await train({ stopAfter: 1 });
+    await expect(resumeTraining({ store, runId: run.id, data, runtime, datasetHash: 'other' })).rejects.toThrow(/not the one run .* was trained on/);
+    const wrong = { ...data, sampleSize: 9, sampleShape: [1, 3, 3] };
+    await expect(resumeTraining({ store, runId: run.id, data: wrong, runtime })).rejects.toThrow(/samples of 16 values/);
+    await store.update(run.id, (r) => {
+      r.status = 'running';
+      r.pid = process.pid;
+    });
+    await expect(resumeTraining({ store, runId: run.id, data, runtime })).rejects.toThrow(/training right now/);
+  });
+});

@@ -1,0 +1,200 @@
+/**
+ * Training a run: connects the engine's Trainer to a run folder. Every event goes to
+ * metrics.jsonl, every epoch end writes the checkpoint(s) and the progress in run.json, the
+ * generated ONNX models go to artifacts/, and the end sets the status. Resume continues a
+ * stopped, failed or killed run from its newest checkpoint whose checksum verifies.
+ *
+ *   const store = new RunStore(home);
+ *   const run = await store.create({ model, config, dataset: { id, name, contentHash } });
+ *   const handle = await startTraining({ store, runId: run.id, data, runtime });
+ *   process.on('SIGINT', () => handle.stop('Stopped from the keyboard.'));
+ *   const outcome = await handle.done;   // { status, reason?, testError, epochs }
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Trainer, type TrainResult } from '../engine/trainer';
+import type { RuntimeAdapter } from '../engine/runtime';
+import type { TrainEvent, TrainingData } from '../engine/types';
+import { writeFileAtomic, type AtomicWriteOptions } from './atomic';
+import type { LoadedCheckpoint } from './checkpoint';
+import type { Rejected } from './checkpoints';
+import type { RunRecord } from './record';
+import type { RunStore } from './store';
+
+export interface TrainingOptions {
+  store: RunStore;
+  runId: string;
+  data: TrainingData;
+  runtime: RuntimeAdapter;
+  onEvent?: (e: TrainEvent) => void;
+  /** tests: how checkpoint files are written (chunking, a hook between chunks) */
+  checkpointWrite?: AtomicWriteOptions;
+}
+
+export interface ResumeOptions extends TrainingOptions {
+  /** the content hash of the dataset being passed in: refused when it is not the run's dataset */
+  datasetHash?: string;
+}
+
+export interface TrainingHandle {
+  runId: string;
+  trainer: Trainer;
+  /** epochs completed before this session started (0 for a fresh run) */
+  fromEpoch: number;
+  /** damaged checkpoints skipped while looking for the newest good one */
+  rejected: Rejected[];
+  stop(reason?: string): void;
+  pause(): void;
+  resume(): void;
+  done: Promise<TrainResult>;
+}
+
+export class RunStateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunStateError';
+  }
+}
+
+function checkData(record: RunRecord, data: TrainingData): void {
+  const want = record.model.inputShape.reduce((a, b) => a * b, 1);
+  if (data.sampleSize !== want) {
+    throw new RunStateError(`run ${record.id} was trained on samples of ${want} values, but the data given has ${data.sampleSize}; use the run's dataset (${record.dataset.name}, ${record.dataset.id})`);
+  }
+  if (data.classNames.length !== record.model.classes) {
+    throw new RunStateError(`run ${record.id} has ${record.model.classes} classes, but the data given has ${data.classNames.length}; use the run's dataset (${record.dataset.name})`);
+  }
+}
+
+async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedCheckpoint | null, rejected: Rejected[]): Promise<TrainingHandle> {
+  const { store, data, runtime } = opts;
+  const p = store.paths(record.id);
+  const checkpoints = store.checkpoints(record);
+  const metrics = store.metricsWriter(record.id);
+  const fromEpoch = from?.epoch ?? 0;
+  const secondsBefore = record.progress.seconds;
+  const t0 = Date.now();
+  const seconds = () => secondsBefore + (Date.now() - t0) / 1000;
+  let best = record.progress.bestTestError;
+  let bestEpoch = record.progress.bestEpoch;
+  if (from) {
+    // the best may have been found after the checkpoint we continue from; best.ckpt tells the truth
+    const onDisk = await checkpoints.bestTestError();
+    best = onDisk;
+    bestEpoch = onDisk === null ? null : ((await checkpoints.list()).find((c) => c.kind === 'best')?.epoch ?? null);
+  }
+
+  const trainer = new Trainer({
+    spec: record.model,
+    config: record.config,
+    data,
+    runtime,
+    resumeFrom: from?.state,
+    onEvent: (e) => {
+      metrics.append(e);
+      opts.onEvent?.(e);
+    },
+    onArtifacts: async (a) => {
+      await fs.mkdir(p.artifacts, { recursive: true });
+      await writeFileAtomic(path.join(p.artifacts, 'train.onnx'), a.train);
+      await writeFileAtomic(path.join(p.artifacts, 'eval.onnx'), a.eval);
+      await writeFileAtomic(path.join(p.artifacts, 'infer.onnx'), a.infer);
+    },
+    onEpochEnd: async (c, info) => {
+      const last = c.epoch >= record.config.epochs;
+      const { isBest } = await checkpoints.save(c, info.testError, { force: last, bestSoFar: best, write: opts.checkpointWrite });
+      if (isBest) {
+        best = info.testError;
+        bestEpoch = c.epoch;
+      }
+      await store.update(record.id, (r) => {
+        r.progress = {
+          epochsDone: c.epoch,
+          step: c.step,
+          bestTestError: best,
+          bestEpoch,
+          lastTestError: info.testError ?? r.progress.lastTestError,
+          seconds: seconds(),
+        };
+      });
+    },
+  });
+
+  const done = (async (): Promise<TrainResult> => {
+    const result = await trainer.run();
+    await store.update(record.id, (r) => {
+      r.status = result.status;
+      if (result.reason) r.reason = result.reason;
+      else delete r.reason;
+      delete r.pid;
+      delete r.hostname;
+      r.progress.seconds = seconds();
+      if (result.testError !== null) r.progress.lastTestError = result.testError;
+    });
+    return result;
+  })();
+
+  return {
+    runId: record.id,
+    trainer,
+    fromEpoch,
+    rejected,
+    stop: (reason) => trainer.stop(reason),
+    pause: () => trainer.pause(),
+    resume: () => trainer.resume(),
+    done,
+  };
+}
+
+async function claim(store: RunStore, id: string, change: (r: RunRecord) => void): Promise<RunRecord> {
+  return store.update(id, (r) => {
+    r.status = 'running';
+    delete r.reason;
+    r.pid = process.pid;
+    r.hostname = os.hostname();
+    change(r);
+  });
+}
+
+/** Trains a run created with store.create() from its first epoch. */
+export async function startTraining(opts: TrainingOptions): Promise<TrainingHandle> {
+  const record = await opts.store.get(opts.runId);
+  checkData(record, opts.data);
+  if (record.progress.epochsDone > 0) throw new RunStateError(`run ${record.id} has already trained ${record.progress.epochsDone} epochs; resume it instead ("mlp-studio resume ${record.id}")`);
+  const claimed = await claim(opts.store, record.id, () => {});
+  return launch(opts, claimed, null, []);
+}
+
+/**
+ * Continues a run from its newest good checkpoint. On CPU the result is bit-identical to a
+ * run that was never interrupted: the checkpoint holds the parameters, the optimizer state,
+ * the step counters and the RNG state that draws the next epoch's permutation.
+ */
+export async function resumeTraining(opts: ResumeOptions): Promise<TrainingHandle> {
+  const { store } = opts;
+  const record = await store.get(opts.runId);
+  if (record.status === 'running') {
+    throw new RunStateError(`run ${record.id} is training right now (pid ${record.pid}${record.hostname ? ` on ${record.hostname}` : ''}); stop it first`);
+  }
+  if (record.status === 'finished') {
+    throw new RunStateError(`run ${record.id} has finished all ${record.config.epochs} epochs; nothing to resume (replay it to train again)`);
+  }
+  if (opts.datasetHash !== undefined && opts.datasetHash !== record.dataset.contentHash) {
+    throw new RunStateError(
+      `the dataset given (content hash ${opts.datasetHash.slice(0, 12)}…) is not the one run ${record.id} was trained on (${record.dataset.name}, hash ${record.dataset.contentHash.slice(0, 12)}…); resuming on other data would not continue the same training`,
+    );
+  }
+  checkData(record, opts.data);
+  const folder = store.checkpoints(record);
+  const { checkpoint, rejected } = await folder.loadLatestGood();
+  const fromEpoch = checkpoint?.epoch ?? 0;
+  await folder.cleanForResume(fromEpoch);
+  const claimed = await claim(store, record.id, (r) => {
+    r.resumes.push({ at: new Date().toISOString(), fromEpoch, ...(rejected.length ? { rejected: rejected.map((x) => x.reason) } : {}) });
+    r.progress.epochsDone = fromEpoch;
+    r.progress.step = checkpoint?.step ?? 0;
+  });
+  store.metricsWriter(record.id).append({ event: 'resume', epoch: fromEpoch });
+  return launch(opts, claimed, checkpoint, rejected);
+}
