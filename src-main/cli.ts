@@ -1,0 +1,256 @@
+/**
+ * mlp-studio: the headless studio. Train, import, manage runs, export, serve, bench.
+ * Every subcommand works on the same data folder as the app (studioHome(); MLP_STUDIO_HOME).
+ */
+import fs from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { presetById, presets, validateConfig, validateSpec, type LayerSpec, type ModelSpec, type TrainConfig, type TrainEvent } from './engine/index';
+import { DatasetLibrary } from './datasets/library';
+import { DuplicateDatasetError } from './datasets/errors';
+import { studioHome } from './paths';
+import { RunStore } from './runs/store';
+import { startTraining } from './runs/training';
+import { selectRuntime } from './runtime/select';
+
+const int = (name: string, min = 0) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number of at least ${min}`);
+  return n;
+};
+const positive = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return n;
+};
+
+export function parseSchedule(v: string): TrainConfig['schedule'] {
+  if (v === 'constant') return { kind: 'constant' };
+  if (v === 'cosine') return { kind: 'cosine' };
+  const m = /^step:(\d+):([0-9.]+)$/.exec(v);
+  if (m && Number(m[1]) >= 1 && Number(m[2]) > 0) return { kind: 'step', every: Number(m[1]), factor: Number(m[2]) };
+  throw new InvalidArgumentError('use constant, cosine, or step:EVERY:FACTOR (e.g. step:10:2 halves the rate every 10 epochs)');
+}
+
+function parseLayers(v: string): number[] {
+  const units = v.split(',').map((s) => Number(s.trim()));
+  if (units.length === 0 || units.some((u) => !Number.isInteger(u) || u < 1)) throw new InvalidArgumentError('give hidden layer widths as whole numbers, e.g. 1000,1500');
+  return units;
+}
+
+const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'leaky_relu', 'gelu'] as const;
+
+interface TrainFlags {
+  dataset: string;
+  preset: string;
+  layers?: number[];
+  activation?: (typeof ACTIVATIONS)[number];
+  bias?: boolean;
+  dropout?: number;
+  epochs?: number;
+  batch?: number;
+  lr?: number;
+  optimizer?: 'sgd' | 'momentum' | 'adam';
+  schedule?: TrainConfig['schedule'];
+  evalEvery?: number;
+  seed?: number;
+  device: 'auto' | 'cpu' | 'webgpu';
+  init?: TrainConfig['init'];
+  limitTrain?: number;
+  limitTest?: number;
+  runDir?: string;
+  name?: string;
+  json?: boolean;
+  progress?: boolean;
+}
+
+/** The model and config a set of flags asks for: the preset, with the flags on top. */
+export function modelAndConfig(f: TrainFlags, inputShape: number[], classes: number): { model: ModelSpec; config: TrainConfig } {
+  const preset = presetById(f.preset);
+  let model = preset.model(inputShape, classes);
+  if (f.layers || f.activation || f.bias !== undefined || f.dropout !== undefined) {
+    const base = preset.model(inputShape, classes).layers;
+    const widths = f.layers ?? base.filter((l): l is Extract<LayerSpec, { kind: 'linear' }> => l.kind === 'linear').slice(0, -1).map((l) => l.units);
+    const act = f.activation ?? ((base.find((l) => ACTIVATIONS.includes(l.kind as never))?.kind ?? 'relu') as (typeof ACTIVATIONS)[number]);
+    const bias = f.bias ?? (base.find((l) => l.kind === 'linear') as { bias: boolean } | undefined)?.bias ?? true;
+    const layers: LayerSpec[] = [];
+    for (const w of widths) {
+      layers.push({ kind: 'linear', units: w, bias });
+      layers.push(act === 'leaky_relu' ? { kind: 'leaky_relu', slope: 0.01 } : { kind: act });
+      if (f.dropout) layers.push({ kind: 'dropout', p: f.dropout });
+    }
+    layers.push({ kind: 'linear', units: classes, bias });
+    model = { inputShape, classes, layers };
+  }
+  const c = preset.config();
+  const optimizer: TrainConfig['optimizer'] =
+    f.optimizer === undefined
+      ? c.optimizer
+      : f.optimizer === 'sgd'
+        ? { kind: 'sgd' }
+        : f.optimizer === 'momentum'
+          ? { kind: 'momentum', momentum: 0.9, nesterov: true }
+          : { kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+  const config: TrainConfig = {
+    ...c,
+    epochs: f.epochs ?? c.epochs,
+    batchSize: f.batch ?? c.batchSize,
+    lr: f.lr ?? c.lr,
+    optimizer,
+    schedule: f.schedule ?? c.schedule,
+    evalEvery: f.evalEvery ?? c.evalEvery,
+    seed: f.seed ?? c.seed,
+    init: f.init ?? c.init,
+    device: f.device,
+  };
+  validateSpec(model);
+  validateConfig(config);
+  return { model, config };
+}
+
+/** A dataset by library name or id, 'mnist' for the bundled one, or a path to import. */
+export async function resolveDataset(library: DatasetLibrary, ref: string, log: (s: string) => void) {
+  if (ref.toLowerCase() === 'mnist') return library.ensureBundledMnist();
+  if (fs.existsSync(ref)) {
+    try {
+      const meta = await library.import([ref]);
+      log(`imported ${ref} as "${meta.name}" (${meta.id})`);
+      return meta;
+    } catch (e) {
+      if (e instanceof DuplicateDatasetError) return library.get(e.existingId);
+      throw e;
+    }
+  }
+  return library.get(ref);
+}
+
+const pct = (x: number) => (100 * x).toFixed(2);
+
+async function train(f: TrainFlags, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const home = studioHome();
+  const library = new DatasetLibrary(home);
+  const log = f.json ? err : out;
+  const meta = await resolveDataset(library, f.dataset, log);
+  const data = await library.loadTrainingData(meta.id, { limitTrain: f.limitTrain, limitTest: f.limitTest });
+  const inputShape = data.sampleShape;
+  const { model, config } = modelAndConfig(f, inputShape, data.classNames.length);
+  const selection = await selectRuntime(config.device, model, config, data);
+  if (config.device === 'auto') log(selection.reason);
+  const store = new RunStore(home, f.runDir);
+  const run = await store.create({
+    model,
+    config,
+    name: f.name,
+    device: selection.runtime.device,
+    dataset: { id: meta.id, name: meta.name, contentHash: meta.contentHash, ...(f.limitTrain ? { limitTrain: f.limitTrain } : {}), ...(f.limitTest ? { limitTest: f.limitTest } : {}) },
+  });
+  const showBar = !f.json && f.progress !== false && process.stderr.isTTY;
+  const bar = showBar ? new cliProgress.SingleBar({ format: ' epoch {epoch} [{bar}] {value}/{total} steps  loss {loss}  ETA {eta}s', stream: process.stderr, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+  const onEvent = (e: TrainEvent) => {
+    if (f.json) {
+      if (e.event !== 'batch') out(JSON.stringify(e));
+      return;
+    }
+    switch (e.event) {
+      case 'start':
+        out(`dataset: ${meta.name} (${data.train.n} train, ${data.test.n} test samples)`);
+        out(`model: ${model.layers.length} layers, ${e.params.toLocaleString('en-US')} parameters`);
+        out(`device: ${e.device}`);
+        out(`run: ${run.id}`);
+        break;
+      case 'batch':
+        if (bar) {
+          if (e.step === 1) bar.start(e.stepsPerEpoch, 0, { epoch: e.epoch, loss: '-' });
+          bar.update(e.step, { epoch: e.epoch, loss: e.loss.toFixed(4) });
+        }
+        break;
+      case 'epoch':
+        bar?.stop();
+        out(`epoch= ${e.epoch}  loss= ${e.loss.toFixed(4)}  error= ${pct(e.error)} percent  time= ${e.seconds.toFixed(1)} s  lr= ${e.lr}`);
+        break;
+      case 'test':
+        out(`test: epoch= ${e.epoch}  loss= ${e.loss.toFixed(4)}  error= ${pct(e.error)} percent`);
+        break;
+      case 'stopped':
+      case 'failed':
+        bar?.stop();
+        err(e.reason);
+        break;
+      case 'done':
+        break;
+    }
+  };
+  const handle = await startTraining({ store, runId: run.id, data, runtime: selection.runtime, onEvent });
+  const onSigint = () => handle.stop('Stopped from the keyboard (Ctrl+C). Resume it with: mlp-studio resume ' + run.id);
+  process.once('SIGINT', onSigint);
+  const result = await handle.done;
+  process.off('SIGINT', onSigint);
+  const runDir = store.paths(run.id).dir;
+  if (f.json) out(JSON.stringify({ event: 'done', runId: run.id, runDir, status: result.status, testError: result.testError }));
+  else if (result.status === 'finished') out(`done: test error ${result.testError === null ? 'n/a' : pct(result.testError) + ' percent'}; run folder ${runDir}`);
+  return result.status === 'finished' ? 0 : result.status === 'stopped' ? 130 : 1;
+}
+
+export function buildProgram(out: (s: string) => void, err: (s: string) => void, setCode: (c: number) => void): Command {
+  const program = new Command('mlp-studio')
+    .description('Train multi-layer perceptrons, headless. The data folder is shared with the app (set MLP_STUDIO_HOME to use another).')
+    .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
+    .exitOverride()
+    .showHelpAfterError('(run mlp-studio --help for usage)');
+
+  program
+    .command('train')
+    .description('train a network and print the lecture-style epoch lines')
+    .option('--dataset <ref>', 'mnist (bundled), a library dataset name or id, or a path to import', 'mnist')
+    .addOption(new Option('--preset <id>', 'starting point for the model and hyperparameters').choices(presets.map((p) => p.id)).default('lecture'))
+    .option('--layers <widths>', 'hidden layer widths, e.g. 1000,1500', parseLayers)
+    .addOption(new Option('--activation <name>', 'activation after each hidden layer').choices([...ACTIVATIONS]))
+    .option('--bias', 'linear layers have biases')
+    .option('--no-bias', 'linear layers have no biases')
+    .option('--dropout <p>', 'dropout after each hidden activation', (v) => {
+      const p = Number(v);
+      if (!(p >= 0 && p < 1)) throw new InvalidArgumentError('dropout must be at least 0 and below 1');
+      return p;
+    })
+    .option('--epochs <n>', 'passes over the training set', int('epochs', 1))
+    .option('--batch <n>', 'samples per step', int('batch', 1))
+    .option('--lr <x>', 'learning rate', positive('lr'))
+    .addOption(new Option('--optimizer <name>', 'sgd (the lecture), momentum (Nesterov 0.9), adam').choices(['sgd', 'momentum', 'adam']))
+    .option('--schedule <s>', 'constant | step:EVERY:FACTOR | cosine', parseSchedule)
+    .option('--eval-every <n>', 'test-set evaluation every N epochs (and at the end)', int('eval-every', 0))
+    .option('--seed <n>', 'random seed (permutations, initialisation, dropout)', int('seed', 0))
+    .addOption(new Option('--init <scheme>', 'weight initialisation').choices(['pytorch', 'he', 'xavier']))
+    .addOption(new Option('--device <d>', 'where to train').choices(['auto', 'cpu', 'webgpu']).default('cpu'))
+    .option('--limit-train <n>', 'train on the first N samples only', int('limit-train', 1))
+    .option('--limit-test <n>', 'test on the first N samples only', int('limit-test', 1))
+    .option('--run-dir <dir>', 'folder that holds the run folders (default: the studio data folder)')
+    .option('--name <name>', 'a name for the run')
+    .option('--json', 'one JSON object per line instead of text')
+    .option('--no-progress', 'no progress bar')
+    .action(async (flags: TrainFlags) => setCode(await train(flags, out, err)));
+
+  program
+    .command('bench')
+    .description('benchmark a training step against the bare matmuls, a lecture epoch, and batch sizes')
+    .option('--json', 'one JSON object')
+    .option('--quick', 'fewer repetitions')
+    .action(async (o: { json?: boolean; quick?: boolean }) => {
+      const bench = (await import('../bench/engine-bench')) as { runEngineBench(o: { json: boolean; quick?: boolean }): Promise<void> };
+      await bench.runEngineBench({ json: !!o.json, quick: o.quick });
+    });
+
+  return program;
+}
+
+export async function main(argv: string[], out: (s: string) => void = (s) => console.log(s), err: (s: string) => void = (s) => console.error(s)): Promise<number> {
+  let code = 0;
+  const program = buildProgram(out, err, (c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    err(`error: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}
