@@ -1,0 +1,114 @@
+/**
+ * The renderer's window on the pure-TypeScript engine: validation, layer shapes and
+ * parameter counts, presets and default settings. One place adapts to the engine's API.
+ */
+import { validateSpec, validateConfig, describe, presets, defaultTrainConfig, architectureLabel as engineArchitectureLabel } from '../../src-main/engine/index';
+import type { ModelSpec, TrainConfig, LayerSpec } from '../../src-main/engine/types';
+import type { DatasetMeta } from '../../src-main/datasets/types';
+
+export interface LayerInfo {
+  name: string;
+  outputShape: number[];
+  params: number;
+}
+
+export interface Described {
+  layers: LayerInfo[];
+  totalParams: number;
+}
+
+/** null when the stack is valid, else the engine's plain-language reason. */
+export function specProblem(spec: ModelSpec): string | null {
+  try {
+    validateSpec(spec);
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+export function describeSpec(spec: ModelSpec): Described | null {
+  try {
+    return describe(spec) as Described;
+  } catch {
+    return null;
+  }
+}
+
+export function defaultConfig(): TrainConfig {
+  return defaultTrainConfig();
+}
+
+export interface PresetChoice {
+  id: string;
+  title: string;
+  blurb: string;
+  spec: ModelSpec;
+  config: TrainConfig;
+}
+
+export function inputSizeOf(d: Pick<DatasetMeta, 'sampleShape'>): number {
+  return d.sampleShape.reduce((a, b) => a * b, 1);
+}
+
+/** The engine's presets, fitted to a dataset; the lecture's net first. */
+export function presetList(d: Pick<DatasetMeta, 'sampleShape' | 'classNames'>): PresetChoice[] {
+  const list = [...presets].sort((a, b) => (a.id === 'lecture' ? -1 : b.id === 'lecture' ? 1 : 0));
+  return list.map((p) => ({
+    id: p.id,
+    title: p.title,
+    blurb: p.description,
+    spec: fitSpecToData(p.model([...d.sampleShape], d.classNames.length), d),
+    config: p.config(),
+  }));
+}
+
+/** null when the settings are valid, else the engine's plain-language reason. */
+export function configProblem(c: TrainConfig): string | null {
+  try {
+    validateConfig(c);
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/** The same hidden layers, with the input and the output layer fitted to a dataset. */
+export function fitSpecToData(spec: ModelSpec, d: Pick<DatasetMeta, 'sampleShape' | 'classNames'>): ModelSpec {
+  const classes = d.classNames.length;
+  const layers: LayerSpec[] = spec.layers.map((l) => ({ ...l }));
+  let lastLinear = -1;
+  layers.forEach((l, i) => { if (l.kind === 'linear') lastLinear = i; });
+  if (lastLinear >= 0) {
+    // anything after the last linear layer would sit between the scores and the softmax
+    layers.splice(lastLinear + 1);
+    const out = layers[lastLinear];
+    if (out.kind === 'linear') out.units = classes;
+  } else {
+    layers.push({ kind: 'linear', units: classes, bias: true });
+  }
+  return { inputShape: [...d.sampleShape], layers, classes };
+}
+
+export const layerKinds: { kind: LayerSpec['kind']; label: string; help: string }[] = [
+  { kind: 'linear', label: 'Linear (fully connected)', help: 'Every output is a weighted sum of all inputs, plus an optional bias.' },
+  { kind: 'relu', label: 'ReLU', help: 'Keeps positive values, turns negative values into 0. The usual choice.' },
+  { kind: 'leaky_relu', label: 'Leaky ReLU', help: 'Like ReLU, but lets a small slope through for negative values.' },
+  { kind: 'tanh', label: 'Tanh', help: 'Squashes values into −1…1.' },
+  { kind: 'sigmoid', label: 'Sigmoid', help: 'Squashes values into 0…1.' },
+  { kind: 'gelu', label: 'GELU', help: 'A smooth version of ReLU.' },
+  { kind: 'dropout', label: 'Dropout', help: 'While training, randomly switches off a fraction of values, which fights memorizing.' },
+];
+
+export function newLayer(kind: LayerSpec['kind'], units = 128): LayerSpec {
+  switch (kind) {
+    case 'linear': return { kind, units, bias: true };
+    case 'leaky_relu': return { kind, slope: 0.01 };
+    case 'dropout': return { kind, p: 0.2 };
+    default: return { kind } as LayerSpec;
+  }
+}
+
+export function architectureLabel(spec: ModelSpec): string {
+  return engineArchitectureLabel(spec);
+}

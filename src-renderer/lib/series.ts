@@ -1,0 +1,96 @@
+import type { TrainEvent } from '../../src-main/engine/types';
+
+/** A point on an x axis measured in epochs completed (1.5 = half way through the second epoch). */
+export interface Pt {
+  x: number;
+  y: number;
+}
+
+export interface EpochRow {
+  epoch: number;
+  loss: number;
+  error: number;
+  seconds: number;
+  lr: number;
+  testLoss?: number;
+  testError?: number;
+}
+
+export interface Series {
+  batchLoss: Pt[];
+  batchError: Pt[];
+  smoothLoss: Pt[];
+  smoothError: Pt[];
+  epochLoss: Pt[];
+  epochError: Pt[];
+  testLoss: Pt[];
+  testError: Pt[];
+  rows: EpochRow[];
+}
+
+/**
+ * Turns the trainer's event stream into chart series. Every x value is "epochs completed"
+ * so batch, epoch and test points line up.
+ */
+export class SeriesBuilder {
+  readonly s: Series = {
+    batchLoss: [], batchError: [], smoothLoss: [], smoothError: [],
+    epochLoss: [], epochError: [], testLoss: [], testError: [], rows: [],
+  };
+  private emaLoss = 0;
+  private emaErr = 0;
+  private emaN = 0;
+  /** 0.9 like TensorBoard's default: smooth enough to read, quick enough to follow */
+  constructor(private readonly smoothing = 0.9) {}
+
+  /** the trainer numbers epochs from 0, as the lecture prints them */
+  private epochIndex(epoch: number): number {
+    return epoch;
+  }
+
+  ingest(e: TrainEvent): void {
+    switch (e.event) {
+      case 'batch': {
+        const x = this.epochIndex(e.epoch) + e.step / e.stepsPerEpoch; // step counts from 1
+        this.s.batchLoss.push({ x, y: e.loss });
+        this.s.batchError.push({ x, y: e.error * 100 });
+        if (Number.isFinite(e.loss)) {
+          const a = this.smoothing;
+          this.emaLoss = a * this.emaLoss + (1 - a) * e.loss;
+          this.emaErr = a * this.emaErr + (1 - a) * e.error;
+          this.emaN++;
+          const debias = 1 - Math.pow(a, this.emaN);
+          this.s.smoothLoss.push({ x, y: this.emaLoss / debias });
+          this.s.smoothError.push({ x, y: (this.emaErr / debias) * 100 });
+        }
+        break;
+      }
+      case 'epoch': {
+        const x = this.epochIndex(e.epoch) + 1;
+        this.s.epochLoss.push({ x, y: e.loss });
+        this.s.epochError.push({ x, y: e.error * 100 });
+        this.s.rows.push({ epoch: x, loss: e.loss, error: e.error, seconds: e.seconds, lr: e.lr });
+        break;
+      }
+      case 'test': {
+        const x = this.epochIndex(e.epoch) + 1;
+        this.s.testLoss.push({ x, y: e.loss });
+        this.s.testError.push({ x, y: e.error * 100 });
+        const row = this.s.rows.find((r) => r.epoch === x);
+        if (row) {
+          row.testLoss = e.loss;
+          row.testError = e.error;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+export function seriesOf(events: TrainEvent[]): Series {
+  const b = new SeriesBuilder();
+  for (const e of events) b.ingest(e);
+  return b.s;
+}

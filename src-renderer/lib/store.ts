@@ -1,0 +1,252 @@
+import { reactive, markRaw, shallowRef, triggerRef } from 'vue';
+import type { DatasetMeta } from '../../src-main/datasets/types';
+import type { ModelSpec, TrainConfig, TrainEvent } from '../../src-main/engine/types';
+import type { RunStatus, RunSummary, StudioEvent } from '../../src-main/api/contract';
+import { studio, messageOf } from '../studio';
+import { SeriesBuilder, type Series } from './series';
+import { defaultConfig, presetList, fitSpecToData } from './engine';
+
+export type Screen = 'data' | 'model' | 'train' | 'evaluate' | 'try' | 'export' | 'runs';
+
+export interface ImportState {
+  importId: string;
+  label: string;
+  phase: string;
+  done: number;
+  total: number | null;
+  status: 'running' | 'done' | 'failed';
+  message?: string;
+}
+
+export interface LiveRun {
+  runId: string;
+  status: RunStatus;
+  device: string;
+  params: number;
+  stepsPerEpoch: number;
+  epochs: number;
+  /** steps finished in this run so far */
+  steps: number;
+  startedAt: number;
+  /** time spent paused, excluded from the ETA */
+  pausedMs: number;
+  pausedAt: number | null;
+  testError: number | null;
+  reason?: string;
+}
+
+const SAVED = 'mlp-studio.workspace.v1';
+
+interface Saved {
+  datasetId: string | null;
+  model: ModelSpec | null;
+  config: TrainConfig | null;
+  limitTrain: number | null;
+  theme: 'auto' | 'light' | 'dark';
+}
+
+function loadSaved(): Partial<Saved> {
+  try {
+    return JSON.parse(localStorage.getItem(SAVED) ?? '{}') as Partial<Saved>;
+  } catch {
+    return {};
+  }
+}
+
+export const store = reactive({
+  screen: 'data' as Screen,
+  ready: false,
+  fatal: null as string | null,
+  datasets: [] as DatasetMeta[],
+  datasetId: null as string | null,
+  model: null as ModelSpec | null,
+  config: defaultConfig(),
+  /** quick trials: train on the first N samples only (null = all) */
+  limitTrain: null as number | null,
+  runs: [] as RunSummary[],
+  /** the run shown on Evaluate, Try it and Export */
+  runId: null as string | null,
+  live: null as LiveRun | null,
+  imports: [] as ImportState[],
+  theme: 'auto' as 'auto' | 'light' | 'dark',
+});
+
+/** Live chart data: not deep-reactive (thousands of points); `liveTick` is bumped at most twice a second. */
+export const liveSeries = shallowRef<Series>(new SeriesBuilder().s);
+let builder = new SeriesBuilder();
+let dirty = false;
+let flushTimer: ReturnType<typeof setInterval> | null = null;
+
+function scheduleFlush(): void {
+  dirty = true;
+  if (flushTimer) return;
+  flushTimer = setInterval(() => {
+    if (!dirty) return;
+    dirty = false;
+    liveSeries.value = markRaw(builder.s);
+    triggerRef(liveSeries);
+  }, 400);
+}
+
+export function currentDataset(): DatasetMeta | null {
+  return store.datasets.find((d) => d.id === store.datasetId) ?? null;
+}
+
+export function save(): void {
+  const s: Saved = {
+    datasetId: store.datasetId, model: store.model, config: store.config, limitTrain: store.limitTrain, theme: store.theme,
+  };
+  localStorage.setItem(SAVED, JSON.stringify(s));
+}
+
+export async function refreshDatasets(): Promise<void> {
+  store.datasets = await studio().listDatasets();
+}
+
+export async function refreshRuns(): Promise<void> {
+  store.runs = await studio().listRuns();
+}
+
+/** Select a dataset; keep the layer stack but fit its input and output to the data. */
+export function selectDataset(id: string): void {
+  store.datasetId = id;
+  const d = currentDataset();
+  if (d) {
+    store.model = store.model ? fitSpecToData(store.model, d) : presetList(d)[0].spec;
+  }
+  save();
+}
+
+function onRunEvent(runId: string, status: RunStatus, e: TrainEvent | undefined): void {
+  const live = store.live;
+  if (!live || live.runId !== runId) {
+    // a run started elsewhere (another window, the CLI): just refresh the history
+    if (status !== 'running') void refreshRuns();
+    return;
+  }
+  if (live.status !== status) {
+    if (status === 'paused') live.pausedAt = Date.now();
+    if (live.status === 'paused' && live.pausedAt !== null) {
+      live.pausedMs += Date.now() - live.pausedAt;
+      live.pausedAt = null;
+    }
+    live.status = status;
+  }
+  if (!e) {
+    if (status !== 'running' && status !== 'paused' && status !== 'queued') void refreshRuns();
+    return;
+  }
+  builder.ingest(e);
+  switch (e.event) {
+    case 'start':
+      live.device = e.device;
+      live.params = e.params;
+      live.stepsPerEpoch = e.stepsPerEpoch;
+      live.epochs = e.epochs;
+      break;
+    case 'batch':
+      live.steps++;
+      live.stepsPerEpoch = e.stepsPerEpoch;
+      break;
+    case 'done':
+      live.testError = e.testError;
+      live.status = 'finished';
+      store.runId = runId;
+      void refreshRuns();
+      break;
+    case 'stopped':
+    case 'failed':
+      live.reason = e.reason;
+      live.status = e.event === 'stopped' ? 'stopped' : 'failed';
+      void refreshRuns();
+      break;
+    default:
+      break;
+  }
+  scheduleFlush();
+}
+
+function onImportEvent(e: StudioEvent & { channel: 'import' }): void {
+  const st = store.imports.find((i) => i.importId === e.importId);
+  if (!st) return;
+  if (e.event === 'progress') {
+    st.phase = e.phase;
+    st.done = e.done;
+    st.total = e.total;
+  } else if (e.event === 'done') {
+    st.status = 'done';
+    void refreshDatasets().then(() => selectDataset(e.dataset.id));
+  } else {
+    st.status = 'failed';
+    st.message = e.message;
+  }
+}
+
+export async function startRun(): Promise<void> {
+  const d = currentDataset();
+  if (!d || !store.model) throw new Error('Choose a dataset on the Data screen first.');
+  const summary = await studio().startRun({
+    datasetId: d.id,
+    model: store.model,
+    config: store.config,
+    ...(store.limitTrain ? { limitTrain: store.limitTrain } : {}),
+  });
+  builder = new SeriesBuilder();
+  liveSeries.value = markRaw(builder.s);
+  store.live = {
+    runId: summary.id, status: summary.status, device: summary.device, params: summary.params,
+    stepsPerEpoch: 0, epochs: summary.epochs, steps: 0, startedAt: Date.now(), pausedMs: 0, pausedAt: null, testError: null,
+  };
+  store.runId = summary.id;
+  void refreshRuns();
+}
+
+export function trackImport(importId: string, label: string): void {
+  store.imports.unshift({ importId, label, phase: 'starting', done: 0, total: null, status: 'running' });
+}
+
+export async function boot(): Promise<void> {
+  const saved = loadSaved();
+  store.theme = saved.theme ?? 'auto';
+  const api = studio();
+  api.onEvent((e) => {
+    if (e.channel === 'import') onImportEvent(e);
+    else onRunEvent(e.runId, e.status, e.event);
+  });
+  try {
+    await Promise.all([refreshDatasets(), refreshRuns()]);
+  } catch (err) {
+    store.fatal = messageOf(err);
+    return;
+  }
+  if (saved.config) store.config = { ...store.config, ...saved.config };
+  if (saved.limitTrain !== undefined) store.limitTrain = saved.limitTrain;
+  const first =
+    store.datasets.find((d) => d.id === saved.datasetId) ??
+    store.datasets.find((d) => d.format === 'bundled-mnist') ??
+    store.datasets.find((d) => /mnist/i.test(d.name)) ??
+    store.datasets[0];
+  if (first) {
+    store.datasetId = first.id;
+    // first start: the lecture's network; later starts: what the person built last time
+    const lecture = presetList(first)[0];
+    store.model = saved.model ? fitSpecToData(saved.model, first) : lecture.spec;
+    if (!saved.config) store.config = lecture.config;
+  }
+  // a run still going (window reloaded while training): follow it
+  const running = store.runs.find((r) => r.status === 'running' || r.status === 'paused' || r.status === 'queued');
+  if (running) {
+    const detail = await api.getRun(running.id);
+    builder = new SeriesBuilder();
+    for (const e of detail.metrics) builder.ingest(e);
+    liveSeries.value = markRaw(builder.s);
+    store.live = {
+      runId: running.id, status: running.status, device: running.device, params: running.params,
+      stepsPerEpoch: 0, epochs: running.epochs, steps: builder.s.batchLoss.length, startedAt: Date.now() - running.seconds * 1000,
+      pausedMs: 0, pausedAt: null, testError: null,
+    };
+  }
+  const lastFinished = store.runs.find((r) => r.status === 'finished');
+  store.runId = running?.id ?? lastFinished?.id ?? null;
+  store.ready = true;
+}
