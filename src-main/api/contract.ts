@@ -126,7 +126,7 @@ export interface DeviceInfo {
 
 export type StudioEvent =
   | ({ channel: 'import' } & ImportEvent)
-  | { channel: 'run'; runId: string; status: RunStatus; event?: TrainEvent };
+  | { channel: 'run'; runId: string; status: RunStatus; event?: TrainEvent; reason?: string };
 
 export interface StudioApi {
   // datasets
@@ -141,6 +141,8 @@ export interface StudioApi {
   pathsForFiles?(files: File[]): string[];
   /** Electron only (absent in a browser): the native open dialog for files or folders; [] when cancelled */
   chooseImportPaths?(): Promise<string[]>;
+  /** Electron only (absent in a browser): the native save dialog for an export; null when cancelled */
+  chooseSavePath?(defaultName: string): Promise<string | null>;
 
   renameDataset(id: string, name: string): Promise<DatasetMeta>;
   deleteDataset(id: string): Promise<void>;

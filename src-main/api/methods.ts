@@ -4,8 +4,13 @@
  */
 import type { StudioApi } from './contract';
 
-/** Electron-only conveniences that never cross a transport as a call (see app/preload.ts). */
-export type LocalOnlyMember = 'onEvent' | 'pathsForFiles' | 'chooseImportPaths';
+/**
+ * Members that never cross a transport as a call: onEvent (each transport carries events its
+ * own way) and the optional, Electron-only conveniences (dialogs, dropped-file paths) that
+ * the preload implements itself (see app/preload.ts).
+ */
+type OptionalMember = { [K in keyof StudioApi]-?: undefined extends StudioApi[K] ? K : never }[keyof StudioApi];
+export type LocalOnlyMember = 'onEvent' | OptionalMember;
 export type MethodName = Exclude<keyof StudioApi, LocalOnlyMember>;
 
 const names = {

@@ -1,0 +1,161 @@
+/**
+ * The contract suite: the same expectations over both transports, the in-process adapter
+ * (the dispatch path Electron IPC uses) and the web host's WebSocket.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StudioApi, StudioEvent } from './contract';
+import { StudioError } from './errors';
+import { createLoopbackClient } from './loopback';
+import { StudioService } from './service';
+import { isTerminal, makeTestHome, runEvents, tinyRun, type TestHome } from './testkit';
+import { startWebHost, type WebHost } from '../host/server';
+import { connectWebHost, type WebHostConnection } from '../host/ws-client';
+
+interface Harness {
+  api: StudioApi;
+  close(): Promise<void>;
+}
+
+const transports: [string, (service: StudioService) => Promise<Harness>][] = [
+  ['in-process (IPC path)', async (service) => ({ api: createLoopbackClient(service), close: async () => undefined })],
+  [
+    'WebSocket web host',
+    async (service) => {
+      const host: WebHost = await startWebHost({ api: service, staticDir: null });
+      const conn: WebHostConnection = await connectWebHost(host.wsUrl);
+      return {
+        api: conn.api,
+        close: async () => {
+          await conn.close();
+          await host.close();
+        },
+      };
+    },
+  ],
+];
+
+async function rejection(p: Promise<unknown>): Promise<StudioError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as StudioError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe.each(transports)('Studio API contract over %s', (_name, connect) => {
+  let t: TestHome;
+  let service: StudioService;
+  let h: Harness;
+  let api: StudioApi;
+
+  beforeAll(async () => {
+    t = await makeTestHome();
+    service = new StudioService({ home: t.home });
+    h = await connect(service);
+    api = h.api;
+  });
+  afterAll(async () => {
+    await h.close();
+    await service.close();
+    t.cleanup();
+  });
+
+  it('lists, shows, previews and samples datasets', async () => {
+    const list = await api.listDatasets();
+    expect(list.map((d) => d.id)).toEqual([t.dataset.id]);
+    const d = await api.getDataset(t.dataset.id);
+    expect(d).toMatchObject({ name: 'Tiny MNIST', sampleShape: [1, 28, 28], train: { count: 300 }, test: { count: 100 } });
+    const preview = await api.previewDataset(t.dataset.id, 2);
+    expect(preview.samples.length).toBe(20);
+    expect(preview.samples[0].png.startsWith('data:image/png;base64,')).toBe(true);
+    expect(preview.histogram.train.reduce((a, b) => a + b, 0)).toBe(300);
+    const s = await api.getSample(t.dataset.id, 'test', 3);
+    expect(s.shape).toEqual([1, 28, 28]);
+    expect(s.values.length).toBe(784);
+    expect(s.label).toBeGreaterThanOrEqual(0);
+  });
+
+  it('renames a dataset and refuses a bad name with a typed error', async () => {
+    const renamed = await api.renameDataset(t.dataset.id, 'Tiny digits');
+    expect(renamed.name).toBe('Tiny digits');
+    expect((await api.getDataset(t.dataset.id)).name).toBe('Tiny digits');
+    const err = await rejection(api.renameDataset(t.dataset.id, '../evil'));
+    expect(err.code).toBe('bad_request');
+  });
+
+  it('answers not_found for unknown ids and bad_request for malformed ones', async () => {
+    expect((await rejection(api.getDataset('ds-0000000000000000'))).code).toBe('not_found');
+    expect((await rejection(api.getRun('20200101-000000-abcdef'))).code).toBe('not_found');
+    expect((await rejection(api.getDataset('../../etc/passwd'))).code).toBe('bad_request');
+    expect((await rejection(api.previewDataset(t.dataset.id, -1))).code).toBe('bad_request');
+    expect((await rejection(api.getSample(t.dataset.id, 'test', 100))).code).toBe('bad_request');
+  });
+
+  it('reports an import that fails as an event with the reason', async () => {
+    const events: StudioEvent[] = [];
+    const off = api.onEvent((e) => events.push(e));
+    const { importId } = await api.importDataset({ paths: [path.join(t.home, 'no-such-folder')] });
+    await expect.poll(() => events.find((e) => e.channel === 'import' && e.importId === importId && e.event === 'failed'), { timeout: 20_000 }).toBeTruthy();
+    const failed = events.find((e) => e.channel === 'import' && e.event === 'failed') as Extract<StudioEvent, { event: 'failed' }>;
+    expect(failed.message).toContain('no-such-folder');
+    off();
+  });
+
+  it('stores uploaded files inside the upload folder only', async () => {
+    const res = await api.uploadFiles({ files: [{ relativePath: 'digits/3/a.txt', base64: Buffer.from('hello').toString('base64') }] });
+    expect(res.paths).toHaveLength(1);
+    expect(fs.readFileSync(path.join(res.paths[0], '3', 'a.txt'), 'utf8')).toBe('hello');
+    expect(res.paths[0].startsWith(t.home)).toBe(true);
+    for (const relativePath of ['../escape.txt', '/etc/evil', 'a/../../b', 'C:/x', 'a\\..\\b', 'nul\0.txt']) {
+      const err = await rejection(api.uploadFiles({ uploadId: res.uploadId, files: [{ relativePath, base64: '' }] }));
+      expect(err.code, relativePath).toBe('bad_request');
+    }
+  });
+
+  it('lists devices with the CPU available', async () => {
+    const devices = await api.listDevices();
+    expect(devices.find((d) => d.id === 'cpu')).toMatchObject({ kind: 'cpu', available: true });
+  });
+
+  it('refuses a model that does not fit the dataset', async () => {
+    const req = tinyRun(t.dataset.id);
+    const err = await rejection(api.startRun({ ...req, model: { ...req.model, inputShape: [100] } }));
+    expect(err.code).toBe('bad_request');
+    expect(err.message).toContain('784');
+  });
+
+  it('trains a run to the end, streams its events and keeps its record', async () => {
+    let runId: string | null = null;
+    const ev = runEvents(api, () => runId);
+    const started = await api.startRun(tinyRun(t.dataset.id));
+    runId = started.id;
+    expect(started).toMatchObject({ name: 'tiny', datasetId: t.dataset.id, epochs: 2, params: 784 * 16 + 16 + 16 * 10 + 10 });
+    const end = await ev.waitFor((e) => e.runId === runId && isTerminal(e));
+    expect(end.status, end.reason).toBe('finished');
+    const kinds = ev.events.filter((e) => e.runId === runId && e.event).map((e) => e.event!.event);
+    expect(kinds[0]).toBe('start');
+    expect(kinds.filter((k) => k === 'epoch')).toHaveLength(2);
+    expect(kinds).toContain('test');
+    expect(kinds.at(-1)).toBe('done');
+    ev.off();
+
+    await expect.poll(async () => (await api.getRun(runId!)).status).toBe('finished');
+    const detail = await api.getRun(runId!);
+    expect(detail.epochsDone).toBe(2);
+    expect(detail.lastTestError).not.toBeNull();
+    expect(detail.lastTestError!).toBeLessThan(0.9);
+    expect(detail.metrics.some((m) => m.event === 'epoch')).toBe(true);
+    expect((await api.listRuns()).map((r) => r.id)).toContain(runId);
+
+    const noted = await api.setRunNote(runId!, 'first try');
+    expect(noted.note).toBe('first try');
+    const compared = await api.compareRuns([runId!]);
+    expect(compared[0].id).toBe(runId);
+    expect((await rejection(api.pauseRun(runId!))).code).toBe('conflict');
+    await api.deleteRun(runId!);
+    expect((await rejection(api.getRun(runId!))).code).toBe('not_found');
+  });
+});

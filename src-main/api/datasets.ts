@@ -1,0 +1,78 @@
+/**
+ * The dataset side of the Studio API over the dataset library: opaque ids only (never a name
+ * or a path), imports tracked by an import id with progress events and cancellation.
+ */
+import { randomBytes } from 'node:crypto';
+import { DatasetLibrary } from '../datasets/library';
+import { isDatasetId } from '../datasets/ids';
+import type { DatasetMeta } from '../datasets/types';
+import type { DatasetPreview, ImportRequest, StudioEvent } from './contract';
+import { StudioError, toErrorShape } from './errors';
+
+export class DatasetGateway {
+  readonly library: DatasetLibrary;
+  private readonly imports = new Map<string, AbortController>();
+
+  constructor(
+    home: string,
+    private readonly emit: (e: StudioEvent) => void,
+  ) {
+    this.library = new DatasetLibrary(home);
+  }
+
+  private checkId(id: string): string {
+    if (!isDatasetId(id)) throw new StudioError('not_found', `No dataset with id "${id}" (dataset ids look like ds-0123456789abcdef).`);
+    return id;
+  }
+
+  list(): Promise<DatasetMeta[]> {
+    return this.library.list();
+  }
+  get(id: string): Promise<DatasetMeta> {
+    return this.library.get(this.checkId(id));
+  }
+  preview(id: string, perClass: number): Promise<DatasetPreview> {
+    return this.library.preview(this.checkId(id), perClass);
+  }
+  rename(id: string, name: string): Promise<DatasetMeta> {
+    return this.library.rename(this.checkId(id), name);
+  }
+  delete(id: string): Promise<void> {
+    return this.library.delete(this.checkId(id));
+  }
+  sample(id: string, split: 'train' | 'test', index: number): Promise<{ shape: number[]; values: number[]; label: number }> {
+    return this.library.getSample(this.checkId(id), split, index);
+  }
+
+  /** Starts an import and answers at once; progress, the result or the failure arrive as events. */
+  async startImport(req: ImportRequest): Promise<{ importId: string }> {
+    const importId = `imp-${randomBytes(8).toString('hex')}`;
+    const controller = new AbortController();
+    this.imports.set(importId, controller);
+    const run = async () => {
+      try {
+        const dataset = await this.library.import(req.paths, {
+          name: req.name,
+          testFraction: req.testFraction,
+          signal: controller.signal,
+          onProgress: (p) => this.emit({ channel: 'import', event: 'progress', importId, phase: p.phase, done: p.done, total: p.total }),
+        });
+        this.emit({ channel: 'import', event: 'done', importId, dataset });
+      } catch (err) {
+        const message = controller.signal.aborted ? 'The import was cancelled; nothing was added to the library.' : toErrorShape(err).message;
+        this.emit({ channel: 'import', event: 'failed', importId, message });
+      } finally {
+        this.imports.delete(importId);
+      }
+    };
+    // after this call has answered, so the caller knows the import id before the first event
+    setImmediate(() => void run());
+    return { importId };
+  }
+
+  cancelImport(importId: string): void {
+    const c = this.imports.get(importId);
+    if (!c) throw new StudioError('not_found', `No import "${importId}" is in progress (it may have finished already).`);
+    c.abort();
+  }
+}

@@ -1,0 +1,341 @@
+/**
+ * The Studio API's implementation in the main process (Electron main or the web host's
+ * Node process). It composes the dataset library, the run store and the training queue;
+ * it never runs a training step itself. Requests reach it already validated by the
+ * dispatcher; ids are re-checked against what exists (no prefix matching, no paths).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DatasetMeta } from '../datasets/types';
+import type { TrainEvent } from '../engine/types';
+import { validateSpec, validateConfig } from '../engine/spec';
+import { RunStore } from '../runs/store';
+import type { RunRecord } from '../runs/record';
+import type { MetricsWriter } from '../runs/metrics';
+import type {
+  DatasetPreview,
+  DeviceInfo,
+  EvaluationResult,
+  ExportResult,
+  ImportRequest,
+  RunDetail,
+  RunStatus,
+  RunSummary,
+  StartRunRequest,
+  StudioApi,
+  StudioEvent,
+  UploadRequest,
+} from './contract';
+import { StudioError } from './errors';
+import { storeUpload } from './uploads';
+import { spawnThreadWorker, type SpawnWorker, type WorkerHandle } from '../worker/handle';
+import { TrainingQueue } from '../worker/queue';
+import type { WorkerCheckpoint } from '../worker/protocol';
+import { DatasetGateway } from './datasets';
+
+export interface StudioServiceOptions {
+  home: string;
+  /** how training workers start: worker_thread by default, utilityProcess in Electron */
+  spawnWorker?: SpawnWorker;
+  /** batch events per second forwarded from a worker (default 20) */
+  maxBatchEventsPerSecond?: number;
+  /** devices training may use; default: the CPU (GPU probing lives in the worker) */
+  devices?: () => Promise<DeviceInfo[]>;
+}
+
+interface LiveRun {
+  record: RunRecord;
+  writer: MetricsWriter;
+  /** serializes run.json and checkpoint writes of this run */
+  chain: Promise<unknown>;
+  bestSoFar: number | null;
+}
+
+const TERMINAL: ReadonlySet<RunStatus> = new Set(['finished', 'stopped', 'failed']);
+
+export class StudioService implements StudioApi {
+  readonly home: string;
+  readonly runs: RunStore;
+  readonly datasets: DatasetGateway;
+  readonly queue: TrainingQueue;
+  private readonly listeners = new Set<(e: StudioEvent) => void>();
+  private readonly live = new Map<string, LiveRun>();
+  private readonly maxBatchEventsPerSecond: number;
+  private readonly devicesProbe: () => Promise<DeviceInfo[]>;
+
+  constructor(options: StudioServiceOptions) {
+    this.home = path.resolve(options.home);
+    this.runs = new RunStore(this.home);
+    this.datasets = new DatasetGateway(this.home, (e) => this.emit(e));
+    this.maxBatchEventsPerSecond = options.maxBatchEventsPerSecond ?? 20;
+    this.devicesProbe = options.devices ?? (async () => [{ id: 'cpu', kind: 'cpu', name: 'CPU (onnxruntime-node)', available: true }]);
+    this.queue = new TrainingQueue(options.spawnWorker ?? (() => spawnThreadWorker()), {
+      status: (runId, status, reason) => this.onStatus(runId, status, reason),
+      event: (runId, event) => this.onTrainEvent(runId, event),
+      checkpoint: (runId, checkpoint, testError) => this.onCheckpoint(runId, checkpoint, testError),
+    });
+  }
+
+  onEvent(listener: (e: StudioEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: StudioEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // a listener's failure must not stop the others or the training bookkeeping
+      }
+    }
+  }
+
+  /** Ends all workers (app quit, tests) and waits for the pending writes. */
+  async close(): Promise<void> {
+    this.queue.shutdown();
+    await Promise.all([...this.live.values()].map((l) => l.chain.catch(() => undefined)));
+  }
+
+  // ---------------------------------------------------------------- datasets
+  listDatasets(): Promise<DatasetMeta[]> {
+    return this.datasets.list();
+  }
+  getDataset(id: string): Promise<DatasetMeta> {
+    return this.datasets.get(id);
+  }
+  previewDataset(id: string, perClass: number): Promise<DatasetPreview> {
+    return this.datasets.preview(id, perClass);
+  }
+  importDataset(req: ImportRequest): Promise<{ importId: string }> {
+    return this.datasets.startImport(req);
+  }
+  async cancelImport(importId: string): Promise<void> {
+    this.datasets.cancelImport(importId);
+  }
+  uploadFiles(req: UploadRequest): Promise<{ uploadId: string; paths: string[] }> {
+    return storeUpload(this.home, req);
+  }
+  renameDataset(id: string, name: string): Promise<DatasetMeta> {
+    return this.datasets.rename(id, name);
+  }
+  async deleteDataset(id: string): Promise<void> {
+    const using = [...this.live.values()].find((l) => l.record.dataset.id === id);
+    if (using) throw new StudioError('conflict', `The dataset is in use by the run "${using.record.name}", which is training; stop it first.`);
+    await this.datasets.delete(id);
+  }
+  getSample(id: string, split: 'train' | 'test', index: number): Promise<{ shape: number[]; values: number[]; label: number }> {
+    return this.datasets.sample(id, split, index);
+  }
+
+  // ---------------------------------------------------------------- runs
+  private assertRunExists(id: string): void {
+    if (!fs.existsSync(path.join(this.runs.dir, id, 'run.json'))) throw new StudioError('not_found', `No run with id "${id}". It may have been deleted; refresh the list of runs.`);
+  }
+
+  private async summaryOf(id: string): Promise<RunSummary> {
+    this.assertRunExists(id);
+    return this.overlay(this.runs.summary(await this.runs.get(id)));
+  }
+
+  /** The store knows running/finished/stopped/failed; queued and paused live in the queue. */
+  private overlay<T extends RunSummary>(s: T): T {
+    const q = this.queue.statusOf(s.id);
+    return q ? { ...s, status: q } : s;
+  }
+
+  async startRun(req: StartRunRequest): Promise<RunSummary> {
+    const dataset = await this.datasets.get(req.datasetId);
+    try {
+      validateSpec(req.model);
+      validateConfig(req.config);
+    } catch (err) {
+      throw new StudioError('bad_request', err instanceof Error ? err.message : String(err));
+    }
+    const sampleSize = dataset.sampleShape.reduce((a, b) => a * b, 1);
+    const inputSize = req.model.inputShape.reduce((a, b) => a * b, 1);
+    if (inputSize !== sampleSize) {
+      throw new StudioError('bad_request', `The model takes ${inputSize} inputs but samples of "${dataset.name}" have ${sampleSize} values (shape ${dataset.sampleShape.join('×')}); set the input shape to ${dataset.sampleShape.join('×')}.`);
+    }
+    if (req.model.classes !== dataset.classNames.length) {
+      throw new StudioError('bad_request', `The model has ${req.model.classes} outputs but "${dataset.name}" has ${dataset.classNames.length} classes; set classes to ${dataset.classNames.length}.`);
+    }
+    const device = await this.resolveDevice(req.config.device);
+    const record = await this.runs.create({
+      model: req.model,
+      config: req.config,
+      name: req.name,
+      device,
+      dataset: {
+        id: dataset.id,
+        name: dataset.name,
+        contentHash: dataset.contentHash,
+        ...(dataset.split ? { split: dataset.split } : {}),
+        ...(req.limitTrain ? { limitTrain: req.limitTrain } : {}),
+        ...(req.limitTest ? { limitTest: req.limitTest } : {}),
+      },
+    });
+    this.live.set(record.id, { record, writer: this.runs.metricsWriter(record.id), chain: Promise.resolve(), bestSoFar: null });
+    this.queue.enqueue({
+      runId: record.id,
+      home: this.home,
+      datasetId: dataset.id,
+      limitTrain: req.limitTrain,
+      limitTest: req.limitTest,
+      model: req.model,
+      config: req.config,
+      device,
+      maxBatchEventsPerSecond: this.maxBatchEventsPerSecond,
+    });
+    return this.overlay(this.runs.summary(record));
+  }
+
+  private async resolveDevice(choice: 'auto' | 'cpu' | 'webgpu'): Promise<'cpu' | 'webgpu'> {
+    const devices = await this.devicesProbe();
+    if (choice === 'cpu') return 'cpu';
+    const gpu = devices.find((d) => d.id === 'webgpu');
+    if (choice === 'webgpu') {
+      if (!gpu?.available) throw new StudioError('bad_request', `No usable GPU was found${gpu?.note ? ` (${gpu.note})` : ''}; choose the CPU or "auto".`);
+      return 'webgpu';
+    }
+    return gpu?.available && gpu.kind === 'gpu' ? 'webgpu' : 'cpu';
+  }
+
+  private requireLive(id: string, action: string): void {
+    this.assertRunExists(id);
+    if (!this.queue.has(id)) throw new StudioError('conflict', `The run is not training, so it cannot be ${action}.`);
+  }
+
+  async pauseRun(id: string): Promise<RunSummary> {
+    this.requireLive(id, 'paused');
+    if (!this.queue.pause(id)) throw new StudioError('conflict', 'The run is waiting in the queue; it can be stopped but not paused.');
+    return this.summaryOf(id);
+  }
+
+  async resumeRun(id: string): Promise<RunSummary> {
+    this.requireLive(id, 'resumed');
+    this.queue.resume(id);
+    return this.summaryOf(id);
+  }
+
+  async stopRun(id: string): Promise<RunSummary> {
+    this.requireLive(id, 'stopped');
+    this.queue.stop(id, 'stopped by the user');
+    return this.summaryOf(id);
+  }
+
+  async listRuns(): Promise<RunSummary[]> {
+    return (await this.runs.list()).map((s) => this.overlay(s));
+  }
+
+  async getRun(id: string): Promise<RunDetail> {
+    this.assertRunExists(id);
+    const { problems: _p, checkpoints: _c, ...detail } = await this.runs.show(id);
+    return this.overlay(detail);
+  }
+
+  async compareRuns(ids: string[]): Promise<RunDetail[]> {
+    return Promise.all(ids.map((id) => this.getRun(id)));
+  }
+
+  async deleteRun(id: string): Promise<void> {
+    this.assertRunExists(id);
+    if (this.queue.has(id)) throw new StudioError('conflict', 'The run is training or queued; stop it before deleting it.');
+    await this.runs.delete(id);
+  }
+
+  async setRunNote(id: string, note: string): Promise<RunSummary> {
+    this.assertRunExists(id);
+    return this.overlay(await this.runs.setNote(id, note));
+  }
+
+  async evaluateRun(id: string): Promise<EvaluationResult> {
+    this.assertRunExists(id);
+    throw new StudioError('internal', 'Evaluating a run is not wired into this build of the studio yet (the run store\'s evaluation is pending).');
+  }
+
+  async getInferenceModel(id: string): Promise<{ onnxBase64: string; inputShape: number[]; classNames: string[] }> {
+    this.assertRunExists(id);
+    throw new StudioError('internal', 'Loading a run\'s model for "Try it" is not wired into this build of the studio yet.');
+  }
+
+  async exportRun(id: string, _target?: string): Promise<ExportResult> {
+    this.assertRunExists(id);
+    throw new StudioError('export_failed', 'Export is not wired into this build of the studio yet; use `mlp-studio export` from the command line.');
+  }
+
+  // ---------------------------------------------------------------- system
+  listDevices(): Promise<DeviceInfo[]> {
+    return this.devicesProbe();
+  }
+
+  async estimateEpochSeconds(_req: { datasetId: string; batchSize: number; device: string }): Promise<{ seconds: number; stepsPerSecond: number }> {
+    throw new StudioError('internal', 'Speed estimates are not wired into this build of the studio yet.');
+  }
+
+  // ---------------------------------------------------------------- queue callbacks
+  private onStatus(runId: string, status: RunStatus, reason?: string): void {
+    const live = this.live.get(runId);
+    this.emit({ channel: 'run', runId, status, ...(reason ? { reason } : {}) });
+    if (!live || !TERMINAL.has(status)) return;
+    this.live.delete(runId);
+    live.chain = live.chain
+      .catch(() => undefined)
+      .then(() =>
+        this.runs.update(runId, (r) => {
+          r.status = status as RunRecord['status'];
+          if (reason) r.reason = reason;
+          else delete r.reason;
+        }),
+      )
+      .catch(() => undefined);
+  }
+
+  private onTrainEvent(runId: string, event: TrainEvent): void {
+    const live = this.live.get(runId);
+    if (live) {
+      try {
+        live.writer.append(event);
+      } catch {
+        // a full disk must not take the API down; the run goes on and the status says so later
+      }
+      if (event.event === 'epoch' || event.event === 'test') {
+        live.chain = live.chain
+          .catch(() => undefined)
+          .then(() =>
+            this.runs.update(runId, (r) => {
+              if (event.event === 'epoch') {
+                r.progress.epochsDone = Math.max(r.progress.epochsDone, event.epoch);
+                r.progress.seconds += event.seconds;
+              } else {
+                r.progress.lastTestError = event.error;
+                if (r.progress.bestTestError === null || event.error < r.progress.bestTestError) {
+                  r.progress.bestTestError = event.error;
+                  r.progress.bestEpoch = event.epoch;
+                }
+              }
+            }),
+          )
+          .catch(() => undefined);
+      }
+    }
+    this.emit({ channel: 'run', runId, status: this.queue.statusOf(runId) ?? 'running', event });
+  }
+
+  private onCheckpoint(runId: string, checkpoint: WorkerCheckpoint, testError: number | null): void {
+    const live = this.live.get(runId);
+    if (!live) return;
+    live.chain = live.chain
+      .catch(() => undefined)
+      .then(async () => {
+        const { isBest } = await this.runs.checkpoints(live.record).save(checkpoint, testError, { bestSoFar: live.bestSoFar });
+        if (isBest) live.bestSoFar = testError;
+      })
+      .catch(() => undefined);
+  }
+
+  /** For tests: the worker training a run. */
+  workerOf(runId: string): WorkerHandle | null {
+    return this.queue.workerOf(runId);
+  }
+}

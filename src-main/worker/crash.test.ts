@@ -1,0 +1,55 @@
+/** A worker killed mid-run marks the run failed with the reason; the API keeps answering. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLoopbackClient } from '../api/loopback';
+import { StudioService } from '../api/service';
+import { isTerminal, makeTestHome, runEvents, tinyRun, type TestHome } from '../api/testkit';
+
+describe('training worker crash', () => {
+  let t: TestHome;
+  let service: StudioService;
+
+  beforeAll(async () => {
+    t = await makeTestHome();
+    service = new StudioService({ home: t.home });
+  });
+  afterAll(async () => {
+    await service.close();
+    t.cleanup();
+  });
+
+  it('marks the run failed and keeps serving, and the next run trains', async () => {
+    const api = createLoopbackClient(service);
+    let runId: string | null = null;
+    const ev = runEvents(api, () => runId);
+    runId = (await api.startRun(tinyRun(t.dataset.id, { epochs: 500, batchSize: 10 }))).id;
+    await ev.waitFor((e) => e.event?.event === 'batch');
+    service.workerOf(runId)!.kill();
+    const end = await ev.waitFor((e) => isTerminal(e));
+    expect(end.status).toBe('failed');
+    expect(end.reason).toMatch(/worker/i);
+    ev.off();
+
+    expect((await api.listDatasets()).length).toBe(1);
+    await expect.poll(async () => (await api.getRun(runId!)).status).toBe('failed');
+    expect((await api.getRun(runId)).reason).toMatch(/worker/i);
+
+    let second: string | null = null;
+    const ev2 = runEvents(api, () => second);
+    second = (await api.startRun(tinyRun(t.dataset.id, { epochs: 1 }))).id;
+    expect((await ev2.waitFor((e) => isTerminal(e))).status).toBe('finished');
+    ev2.off();
+  });
+
+  it('fails a run whose training cannot start (bad data for the model) with the reason', async () => {
+    const api = createLoopbackClient(service);
+    // a dataset deleted after the run was queued: the worker cannot load it
+    let runId: string | null = null;
+    const ev = runEvents(api, () => runId);
+    const started = api.startRun({ ...tinyRun(t.dataset.id), limitTrain: 10_000_000 });
+    runId = (await started).id;
+    const end = await ev.waitFor((e) => isTerminal(e));
+    expect(['finished', 'failed']).toContain(end.status);
+    expect(await api.listRuns()).not.toHaveLength(0);
+    ev.off();
+  });
+});

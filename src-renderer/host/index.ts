@@ -1,0 +1,69 @@
+/**
+ * Sets `window.studio`: the preload's bridge inside Electron, or a WebSocket client when the
+ * UI is served by the web host in a browser. The rest of the UI sees only StudioApi.
+ *
+ * The web host's token comes in the address (`/?token=…`); it is kept in sessionStorage and
+ * removed from the visible address so it does not end up in bookmarks or screenshots.
+ */
+import type { StudioApi } from '../../src-main/api/contract';
+import { connectWebSocketStudio, type WebSocketStudio } from './ws-client';
+
+export { StudioCallError } from './ws-client';
+
+declare global {
+  interface Window {
+    studio: StudioApi;
+  }
+}
+
+const TOKEN_KEY = 'mlp-studio-token';
+
+export type StudioTransport = 'electron' | 'websocket';
+
+export interface StudioConnection {
+  api: StudioApi;
+  transport: StudioTransport;
+  /** present for the web host: connection state for an indicator */
+  socket?: WebSocketStudio;
+}
+
+function takeToken(): string | null {
+  const url = new URL(window.location.href);
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    url.searchParams.delete('token');
+    window.history.replaceState(null, '', url.pathname + url.search + url.hash);
+    return fromUrl;
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+/** Connects once; later calls return the same connection. */
+let connecting: Promise<StudioConnection> | null = null;
+
+export function connectStudio(): Promise<StudioConnection> {
+  if (connecting) return connecting;
+  connecting = (async (): Promise<StudioConnection> => {
+    // The preload (Electron) exposes the bridge before any page script runs.
+    const bridged = (window as unknown as { studio?: StudioApi }).studio;
+    if (bridged && typeof bridged.listDatasets === 'function') return { api: bridged, transport: 'electron' };
+    const token = takeToken();
+    if (!token) {
+      throw new Error('This page needs the studio\'s access token. Open the full address printed in the terminal where the studio started (it ends with ?token=…).');
+    }
+    const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const socket = await connectWebSocketStudio(`${scheme}//${window.location.host}/api?token=${encodeURIComponent(token)}`);
+    window.studio = socket.api;
+    return { api: socket.api, transport: 'websocket', socket };
+  })();
+  connecting.catch(() => (connecting = null));
+  return connecting;
+}
+
+// Importing this module connects (main.ts imports it first; the UI waits for window.studio).
+if (typeof window !== 'undefined') {
+  connectStudio().catch((err: unknown) => {
+    console.error('[studio host]', err instanceof Error ? err.message : err);
+  });
+}

@@ -1,0 +1,144 @@
+/**
+ * The browser side of the web host: a StudioApi over one WebSocket. Calls are
+ * {id, method, args} frames answered by {id, ok, result|error}; events arrive as {event}.
+ * The connection comes back by itself after a drop (calls made while down fail at once with
+ * a clear message; event listeners stay subscribed).
+ */
+import type { StudioApi, StudioErrorShape, StudioEvent } from '../../src-main/api/contract';
+
+/** The error a call rejects with: the host's typed error, as an Error with its code. */
+export class StudioCallError extends Error {
+  readonly code: StudioErrorShape['code'];
+  constructor(shape: StudioErrorShape) {
+    super(shape.message);
+    this.name = 'StudioCallError';
+    this.code = shape.code;
+  }
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: StudioCallError): void;
+}
+
+/** Members of StudioApi that are not remote calls (or are Electron-only). */
+const LOCAL = new Set(['onEvent', 'pathsForFiles', 'chooseImportPaths', 'then', 'toJSON', 'constructor']);
+
+export interface WebSocketStudio {
+  api: StudioApi;
+  /** 'open' | 'connecting' | 'closed', for a connection indicator */
+  state(): 'open' | 'connecting' | 'closed';
+  onState(listener: (s: 'open' | 'connecting' | 'closed') => void): () => void;
+  close(): void;
+}
+
+export function connectWebSocketStudio(wsUrl: string): Promise<WebSocketStudio> {
+  let socket: WebSocket;
+  let nextId = 1;
+  let closedByUs = false;
+  let state: 'open' | 'connecting' | 'closed' = 'connecting';
+  let retryMs = 250;
+  const pending = new Map<number, Pending>();
+  const listeners = new Set<(e: StudioEvent) => void>();
+  const stateListeners = new Set<(s: 'open' | 'connecting' | 'closed') => void>();
+  const setState = (s: typeof state) => {
+    state = s;
+    for (const l of stateListeners) l(s);
+  };
+
+  const failAll = (message: string) => {
+    for (const p of pending.values()) p.reject(new StudioCallError({ code: 'internal', message }));
+    pending.clear();
+  };
+
+  const open = (onFirstOpen?: () => void, onFirstFail?: (e: Error) => void) => {
+    setState('connecting');
+    socket = new WebSocket(wsUrl);
+    let opened = false;
+    socket.onopen = () => {
+      opened = true;
+      retryMs = 250;
+      setState('open');
+      onFirstOpen?.();
+    };
+    socket.onmessage = (ev: MessageEvent) => {
+      if (typeof ev.data !== 'string') return;
+      let msg: { id?: unknown; ok?: boolean; result?: unknown; error?: StudioErrorShape; event?: StudioEvent };
+      try {
+        msg = JSON.parse(ev.data);
+      } catch {
+        return;
+      }
+      if (msg.event) {
+        for (const l of listeners) l(msg.event);
+        return;
+      }
+      if (typeof msg.id !== 'number') return;
+      const p = pending.get(msg.id);
+      if (!p) return;
+      pending.delete(msg.id);
+      if (msg.ok) p.resolve(msg.result === null ? undefined : msg.result);
+      else p.reject(new StudioCallError(msg.error ?? { code: 'internal', message: 'The studio sent an unreadable reply.' }));
+    };
+    socket.onclose = (ev: CloseEvent) => {
+      failAll(ev.code === 1009 ? 'The request was too large for the studio host (over its size limit).' : 'The connection to the studio host was lost; it is reconnecting.');
+      if (!opened && onFirstFail) {
+        setState('closed');
+        onFirstFail(new Error('Could not connect to the studio host. Open the full address printed in the terminal (with ?token=…), or start the studio again.'));
+        return;
+      }
+      if (closedByUs) return setState('closed');
+      setState('connecting');
+      setTimeout(() => open(), retryMs);
+      retryMs = Math.min(retryMs * 2, 5000);
+    };
+  };
+
+  const call = (method: string, args: unknown[]): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      if (state !== 'open' || socket.readyState !== WebSocket.OPEN) {
+        reject(new StudioCallError({ code: 'internal', message: 'Not connected to the studio host; it is reconnecting. Try again in a moment.' }));
+        return;
+      }
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      socket.send(JSON.stringify({ id, method, args }));
+    });
+
+  const target = {
+    onEvent(listener: (e: StudioEvent) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  const api = new Proxy(target, {
+    get(t, prop) {
+      if (typeof prop !== 'string') return undefined;
+      if (prop === 'onEvent') return t.onEvent;
+      if (LOCAL.has(prop)) return undefined;
+      return (...args: unknown[]) => call(prop, args);
+    },
+    has(_t, prop) {
+      return typeof prop === 'string' && (prop === 'onEvent' || !LOCAL.has(prop));
+    },
+  }) as unknown as StudioApi;
+
+  return new Promise((resolve, reject) => {
+    open(
+      () =>
+        resolve({
+          api,
+          state: () => state,
+          onState: (l) => {
+            stateListeners.add(l);
+            return () => stateListeners.delete(l);
+          },
+          close: () => {
+            closedByUs = true;
+            socket.close();
+          },
+        }),
+      reject,
+    );
+  });
+}
