@@ -307,7 +307,7 @@ export class Trainer {
           if (!Number.isFinite(loss)) {
             const reason =
               `The loss became ${Number.isNaN(loss) ? 'NaN (not a number)' : 'infinite'} at epoch ${epoch}, step ${s + 1}: ` +
-              `training has diverged. The learning rate (${lr}) is probably too high; try ${(lr / 10).toPrecision(2)} and train again.`;
+              `training has diverged. The learning rate (${lr}) is probably too high; try ${Number((lr / 10).toPrecision(2))} and train again.`;
             this.emit({ event: 'failed', epoch, reason });
             return { status: 'failed', reason, testError: lastTest, epochs: epoch };
           }
