@@ -4,6 +4,7 @@
  * hand-edited or damaged file gets a message naming the file and the field.
  */
 import { z } from 'zod';
+import { architectureLabel, countParams as engineCountParams } from '../engine/index';
 import type { ModelSpec, TrainConfig } from '../engine/types';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -83,36 +84,8 @@ export const runRecordSchema = z.object({
 
 export type RunRecord = Omit<z.infer<typeof runRecordSchema>, 'model' | 'config'> & { model: ModelSpec; config: TrainConfig };
 
-/** Parameter count of a spec (weights + biases of every linear layer). */
-export function countParams(spec: ModelSpec): number {
-  let fan = spec.inputShape.reduce((a, b) => a * b, 1);
-  let total = 0;
-  for (const l of spec.layers) {
-    if (l.kind === 'linear') {
-      total += fan * l.units + (l.bias ? l.units : 0);
-      fan = l.units;
-    }
-  }
-  return total;
-}
+/** Parameter count of a spec (weights + biases of every linear layer): the engine's count. */
+export const countParams = (spec: ModelSpec): number => engineCountParams(spec);
 
-/** A short human description: "784 → 100 relu → 10". */
-export function architectureOf(spec: ModelSpec): string {
-  const parts: string[] = [String(spec.inputShape.reduce((a, b) => a * b, 1))];
-  for (const l of spec.layers) {
-    switch (l.kind) {
-      case 'linear':
-        parts.push(l.bias ? String(l.units) : `${l.units} (no bias)`);
-        break;
-      case 'dropout':
-        parts[parts.length - 1] += ` dropout ${l.p}`;
-        break;
-      case 'leaky_relu':
-        parts[parts.length - 1] += ` leaky_relu ${l.slope}`;
-        break;
-      default:
-        parts[parts.length - 1] += ` ${l.kind}`;
-    }
-  }
-  return parts.join(' → ');
-}
+/** A short description shared with the UI, e.g. "784-100-10 relu". */
+export const architectureOf = (spec: ModelSpec): string => architectureLabel(spec);

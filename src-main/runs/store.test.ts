@@ -40,13 +40,13 @@ describe('run store', () => {
     expect(json.dataset).toEqual(dataset);
     expect(json.config).toEqual(config);
     expect(json.params).toBe(16 * 8 + 8 + 8 * 3 + 3);
-    expect(json.architecture).toBe('16 → 8 relu → 3');
+    expect(json.architecture).toBe('16-8-3 relu');
   });
 
   it('describes architectures and counts parameters', () => {
     expect(countParams({ inputShape: [784], layers: [{ kind: 'linear', units: 100, bias: true }, { kind: 'tanh' }, { kind: 'linear', units: 10, bias: false }], classes: 10 })).toBe(78500 + 1000);
-    expect(architectureOf({ inputShape: [3, 2], layers: [{ kind: 'linear', units: 5, bias: true }, { kind: 'dropout', p: 0.2 }, { kind: 'linear', units: 2, bias: false }], classes: 2 })).toBe(
-      '6 → 5 dropout 0.2 → 2 (no bias)',
+    expect(architectureOf({ inputShape: [3, 2], layers: [{ kind: 'linear', units: 5, bias: true }, { kind: 'tanh' }, { kind: 'dropout', p: 0.2 }, { kind: 'linear', units: 2, bias: false }], classes: 2 })).toBe(
+      '6-5-2 tanh',
     );
   });
 
@@ -60,7 +60,7 @@ describe('run store', () => {
     const list = await store.list();
     expect(list.map((x) => x.id).sort()).toEqual([a.id, b.id].sort());
     const sa = list.find((x) => x.id === a.id)!;
-    expect(sa).toMatchObject({ status: 'finished', bestTestError: 0.25, seconds: 12.5, datasetName: 'Toy', architecture: '16 → 8 relu → 3', epochsDone: 4, epochs: 4 });
+    expect(sa).toMatchObject({ status: 'finished', bestTestError: 0.25, seconds: 12.5, datasetName: 'Toy', architecture: '16-8-3 relu', epochsDone: 4, epochs: 4 });
     expect(store.resolve(store.paths(a.id).dir)).toBe(a.id);
     expect(store.resolve(store.paths(a.id).runJson)).toBe(a.id);
     expect(() => store.resolve('nope')).toThrow(RunNotFoundError);
