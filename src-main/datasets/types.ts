@@ -34,4 +34,41 @@ export interface DatasetMeta {
   preprocessing: Record<string, unknown>;
   /** when the source had no test set and one was split off */
   split?: { fraction: number; seed: number; stratified: true };
+  /** up to 100 files the import passed over, and how many there were in all */
+  skipped?: { count: number; files: SkippedFile[] };
+}
+
+/** Files an import passed over (not images, not inside a class folder, hidden files). */
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+export interface ImportProgress {
+  /** 'scanning' | 'reading' | 'decoding' | 'splitting' | 'checking' | 'saving' */
+  phase: string;
+  done: number;
+  total: number | null;
+}
+
+export interface ImportOptions {
+  name?: string;
+  /** fraction of samples split off as the test set when the source has none (default 1/6) */
+  testFraction?: number;
+  /** seed of the split and of the image-folder sample order (default 0) */
+  seed?: number;
+  signal?: AbortSignal;
+  onProgress?(p: ImportProgress): void;
+  /** image folders: [height, width] to bring every image to (default: the most common size) */
+  imageSize?: [number, number];
+  /** image folders: 1 (grayscale) or 3 (colour); default: what the images are (mixing is an error) */
+  imageChannels?: 1 | 3;
+  /** image folders: keep the aspect by padding (default) or by a centre crop */
+  resize?: 'pad' | 'crop';
+  /** CSV: the label column, by name or 0-based index (default: the last) */
+  labelColumn?: string | number;
+  /** CSV: drop rows with missing or non-numeric cells instead of failing (they are counted) */
+  dropBadRows?: boolean;
+  /** CIFAR-100: which labels to use (default 'fine') */
+  cifar100Labels?: 'fine' | 'coarse';
 }

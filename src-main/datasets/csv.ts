@@ -1,0 +1,247 @@
+/**
+ * CSV/TSV importer (papaparse, streamed). The delimiter is detected, a header row is
+ * recognised when its cells are not numbers where the next row's are, the label column is
+ * the last one unless named, and every other column must be numeric: a missing or
+ * non-numeric cell is an error naming file, row and column (or the row is dropped, if asked).
+ */
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import Papa from 'papaparse';
+import { Growable, ImportContext, type ImportedData, BinaryWriter, writeInt32File } from './context';
+import { DatasetImportError, ImportCancelledError, printable } from './errors';
+
+const isNumeric = (s: string) => {
+  const t = s.trim();
+  return t !== '' && Number.isFinite(Number(t));
+};
+
+interface ParsedCsv {
+  file: string;
+  header: string[] | null;
+  features: Float32Array;
+  labels: string[];
+  rows: number;
+  dropped: number;
+  featureCount: number;
+  labelColumn: string;
+}
+
+function roleOf(file: string): 'train' | 'test' | null {
+  const base = path.basename(file).toLowerCase();
+  if (/(^|[-_.])test([-_.]|$)/.test(base)) return 'test';
+  if (/(^|[-_.])train([-_.]|$)/.test(base)) return 'train';
+  return null;
+}
+
+async function parseCsvFile(ctx: ImportContext, file: string, expect: { header: string[] | null; width: number } | null): Promise<ParsedCsv> {
+  const opts = ctx.opts;
+  const features = new Growable((n) => new Float32Array(n), 4096);
+  const labels: string[] = [];
+  let header: string[] | null = null;
+  let width = -1;
+  let labelIdx = -1;
+  let pendingFirst: string[] | null = null;
+  let rowNo = 0; // 1-based record number, as a spreadsheet numbers rows
+  let dropped = 0;
+  let firstData = true;
+
+  const fail = (msg: string) => new DatasetImportError(`${file}: ${msg}`);
+  const colName = (j: number) => (header ? `column ${j + 1} ("${printable(header[j], 40)}")` : `column ${j + 1}`);
+
+  const resolveLabel = (cells: string[]) => {
+    width = cells.length;
+    if (width < 2) throw fail('each row needs at least two columns: features and a label.');
+    const lc = opts.labelColumn;
+    if (lc === undefined) labelIdx = width - 1;
+    else if (typeof lc === 'number') {
+      if (!Number.isInteger(lc) || lc < 0 || lc >= width) throw fail(`there is no column ${lc} (columns are numbered 0 to ${width - 1}).`);
+      labelIdx = lc;
+    } else {
+      if (!header) throw fail(`the file has no header row, so the label column "${printable(lc)}" cannot be found by name; give its number instead.`);
+      labelIdx = header.findIndex((h) => h.trim() === lc);
+      if (labelIdx < 0) labelIdx = header.findIndex((h) => h.trim().toLowerCase() === lc.toLowerCase());
+      if (labelIdx < 0) throw fail(`no column named "${printable(lc)}" (the header has ${header.map((h) => `"${printable(h, 30)}"`).join(', ')}).`);
+    }
+    if (expect && (expect.width !== width)) throw fail(`has ${width} columns but the training file has ${expect.width}.`);
+  };
+
+  const addRow = (cells: string[], r: number): void => {
+    if (cells.length !== width) {
+      throw fail(`row ${r} has ${cells.length} fields but ${header ? 'the header has' : 'the first row has'} ${width}; every row needs the same number of fields.`);
+    }
+    const label = cells[labelIdx].trim();
+    let bad: string | null = null;
+    if (label === '') bad = `row ${r}, ${colName(labelIdx)}: the label is missing.`;
+    const row = new Float32Array(width - 1);
+    if (!bad) {
+      for (let j = 0, k = 0; j < width; j++) {
+        if (j === labelIdx) continue;
+        const c = cells[j];
+        if (!isNumeric(c)) {
+          bad = c.trim() === '' ? `row ${r}, ${colName(j)}: the cell is empty.` : `row ${r}, ${colName(j)}: "${printable(c.trim(), 40)}" is not a number.`;
+          break;
+        }
+        row[k++] = Number(c);
+      }
+    }
+    if (bad) {
+      if (opts.dropBadRows) {
+        dropped++;
+        return;
+      }
+      throw fail(`${bad} Fix the cell, or import with "drop rows with missing values".`);
+    }
+    for (let k = 0; k < row.length; k++) features.push(row[k]);
+    labels.push(label);
+  };
+
+  const onRecord = (cells: string[]) => {
+    rowNo++;
+    if (rowNo === 1 && cells.length) cells[0] = cells[0].replace(/^\uFEFF/, '');
+    if (firstData) {
+      if (expect && rowNo === 1) {
+        // a test file: header if its first row equals the train header or is non-numeric where it should not be
+        if (expect.header && cells.length === expect.header.length && cells.every((c, j) => c.trim() === expect.header![j].trim())) {
+          header = cells;
+          resolveLabel(cells);
+          firstData = false;
+          return;
+        }
+      }
+      if (pendingFirst === null) {
+        pendingFirst = cells;
+        return;
+      }
+      // decide whether the first record is a header, using the second
+      const a = pendingFirst;
+      const looksHeader = a.some((c, j) => !isNumeric(c) && j < cells.length && isNumeric(cells[j]));
+      firstData = false;
+      if (looksHeader) {
+        header = a;
+        resolveLabel(a);
+        addRow(cells, 2);
+      } else {
+        resolveLabel(a);
+        addRow(a, 1);
+        addRow(cells, 2);
+      }
+      return;
+    }
+    addRow(cells, rowNo);
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+    stream.on('error', (e) => reject(fail(`cannot be read (${e.message}).`)));
+    let failed = false;
+    Papa.parse<string[]>(stream as unknown as File, {
+      skipEmptyLines: 'greedy',
+      delimitersToGuess: [',', '\t', ';', '|'],
+      step: (res, parser) => {
+        if (failed) return;
+        try {
+          if (ctx.opts.signal?.aborted) throw new ImportCancelledError();
+          const err = res.errors.find((e) => e.type === 'Quotes');
+          if (err) throw fail(`row ${rowNo + 1}: ${err.message}.`);
+          if (!firstData || pendingFirst !== null) {
+            if ((rowNo & 1023) === 0) ctx.progress('reading', rowNo, null);
+          }
+          onRecord(res.data);
+        } catch (e) {
+          failed = true;
+          parser.abort();
+          stream.destroy();
+          reject(e);
+        }
+      },
+      complete: () => {
+        if (!failed) resolve();
+      },
+      error: (e) => {
+        failed = true;
+        reject(fail(`cannot be parsed (${e.message}).`));
+      },
+    });
+  });
+  if (firstData) {
+    if (pendingFirst === null) throw fail('the file has no rows.');
+    // exactly one record
+    throw fail('the file has a single row; a dataset needs many rows of samples (one per line).');
+  }
+  const rows = labels.length;
+  if (rows === 0) throw fail(`no usable rows (${dropped} dropped for missing or non-numeric cells).`);
+  return {
+    file,
+    header,
+    features: features.view(),
+    labels,
+    rows,
+    dropped,
+    featureCount: width - 1,
+    labelColumn: header ? (header as string[])[labelIdx] : `column ${labelIdx + 1}`,
+  };
+}
+
+export async function importCsv(ctx: ImportContext, files: string[]): Promise<ImportedData> {
+  if (files.length > 2) throw new DatasetImportError(`${files[2]}: give one CSV file, or two named train… and test….`);
+  let trainFile = files[0];
+  let testFile: string | null = null;
+  if (files.length === 2) {
+    const roles = files.map(roleOf);
+    const ti = roles.indexOf('train');
+    const si = roles.indexOf('test');
+    if (ti < 0 || si < 0) throw new DatasetImportError(`${files.join(' and ')}: two CSV files must be named train… and test… so the studio knows which is which.`);
+    trainFile = files[ti];
+    testFile = files[si];
+  }
+  const train = await parseCsvFile(ctx, trainFile, null);
+  if (train.rows < 2 && !testFile) throw new DatasetImportError(`${trainFile}: only one usable row; a dataset needs many.`);
+  const test = testFile ? await parseCsvFile(ctx, testFile, { header: train.header, width: train.featureCount + 1 }) : null;
+  // class names: integers in numeric order, otherwise text in natural order
+  const distinct = [...new Set([...train.labels, ...(test?.labels ?? [])])];
+  const allInts = distinct.every((l) => /^[+-]?\d+$/.test(l));
+  distinct.sort(allInts ? (a, b) => Number(a) - Number(b) : (a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  if (allInts) {
+    // "1" and "01" are the same class
+    const seen = new Map<number, string>();
+    for (const l of distinct) if (!seen.has(Number(l))) seen.set(Number(l), l);
+    if (seen.size !== distinct.length) throw new DatasetImportError(`${trainFile}: labels such as "${distinct.find((l, i) => distinct.findIndex((m) => Number(m) === Number(l)) !== i)}" are the same number written differently; write each class one way.`);
+  }
+  if (distinct.length < 2) {
+    throw new DatasetImportError(`${trainFile}: every row has the label "${printable(distinct[0] ?? '', 40)}" (column ${train.labelColumn}); a classifier needs at least two classes. Is the label column right?`);
+  }
+  if (distinct.length > 1000) {
+    throw new DatasetImportError(`${trainFile}: the label column "${printable(train.labelColumn, 40)}" has ${distinct.length} different values; that looks like a feature, not a class. Choose the label column.`);
+  }
+  const index = new Map(distinct.map((l, i) => [l, i]));
+  const write = async (p: ParsedCsv, split: 'train' | 'test' | 'all') => {
+    const w = await BinaryWriter.create(ctx.file(split, 'x'));
+    try {
+      await w.write(p.features);
+      await w.close();
+    } finally {
+      await w.abandon();
+    }
+    await writeInt32File(ctx.file(split, 'y'), Int32Array.from(p.labels, (l) => index.get(l)!));
+  };
+  await write(train, test ? 'train' : 'all');
+  if (test) await write(test, 'test');
+  const featureNames = train.header ? train.header.filter((_, j) => j !== train.header!.indexOf(train.labelColumn)) : null;
+  return {
+    format: 'csv',
+    kind: 'tabular',
+    sampleShape: [train.featureCount],
+    classNames: distinct,
+    sources: test ? [trainFile, testFile!] : [trainFile],
+    hasTest: !!test,
+    preprocessing: {
+      source: 'csv',
+      labelColumn: train.labelColumn,
+      header: !!train.header,
+      ...(featureNames ? { featureNames } : {}),
+      droppedRows: train.dropped + (test?.dropped ?? 0),
+      standardise: 'per-feature mean/std of the train split',
+    },
+    suggestedName: path.basename(trainFile).replace(/\.(csv|tsv|txt|data)$/i, ''),
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Errors of the dataset library. Each carries a `code` from the Studio API's ErrorCode set,
+ * so the API layer passes it through unchanged, and a message for a person: what happened,
+ * where (file, row, record) and what to do.
+ */
+import type { ErrorCode } from '../api/contract';
+
+export class DatasetError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'DatasetError';
+    this.code = code;
+  }
+}
+
+/** The input was rejected by an importer; the message names the file and the problem. */
+export class DatasetImportError extends DatasetError {
+  constructor(message: string) {
+    super('import_failed', message);
+    this.name = 'DatasetImportError';
+  }
+}
+
+export class DatasetNotFoundError extends DatasetError {
+  constructor(idOrName: string) {
+    super('not_found', `No dataset with id or name "${printable(idOrName)}" in the library. Run \`mlp-studio datasets\` to list them.`);
+    this.name = 'DatasetNotFoundError';
+  }
+}
+
+export class DuplicateDatasetError extends DatasetError {
+  readonly existingId: string;
+  constructor(existing: { id: string; name: string }) {
+    super('conflict', `This data is already in the library as "${existing.name}" (${existing.id}); nothing was imported.`);
+    this.name = 'DuplicateDatasetError';
+    this.existingId = existing.id;
+  }
+}
+
+export class ImportCancelledError extends DatasetError {
+  constructor() {
+    super('import_failed', 'The import was cancelled; nothing was added to the library.');
+    this.name = 'ImportCancelledError';
+  }
+}
+
+export class BadRequestError extends DatasetError {
+  constructor(message: string) {
+    super('bad_request', message);
+    this.name = 'BadRequestError';
+  }
+}
+
+/** A string safe to echo in a message: control characters escaped, long strings cut. */
+export function printable(s: string, max = 120): string {
+  // eslint-disable-next-line no-control-regex
+  const t = s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return t.length > max ? `${t.slice(0, max)}…` : t;
+}
