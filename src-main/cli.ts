@@ -12,6 +12,7 @@ import { studioHome } from './paths';
 import { RunStore } from './runs/store';
 import { startTraining } from './runs/training';
 import { selectRuntime } from './runtime/select';
+import { registerServeCommand } from './host/cli';
 
 const int = (name: string, min = 0) => (v: string) => {
   const n = Number(v);
@@ -238,6 +239,8 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void,
       const bench = (await import('../bench/engine-bench')) as { runEngineBench(o: { json: boolean; quick?: boolean }): Promise<void> };
       await bench.runEngineBench({ json: !!o.json, quick: o.quick });
     });
+
+  registerServeCommand(program);
 
   return program;
 }

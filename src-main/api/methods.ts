@@ -51,3 +51,5 @@ export type CallResult = { ok: true; result: unknown } | { ok: false; error: { c
 /** Electron IPC channel names (the preload allow-lists exactly these). */
 export const IPC_CALL_CHANNEL = 'studio:call';
 export const IPC_EVENT_CHANNEL = 'studio:event';
+export const IPC_CHOOSE_IMPORT_CHANNEL = 'studio:choose-import-paths';
+export const IPC_CHOOSE_SAVE_CHANNEL = 'studio:choose-save-path';

@@ -5,10 +5,10 @@
  * The web host's token comes in the address (`/?token=…`); it is kept in sessionStorage and
  * removed from the visible address so it does not end up in bookmarks or screenshots.
  */
-import type { StudioApi } from '../../src-main/api/contract';
-import { connectWebSocketStudio, type WebSocketStudio } from './ws-client';
+import type { StudioApi, StudioErrorShape } from '../../src-main/api/contract';
+import { StudioCallError, connectWebSocketStudio, type WebSocketStudio } from './ws-client';
 
-export { StudioCallError } from './ws-client';
+export { StudioCallError };
 
 declare global {
   interface Window {
@@ -39,6 +39,27 @@ function takeToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
+/**
+ * The preload's bridge answers every call with {ok, result | error} (an Error crossing the
+ * context bridge would lose its code); this turns it back into StudioApi with typed errors.
+ */
+function fromBridge(bridge: Record<string, unknown>): StudioApi {
+  const api: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(bridge)) {
+    if (typeof fn !== 'function') continue;
+    if (name === 'onEvent' || name === 'pathsForFiles' || name === 'chooseImportPaths' || name === 'chooseSavePath') {
+      api[name] = fn;
+      continue;
+    }
+    api[name] = async (...args: unknown[]) => {
+      const reply = (await (fn as (...a: unknown[]) => Promise<unknown>)(...args)) as { ok: boolean; result?: unknown; error?: StudioErrorShape };
+      if (reply && reply.ok) return reply.result === null ? undefined : reply.result;
+      throw new StudioCallError(reply?.error ?? { code: 'internal', message: 'The studio sent an unreadable reply.' });
+    };
+  }
+  return api as unknown as StudioApi;
+}
+
 /** Connects once; later calls return the same connection. */
 let connecting: Promise<StudioConnection> | null = null;
 
@@ -46,8 +67,12 @@ export function connectStudio(): Promise<StudioConnection> {
   if (connecting) return connecting;
   connecting = (async (): Promise<StudioConnection> => {
     // The preload (Electron) exposes the bridge before any page script runs.
-    const bridged = (window as unknown as { studio?: StudioApi }).studio;
-    if (bridged && typeof bridged.listDatasets === 'function') return { api: bridged, transport: 'electron' };
+    const bridge = (window as unknown as { studioBridge?: Record<string, unknown> }).studioBridge;
+    if (bridge) {
+      const api = fromBridge(bridge);
+      window.studio = api;
+      return { api, transport: 'electron' };
+    }
     const token = takeToken();
     if (!token) {
       throw new Error('This page needs the studio\'s access token. Open the full address printed in the terminal where the studio started (it ends with ?token=…).');
