@@ -98,7 +98,7 @@ function describeKind(k: FileKind): string {
   return k === 'text' ? 'it holds text' : k === 'empty' ? 'it is empty' : 'its content is not PNG, JPEG, BMP, WebP or GIF';
 }
 
-/** Width, height and colour of an image, from its header (BMP: decoded). */
+/** Width, height and colour of an image, from its header (BMP, and images stored as colour: from the pixels). */
 async function probe(file: string, buf: Buffer, kind: FileKind): Promise<Info> {
   try {
     if (kind === 'bmp') {
@@ -107,7 +107,14 @@ async function probe(file: string, buf: Buffer, kind: FileKind): Promise<Info> {
     }
     const m = await sharp(buf, { pages: 1 }).metadata();
     if (!m.width || !m.height) throw new Error('no size in the header');
-    const gray = m.channels === 1 || m.channels === 2 || m.space === 'b-w' || m.space === 'grey16';
+    let gray = m.channels === 1 || m.channels === 2 || m.space === 'b-w' || m.space === 'grey16';
+    if (!gray) {
+      // WebP, GIF, palette PNGs and many JPEGs store grey pictures as colour: look at the pixels
+      const { data, info } = await sharp(buf, { pages: 1 }).flatten({ background: '#000000' }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+      const c = info.channels;
+      gray = true;
+      for (let i = 0; i + 2 < data.length && gray; i += c) if (data[i] !== data[i + 1] || data[i] !== data[i + 2]) gray = false;
+    }
     return { width: m.width, height: m.height, channels: gray ? 1 : 3 };
   } catch (e) {
     if (e instanceof DatasetImportError) throw e;
@@ -119,10 +126,16 @@ function bmpToRgba(buf: Buffer): { data: Buffer; width: number; height: number; 
   const img = decodeBmp(buf, { toRGBA: true });
   const width = img.width;
   const height = Math.abs(img.height);
-  const data = Buffer.from(img.data.buffer, img.data.byteOffset, width * height * 4);
-  if (data.length < width * height * 4 || width <= 0 || height <= 0) throw new Error('truncated pixel data');
+  if (img.data.length < width * height * 4 || width <= 0 || height <= 0) throw new Error('truncated pixel data');
+  // BMP alpha is unused in most files (24-bit ones decode with alpha 0): keep RGB only
+  const data = Buffer.alloc(width * height * 3);
   let gray = true;
-  for (let i = 0; i < data.length && gray; i += 4) if (data[i] !== data[i + 1] || data[i] !== data[i + 2]) gray = false;
+  for (let p = 0, q = 0; q < data.length; p += 4, q += 3) {
+    data[q] = img.data[p];
+    data[q + 1] = img.data[p + 1];
+    data[q + 2] = img.data[p + 2];
+    if (gray && (data[q] !== data[q + 1] || data[q] !== data[q + 2])) gray = false;
+  }
   return { data, width, height, gray };
 }
 
@@ -139,7 +152,7 @@ async function decodeTo(file: string, buf: Buffer, kind: FileKind, t: Target): P
     let img: Sharp;
     if (kind === 'bmp') {
       const b = bmpToRgba(buf);
-      img = sharp(b.data, { raw: { width: b.width, height: b.height, channels: 4 } });
+      img = sharp(b.data, { raw: { width: b.width, height: b.height, channels: 3 } });
     } else img = sharp(buf, { pages: 1, failOn: 'error' });
     img = img.flatten({ background: '#000000' });
     if (t.channels === 1) img = img.toColourspace('b-w');
