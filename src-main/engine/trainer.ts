@@ -12,6 +12,7 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { buildArtifacts, buildEvalGraph, nextName, type Artifacts } from './artifacts';
 import { initParams } from './init';
+import { GraphBuilder } from './onnx/builder';
 import { Rng } from './rng';
 import type { RuntimeAdapter } from './runtime';
 import { countParams, lrAt, paramInfos, validateConfig, validateSpec } from './spec';
@@ -129,6 +130,8 @@ export class Trainer {
   private artifacts!: Artifacts;
   private trainSession!: InferenceSession;
   private evalSession!: InferenceSession;
+  /** WebGPU: copies the device-resident parameters and state to host memory */
+  private snapshotSession: InferenceSession | null = null;
   /** CPU: the two ping-pong sets of parameter+state tensors; WebGPU: sets[0] holds the current ones */
   private sets: Tensor[][] = [[], []];
   private cur = 0;
@@ -197,6 +200,14 @@ export class Trainer {
     const gpu = rt.device === 'webgpu';
     this.trainSession = await rt.createSession(this.artifacts.train, gpu ? { gpuOutputs: this.tensorNames.map(nextName) } : undefined);
     this.evalSession = await rt.createSession(this.artifacts.eval);
+    if (gpu) {
+      // onnxruntime-node cannot download a gpu-buffer tensor with getData() (it aborts the
+      // process); a session of Identity nodes with host outputs copies them instead.
+      const b = new GraphBuilder('snapshot');
+      const shapes = [...this.artifacts.params.map((p) => p.shape), ...this.artifacts.state.map((s) => s.shape)];
+      this.tensorNames.forEach((n, i) => b.outputAs(b.input(n, 'float32', shapes[i]), `${n}.host`));
+      this.snapshotSession = await rt.createSession(b.toModel());
+    }
 
     const r = this.opts.resumeFrom;
     const params = r ? r.params.map((p) => p.slice()) : initParams(spec, config.init, config.seed);
@@ -350,7 +361,13 @@ export class Trainer {
   /** the current parameters and optimizer state, copied to host memory */
   private async currentValues(): Promise<Float32Array[]> {
     const set = this.sets[this.cur];
-    return Promise.all(set.map(async (t) => new Float32Array((await t.getData()) as Float32Array)));
+    if (this.snapshotSession) {
+      const feeds: Record<string, Tensor> = {};
+      this.tensorNames.forEach((n, i) => (feeds[n] = set[i]));
+      const out = await this.snapshotSession.run(feeds);
+      return this.tensorNames.map((n) => new Float32Array(out[`${n}.host`].data as Float32Array));
+    }
+    return set.map((t) => new Float32Array(t.data as Float32Array));
   }
 
   private async checkpoint(epochsDone: number): Promise<TrainerCheckpoint> {
@@ -376,6 +393,7 @@ export class Trainer {
   private async release(): Promise<void> {
     await this.trainSession?.release().catch(() => undefined);
     await this.evalSession?.release().catch(() => undefined);
+    await this.snapshotSession?.release().catch(() => undefined);
   }
 }
 
