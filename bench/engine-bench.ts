@@ -47,6 +47,8 @@ export interface EngineBenchResult {
   epoch: { samples: number; steps: number; seconds: number; msPerStep: number; loss: number; error: number };
   sweep: SweepPoint[];
   quick: boolean;
+  /** 1-minute load average at the start and the end: other processes on the machine skew every figure */
+  loadAverage: { start: number; end: number };
 }
 
 const median = (xs: number[]): number => {
@@ -160,6 +162,7 @@ function cpuModel(): string {
 
 export async function runEngineBench(opts: { json: boolean; quick?: boolean; log?: (line: string) => void }): Promise<EngineBenchResult> {
   const quick = opts.quick ?? false;
+  const loadStart = os.loadavg()[0];
   const say = opts.json ? () => undefined : (opts.log ?? ((l: string) => console.log(l)));
   const rt = createNodeRuntime('cpu');
   const spec = lectureSpec();
@@ -175,7 +178,7 @@ export async function runEngineBench(opts: { json: boolean; quick?: boolean; log
   gather(data.train, null, 0, poolN, 784, affineFor(data.preprocess, data.sampleShape, 784), pool, poolY);
 
   say(`MLP Studio engine benchmark: lecture net 784-1000-1500-10 (no bias, ReLU, SGD), ${rt.label}`);
-  say(`machine: ${cpuModel()}, ${os.availableParallelism()} logical cores, node ${process.version}, onnxruntime-node ${require('onnxruntime-node/package.json').version}`);
+  say(`machine: ${cpuModel()}, ${os.availableParallelism()} logical cores, node ${process.version}, onnxruntime-node ${require('onnxruntime-node/package.json').version}, load average ${loadStart.toFixed(2)}`);
 
   // 1. train step vs bare matmuls, interleaved in rounds
   const train = await trainStepper(rt, spec, pool, poolY, MAX);
@@ -253,7 +256,9 @@ export async function runEngineBench(opts: { json: boolean; quick?: boolean; log
     epoch: { ...epoch, seconds: round(epoch.seconds), msPerStep: round(epoch.msPerStep), loss: round(epoch.loss, 5), error: round(epoch.error, 5) },
     sweep: sweep.map((p) => ({ batch: p.batch, msPerStep: round(p.msPerStep), stepsPerSec: round(p.stepsPerSec), samplesPerSec: Math.round(p.samplesPerSec) })),
     quick,
+    loadAverage: { start: round(loadStart, 2), end: round(os.loadavg()[0], 2) },
   };
+  say(`load average at the end: ${result.loadAverage.end} (on ${result.machine.cores} cores; above that, other processes share the CPU and the times are inflated)`);
   if (opts.json) console.log(JSON.stringify(result));
   return result;
 }
