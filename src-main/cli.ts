@@ -11,6 +11,7 @@ import { DuplicateDatasetError } from './datasets/errors';
 import { studioHome } from './paths';
 import { RunStore } from './runs/store';
 import { startTraining } from './runs/training';
+import { registerRunCommands } from './runs/cli';
 import { selectRuntime } from './runtime/select';
 import { registerServeCommand } from './host/cli';
 
@@ -145,11 +146,13 @@ async function train(f: TrainFlags, out: (s: string) => void, err: (s: string) =
     device: selection.runtime.device,
     dataset: { id: meta.id, name: meta.name, contentHash: meta.contentHash, ...(f.limitTrain ? { limitTrain: f.limitTrain } : {}), ...(f.limitTest ? { limitTest: f.limitTest } : {}) },
   });
+  let finished: Extract<TrainEvent, { event: 'done' }> | null = null;
   const showBar = !f.json && f.progress !== false && process.stderr.isTTY;
   const bar = showBar ? new cliProgress.SingleBar({ format: ' epoch {epoch} [{bar}] {value}/{total} steps  loss {loss}  ETA {eta}s', stream: process.stderr, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
   const onEvent = (e: TrainEvent) => {
     if (f.json) {
-      if (e.event !== 'batch') out(JSON.stringify(e));
+      if (e.event === 'done') finished = e;
+      else if (e.event !== 'batch') out(JSON.stringify(e));
       return;
     }
     switch (e.event) {
@@ -187,7 +190,7 @@ async function train(f: TrainFlags, out: (s: string) => void, err: (s: string) =
   const result = await handle.done;
   process.off('SIGINT', onSigint);
   const runDir = store.paths(run.id).dir;
-  if (f.json) out(JSON.stringify({ event: 'done', runId: run.id, runDir, status: result.status, testError: result.testError }));
+  if (f.json) out(JSON.stringify({ event: 'done', runId: run.id, runDir, status: result.status, testError: result.testError, epochs: result.epochs, seconds: (finished as { seconds: number } | null)?.seconds ?? null }));
   else if (result.status === 'finished') out(`done: test error ${result.testError === null ? 'n/a' : pct(result.testError) + ' percent'}; run folder ${runDir}`);
   return result.status === 'finished' ? 0 : result.status === 'stopped' ? 130 : 1;
 }
@@ -236,11 +239,13 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void,
     .option('--json', 'one JSON object')
     .option('--quick', 'fewer repetitions')
     .action(async (o: { json?: boolean; quick?: boolean }) => {
-      const bench = (await import('../bench/engine-bench')) as { runEngineBench(o: { json: boolean; quick?: boolean }): Promise<void> };
-      await bench.runEngineBench({ json: !!o.json, quick: o.quick });
+      const { runEngineBench } = await import('../bench/engine-bench');
+      await runEngineBench({ json: !!o.json, quick: o.quick, log: out });
     });
 
   registerServeCommand(program);
+
+  registerRunCommands(program, setCode);
 
   return program;
 }

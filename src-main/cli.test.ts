@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main, modelAndConfig, parseSchedule } from './cli';
+import { describe as describeSpec } from './engine/index';
+
+let home: string;
+const prev = process.env.MLP_STUDIO_HOME;
+beforeAll(() => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
+  process.env.MLP_STUDIO_HOME = home;
+});
+afterAll(() => {
+  process.env.MLP_STUDIO_HOME = prev;
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+async function cli(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(['node', 'mlp-studio', ...args], (s) => out.push(s), (s) => err.push(s));
+  return { code, out, err };
+}
+
+const base = { dataset: 'mnist', preset: 'lecture', device: 'cpu' as const };
+
+describe('mlp-studio train', () => {
+  it('--preset lecture is exactly the lecture: 784-1000-1500-10, ReLU, no bias, SGD 0.01, batch 200', () => {
+    const { model, config } = modelAndConfig(base, [784], 10);
+    expect(describeSpec(model).totalParams).toBe(2_299_000);
+    expect(model.layers).toEqual([
+      { kind: 'linear', units: 1000, bias: false },
+      { kind: 'relu' },
+      { kind: 'linear', units: 1500, bias: false },
+      { kind: 'relu' },
+      { kind: 'linear', units: 10, bias: false },
+    ]);
+    expect(config).toMatchObject({ batchSize: 200, lr: 0.01, optimizer: { kind: 'sgd' }, schedule: { kind: 'constant' }, init: 'pytorch' });
+  });
+
+  it('flags override the preset', () => {
+    const { model, config } = modelAndConfig({ ...base, layers: [64, 32], activation: 'tanh', bias: true, dropout: 0.1, optimizer: 'adam', lr: 0.003, batch: 50, schedule: parseSchedule('step:10:2') }, [784], 10);
+    expect(model.layers.map((l) => l.kind)).toEqual(['linear', 'tanh', 'dropout', 'linear', 'tanh', 'dropout', 'linear']);
+    expect(config).toMatchObject({ lr: 0.003, batchSize: 50, optimizer: { kind: 'adam' }, schedule: { kind: 'step', every: 10, factor: 2 } });
+  });
+
+  it('--json prints one JSON object per line: epoch, test, done (errors as fractions)', async () => {
+    const r = await cli('train', '--json', '--preset', 'small', '--limit-train', '600', '--limit-test', '200', '--epochs', '2', '--eval-every', '1');
+    expect(r.code, r.err.join('\n')).toBe(0);
+    const events = r.out.map((l) => JSON.parse(l));
+    expect(events.map((e) => e.event)).toEqual(['start', 'epoch', 'test', 'epoch', 'test', 'done']);
+    const done = events.at(-1);
+    expect(done.testError).toBeGreaterThanOrEqual(0);
+    expect(done.testError).toBeLessThanOrEqual(1);
+    expect(fs.existsSync(path.join(done.runDir, 'run.json'))).toBe(true);
+    expect(fs.readdirSync(path.join(done.runDir, 'artifacts')).sort()).toEqual(expect.arrayContaining(['eval.onnx', 'infer.onnx', 'train.onnx']));
+  });
+
+  it('prints the parameter count and lecture-style epoch lines', async () => {
+    const r = await cli('train', '--preset', 'small', '--limit-train', '400', '--limit-test', '100', '--epochs', '1');
+    expect(r.code, r.err.join('\n')).toBe(0);
+    expect(r.out.join('\n')).toMatch(/101,770 parameters/);
+    expect(r.out.join('\n')).toMatch(/^epoch= 0 {2}loss= \d\.\d{4} {2}error= \d+\.\d{2} percent {2}time= \d+\.\d s/m);
+    expect(r.out.join('\n')).toMatch(/^test: epoch= 0 {2}loss= \d\.\d{4} {2}error= \d+\.\d{2} percent/m);
+  });
+
+  const bad: [string[], RegExp][] = [
+    [['train', '--bogus'], /unknown option '--bogus'/],
+    [['train', '--lr', '-1'], /lr must be a positive number/],
+    [['train', '--epochs', '0'], /epochs must be a whole number of at least 1/],
+    [['train', '--batch', 'x'], /batch must be a whole number/],
+    [['train', '--schedule', 'weekly'], /use constant, cosine, or step:EVERY:FACTOR/],
+    [['train', '--optimizer', 'rmsprop'], /Allowed choices are sgd, momentum, adam/],
+    [['train', '--device', 'tpu'], /Allowed choices are auto, cpu, webgpu/],
+    [['train', '--layers', '10,,x'], /hidden layer widths/],
+    [['train', '--dropout', '1'], /dropout must be at least 0 and below 1/],
+    [['fly'], /unknown command 'fly'/],
+  ];
+  for (const [args, msg] of bad) {
+    it(`refuses ${args.join(' ')} with a usage message and exit code 2`, async () => {
+      const r = await cli(...args);
+      expect(r.code).toBe(2);
+      expect(r.err.join('\n')).toMatch(msg);
+    });
+  }
+
+  it('an unknown dataset is a clear error with exit code 1', async () => {
+    const r = await cli('train', '--dataset', 'no-such-dataset', '--epochs', '1');
+    expect(r.code).toBe(1);
+    expect(r.err.join('\n')).toMatch(/no-such-dataset/);
+  });
+});
