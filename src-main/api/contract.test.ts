@@ -155,6 +155,7 @@ describe.each(transports)('Studio API contract over %s', (_name, connect) => {
     const compared = await api.compareRuns([runId!]);
     expect(compared[0].id).toBe(runId);
     expect((await rejection(api.pauseRun(runId!))).code).toBe('conflict');
+    expect((await rejection(api.resumeRun(runId!))).code).toBe('conflict');
     await api.deleteRun(runId!);
     expect((await rejection(api.getRun(runId!))).code).toBe('not_found');
   });

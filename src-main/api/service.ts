@@ -11,7 +11,6 @@ import type { TrainEvent } from '../engine/types';
 import { validateSpec, validateConfig } from '../engine/spec';
 import { RunStore } from '../runs/store';
 import type { RunRecord } from '../runs/record';
-import type { MetricsWriter } from '../runs/metrics';
 import type {
   DatasetPreview,
   DeviceInfo,
@@ -30,7 +29,6 @@ import { StudioError } from './errors';
 import { storeUpload } from './uploads';
 import { spawnThreadWorker, type SpawnWorker, type WorkerHandle } from '../worker/handle';
 import { TrainingQueue } from '../worker/queue';
-import type { WorkerCheckpoint } from '../worker/protocol';
 import { DatasetGateway } from './datasets';
 
 export interface StudioServiceOptions {
@@ -43,12 +41,11 @@ export interface StudioServiceOptions {
   devices?: () => Promise<DeviceInfo[]>;
 }
 
+/** A run in the queue (waiting, training or paused). The worker writes its folder. */
 interface LiveRun {
   record: RunRecord;
-  writer: MetricsWriter;
-  /** serializes run.json and checkpoint writes of this run */
+  /** the status write after the worker has ended */
   chain: Promise<unknown>;
-  bestSoFar: number | null;
 }
 
 const TERMINAL: ReadonlySet<RunStatus> = new Set(['finished', 'stopped', 'failed']);
@@ -60,6 +57,7 @@ export class StudioService implements StudioApi {
   readonly queue: TrainingQueue;
   private readonly listeners = new Set<(e: StudioEvent) => void>();
   private readonly live = new Map<string, LiveRun>();
+  private readonly pending = new Set<Promise<unknown>>();
   private readonly maxBatchEventsPerSecond: number;
   private readonly devicesProbe: () => Promise<DeviceInfo[]>;
 
@@ -72,7 +70,6 @@ export class StudioService implements StudioApi {
     this.queue = new TrainingQueue(options.spawnWorker ?? (() => spawnThreadWorker()), {
       status: (runId, status, reason) => this.onStatus(runId, status, reason),
       event: (runId, event) => this.onTrainEvent(runId, event),
-      checkpoint: (runId, checkpoint, testError) => this.onCheckpoint(runId, checkpoint, testError),
     });
   }
 
@@ -94,7 +91,7 @@ export class StudioService implements StudioApi {
   /** Ends all workers (app quit, tests) and waits for the pending writes. */
   async close(): Promise<void> {
     this.queue.shutdown();
-    await Promise.all([...this.live.values()].map((l) => l.chain.catch(() => undefined)));
+    await Promise.all([...this.pending].map((p) => p.catch(() => undefined)));
   }
 
   // ---------------------------------------------------------------- datasets
@@ -175,16 +172,15 @@ export class StudioService implements StudioApi {
         ...(req.limitTest ? { limitTest: req.limitTest } : {}),
       },
     });
-    this.live.set(record.id, { record, writer: this.runs.metricsWriter(record.id), chain: Promise.resolve(), bestSoFar: null });
+    this.live.set(record.id, { record, chain: Promise.resolve() });
     this.queue.enqueue({
       runId: record.id,
       home: this.home,
       datasetId: dataset.id,
       limitTrain: req.limitTrain,
       limitTest: req.limitTest,
-      model: req.model,
-      config: req.config,
       device,
+      resume: false,
       maxBatchEventsPerSecond: this.maxBatchEventsPerSecond,
     });
     return this.overlay(this.runs.summary(record));
@@ -212,9 +208,35 @@ export class StudioService implements StudioApi {
     return this.summaryOf(id);
   }
 
+  /**
+   * Unpauses a paused run; a stopped or failed run continues from its newest good checkpoint
+   * (it goes back into its device's queue).
+   */
   async resumeRun(id: string): Promise<RunSummary> {
-    this.requireLive(id, 'resumed');
-    this.queue.resume(id);
+    this.assertRunExists(id);
+    if (this.queue.has(id)) {
+      this.queue.resume(id);
+      return this.summaryOf(id);
+    }
+    const record = await this.runs.get(id);
+    if (record.status === 'finished') throw new StudioError('conflict', `The run has finished all ${record.config.epochs} epochs; there is nothing to resume.`);
+    if (record.status === 'running') throw new StudioError('conflict', 'The run is being trained by another studio process; stop it there first.');
+    const dataset = await this.datasets.get(record.dataset.id).catch(() => {
+      throw new StudioError('conflict', `The run's dataset "${record.dataset.name}" is no longer in the library, so the run cannot continue.`);
+    });
+    if (dataset.contentHash !== record.dataset.contentHash) throw new StudioError('conflict', `The dataset "${dataset.name}" has changed since the run started; the run cannot continue on other data.`);
+    const device = record.device === 'webgpu' ? 'webgpu' : 'cpu';
+    this.live.set(id, { record, chain: Promise.resolve() });
+    this.queue.enqueue({
+      runId: id,
+      home: this.home,
+      datasetId: record.dataset.id,
+      limitTrain: record.dataset.limitTrain,
+      limitTest: record.dataset.limitTest,
+      device,
+      resume: true,
+      maxBatchEventsPerSecond: this.maxBatchEventsPerSecond,
+    });
     return this.summaryOf(id);
   }
 
@@ -274,10 +296,18 @@ export class StudioService implements StudioApi {
   }
 
   // ---------------------------------------------------------------- queue callbacks
+  /**
+   * Statuses from the queue. A terminal one is written to run.json first (the worker has
+   * ended by then: after a crash or a failed start, nobody else will) and announced after,
+   * so a listener that reloads the run sees the new status.
+   */
   private onStatus(runId: string, status: RunStatus, reason?: string): void {
+    const event: StudioEvent = { channel: 'run', runId, status, ...(reason ? { reason } : {}) };
     const live = this.live.get(runId);
-    this.emit({ channel: 'run', runId, status, ...(reason ? { reason } : {}) });
-    if (!live || !TERMINAL.has(status)) return;
+    if (!TERMINAL.has(status) || !live) {
+      this.emit(event);
+      return;
+    }
     this.live.delete(runId);
     live.chain = live.chain
       .catch(() => undefined)
@@ -286,52 +316,18 @@ export class StudioService implements StudioApi {
           r.status = status as RunRecord['status'];
           if (reason) r.reason = reason;
           else delete r.reason;
+          delete r.pid;
+          delete r.hostname;
         }),
       )
-      .catch(() => undefined);
+      .catch(() => undefined)
+      .then(() => this.emit(event));
+    this.pending.add(live.chain);
+    void live.chain.then(() => this.pending.delete(live.chain));
   }
 
   private onTrainEvent(runId: string, event: TrainEvent): void {
-    const live = this.live.get(runId);
-    if (live) {
-      try {
-        live.writer.append(event);
-      } catch {
-        // a full disk must not take the API down; the run goes on and the status says so later
-      }
-      if (event.event === 'epoch' || event.event === 'test') {
-        live.chain = live.chain
-          .catch(() => undefined)
-          .then(() =>
-            this.runs.update(runId, (r) => {
-              if (event.event === 'epoch') {
-                r.progress.epochsDone = Math.max(r.progress.epochsDone, event.epoch);
-                r.progress.seconds += event.seconds;
-              } else {
-                r.progress.lastTestError = event.error;
-                if (r.progress.bestTestError === null || event.error < r.progress.bestTestError) {
-                  r.progress.bestTestError = event.error;
-                  r.progress.bestEpoch = event.epoch;
-                }
-              }
-            }),
-          )
-          .catch(() => undefined);
-      }
-    }
     this.emit({ channel: 'run', runId, status: this.queue.statusOf(runId) ?? 'running', event });
-  }
-
-  private onCheckpoint(runId: string, checkpoint: WorkerCheckpoint, testError: number | null): void {
-    const live = this.live.get(runId);
-    if (!live) return;
-    live.chain = live.chain
-      .catch(() => undefined)
-      .then(async () => {
-        const { isBest } = await this.runs.checkpoints(live.record).save(checkpoint, testError, { bestSoFar: live.bestSoFar });
-        if (isBest) live.bestSoFar = testError;
-      })
-      .catch(() => undefined);
   }
 
   /** For tests: the worker training a run. */

@@ -20,8 +20,30 @@ describe('BatchCoalescer', () => {
     expect(steps.length).toBeLessThanOrEqual(21);
     expect([...steps].sort((a, b) => a - b)).toEqual(steps);
     c.push({ event: 'epoch', epoch: 0, loss: 1, error: 0.5, seconds: 1, lr: 0.1 });
-    expect(out.at(-2)).toMatchObject({ event: 'batch', step: 1000 });
     expect(out.at(-1)).toMatchObject({ event: 'epoch' });
+    vi.useRealTimers();
+  });
+
+  it('keeps batch events under the rate even when epochs are shorter than the interval', () => {
+    vi.useFakeTimers();
+    let clock = 0;
+    const out: TrainEvent[] = [];
+    const c = new BatchCoalescer((e) => out.push(e), 50, () => clock);
+    for (let epoch = 0; epoch < 100; epoch++) {
+      for (let step = 1; step <= 5; step++) {
+        clock += 2;
+        c.push({ ...batch(step), epoch });
+        vi.advanceTimersByTime(2);
+      }
+      c.push({ event: 'epoch', epoch, loss: 1, error: 0.5, seconds: 0.01, lr: 0.1 });
+    }
+    // 100 epochs in one second: all 100 epoch events, at most ~20 batch events
+    expect(out.filter((e) => e.event === 'epoch')).toHaveLength(100);
+    const batches = out.filter((e) => e.event === 'batch').length;
+    expect(batches).toBeGreaterThanOrEqual(15);
+    expect(batches).toBeLessThanOrEqual(21);
+    const epochs = out.map((e) => e.epoch);
+    expect([...epochs].sort((a, b) => a - b)).toEqual(epochs);
     vi.useRealTimers();
   });
 });

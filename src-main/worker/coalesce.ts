@@ -1,7 +1,9 @@
 /**
- * Bounds the rate of batch events: at most one per `minIntervalMs`, always the latest one.
- * Any other event first flushes the batch event still held back, so the order is kept and
- * the last batch of an epoch is never lost.
+ * Bounds the rate of batch events: at most one per `minIntervalMs`, the latest one (a held
+ * back event goes out when its interval is over). Other events (epoch, test, done...) always
+ * pass, in order: a batch event still held back goes out before them if its time has come,
+ * otherwise it is dropped (the epoch event that follows carries the epoch's figures). So
+ * batch events never exceed the rate, however short the epochs.
  */
 import type { TrainEvent } from '../engine/types';
 
@@ -19,6 +21,7 @@ export class BatchCoalescer {
   push(event: TrainEvent): void {
     if (event.event !== 'batch') {
       this.flush();
+      this.pending = null;
       this.emit(event);
       return;
     }
@@ -39,7 +42,9 @@ export class BatchCoalescer {
     }
   }
 
+  /** Sends the held-back batch event if its interval is over (it stays held otherwise). */
   flush(): void {
+    if (this.pending && this.now() - this.lastEmit < this.minIntervalMs) return;
     this.clearTimer();
     if (this.pending) {
       const e = this.pending;

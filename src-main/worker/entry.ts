@@ -1,20 +1,23 @@
 /**
  * The training worker: runs in an Electron utilityProcess (app) or a worker_thread (plain
- * Node). It loads the dataset from the library, builds the runtime, runs the engine's
- * Trainer and streams events (batch events coalesced) back to the main process. It owns no
- * files: the main process records metrics, checkpoints and status. A crash here ends this
- * process or thread only; the main process marks the run failed.
+ * Node). It loads the dataset from the library and trains the run through the run store's
+ * training loop (runs/training.ts: metrics.jsonl, artifacts, checkpoints and progress in
+ * run.json, exactly as the CLI does), streaming events to the main process with batch
+ * events coalesced. A crash here ends this process or thread only; the main process then
+ * marks the run failed.
  */
 import { parentPort as threadPort } from 'node:worker_threads';
-import { Trainer } from '../engine/index';
 import type { TrainEvent } from '../engine/types';
 import { createNodeRuntime } from '../runtime/node';
+import { RunStore } from '../runs/store';
+import { resumeTraining, startTraining, type TrainingHandle } from '../runs/training';
 import { BatchCoalescer } from './coalesce';
 import { loadTrainingData } from './data';
-import { toWorkerSchema, type FromWorker, type ToWorker } from './protocol';
+import { toWorkerSchema, trainJobSchema, type FromWorker } from './protocol';
+import type { z } from 'zod';
 
 interface Port {
-  post(message: FromWorker, transfer?: ArrayBuffer[]): void;
+  post(message: FromWorker): void;
   listen(handler: (message: unknown) => void): void;
 }
 
@@ -26,47 +29,33 @@ function connect(): Port {
   }
   if (threadPort) {
     const port = threadPort;
-    return { post: (m, transfer) => port.postMessage(m, transfer), listen: (h) => port.on('message', h) };
+    return { post: (m) => port.postMessage(m), listen: (h) => port.on('message', h) };
   }
   throw new Error('The training worker must be started by the studio (no parent port).');
 }
 
 const port = connect();
-let trainer: Trainer | null = null;
+let handle: TrainingHandle | null = null;
 let started = false;
+/** pause/stop that arrive while the data is still loading apply as soon as training starts */
+let early: { paused: boolean; stop: string | null } = { paused: false, stop: null };
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function train(job: Extract<ToWorker, { type: 'train' }>['job']): Promise<void> {
-  const parsed = toWorkerSchema.parse({ type: 'train', job }) as Extract<ToWorker, { type: 'train' }>;
-  const j = parsed.job;
-  const data = await loadTrainingData(j.home, j.datasetId, { limitTrain: j.limitTrain, limitTest: j.limitTest });
-  const runtime = createNodeRuntime(j.device);
-  const coalescer = new BatchCoalescer((event: TrainEvent) => port.post({ type: 'event', event }), 1000 / (j.maxBatchEventsPerSecond ?? 20));
-  trainer = new Trainer({
-    spec: j.model,
-    config: { ...j.config, device: j.device },
-    data,
-    runtime,
-    onEvent: (event: TrainEvent) => coalescer.push(event),
-    onEpochEnd: (checkpoint, info) => {
-      coalescer.flush();
-      const params = checkpoint.params.map((a) => a.slice());
-      const optimizerState = checkpoint.optimizerState.map((a) => a.slice());
-      port.post(
-        {
-          type: 'checkpoint',
-          checkpoint: { epoch: checkpoint.epoch, step: checkpoint.step, params, optimizerState, rngState: [...checkpoint.rngState], optimizerStep: checkpoint.optimizerStep },
-          testError: info.testError,
-        },
-        [...params, ...optimizerState].map((a) => a.buffer as ArrayBuffer),
-      );
-    },
-    resumeFrom: j.resumeFrom,
-  });
-  const result = await trainer.run();
+async function train(job: z.output<typeof trainJobSchema>): Promise<void> {
+  const data = await loadTrainingData(job.home, job.datasetId, { limitTrain: job.limitTrain, limitTest: job.limitTest });
+  const runtime = createNodeRuntime(job.device);
+  const store = new RunStore(job.home);
+  const coalescer = new BatchCoalescer((event: TrainEvent) => port.post({ type: 'event', event }), 1000 / job.maxBatchEventsPerSecond);
+  const onEvent = (event: TrainEvent) => coalescer.push(event);
+  handle = job.resume
+    ? await resumeTraining({ store, runId: job.runId, data, runtime, onEvent, datasetHash: (await store.get(job.runId)).dataset.contentHash })
+    : await startTraining({ store, runId: job.runId, data, runtime, onEvent });
+  if (early.paused) handle.pause();
+  if (early.stop !== null) handle.stop(early.stop);
+  const result = await handle.done;
   coalescer.flush();
   port.post({ type: 'result', status: result.status, reason: result.reason, testError: result.testError ?? null });
 }
@@ -87,13 +76,16 @@ port.listen((raw) => {
       });
       return;
     case 'pause':
-      trainer?.pause();
+      if (handle) handle.pause();
+      else early.paused = true;
       return port.post({ type: 'state', state: 'paused' });
     case 'resume':
-      trainer?.resume();
+      if (handle) handle.resume();
+      else early.paused = false;
       return port.post({ type: 'state', state: 'running' });
     case 'stop':
-      trainer?.stop(msg.reason);
+      if (handle) handle.stop(msg.reason);
+      else early = { ...early, stop: msg.reason };
       return;
   }
 });

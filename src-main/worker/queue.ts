@@ -7,12 +7,11 @@
 import type { RunStatus } from '../api/contract';
 import type { TrainEvent } from '../engine/types';
 import type { SpawnWorker, WorkerHandle } from './handle';
-import { fromWorkerSchema, type TrainJob, type WorkerCheckpoint } from './protocol';
+import { fromWorkerSchema, type TrainJob } from './protocol';
 
 export interface QueueListener {
   status(runId: string, status: RunStatus, reason?: string): void;
   event(runId: string, event: TrainEvent): void;
-  checkpoint(runId: string, checkpoint: WorkerCheckpoint, testError: number | null): void;
 }
 
 interface Active {
@@ -181,9 +180,6 @@ export class TrainingQueue {
         return;
       case 'state':
         return; // the queue already reported the state the person asked for
-      case 'checkpoint':
-        this.listener.checkpoint(runId, msg.checkpoint, msg.testError);
-        return;
       case 'result':
         this.finish(lane, active, msg.status, msg.reason);
         return;
