@@ -271,6 +271,14 @@ export class Trainer {
       const order = new Int32Array(nTrain);
       const names = this.tensorNames;
       const gpu = this.rt.device === 'webgpu';
+      // CPU: fetchesInto[k] writes the step's results into parameter set k
+      const fetchesInto = gpu
+        ? []
+        : [0, 1].map((k) => {
+            const f: Record<string, Tensor> = { loss: lossT, errors: errT };
+            names.forEach((n, i) => (f[nextName(n)] = this.sets[k][i]));
+            return f;
+          });
 
       for (; this.epoch < config.epochs; this.epoch++) {
         const epoch = this.epoch;
@@ -306,10 +314,7 @@ export class Trainer {
             loss = (out.loss.data as Float32Array)[0];
             errors = (out.errors.data as Float32Array)[0];
           } else {
-            const dst = this.sets[1 - this.cur];
-            const fetches: Record<string, Tensor> = { loss: lossT, errors: errT };
-            names.forEach((n, i) => (fetches[nextName(n)] = dst[i]));
-            await this.trainSession.run(feeds, fetches);
+            await this.trainSession.run(feeds, fetchesInto[1 - this.cur]);
             this.cur = 1 - this.cur;
             loss = (lossT.data as Float32Array)[0];
             errors = (errT.data as Float32Array)[0];
