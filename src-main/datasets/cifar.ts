@@ -161,8 +161,12 @@ export async function importCifarArchive(ctx: ImportContext, file: string, gz: b
     const done = new Promise<void>((resolve, reject) => {
       extract.on('finish', resolve);
       extract.on('error', reject);
-      input.on('error', reject);
+      input.on('error', (e) => {
+        extract.destroy(e);
+        reject(e);
+      });
     });
+    done.catch(() => undefined); // awaited below; a failure also ends the loop through extract
     input.pipe(extract);
     for await (const entry of extract) {
       ctx.checkAbort();

@@ -80,6 +80,18 @@ function detectFiles(files: { file: string; kind: FileKind }[], where: string): 
   throw new DatasetImportError(`${f.file}: ${what}; ${EXPECTED}.`);
 }
 
+/** whether a folder directly holds image files (then it is a class folder, not a wrapper) */
+async function holdsImages(dir: string): Promise<boolean> {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  let looked = 0;
+  for (const e of entries) {
+    if (!e.isFile() || e.name.startsWith('.')) continue;
+    if (IMAGE_KINDS.has(await sniffFile(path.join(dir, e.name)).catch(() => 'unknown' as FileKind))) return true;
+    if (++looked >= 8) break;
+  }
+  return false;
+}
+
 async function detectFolder(dir: string, ctx: ImportContext): Promise<Importer> {
   let entries: Dirent[];
   try {
@@ -98,7 +110,7 @@ async function detectFolder(dir: string, ctx: ImportContext): Promise<Importer> 
     else if (st?.isFile()) files.push(p);
   }
   // a folder that only wraps the real one (e.g. cifar-10-batches-bin inside a download folder)
-  if (files.length === 0 && subdirs.length === 1 && !/^(train|test)$/i.test(path.basename(subdirs[0]))) {
+  if (files.length === 0 && subdirs.length === 1 && !/^(train|training|test|testing)$/i.test(path.basename(subdirs[0])) && !(await holdsImages(subdirs[0]))) {
     return detectFolder(subdirs[0], ctx);
   }
   if (await isCifarFolder(files)) return (c) => importCifarFolder(c, dir, files);
