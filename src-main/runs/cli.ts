@@ -1,0 +1,316 @@
+/**
+ * The run commands of the mlp-studio CLI:
+ *   runs                                   list runs
+ *   run show RUN | run delete RUN | run note RUN TEXT | run replay RUN | run compare RUN RUN...
+ *   resume RUN                             continue a stopped or killed run from its last good checkpoint
+ *   export RUN [--checkpoint best|last|EPOCH] [--out FILE.onnx]
+ *   predict FILE.onnx INPUT...             images (PNG/JPEG) or a CSV of raw features
+ * RUN is a run id (or a unique prefix of one) or a run folder.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { type Command, InvalidArgumentError } from 'commander';
+import type { TrainEvent } from '../engine/types';
+import { DatasetLibrary } from '../datasets/library';
+import { studioHome } from '../paths';
+import { createNodeRuntime } from '../runtime/node';
+import type { CheckpointChoice } from './checkpoints';
+import { exportRun, verificationLine } from './export';
+import { loadModel, predict, predictionLine, readSamples } from './predict';
+import type { RunRecord } from './record';
+import { RunStore, epochCurve } from './store';
+import { resumeTraining } from './training';
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  setCode: (c: number) => void;
+}
+
+function io(program: Command, setCode?: (c: number) => void): Io {
+  const cfg = program.configureOutput();
+  const write = (w: ((s: string) => void) | undefined, fallback: NodeJS.WriteStream) => (s: string) => (w ? w(s + '\n') : fallback.write(s + '\n'));
+  return {
+    out: write(cfg.writeOut, process.stdout),
+    err: write(cfg.writeErr, process.stderr),
+    setCode: setCode ?? ((c) => (process.exitCode = c)),
+  };
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${(100 * x).toFixed(2)}%`);
+
+function duration(s: number): string {
+  if (s < 60) return `${s.toFixed(1)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ').trimEnd());
+}
+
+export function parseCheckpointChoice(v: string): CheckpointChoice {
+  if (v === 'best' || v === 'last') return v;
+  const n = Number(v);
+  if (Number.isInteger(n) && n >= 1) return n;
+  throw new InvalidArgumentError('use best, last, or an epoch number (1, 2, ...)');
+}
+
+const storeFor = (o: { runDir?: string }) => new RunStore(studioHome(), o.runDir);
+
+async function loadRunData(record: RunRecord) {
+  const library = new DatasetLibrary(studioHome());
+  let meta;
+  try {
+    meta = await library.get(record.dataset.id);
+  } catch (e) {
+    throw new Error(`run ${record.id} was trained on dataset "${record.dataset.name}" (${record.dataset.id}), which is not in the library any more (${(e as Error).message}); import it again`);
+  }
+  if (meta.contentHash !== record.dataset.contentHash) {
+    throw new Error(`dataset "${meta.name}" (${meta.id}) has changed since run ${record.id} was trained (content hash ${meta.contentHash.slice(0, 12)}… instead of ${record.dataset.contentHash.slice(0, 12)}…)`);
+  }
+  const data = await library.loadTrainingData(meta.id, { limitTrain: record.dataset.limitTrain, limitTest: record.dataset.limitTest });
+  return { meta, data };
+}
+
+function printEvent(e: TrainEvent, o: Io, bar: cliProgress.SingleBar | null): void {
+  switch (e.event) {
+    case 'batch':
+      if (bar) {
+        if (e.step === 1) bar.start(e.stepsPerEpoch, 0, { epoch: e.epoch, loss: '-' });
+        bar.update(e.step, { epoch: e.epoch, loss: e.loss.toFixed(4) });
+      }
+      break;
+    case 'epoch':
+      bar?.stop();
+      o.out(`epoch= ${e.epoch}  loss= ${e.loss.toFixed(4)}  error= ${(100 * e.error).toFixed(2)} percent  time= ${e.seconds.toFixed(1)} s  lr= ${e.lr}`);
+      break;
+    case 'test':
+      o.out(`test: epoch= ${e.epoch}  loss= ${e.loss.toFixed(4)}  error= ${(100 * e.error).toFixed(2)} percent`);
+      break;
+    case 'stopped':
+    case 'failed':
+      bar?.stop();
+      o.err(e.reason);
+      break;
+    default:
+      break;
+  }
+}
+
+/** Adds runs, run, resume, export and predict to the mlp-studio program. */
+export function registerRunCommands(program: Command, setCode?: (c: number) => void): void {
+  const o = () => io(program, setCode);
+
+  program
+    .command('runs')
+    .description('list training runs: status, dataset, architecture, best test error, duration')
+    .option('--json', 'a JSON array')
+    .option('--run-dir <dir>', 'folder that holds the run folders (default: the studio data folder)')
+    .action(async (f: { json?: boolean; runDir?: string }) => {
+      const { out } = o();
+      const list = await storeFor(f).list();
+      if (f.json) return out(JSON.stringify(list, null, 2));
+      if (list.length === 0) return out('no runs yet: train one with "mlp-studio train"');
+      out(
+        table([
+          ['RUN', 'STATUS', 'DATASET', 'ARCHITECTURE', 'EPOCHS', 'BEST TEST ERROR', 'DURATION', 'NOTE'],
+          ...list.map((r) => [r.id, r.status, r.datasetName, r.architecture, `${r.epochsDone}/${r.epochs}`, pct(r.bestTestError), duration(r.seconds), (r.note ?? '').split('\n')[0].slice(0, 40)]),
+        ]).join('\n'),
+      );
+    });
+
+  const run = program.command('run').description('look at and manage one run (show, note, delete, replay, compare)');
+
+  run
+    .command('show')
+    .argument('<run>', 'run id, id prefix, or run folder')
+    .description('a run: settings, progress, curves, checkpoints, exports')
+    .option('--json', 'one JSON object')
+    .option('--run-dir <dir>', 'folder that holds the run folders')
+    .action(async (ref: string, f: { json?: boolean; runDir?: string }) => {
+      const { out, err } = o();
+      const store = storeFor(f);
+      const d = await store.show(ref);
+      const record = await store.get(d.id);
+      if (f.json) return out(JSON.stringify({ ...d, run: record, curve: epochCurve(store.metrics(d.id).records) }, null, 2));
+      out(`run ${d.id}: ${d.name}`);
+      out(`status: ${d.status}${d.reason ? ` (${d.reason})` : ''}`);
+      out(`folder: ${store.paths(d.id).dir}`);
+      out(`dataset: ${record.dataset.name} (${record.dataset.id}, hash ${record.dataset.contentHash.slice(0, 12)})${record.dataset.limitTrain ? `, first ${record.dataset.limitTrain} train samples` : ''}`);
+      out(`model: ${d.architecture}, ${d.params.toLocaleString('en-US')} parameters; device ${d.device}; studio ${record.studioVersion}`);
+      const c = d.config;
+      out(`training: ${d.epochsDone}/${c.epochs} epochs, batch ${c.batchSize}, lr ${c.lr}, ${c.optimizer.kind}, schedule ${c.schedule.kind}, seed ${c.seed}, init ${c.init}; ${duration(d.seconds)}`);
+      out(`test error: best ${pct(d.bestTestError)}${record.progress.bestEpoch ? ` (epoch ${record.progress.bestEpoch})` : ''}, last ${pct(d.lastTestError)}`);
+      if (d.note) out(`note: ${d.note}`);
+      const curve = epochCurve(store.metrics(d.id).records);
+      if (curve.length) {
+        out('');
+        out(table([['EPOCH', 'TRAIN LOSS', 'TRAIN ERROR', 'TEST ERROR', 'LR', 'TIME'], ...curve.map((p) => [String(p.epoch), p.trainLoss.toFixed(4), pct(p.trainError), pct(p.testError), String(p.lr), `${p.seconds.toFixed(1)} s`])]).join('\n'));
+      }
+      out('');
+      out(`checkpoints: ${d.checkpoints.length ? d.checkpoints.map((k) => (k.kind === 'best' ? `best (epoch ${k.epoch}, test error ${pct(k.testError)})` : `epoch ${k.epoch}`)).join(', ') : 'none'}`);
+      for (const e of record.exports) out(`export: ${e.path} (epoch ${e.checkpointEpoch}, test error ${pct(e.testError)}, verification ${e.verification.ok ? 'OK' : 'FAILED'})`);
+      for (const r of record.resumes) out(`resumed ${r.at} from epoch ${r.fromEpoch}${r.rejected?.length ? ` (skipped damaged: ${r.rejected.length})` : ''}`);
+      for (const p of d.problems) err(`warning: ${p}`);
+    });
+
+  run
+    .command('note')
+    .argument('<run>', 'run id or folder')
+    .argument('<text...>', 'the note')
+    .description('attach a note to a run')
+    .option('--run-dir <dir>', 'folder that holds the run folders')
+    .action(async (ref: string, text: string[], f: { runDir?: string }) => {
+      const s = await storeFor(f).setNote(ref, text.join(' '));
+      o().out(`note saved on run ${s.id}`);
+    });
+
+  run
+    .command('delete')
+    .argument('<run>', 'run id or folder')
+    .description('delete a run folder (checkpoints, metrics, exports)')
+    .option('--run-dir <dir>', 'folder that holds the run folders')
+    .action(async (ref: string, f: { runDir?: string }) => {
+      const store = storeFor(f);
+      const id = store.resolve(ref);
+      await store.delete(id);
+      o().out(`deleted run ${id}`);
+    });
+
+  run
+    .command('replay')
+    .argument('<run>', 'run id or folder')
+    .description('the replay manifest of a run (seed, dataset hash, split, config, version); --start trains it again')
+    .option('--out <file>', 'write the manifest to a file')
+    .option('--start', 'create a new run from the manifest and train it now')
+    .option('--run-dir <dir>', 'folder that holds the run folders')
+    .action(async (ref: string, f: { out?: string; start?: boolean; runDir?: string }) => {
+      const io_ = o();
+      const store = storeFor(f);
+      const manifest = await store.replayManifest(ref);
+      const text = JSON.stringify(manifest, null, 2);
+      if (f.out) {
+        fs.writeFileSync(f.out, text + '\n');
+        io_.out(`replay manifest written to ${path.resolve(f.out)}`);
+      } else if (!f.start) io_.out(text);
+      if (!f.start) return;
+      const source = await store.get(ref);
+      const { data } = await loadRunData(source);
+      const copy = await store.createFromReplay(manifest);
+      io_.out(`run: ${copy.id} (replay of ${source.id})`);
+      const { startTraining } = await import('./training');
+      const h = await startTraining({ store, runId: copy.id, data, runtime: createNodeRuntime(copy.config.device === 'webgpu' ? 'webgpu' : 'cpu'), onEvent: (e) => printEvent(e, io_, null) });
+      const r = await h.done;
+      io_.out(`done: ${r.status}, test error ${pct(r.testError)}`);
+      io_.setCode(r.status === 'finished' ? 0 : 1);
+    });
+
+  run
+    .command('compare')
+    .argument('<runs...>', 'two or more run ids')
+    .description('settings side by side (differences marked with *) and test errors')
+    .option('--json', 'settings rows and curves as JSON')
+    .option('--all', 'show settings that are equal too')
+    .option('--run-dir <dir>', 'folder that holds the run folders')
+    .action(async (refs: string[], f: { json?: boolean; all?: boolean; runDir?: string }) => {
+      const { out } = o();
+      const c = await storeFor(f).compare(refs);
+      if (f.json) return out(JSON.stringify(c, null, 2));
+      const rows = c.rows.filter((r) => f.all || r.differs);
+      out(
+        table([
+          ['', 'SETTING', ...c.runs.map((r) => r.id)],
+          ...rows.map((r) => [r.differs ? '*' : '', r.key, ...r.values.map((v) => (v === null ? '—' : String(v)))]),
+          ['', 'best test error', ...c.runs.map((r) => pct(r.bestTestError))],
+          ['', 'epochs done', ...c.runs.map((r) => String(r.epochsDone))],
+          ['', 'duration', ...c.runs.map((r) => duration(r.seconds))],
+        ]).join('\n'),
+      );
+      if (!f.all) out(`(${c.rows.length - rows.length} equal settings hidden; --all shows them)`);
+    });
+
+  program
+    .command('resume')
+    .argument('<run>', 'run id, id prefix, or run folder')
+    .description('continue a stopped or interrupted run from its last good checkpoint')
+    .option('--json', 'one JSON object per event')
+    .option('--no-progress', 'no progress bar')
+    .option('--run-dir <dir>', 'folder that holds the run folders')
+    .action(async (ref: string, f: { json?: boolean; progress?: boolean; runDir?: string }) => {
+      const io_ = o();
+      const store = storeFor(f);
+      const record = await store.get(ref);
+      const { meta, data } = await loadRunData(record);
+      const device = record.device === 'webgpu' ? 'webgpu' : 'cpu';
+      const bar = !f.json && f.progress !== false && process.stderr.isTTY ? new cliProgress.SingleBar({ format: ' epoch {epoch} [{bar}] {value}/{total} steps  loss {loss}', stream: process.stderr, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+      const h = await resumeTraining({
+        store,
+        runId: record.id,
+        data,
+        runtime: createNodeRuntime(device),
+        datasetHash: meta.contentHash,
+        onEvent: (e) => (f.json ? e.event !== 'batch' && io_.out(JSON.stringify(e)) : printEvent(e, io_, bar)),
+      });
+      for (const r of h.rejected) io_.err(`warning: skipped a damaged checkpoint: ${r.reason}`);
+      if (!f.json) io_.out(`resuming run ${record.id} from epoch ${h.fromEpoch} of ${record.config.epochs} (${data.train.n} train, ${data.test.n} test samples, ${device})`);
+      const onSigint = () => h.stop(`Stopped from the keyboard (Ctrl+C). Resume it with: mlp-studio resume ${record.id}`);
+      process.once('SIGINT', onSigint);
+      const r = await h.done;
+      process.off('SIGINT', onSigint);
+      if (f.json) io_.out(JSON.stringify({ event: 'done', runId: record.id, status: r.status, testError: r.testError, fromEpoch: h.fromEpoch }));
+      else if (r.status === 'finished') io_.out(`done: test error ${pct(r.testError)}; run folder ${store.paths(record.id).dir}`);
+      io_.setCode(r.status === 'finished' ? 0 : r.status === 'stopped' ? 130 : 1);
+    });
+
+  program
+    .command('export')
+    .argument('<run>', 'run id, id prefix, or run folder')
+    .description('write the inference model (ONNX), verified against the studio on the whole test set, with a model card')
+    .option('--checkpoint <which>', 'best, last, or an epoch number', parseCheckpointChoice)
+    .option('--out <file>', 'the .onnx file to write (default: the run folder\'s export/)')
+    .option('--json', 'the export report as JSON')
+    .option('--run-dir <dir>', 'folder that holds the run folders')
+    .action(async (ref: string, f: { checkpoint?: CheckpointChoice; out?: string; json?: boolean; runDir?: string }) => {
+      const io_ = o();
+      const store = storeFor(f);
+      const record = await store.get(ref);
+      if (f.out && !f.out.toLowerCase().endsWith('.onnx')) throw new Error(`--out ${f.out}: the file name must end in .onnx`);
+      const { meta, data } = await loadRunData(record);
+      const r = await exportRun({ store, runId: record.id, data, runtime: createNodeRuntime('cpu'), checkpoint: f.checkpoint, out: f.out, datasetHash: meta.contentHash });
+      if (f.json) {
+        const { modelCard: _card, ...rest } = r;
+        return io_.out(JSON.stringify(rest, null, 2));
+      }
+      if (r.checkpoint.note) io_.err(`note: ${r.checkpoint.note}`);
+      io_.out(`exported run ${r.runId}, checkpoint ${r.checkpoint.choice} (epoch ${r.checkpoint.epoch}), test error ${pct(r.testError)}`);
+      io_.out(`model: ${r.path} (${(r.bytes / 1024).toFixed(1)} KiB)`);
+      io_.out(verificationLine(r.verification));
+      io_.out(`report: ${r.reportPath}`);
+      io_.out(`model card: ${r.modelCardPath}`);
+    });
+
+  program
+    .command('predict')
+    .argument('<model>', 'an .onnx file written by "mlp-studio export"')
+    .argument('<inputs...>', 'PNG/JPEG images, or CSV files with one sample of raw features per row')
+    .description('classify images or CSV rows with an exported model: label and top probabilities')
+    .option('--top <k>', 'how many classes to show', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('--top must be a whole number of at least 1');
+      return n;
+    }, 3)
+    .option('--json', 'one JSON object per input')
+    .action(async (file: string, inputs: string[], f: { top: number; json?: boolean }) => {
+      const { out } = o();
+      const model = await loadModel(file);
+      try {
+        const samples = await readSamples(inputs, model);
+        for (const p of await predict(model, samples, f.top)) out(f.json ? JSON.stringify(p) : predictionLine(p));
+      } finally {
+        await model.session.release();
+      }
+    });
+}

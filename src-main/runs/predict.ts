@@ -1,0 +1,192 @@
+/**
+ * Predicting with an exported model, the way a user of the .onnx file would: raw pixels from
+ * PNG/JPEG (decoded with sharp, brought to the model's size and channels) or raw feature rows
+ * from a CSV (papaparse), fed to onnxruntime-node; the model does its own preprocessing.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import Papa from 'papaparse';
+import sharp from 'sharp';
+import { readOnnxInfo, type OnnxInfo } from './onnxinfo';
+
+export interface LoadedModel {
+  file: string;
+  info: OnnxInfo;
+  inputName: string;
+  /** per-sample shape, e.g. [1, 28, 28] or [13] */
+  sampleShape: number[];
+  sampleSize: number;
+  classNames: string[];
+  session: ort.InferenceSession;
+}
+
+export interface Sample {
+  /** where it came from: "digit.png" or "data.csv, line 3" */
+  source: string;
+  values: Float32Array;
+  note?: string;
+}
+
+export interface Prediction {
+  source: string;
+  label: string;
+  labelIndex: number;
+  /** the k most probable classes, most probable first */
+  top: { label: string; probability: number }[];
+  note?: string;
+}
+
+export class PredictInputError extends Error {
+  override name = 'PredictInputError';
+}
+
+const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp', '.tif', '.tiff']);
+
+export async function loadModel(file: string): Promise<LoadedModel> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (err) {
+    throw new PredictInputError(`${file}: cannot read the model (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const info = readOnnxInfo(bytes, file);
+  if (info.inputs.length !== 1) throw new PredictInputError(`${file}: the model has ${info.inputs.length} inputs; predict needs a model with one input (an MLP Studio export)`);
+  if (!info.outputs.some((o) => o.name === 'probabilities')) throw new PredictInputError(`${file}: the model has no "probabilities" output; predict needs a model exported by MLP Studio`);
+  const input = info.inputs[0];
+  let sampleShape: number[];
+  try {
+    sampleShape = info.metadata.input_shape ? (JSON.parse(info.metadata.input_shape) as number[]) : input.dims.slice(1).map(Number);
+  } catch {
+    sampleShape = input.dims.slice(1).map(Number);
+  }
+  if (!sampleShape.length || sampleShape.some((d) => !Number.isInteger(d) || d < 1)) throw new PredictInputError(`${file}: cannot tell the input shape from the model (input dims ${JSON.stringify(input.dims)})`);
+  const probs = info.outputs.find((o) => o.name === 'probabilities')!;
+  let classNames: string[] = [];
+  try {
+    classNames = info.metadata.class_names ? (JSON.parse(info.metadata.class_names) as string[]) : [];
+  } catch {
+    classNames = [];
+  }
+  if (!classNames.length && typeof probs.dims[1] === 'number') classNames = Array.from({ length: probs.dims[1] }, (_, i) => String(i));
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+  return { file, info, inputName: input.name, sampleShape, sampleSize: sampleShape.reduce((a, b) => a * b, 1), classNames, session };
+}
+
+/** An image file as raw 0–255 values in the model's layout (C×H×W). */
+export async function readImageSample(file: string, sampleShape: number[]): Promise<Sample> {
+  if (sampleShape.length !== 3) throw new PredictInputError(`${file}: this model takes ${sampleShape[0]} feature values per sample, not images; give a CSV file`);
+  const [c, h, w] = sampleShape;
+  if (c !== 1 && c !== 3) throw new PredictInputError(`${file}: the model expects ${c}-channel input, which images cannot provide`);
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
+  try {
+    meta = await sharp(file).metadata();
+  } catch (err) {
+    throw new PredictInputError(`${file}: not a readable image (${(err as Error).message}); give a PNG or JPEG file`);
+  }
+  const notes: string[] = [];
+  if (meta.width !== w || meta.height !== h) notes.push(`resized from ${meta.width}×${meta.height} to ${w}×${h}`);
+  let img = sharp(file).flatten({ background: '#000000' });
+  img = c === 1 ? img.greyscale() : img.toColourspace('srgb');
+  if (meta.width !== w || meta.height !== h) img = img.resize(w, h, { fit: 'fill' });
+  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+  const values = new Float32Array(c * h * w);
+  const ch = info.channels;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let k = 0; k < c; k++) values[k * h * w + y * w + x] = data[(y * w + x) * ch + Math.min(k, ch - 1)];
+  return { source: file, values, ...(notes.length ? { note: notes.join(', ') } : {}) };
+}
+
+/** Rows of raw feature values; a header row is detected, and a label column named label/class/target/y is dropped. */
+export function parseCsvSamples(text: string, file: string, sampleSize: number): Sample[] {
+  const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { skipEmptyLines: 'greedy', dynamicTyping: false });
+  const rows = parsed.data;
+  if (rows.length === 0) throw new PredictInputError(`${file}: the file has no rows`);
+  const isNum = (s: string) => s.trim() !== '' && Number.isFinite(Number(s));
+  const hasHeader = rows[0].some((cell) => !isNum(cell));
+  let drop = -1;
+  if (hasHeader) {
+    const header = rows[0].map((h) => h.trim().toLowerCase());
+    if (header.length === sampleSize + 1) drop = header.findIndex((h) => ['label', 'class', 'target', 'y'].includes(h));
+  }
+  const samples: Sample[] = [];
+  // papaparse does not report line numbers of rows; count them ourselves (skipped empty lines shift them)
+  const lineOf = lineNumbers(text);
+  rows.forEach((row, r) => {
+    if (hasHeader && r === 0) return;
+    const line = lineOf[r] ?? r + 1;
+    const cells = drop >= 0 ? row.filter((_, i) => i !== drop) : row;
+    if (cells.length !== sampleSize) {
+      throw new PredictInputError(
+        `${file}, line ${line}: ${cells.length} values, but the model expects ${sampleSize} features per row${hasHeader && row.length === sampleSize + 1 ? ' (to leave out a label column, name it "label")' : ''}`,
+      );
+    }
+    const values = new Float32Array(sampleSize);
+    cells.forEach((cell, i) => {
+      if (!isNum(cell)) throw new PredictInputError(`${file}, line ${line}, column ${i + 1}: "${cell.slice(0, 30)}" is not a number`);
+      values[i] = Number(cell);
+    });
+    samples.push({ source: `${path.basename(file)}, line ${line}`, values });
+  });
+  if (samples.length === 0) throw new PredictInputError(`${file}: only a header row, no samples`);
+  return samples;
+}
+
+function lineNumbers(text: string): number[] {
+  const out: number[] = [];
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+  lines.forEach((l, i) => {
+    if (l.trim() !== '' && l.replace(/,/g, '').trim() !== '') out.push(i + 1);
+  });
+  return out;
+}
+
+export async function readSamples(inputs: string[], model: Pick<LoadedModel, 'sampleShape' | 'sampleSize'>): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  for (const input of inputs) {
+    const ext = path.extname(input).toLowerCase();
+    if (ext === '.csv' || ext === '.tsv' || ext === '.txt') {
+      let text: string;
+      try {
+        text = await fs.readFile(input, 'utf8');
+      } catch (err) {
+        throw new PredictInputError(`${input}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      }
+      samples.push(...parseCsvSamples(text, input, model.sampleSize));
+    } else if (IMAGE_EXT.has(ext) || model.sampleShape.length === 3) {
+      samples.push(await readImageSample(input, model.sampleShape));
+    } else {
+      throw new PredictInputError(`${input}: give PNG/JPEG images or a CSV file`);
+    }
+  }
+  return samples;
+}
+
+export async function predict(model: LoadedModel, samples: Sample[], top = 3): Promise<Prediction[]> {
+  if (samples.length === 0) return [];
+  const x = new Float32Array(samples.length * model.sampleSize);
+  samples.forEach((s, i) => x.set(s.values, i * model.sampleSize));
+  const out = await model.session.run({ [model.inputName]: new ort.Tensor('float32', x, [samples.length, ...model.sampleShape]) });
+  const probs = out.probabilities.data as Float32Array;
+  const k = probs.length / samples.length;
+  const labels = out.label ? Array.from(out.label.data as BigInt64Array | Int32Array, Number) : null;
+  const name = (i: number) => model.classNames[i] ?? String(i);
+  return samples.map((s, i) => {
+    const row = Array.from(probs.subarray(i * k, (i + 1) * k));
+    const order = row.map((p, c) => [p, c] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+    const idx = labels ? labels[i] : order[0][1];
+    return {
+      source: s.source,
+      label: name(idx),
+      labelIndex: idx,
+      top: order.slice(0, Math.max(1, top)).map(([p, c]) => ({ label: name(c), probability: p })),
+      ...(s.note ? { note: s.note } : {}),
+    };
+  });
+}
+
+export function predictionLine(p: Prediction): string {
+  const tops = p.top.map((t) => `${t.label} ${(t.probability * 100).toFixed(2)}%`).join(', ');
+  return `${p.source}: ${p.label}   (top: ${tops})${p.note ? `   [${p.note}]` : ''}`;
+}
