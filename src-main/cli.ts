@@ -14,6 +14,7 @@ import { startTraining } from './runs/training';
 import { registerRunCommands } from './runs/cli';
 import { selectRuntime } from './runtime/select';
 import { registerServeCommand } from './host/cli';
+import { registerDatasetCommands } from './datasets/cli';
 
 const int = (name: string, min = 0) => (v: string) => {
   const n = Number(v);
@@ -242,6 +243,8 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void,
       const { runEngineBench } = await import('../bench/engine-bench');
       await runEngineBench({ json: !!o.json, quick: o.quick, log: out });
     });
+
+  registerDatasetCommands(program);
 
   registerServeCommand(program);
 

@@ -1,0 +1,173 @@
+/**
+ * The dataset commands of the mlp-studio CLI (same library as the app: studioHome()):
+ *   import PATH... [--name N] [--test-fraction F] [...]   add a dataset to the library
+ *   datasets                                             list the library
+ *   dataset show|rename|delete ID                        one dataset, by id or name
+ */
+import cliProgress from 'cli-progress';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { studioHome } from '../paths';
+import { DatasetLibrary } from './library';
+import type { DatasetMeta, ImportOptions } from './types';
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+function io(program: Command): Io {
+  const cfg = program.configureOutput();
+  const write = (w: ((s: string) => void) | undefined, fallback: NodeJS.WriteStream) => (s: string) => (w ? w(s + '\n') : fallback.write(s + '\n'));
+  return { out: write(cfg.writeOut, process.stdout), err: write(cfg.writeErr, process.stderr) };
+}
+
+const fraction = (v: string) => {
+  const f = Number(v);
+  if (!(f > 0 && f < 1)) throw new InvalidArgumentError('the test fraction must be between 0 and 1, e.g. 0.2');
+  return f;
+};
+const size = (v: string) => {
+  const m = /^(\d+)(?:x(\d+))?$/i.exec(v);
+  if (!m) throw new InvalidArgumentError('give the size as HEIGHTxWIDTH (e.g. 28x28) or one number for a square');
+  return [Number(m[1]), Number(m[2] ?? m[1])] as [number, number];
+};
+
+function summary(m: DatasetMeta): string {
+  const lines = [
+    `${m.name}  (${m.id})`,
+    `  format      ${m.format}${m.split ? `, test split off: ${(m.split.fraction * 100).toFixed(1)}% stratified, seed ${m.split.seed}` : ''}`,
+    `  samples     ${m.sampleShape.join('×')} ${m.kind === 'image' ? 'pixels (channels×height×width)' : 'features'}`,
+    `  classes     ${m.classNames.length}: ${m.classNames.slice(0, 12).join(', ')}${m.classNames.length > 12 ? ', …' : ''}`,
+    `  train       ${m.train.count} (${m.train.perClass.join(' / ')})`,
+    `  test        ${m.test.count} (${m.test.perClass.join(' / ')})`,
+    `  mean / std  ${m.mean.slice(0, 6).map((v) => v.toFixed(4)).join(' ')}${m.mean.length > 6 ? ' …' : ''} / ${m.std.slice(0, 6).map((v) => v.toFixed(4)).join(' ')}${m.std.length > 6 ? ' …' : ''}`,
+    `  sources     ${m.sources.slice(0, 4).join(', ')}${m.sources.length > 4 ? ', …' : ''}`,
+    `  imported    ${m.createdAt}`,
+  ];
+  if (m.skipped?.count) lines.push(`  skipped     ${m.skipped.count} file(s), e.g. ${m.skipped.files.slice(0, 3).map((f) => `${f.path} (${f.reason})`).join(', ')}`);
+  return lines.join('\n');
+}
+
+function table(metas: DatasetMeta[]): string {
+  const rows = [['ID', 'NAME', 'FORMAT', 'SHAPE', 'CLASSES', 'TRAIN', 'TEST'], ...metas.map((m) => [m.id, m.name, m.format, m.sampleShape.join('×'), String(m.classNames.length), String(m.train.count), String(m.test.count)])];
+  const w = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
+  return rows.map((r) => r.map((c, j) => c.padEnd(w[j])).join('  ').trimEnd()).join('\n');
+}
+
+interface ImportFlags {
+  name?: string;
+  testFraction?: number;
+  seed?: number;
+  labelColumn?: string;
+  dropBadRows?: boolean;
+  imageSize?: [number, number];
+  channels?: '1' | '3';
+  crop?: boolean;
+  coarse?: boolean;
+  json?: boolean;
+  progress?: boolean;
+}
+
+export function registerDatasetCommands(program: Command): void {
+  const library = () => new DatasetLibrary(studioHome());
+
+  program
+    .command('import')
+    .description('add a dataset to the library: IDX (MNIST style, also .gz), CIFAR binary (folder or .tar.gz), a folder of class subfolders of images, CSV/TSV, NumPy .npy/.npz')
+    .argument('<paths...>', 'files or one folder')
+    .option('--name <name>', 'the name in the library (default: from the file or folder)')
+    .option('--test-fraction <f>', 'share split off as the test set when the data has none (default 1/6)', fraction)
+    .option('--seed <n>', 'seed of that split and of the image order', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n)) throw new InvalidArgumentError('the seed must be a whole number');
+      return n;
+    })
+    .option('--label-column <col>', 'CSV: the label column, by name or 0-based number (default: the last)')
+    .option('--drop-bad-rows', 'CSV: drop rows with missing or non-numeric cells instead of failing')
+    .option('--image-size <HxW>', 'image folders: bring every image to this size (default: the most common size)', size)
+    .addOption(new Option('--channels <c>', 'image folders: 1 = grayscale, 3 = colour (default: as the images are)').choices(['1', '3']))
+    .option('--crop', 'image folders: keep the aspect by a centre crop instead of padding')
+    .option('--coarse', 'CIFAR-100: use the 20 coarse labels instead of the 100 fine ones')
+    .option('--json', 'print the dataset as JSON')
+    .option('--no-progress', 'no progress bar')
+    .action(async (paths: string[], f: ImportFlags, cmd: Command) => {
+      const { out, err } = io(cmd.parent ?? program);
+      const ac = new AbortController();
+      const onSigint = () => ac.abort();
+      process.once('SIGINT', onSigint);
+      const showBar = f.progress !== false && !f.json && process.stderr.isTTY;
+      const bar = showBar ? new cliProgress.SingleBar({ format: '{phase} [{bar}] {value}/{total}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
+      let phase = '';
+      const opts: ImportOptions = {
+        name: f.name,
+        testFraction: f.testFraction,
+        seed: f.seed,
+        labelColumn: f.labelColumn !== undefined && /^\d+$/.test(f.labelColumn) ? Number(f.labelColumn) : f.labelColumn,
+        dropBadRows: f.dropBadRows,
+        imageSize: f.imageSize,
+        imageChannels: f.channels ? (Number(f.channels) as 1 | 3) : undefined,
+        resize: f.crop ? 'crop' : undefined,
+        cifar100Labels: f.coarse ? 'coarse' : undefined,
+        signal: ac.signal,
+        onProgress: (p) => {
+          if (!bar) return;
+          if (p.phase !== phase) {
+            if (phase) bar.stop();
+            phase = p.phase;
+            bar.start(p.total ?? 0, p.done, { phase: phase.padEnd(9) });
+          } else bar.update(p.done, { phase: phase.padEnd(9) });
+        },
+      };
+      try {
+        const meta = await library().import(paths, opts);
+        bar?.stop();
+        out(f.json ? JSON.stringify(meta, null, 2) : `imported\n${summary(meta)}`);
+      } finally {
+        bar?.stop();
+        process.off('SIGINT', onSigint);
+      }
+      void err;
+    });
+
+  program
+    .command('datasets')
+    .description('list the datasets in the library')
+    .option('--json', 'as JSON')
+    .action(async (f: { json?: boolean }, cmd: Command) => {
+      const { out } = io(cmd.parent ?? program);
+      const lib = library();
+      await lib.ensureBundledMnist();
+      const metas = await lib.list();
+      out(f.json ? JSON.stringify(metas, null, 2) : table(metas));
+    });
+
+  const dataset = program.command('dataset').description('show, rename or delete one dataset (by id or name)');
+  dataset
+    .command('show')
+    .argument('<id>', 'dataset id or name')
+    .option('--json', 'as JSON')
+    .action(async (id: string, f: { json?: boolean }) => {
+      const { out } = io(program);
+      const meta = await library().get(id);
+      out(f.json ? JSON.stringify(meta, null, 2) : summary(meta));
+    });
+  dataset
+    .command('rename')
+    .argument('<id>', 'dataset id or name')
+    .argument('<name>', 'the new name')
+    .action(async (id: string, name: string) => {
+      const { out } = io(program);
+      const meta = await library().rename(id, name);
+      out(`renamed ${meta.id} to "${meta.name}"`);
+    });
+  dataset
+    .command('delete')
+    .argument('<id>', 'dataset id or name')
+    .action(async (id: string) => {
+      const { out } = io(program);
+      const lib = library();
+      const meta = await lib.get(id);
+      await lib.delete(meta.id);
+      out(`deleted "${meta.name}" (${meta.id})`);
+    });
+}
