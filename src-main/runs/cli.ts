@@ -171,11 +171,11 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
   run
     .command('delete')
     .argument('<run>', 'run id or folder')
-    .description('delete a run folder (checkpoints, metrics, exports)')
+    .description('delete a run folder (checkpoints, metrics, exports); give the full id')
     .option('--run-dir <dir>', 'folder that holds the run folders')
     .action(async (ref: string, f: { runDir?: string }) => {
       const store = storeFor(f);
-      const id = store.resolve(ref);
+      const id = store.resolve(ref, { exact: true });
       await store.delete(id);
       o().out(`deleted run ${id}`);
     });
@@ -238,8 +238,9 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
     .description('continue a stopped or interrupted run from its last good checkpoint')
     .option('--json', 'one JSON object per event')
     .option('--no-progress', 'no progress bar')
+    .option('--force', 'resume even if the run is marked as training (its process died on another machine)')
     .option('--run-dir <dir>', 'folder that holds the run folders')
-    .action(async (ref: string, f: { json?: boolean; progress?: boolean; runDir?: string }) => {
+    .action(async (ref: string, f: { json?: boolean; progress?: boolean; force?: boolean; runDir?: string }) => {
       const io_ = o();
       const store = storeFor(f);
       const record = await store.get(ref);
@@ -252,6 +253,7 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
         data,
         runtime: createNodeRuntime(device),
         datasetHash: meta.contentHash,
+        force: f.force,
         onEvent: (e) => (f.json ? e.event !== 'batch' && io_.out(JSON.stringify(e)) : printEvent(e, io_, bar)),
       });
       for (const r of h.rejected) io_.err(`warning: skipped a damaged checkpoint: ${r.reason}`);

@@ -117,6 +117,20 @@ describe('export', () => {
     expect((await exportRun({ store, runId: id, data, runtime })).checkpoint.choice).toBe('best');
   });
 
+  it('a damaged best checkpoint is refused by name; the default export then uses the last good one and says so', async () => {
+    const data = toyImages();
+    const id = await trainedRun(data);
+    const folder = store.checkpoints(await store.get(id));
+    const b = fs.readFileSync(folder.bestFile);
+    b[b.length - 50] ^= 0x01;
+    fs.writeFileSync(folder.bestFile, b);
+    await expect(exportRun({ store, runId: id, data, runtime, checkpoint: 'best' })).rejects.toThrow(/best\.ckpt: checksum mismatch/);
+    const r = await exportRun({ store, runId: id, data, runtime });
+    expect(r.checkpoint).toMatchObject({ choice: 'last', epoch: 3 });
+    expect(r.checkpoint.note).toMatch(/best\.ckpt: checksum mismatch.*last good one is exported/);
+    expect(r.verification.ok).toBe(true);
+  });
+
   it('a disagreement between the exported model and the studio is an error, and no model is left behind', async () => {
     const data = toyImages();
     const id = await trainedRun(data);

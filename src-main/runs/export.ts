@@ -16,6 +16,7 @@ import { buildExportModel, describe as describeSpec, evaluate, type EvalResult }
 import type { RuntimeAdapter } from '../engine/runtime';
 import type { TrainingData } from '../engine/types';
 import { fsyncDir, tempPathFor, writeFileAtomic } from './atomic';
+import { CheckpointError } from './checkpoint';
 import type { CheckpointChoice } from './checkpoints';
 import { STUDIO_VERSION, type RunRecord } from './record';
 import type { RunStore } from './store';
@@ -249,7 +250,17 @@ export async function exportRun(opts: ExportRunOptions): Promise<ExportReport> {
     choice = 'last';
     note = 'no best checkpoint (the test set was never evaluated during training): the last checkpoint is exported';
   }
-  const { checkpoint, rejected } = await folder.load(choice);
+  let loaded;
+  try {
+    loaded = await folder.load(choice);
+  } catch (err) {
+    // the default 'best' is damaged: the last good checkpoint is the next best thing, and the person is told
+    if (opts.checkpoint !== undefined || choice !== 'best' || !(err instanceof CheckpointError)) throw err;
+    loaded = await folder.load('last');
+    choice = 'last';
+    note = `${err.message.split(';')[0]}: the best checkpoint is unusable, the last good one is exported instead`;
+  }
+  const { checkpoint, rejected } = loaded;
   if (rejected.length) note = [note, `skipped damaged checkpoints: ${rejected.map((r) => path.basename(r.file)).join(', ')}`].filter(Boolean).join('; ');
   const params = checkpoint.state.params;
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MetricsWriter, parseMetrics, readMetrics, repairTail, thinBatches } from './metrics';
+import { BATCHES_PER_EPOCH_ON_DISK, MetricsWriter, parseMetrics, readMetrics, repairTail, thinBatches } from './metrics';
 
 let dir: string;
 let file: string;
@@ -73,6 +73,23 @@ describe('metrics.jsonl', () => {
     fs.writeFileSync(file, '{"ev');
     expect(repairTail(file)).toBe(4);
     expect(fs.readFileSync(file, 'utf8')).toBe('');
+  });
+
+  it('stores about BATCHES_PER_EPOCH_ON_DISK batch events per epoch, always the first and the last step', () => {
+    const w = new MetricsWriter(file);
+    const steps = 3000;
+    for (let s = 1; s <= steps; s++) w.append({ event: 'batch', epoch: 0, step: s, stepsPerEpoch: steps, loss: 1, error: 0, lr: 0.1 });
+    w.append({ event: 'done', epochs: 1, testError: null, seconds: 1 });
+    const kept = readMetrics(file).records.filter((r) => r.event === 'batch').map((r) => (r as { step: number }).step);
+    expect(kept.length).toBeLessThanOrEqual(BATCHES_PER_EPOCH_ON_DISK + 2);
+    expect(kept.length).toBeGreaterThanOrEqual(BATCHES_PER_EPOCH_ON_DISK - 2);
+    expect(kept[0]).toBe(1);
+    expect(kept.at(-1)).toBe(steps);
+    // small epochs keep every step
+    const w2 = new MetricsWriter(file);
+    for (let s = 1; s <= 7; s++) w2.append({ event: 'batch', epoch: 1, step: s, stepsPerEpoch: 7, loss: 1, error: 0, lr: 0.1 });
+    w2.close();
+    expect(readMetrics(file).records.filter((r) => r.event === 'batch' && r.epoch === 1)).toHaveLength(7);
   });
 
   it('thins batch events to about the requested number, keeping all others', () => {

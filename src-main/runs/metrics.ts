@@ -132,14 +132,36 @@ function cutTail(fd: number, keep: number, size: number): number {
   return size - keep;
 }
 
-/** Appends records synchronously: each line reaches the OS before training moves on. */
+/** Batch events kept per epoch on disk at most (plus the first and last step): a run of tiny batches must not write gigabytes. */
+export const BATCHES_PER_EPOCH_ON_DISK = 200;
+
+/**
+ * Appends records synchronously through an open file descriptor: each line reaches the OS
+ * before training moves on, so a killed process loses at most the line being written. Batch
+ * events are thinned to about BATCHES_PER_EPOCH_ON_DISK per epoch. The descriptor closes
+ * itself after a done/stopped/failed event (and reopens if more come) or on close().
+ */
 export class MetricsWriter {
+  private fd: number | null = null;
+
   constructor(readonly file: string) {
     repairTail(file);
   }
 
   append(record: TrainEvent | ResumeMarker, t = Date.now()): void {
-    fs.appendFileSync(this.file, JSON.stringify({ ...record, t }) + '\n');
+    if (record.event === 'batch') {
+      const stride = Math.max(1, Math.ceil(record.stepsPerEpoch / BATCHES_PER_EPOCH_ON_DISK));
+      if (record.step !== 1 && record.step !== record.stepsPerEpoch && record.step % stride !== 0) return;
+    }
+    if (this.fd === null) this.fd = fs.openSync(this.file, 'a');
+    fs.writeSync(this.fd, JSON.stringify({ ...record, t }) + '\n');
+    if (record.event === 'done' || record.event === 'stopped' || record.event === 'failed') this.close();
+  }
+
+  close(): void {
+    if (this.fd === null) return;
+    fs.closeSync(this.fd);
+    this.fd = null;
   }
 }
 

@@ -65,6 +65,17 @@ describe('run store', () => {
     expect(store.resolve(store.paths(a.id).runJson)).toBe(a.id);
     expect(() => store.resolve('nope')).toThrow(RunNotFoundError);
     expect(() => store.resolve('nope')).toThrow(/mlp-studio runs/);
+    // hostile and odd references never escape the runs folder
+    for (const bad of ['..', '.', '../..', '', '   ', '/etc', a.id + '/../..', 'x\u0000y']) expect(() => store.resolve(bad)).toThrow(RunNotFoundError);
+    fs.writeFileSync(path.join(home, 'run.json'), '{}'); // a run.json one level above the runs folder
+    expect(() => store.resolve('..')).toThrow(RunNotFoundError);
+    expect(() => store.resolve(home)).toThrow(/outside this studio's runs folder/);
+    // a unique prefix of 4+ characters finds a run, but deleting needs the full id
+    const prefix = a.id.slice(0, a.id.length - 2);
+    if (!b.id.startsWith(prefix)) {
+      expect(store.resolve(prefix)).toBe(a.id);
+      await expect(store.delete(prefix)).rejects.toThrow(RunNotFoundError);
+    }
     await store.setNote(a.id, 'lr too high?');
     expect((await store.show(a.id)).note).toBe('lr too high?');
     await expect(store.delete(b.id)).rejects.toThrow(/training right now/);

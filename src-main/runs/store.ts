@@ -100,6 +100,9 @@ function newRunId(now = new Date()): string {
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
+/** a run folder name: letters, digits, '.', '_', '-', not only dots */
+const isRunId = (s: string): boolean => /^[\w.-]+$/.test(s) && !/^\.+$/.test(s);
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -202,9 +205,10 @@ export class RunStore {
   }
 
   /** A run id, or the path of a run folder (or of its run.json), to the run's id. */
-  resolve(ref: string): string {
+  resolve(ref: string, opts: { exact?: boolean } = {}): string {
     const trimmed = ref.trim();
-    if (/^[\w.-]+$/.test(trimmed) && fs.existsSync(path.join(this.dir, trimmed, 'run.json'))) return trimmed;
+    if (!trimmed) throw new RunNotFoundError(ref, 'no run given: use a run id (see "mlp-studio runs") or a run folder');
+    if (isRunId(trimmed) && fs.existsSync(path.join(this.dir, trimmed, 'run.json'))) return trimmed;
     const asPath = path.resolve(trimmed.endsWith('run.json') ? path.dirname(trimmed) : trimmed);
     if (fs.existsSync(path.join(asPath, 'run.json'))) {
       if (path.resolve(path.dirname(asPath)) !== path.resolve(this.dir)) {
@@ -213,8 +217,8 @@ export class RunStore {
       return path.basename(asPath);
     }
     const ids = this.ids();
-    const matches = ids.filter((id) => id.startsWith(trimmed));
-    if (trimmed.length >= 4 && matches.length === 1) return matches[0];
+    const matches = isRunId(trimmed) ? ids.filter((id) => id.startsWith(trimmed)) : [];
+    if (!opts.exact && trimmed.length >= 4 && matches.length === 1) return matches[0];
     const hint = matches.length > 1 ? `it matches ${matches.length} runs (${matches.slice(0, 3).join(', ')}…); give more of the id` : `list runs with "mlp-studio runs"`;
     throw new RunNotFoundError(ref, `no run "${ref}" in ${this.dir}: ${hint}`);
   }
@@ -352,8 +356,9 @@ export class RunStore {
     return { ...this.summary(r), model: r.model, config: r.config, metrics, problems, checkpoints };
   }
 
+  /** Deletes a run folder; `ref` must be the full id or the folder (no prefixes: deleting is for sure). */
   async delete(ref: string): Promise<void> {
-    const r = await this.get(ref);
+    const r = await this.get(this.resolve(ref, { exact: true }));
     if (r.status === 'running') throw new Error(`run ${r.id} is training right now (pid ${r.pid}); stop it before deleting it`);
     await fsp.rm(this.paths(r.id).dir, { recursive: true, force: true });
   }

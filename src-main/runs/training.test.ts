@@ -131,6 +131,9 @@ describe('training a run', () => {
       r.status = 'running';
       r.pid = process.pid;
     });
-    await expect(resumeTraining({ store, runId: run.id, data, runtime })).rejects.toThrow(/training right now/);
+    await expect(resumeTraining({ store, runId: run.id, data, runtime })).rejects.toThrow(/training right now.*--force/);
+    const h = await resumeTraining({ store, runId: run.id, data, runtime, force: true });
+    expect(h.fromEpoch).toBe(1);
+    expect((await h.done).status).toBe('finished');
   });
 });

@@ -35,6 +35,8 @@ export interface TrainingOptions {
 export interface ResumeOptions extends TrainingOptions {
   /** the content hash of the dataset being passed in: refused when it is not the run's dataset */
   datasetHash?: string;
+  /** resume even though run.json says another process is training it (one that died on another machine, or whose pid was reused) */
+  force?: boolean;
 }
 
 export interface TrainingHandle {
@@ -123,6 +125,7 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
 
   const done = (async (): Promise<TrainResult> => {
     const result = await trainer.run();
+    metrics.close();
     await store.update(record.id, (r) => {
       r.status = result.status;
       if (result.reason) r.reason = result.reason;
@@ -174,8 +177,10 @@ export async function startTraining(opts: TrainingOptions): Promise<TrainingHand
 export async function resumeTraining(opts: ResumeOptions): Promise<TrainingHandle> {
   const { store } = opts;
   const record = await store.get(opts.runId);
-  if (record.status === 'running') {
-    throw new RunStateError(`run ${record.id} is training right now (pid ${record.pid}${record.hostname ? ` on ${record.hostname}` : ''}); stop it first`);
+  if (record.status === 'running' && !opts.force) {
+    throw new RunStateError(
+      `run ${record.id} is training right now (pid ${record.pid}${record.hostname ? ` on ${record.hostname}` : ''}); stop it first (if that process is gone, resume with --force)`,
+    );
   }
   if (record.status === 'finished') {
     throw new RunStateError(`run ${record.id} has finished all ${record.config.epochs} epochs; nothing to resume (replay it to train again)`);
