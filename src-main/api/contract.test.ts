@@ -115,9 +115,15 @@ describe.each(transports)('Studio API contract over %s', (_name, connect) => {
     }
   });
 
-  it('lists devices with the CPU available', async () => {
+  it('lists devices (the CPU available, the GPU probed) and estimates an epoch', async () => {
     const devices = await api.listDevices();
     expect(devices.find((d) => d.id === 'cpu')).toMatchObject({ kind: 'cpu', available: true });
+    const gpu = devices.find((d) => d.id === 'webgpu');
+    expect(typeof gpu?.available).toBe('boolean');
+    if (!gpu!.available) expect(gpu!.note).toBeTruthy();
+    const est = await api.estimateEpochSeconds({ datasetId: t.dataset.id, model: tinyRun(t.dataset.id).model, batchSize: 50, device: 'cpu' });
+    expect(est.stepsPerSecond).toBeGreaterThan(0);
+    expect(est.seconds).toBeCloseTo(6 / est.stepsPerSecond, 6);
   });
 
   it('refuses a model that does not fit the dataset', async () => {
@@ -156,6 +162,26 @@ describe.each(transports)('Studio API contract over %s', (_name, connect) => {
     expect(compared[0].id).toBe(runId);
     expect((await rejection(api.pauseRun(runId!))).code).toBe('conflict');
     expect((await rejection(api.resumeRun(runId!))).code).toBe('conflict');
+
+    const evaluation = await api.evaluateRun(runId!);
+    expect(evaluation.confusion).toHaveLength(10);
+    expect(evaluation.confusion.flat().reduce((a, b) => a + b, 0)).toBe(100);
+    expect(evaluation.testError).toBeCloseTo(detail.bestTestError!, 6);
+    expect(evaluation.mistakes.length).toBe(Math.round(evaluation.testError * 100));
+
+    const model = await api.getInferenceModel(runId!);
+    expect(model.inputShape).toEqual([1, 28, 28]);
+    expect(model.classNames).toHaveLength(10);
+    expect(Buffer.from(model.onnxBase64, 'base64').length).toBeGreaterThan(784 * 16 * 4);
+
+    const target = path.join(t.home, '..', `${path.basename(t.home)}-export`, 'tiny.onnx');
+    const exported = await api.exportRun(runId!, target);
+    expect(exported.path).toBe(target);
+    expect(exported.verification).toMatchObject({ samples: 100, labelAgreement: 1, ok: true });
+    expect(fs.statSync(target).size).toBeGreaterThan(0);
+    fs.rmSync(path.dirname(target), { recursive: true, force: true });
+    expect((await rejection(api.exportRun(runId!, path.join(t.home, 'model.txt')))).code).toBe('bad_request');
+
     await api.deleteRun(runId!);
     expect((await rejection(api.getRun(runId!))).code).toBe('not_found');
   });

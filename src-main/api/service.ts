@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DatasetMeta } from '../datasets/types';
-import type { TrainEvent } from '../engine/types';
+import type { ModelSpec, TrainEvent } from '../engine/types';
 import { validateSpec, validateConfig } from '../engine/spec';
 import { RunStore } from '../runs/store';
 import type { RunRecord } from '../runs/record';
@@ -29,6 +29,8 @@ import { StudioError } from './errors';
 import { storeUpload } from './uploads';
 import { spawnThreadWorker, type SpawnWorker, type WorkerHandle } from '../worker/handle';
 import { TrainingQueue } from '../worker/queue';
+import { runWorkerTask } from '../worker/task-runner';
+import { buildExportModel } from '../engine/index';
 import { DatasetGateway } from './datasets';
 
 export interface StudioServiceOptions {
@@ -37,7 +39,7 @@ export interface StudioServiceOptions {
   spawnWorker?: SpawnWorker;
   /** batch events per second forwarded from a worker (default 20) */
   maxBatchEventsPerSecond?: number;
-  /** devices training may use; default: the CPU (GPU probing lives in the worker) */
+  /** devices training may use; default: probed once in a worker (CPU always, WebGPU if it works) */
   devices?: () => Promise<DeviceInfo[]>;
 }
 
@@ -60,14 +62,17 @@ export class StudioService implements StudioApi {
   private readonly pending = new Set<Promise<unknown>>();
   private readonly maxBatchEventsPerSecond: number;
   private readonly devicesProbe: () => Promise<DeviceInfo[]>;
+  private readonly spawnWorker: SpawnWorker;
+  private probed: Promise<DeviceInfo[]> | null = null;
 
   constructor(options: StudioServiceOptions) {
     this.home = path.resolve(options.home);
     this.runs = new RunStore(this.home);
     this.datasets = new DatasetGateway(this.home, (e) => this.emit(e));
     this.maxBatchEventsPerSecond = options.maxBatchEventsPerSecond ?? 20;
-    this.devicesProbe = options.devices ?? (async () => [{ id: 'cpu', kind: 'cpu', name: 'CPU (onnxruntime-node)', available: true }]);
-    this.queue = new TrainingQueue(options.spawnWorker ?? (() => spawnThreadWorker()), {
+    this.spawnWorker = options.spawnWorker ?? (() => spawnThreadWorker());
+    this.devicesProbe = options.devices ?? (() => this.probeDevices());
+    this.queue = new TrainingQueue(this.spawnWorker, {
       status: (runId, status, reason) => this.onStatus(runId, status, reason),
       event: (runId, event) => this.onTrainEvent(runId, event),
     });
@@ -186,9 +191,23 @@ export class StudioService implements StudioApi {
     return this.overlay(this.runs.summary(record));
   }
 
+  /** CPU always; WebGPU when a worker could create a session on it (probed once). */
+  private probeDevices(): Promise<DeviceInfo[]> {
+    if (!this.probed) {
+      this.probed = runWorkerTask<DeviceInfo[]>(this.spawnWorker, { kind: 'probe' }, 60_000).catch((err: unknown) => {
+        this.probed = null;
+        return [
+          { id: 'cpu', kind: 'cpu', name: 'CPU (onnxruntime-node)', available: true },
+          { id: 'webgpu', kind: 'gpu', name: 'GPU (WebGPU)', available: false, note: `the GPU check failed: ${err instanceof Error ? err.message : String(err)}` },
+        ] satisfies DeviceInfo[];
+      });
+    }
+    return this.probed;
+  }
+
   private async resolveDevice(choice: 'auto' | 'cpu' | 'webgpu'): Promise<'cpu' | 'webgpu'> {
-    const devices = await this.devicesProbe();
     if (choice === 'cpu') return 'cpu';
+    const devices = await this.devicesProbe();
     const gpu = devices.find((d) => d.id === 'webgpu');
     if (choice === 'webgpu') {
       if (!gpu?.available) throw new StudioError('bad_request', `No usable GPU was found${gpu?.note ? ` (${gpu.note})` : ''}; choose the CPU or "auto".`);
@@ -271,19 +290,43 @@ export class StudioService implements StudioApi {
     return this.overlay(await this.runs.setNote(id, note));
   }
 
+  /** The run's best checkpoint (or its last) on its test set, computed in a worker. */
   async evaluateRun(id: string): Promise<EvaluationResult> {
     this.assertRunExists(id);
-    throw new StudioError('internal', 'Evaluating a run is not wired into this build of the studio yet (the run store\'s evaluation is pending).');
+    return runWorkerTask<EvaluationResult>(this.spawnWorker, { kind: 'evaluate', home: this.home, runId: id });
   }
 
+  /** The inference model of the run's best (or last) checkpoint, for "Try it" in the renderer. */
   async getInferenceModel(id: string): Promise<{ onnxBase64: string; inputShape: number[]; classNames: string[] }> {
     this.assertRunExists(id);
-    throw new StudioError('internal', 'Loading a run\'s model for "Try it" is not wired into this build of the studio yet.');
+    const record = await this.runs.get(id);
+    const folder = this.runs.checkpoints(record);
+    const entries = await folder.list();
+    if (entries.length === 0) throw new StudioError('conflict', 'The run has no checkpoint yet: let it train at least one epoch.');
+    const { checkpoint } = await folder.load(entries.some((e) => e.kind === 'best') ? 'best' : 'last');
+    const data = await this.datasets.library.loadTrainingData(record.dataset.id, { limitTrain: 1, limitTest: 1 });
+    const bytes = buildExportModel(record.model, checkpoint.state.params, {
+      preprocess: data.preprocess,
+      classNames: data.classNames,
+      inputShape: data.sampleShape,
+      metadata: { run_id: record.id, architecture: record.architecture, checkpoint_epoch: String(checkpoint.epoch) },
+    });
+    return { onnxBase64: Buffer.from(bytes).toString('base64'), inputShape: [...data.sampleShape], classNames: [...data.classNames] };
   }
 
-  async exportRun(id: string, _target?: string): Promise<ExportResult> {
+  /**
+   * Exports and verifies the run's model (in a worker). `target` is a path the person chose
+   * in a save dialog; without one the model goes into the run's export folder.
+   */
+  async exportRun(id: string, target?: string): Promise<ExportResult> {
     this.assertRunExists(id);
-    throw new StudioError('export_failed', 'Export is not wired into this build of the studio yet; use `mlp-studio export` from the command line.');
+    if (target !== undefined && !target.toLowerCase().endsWith('.onnx')) throw new StudioError('bad_request', `The export file must end in .onnx (got "${path.basename(target)}").`);
+    try {
+      return await runWorkerTask<ExportResult>(this.spawnWorker, { kind: 'export', home: this.home, runId: id, ...(target ? { target } : {}) });
+    } catch (err) {
+      if (err instanceof StudioError && err.code !== 'internal') throw err;
+      throw new StudioError('export_failed', err instanceof Error ? err.message : String(err));
+    }
   }
 
   // ---------------------------------------------------------------- system
@@ -291,8 +334,14 @@ export class StudioService implements StudioApi {
     return this.devicesProbe();
   }
 
-  async estimateEpochSeconds(_req: { datasetId: string; batchSize: number; device: string }): Promise<{ seconds: number; stepsPerSecond: number }> {
-    throw new StudioError('internal', 'Speed estimates are not wired into this build of the studio yet.');
+  /** Times a few training steps of the model in a worker and scales to one epoch. */
+  async estimateEpochSeconds(req: { datasetId: string; model: ModelSpec; batchSize: number; device: string }): Promise<{ seconds: number; stepsPerSecond: number }> {
+    const dataset = await this.datasets.get(req.datasetId);
+    const device = await this.resolveDevice(req.device === 'webgpu' ? 'webgpu' : req.device === 'cpu' ? 'cpu' : 'auto');
+    if (req.model.inputShape.reduce((a, b) => a * b, 1) !== dataset.sampleShape.reduce((a, b) => a * b, 1) || req.model.classes !== dataset.classNames.length) {
+      throw new StudioError('bad_request', `The model does not fit "${dataset.name}" (samples ${dataset.sampleShape.join('×')}, ${dataset.classNames.length} classes).`);
+    }
+    return runWorkerTask(this.spawnWorker, { kind: 'estimate', home: this.home, datasetId: dataset.id, model: req.model, batchSize: req.batchSize, device }, 120_000);
   }
 
   // ---------------------------------------------------------------- queue callbacks

@@ -32,7 +32,7 @@ describe('BatchCoalescer', () => {
     for (let epoch = 0; epoch < 100; epoch++) {
       for (let step = 1; step <= 5; step++) {
         clock += 2;
-        c.push({ ...batch(step), epoch });
+        c.push({ ...(batch(step) as Extract<TrainEvent, { event: 'batch' }>), epoch });
         vi.advanceTimersByTime(2);
       }
       c.push({ event: 'epoch', epoch, loss: 1, error: 0.5, seconds: 0.01, lr: 0.1 });
@@ -42,7 +42,7 @@ describe('BatchCoalescer', () => {
     const batches = out.filter((e) => e.event === 'batch').length;
     expect(batches).toBeGreaterThanOrEqual(15);
     expect(batches).toBeLessThanOrEqual(21);
-    const epochs = out.map((e) => e.epoch);
+    const epochs = out.map((e) => (e as { epoch: number }).epoch);
     expect([...epochs].sort((a, b) => a - b)).toEqual(epochs);
     vi.useRealTimers();
   });

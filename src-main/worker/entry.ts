@@ -11,6 +11,7 @@ import type { TrainEvent } from '../engine/types';
 import { createNodeRuntime } from '../runtime/node';
 import { RunStore } from '../runs/store';
 import { resumeTraining, startTraining, type TrainingHandle } from '../runs/training';
+import { toErrorShape } from '../api/errors';
 import { BatchCoalescer } from './coalesce';
 import { loadTrainingData } from './data';
 import { toWorkerSchema, trainJobSchema, type FromWorker } from './protocol';
@@ -74,6 +75,16 @@ port.listen((raw) => {
       train(msg.job).catch((err: unknown) => {
         port.post({ type: 'result', status: 'failed', reason: errorMessage(err), testError: null });
       });
+      return;
+    case 'task':
+      if (started) return port.post({ type: 'error', message: 'This worker is already busy.' });
+      started = true;
+      import('./tasks')
+        .then(({ runTask }) => runTask(msg.task as never))
+        .then(
+          (result) => port.post({ type: 'taskResult', ok: true, result }),
+          (err: unknown) => port.post({ type: 'taskResult', ok: false, error: toErrorShape(err) }),
+        );
       return;
     case 'pause':
       if (handle) handle.pause();

@@ -24,6 +24,8 @@ export type TrainJob = z.input<typeof trainJobSchema>;
 
 export const toWorkerSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('train'), job: trainJobSchema }),
+  /** a short job (evaluate, export, estimate, probe); validated by tasks.ts */
+  z.strictObject({ type: z.literal('task'), task: z.looseObject({ kind: z.string() }) }),
   z.strictObject({ type: z.literal('pause') }),
   z.strictObject({ type: z.literal('resume') }),
   z.strictObject({ type: z.literal('stop'), reason: z.string().max(500) }),
@@ -35,7 +37,9 @@ export type FromWorker =
   | { type: 'event'; event: TrainEvent }
   | { type: 'state'; state: 'running' | 'paused' }
   | { type: 'result'; status: 'finished' | 'stopped' | 'failed'; reason?: string; testError: number | null }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'taskResult'; ok: true; result: unknown }
+  | { type: 'taskResult'; ok: false; error: { code: string; message: string } };
 
 export const fromWorkerSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('ready') }),
@@ -43,4 +47,5 @@ export const fromWorkerSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('state'), state: z.enum(['running', 'paused']) }),
   z.strictObject({ type: z.literal('result'), status: z.enum(['finished', 'stopped', 'failed']), reason: z.string().optional(), testError: z.number().nullable() }),
   z.strictObject({ type: z.literal('error'), message: z.string() }),
+  z.strictObject({ type: z.literal('taskResult'), ok: z.boolean(), result: z.unknown().optional(), error: z.strictObject({ code: z.string(), message: z.string() }).optional() }),
 ]);

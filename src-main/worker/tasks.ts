@@ -1,0 +1,98 @@
+/**
+ * Short jobs that need ONNX Runtime and so run in a worker too (its run() blocks the thread):
+ * evaluating a run on its test set, exporting it, timing training steps for an estimate, and
+ * probing whether a GPU can be used. Each returns plain, structured-cloneable data.
+ */
+import { z } from 'zod';
+import type { DeviceInfo, EvaluationResult, ExportResult } from '../api/contract';
+import { DatasetLibrary } from '../datasets/library';
+import { evaluate } from '../engine/index';
+import type { TrainingData } from '../engine/types';
+import { createNodeRuntime } from '../runtime/node';
+import { timeSteps } from '../runtime/select';
+import { confusionMatrix, exportRun } from '../runs/export';
+import { RunStore } from '../runs/store';
+import { modelSpecSchema } from '../api/schemas';
+
+export const taskSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('evaluate'), home: z.string().min(1), runId: z.string().min(1), mistakes: z.number().int().min(0).max(1000).default(100) }),
+  z.strictObject({ kind: z.literal('export'), home: z.string().min(1), runId: z.string().min(1), target: z.string().min(1).optional() }),
+  z.strictObject({
+    kind: z.literal('estimate'),
+    home: z.string().min(1),
+    datasetId: z.string().min(1),
+    model: modelSpecSchema,
+    batchSize: z.number().int().min(1),
+    device: z.enum(['cpu', 'webgpu']),
+  }),
+  z.strictObject({ kind: z.literal('probe') }),
+]);
+export type Task = z.input<typeof taskSchema>;
+
+async function runData(store: RunStore, library: DatasetLibrary, runId: string): Promise<{ data: TrainingData; record: Awaited<ReturnType<RunStore['get']>> }> {
+  const record = await store.get(runId);
+  const meta = await library.get(record.dataset.id);
+  if (meta.contentHash !== record.dataset.contentHash) {
+    throw Object.assign(new Error(`The dataset "${meta.name}" has changed since run ${record.id} was trained; its test set is not the run's any more.`), { code: 'conflict' });
+  }
+  const data = await library.loadTrainingData(record.dataset.id, { limitTrain: 1, limitTest: record.dataset.limitTest });
+  return { data, record };
+}
+
+export async function runTask(input: Task): Promise<unknown> {
+  const task = taskSchema.parse(input);
+  switch (task.kind) {
+    case 'evaluate': {
+      const store = new RunStore(task.home);
+      const { data, record } = await runData(store, new DatasetLibrary(task.home), task.runId);
+      const folder = store.checkpoints(record);
+      const hasBest = (await folder.list()).some((e) => e.kind === 'best');
+      const { checkpoint } = await folder.load(hasBest ? 'best' : 'last');
+      const r = await evaluate(createNodeRuntime('cpu'), record.model, checkpoint.state.params, data, data.test);
+      const labels = data.test.y.subarray(0, data.test.n);
+      const { confusion, perClassAccuracy } = confusionMatrix(labels, r.predictions, record.model.classes);
+      const mistakes: EvaluationResult['mistakes'] = [];
+      for (let i = 0; i < data.test.n && mistakes.length < task.mistakes; i++) {
+        if (r.predictions[i] !== labels[i]) mistakes.push({ index: i, label: labels[i], predicted: r.predictions[i] });
+      }
+      const result: EvaluationResult = { runId: record.id, testError: r.error, classNames: data.classNames, confusion, perClassAccuracy, mistakes };
+      return result;
+    }
+    case 'export': {
+      const store = new RunStore(task.home);
+      const { data, record } = await runData(store, new DatasetLibrary(task.home), task.runId);
+      const report = await exportRun({ store, runId: record.id, data, runtime: createNodeRuntime('cpu'), out: task.target, datasetHash: record.dataset.contentHash });
+      const v = report.verification;
+      const result: ExportResult = {
+        path: report.path,
+        verification: { samples: v.samples, labelAgreement: v.labelAgreement, maxProbDiff: v.maxProbDiff, ok: v.ok },
+        modelCard: report.modelCard,
+      };
+      return result;
+    }
+    case 'estimate': {
+      const library = new DatasetLibrary(task.home);
+      const meta = await library.get(task.datasetId);
+      const steps = 6;
+      const data = await library.loadTrainingData(task.datasetId, { limitTrain: Math.min(meta.train.count, task.batchSize * (steps + 1)), limitTest: 1 });
+      const config = { epochs: 1, batchSize: task.batchSize, lr: 0.01, optimizer: { kind: 'sgd' as const }, schedule: { kind: 'constant' as const }, evalEvery: 0, seed: 0, init: 'pytorch' as const, device: task.device };
+      const stepsPerSecond = await timeSteps(createNodeRuntime(task.device), task.model, config, data, steps);
+      const seconds = Math.ceil(meta.train.count / task.batchSize) / stepsPerSecond;
+      return { seconds, stepsPerSecond };
+    }
+    case 'probe': {
+      const devices: DeviceInfo[] = [{ id: 'cpu', kind: 'cpu', name: 'CPU (onnxruntime-node)', available: true }];
+      try {
+        const rt = createNodeRuntime('webgpu');
+        const { buildInferGraph } = await import('../engine/index');
+        const spec = { inputShape: [4], layers: [{ kind: 'linear' as const, units: 2, bias: true }], classes: 2 };
+        const session = await rt.createSession(buildInferGraph(spec).toModel());
+        await session.release();
+        devices.push({ id: 'webgpu', kind: 'gpu', name: 'GPU (WebGPU through onnxruntime-node)', available: true });
+      } catch (err) {
+        devices.push({ id: 'webgpu', kind: 'gpu', name: 'GPU (WebGPU)', available: false, note: (err instanceof Error ? err.message : String(err)).split('\n')[0].slice(0, 300) });
+      }
+      return devices;
+    }
+  }
+}
