@@ -1,4 +1,7 @@
 import type { StudioApi } from '../src-main/api/contract';
+import { forPeople } from './lib/messages';
+
+export { forPeople };
 
 /**
  * The one door to the host. The host code (src-renderer/host/, Electron preload or the web
@@ -13,7 +16,7 @@ export function studio(): StudioApi {
 /** A plain message from anything thrown by the API (StudioError shape or Error). */
 export function messageOf(err: unknown): string {
   if (err && typeof err === 'object' && 'message' in err && typeof (err as { message: unknown }).message === 'string') {
-    return (err as { message: string }).message;
+    return forPeople((err as { message: string }).message);
   }
-  return String(err);
+  return forPeople(String(err));
 }

