@@ -109,8 +109,9 @@ describe('export', () => {
     expect(last.verification.ok).toBe(true);
     expect(last.checkpoint.epoch).toBe(3);
     expect(readOnnxInfo(fs.readFileSync(last.path)).inputs[0].dims).toEqual(['batch', 16]);
-    const e2 = await exportRun({ store, runId: id, data, runtime, checkpoint: 2 });
+    const e2 = await exportRun({ store, runId: id, data, runtime, checkpoint: 2, out: path.join(home, 'out') });
     expect(e2.checkpoint.epoch).toBe(2);
+    expect(e2.path).toBe(path.join(home, 'out', 'model-epoch-2.onnx'));
     expect(e2.verification.ok).toBe(true);
     await expect(exportRun({ store, runId: id, data, runtime, checkpoint: 9 })).rejects.toThrow(/no checkpoint for epoch 9; available epochs: 1, 2, 3/);
     // best exists here (the last epoch was evaluated), so the default picks it

@@ -32,7 +32,7 @@ export interface ExportRunOptions {
   runtime: RuntimeAdapter;
   /** default 'best' (falls back to 'last' when the test set was never evaluated) */
   checkpoint?: CheckpointChoice;
-  /** where to write the .onnx; default <run>/export/model-epoch-N.onnx */
+  /** the .onnx file to write, or an existing folder to write model-epoch-N.onnx into; default <run>/export/ */
   out?: string;
   /** refuse when the data is not the run's dataset */
   datasetHash?: string;
@@ -268,7 +268,9 @@ export async function exportRun(opts: ExportRunOptions): Promise<ExportReport> {
   const studio = await evaluate(runtime, record.model, params, data, data.test);
   const { confusion, perClassAccuracy } = confusionMatrix(data.test.y.subarray(0, data.test.n), studio.predictions, record.model.classes);
 
-  const out = path.resolve(opts.out ?? path.join(store.paths(record.id).export, `model-epoch-${checkpoint.epoch}.onnx`));
+  const defaultName = `model-epoch-${checkpoint.epoch}.onnx`;
+  let out = path.resolve(opts.out ?? path.join(store.paths(record.id).export, defaultName));
+  if (opts.out && (await fs.stat(out).catch(() => null))?.isDirectory()) out = path.join(out, defaultName);
   await fs.mkdir(path.dirname(out), { recursive: true });
   const bytes = buildExportModel(record.model, params, {
     preprocess: data.preprocess,
