@@ -4,6 +4,7 @@
  *   with a test set:    train-x.bin train-y.bin test-x.bin test-y.bin
  *   without a test set: all-x.bin all-y.bin (the library splits them)
  */
+import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ImportCancelledError } from './errors';
@@ -62,6 +63,7 @@ export class BinaryWriter {
   private fh: fs.FileHandle | null = null;
   private buf = new Uint8Array(4 << 20);
   private used = 0;
+  private hash: Hash = createHash('sha256');
   bytes = 0;
   private constructor(readonly file: string) {}
 
@@ -74,6 +76,7 @@ export class BinaryWriter {
   async write(chunk: ArrayBufferView): Promise<void> {
     let src = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     this.bytes += src.length;
+    this.hash.update(src);
     while (src.length > 0) {
       const n = Math.min(src.length, this.buf.length - this.used);
       this.buf.set(src.subarray(0, n), this.used);
@@ -99,6 +102,8 @@ export class BinaryWriter {
     await this.flush();
     await this.fh.close();
     this.fh = null;
+    // the content hash of what was written, so nobody has to read the file again for it
+    writtenHashes.set(this.file, this.hash.digest('hex'));
   }
 
   /** closes without caring about errors (the staging folder is removed anyway) */
@@ -109,8 +114,24 @@ export class BinaryWriter {
   }
 }
 
+/** sha256 of files written through BinaryWriter / writeInt32File, by path (entries removed when read). */
+const writtenHashes = new Map<string, string>();
+
+export function takeWrittenHash(file: string): string | undefined {
+  const h = writtenHashes.get(file);
+  writtenHashes.delete(file);
+  return h;
+}
+
+/** drops the remembered hashes of files under `dir` (after an import, whatever its outcome) */
+export function forgetWrittenHashes(dir: string): void {
+  for (const k of writtenHashes.keys()) if (k.startsWith(dir)) writtenHashes.delete(k);
+}
+
 export async function writeInt32File(file: string, labels: Int32Array): Promise<void> {
-  await fs.writeFile(file, new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength), { flag: 'wx' });
+  const bytes = new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength);
+  await fs.writeFile(file, bytes, { flag: 'wx' });
+  writtenHashes.set(file, createHash('sha256').update(bytes).digest('hex'));
 }
 
 /** Growable typed buffer for labels and CSV features. */

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import { DatasetImportError } from './errors';
-import { BinaryWriter, ImportContext, type ImportedData, writeInt32File } from './context';
+import { BinaryWriter, ImportContext, type ImportedData, takeWrittenHash, writeInt32File } from './context';
 import type { SplitInfo } from './types';
 
 export const DEFAULT_TEST_FRACTION = 1 / 6;
@@ -106,16 +106,21 @@ function countPerClass(labels: Int32Array, classes: number, where: string): numb
   return counts;
 }
 
-/** Streams a file through sha256 and, optionally, a chunk visitor. */
+/**
+ * The sha256 of a staged file, streaming it through an optional chunk visitor. The hash the
+ * writer computed while writing is used when there is one (and no visitor needs the bytes).
+ */
 async function streamFile(file: string, visit?: (chunk: Buffer) => void, ctx?: ImportContext): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+  const known = takeWrittenHash(file);
+  if (known && !visit) return known;
+  const h = known ? null : createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) {
     const b = chunk as Buffer;
-    h.update(b);
+    h?.update(b);
     visit?.(b);
     ctx?.checkAbort();
   }
-  return h.digest('hex');
+  return known ?? h!.digest('hex');
 }
 
 export interface FinalizedData {
@@ -177,12 +182,15 @@ export async function finalizeImport(ctx: ImportContext, data: ImportedData): Pr
     const plane = h * w;
     const sampleSize = c * plane;
     const hist = new Float64Array(c * 256);
+    const counts = new Uint32Array(256);
     let off = 0; // position inside the current sample
     visit = (b) => {
       let i = 0;
       const n = b.length;
       if (c === 1) {
-        for (; i < n; i++) hist[b[i]]++;
+        counts.fill(0);
+        for (; i < n; i++) counts[b[i]]++;
+        for (let v = 0; v < 256; v++) hist[v] += counts[v];
         return;
       }
       while (i < n) {

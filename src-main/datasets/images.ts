@@ -11,6 +11,7 @@ import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { decode as decodeBmp } from 'bmp-ts';
+import { PNG } from 'pngjs';
 import sharp, { type Sharp } from 'sharp';
 import { BinaryWriter, ImportContext, type ImportedData, writeInt32File } from './context';
 import { DatasetImportError, printable } from './errors';
@@ -101,9 +102,9 @@ function describeKind(k: FileKind): string {
 /** Width, height and colour of an image, from its header (BMP, and images stored as colour: from the pixels). */
 async function probe(file: string, buf: Buffer, kind: FileKind): Promise<Info> {
   try {
-    if (kind === 'bmp') {
-      const rgba = bmpToRgba(buf);
-      return { width: rgba.width, height: rgba.height, channels: rgba.gray ? 1 : 3 };
+    if (kind === 'bmp' || kind === 'png') {
+      const rgb = kind === 'bmp' ? bmpToRgba(buf) : pngToRgb(buf);
+      return { width: rgb.width, height: rgb.height, channels: rgb.gray ? 1 : 3 };
     }
     const m = await sharp(buf, { pages: 1 }).metadata();
     if (!m.width || !m.height) throw new Error('no size in the header');
@@ -120,6 +121,32 @@ async function probe(file: string, buf: Buffer, kind: FileKind): Promise<Info> {
     if (e instanceof DatasetImportError) throw e;
     throw new DatasetImportError(`${file}: not a readable ${kind.toUpperCase()} image (${(e as Error).message}).`);
   }
+}
+
+/**
+ * PNG through pngjs: for the small images MLPs take it is several times faster than a sharp
+ * pipeline (no thread hop per image). Alpha is flattened onto black, as sharp does below.
+ */
+function pngToRgb(buf: Buffer): { data: Buffer; width: number; height: number; gray: boolean } {
+  const img = PNG.sync.read(buf);
+  const { width, height } = img;
+  const src = img.data;
+  const data = Buffer.alloc(width * height * 3);
+  let gray = true;
+  for (let p = 0, q = 0; q < data.length; p += 4, q += 3) {
+    const a = src[p + 3];
+    if (a === 255) {
+      data[q] = src[p];
+      data[q + 1] = src[p + 1];
+      data[q + 2] = src[p + 2];
+    } else {
+      data[q] = Math.round((src[p] * a) / 255);
+      data[q + 1] = Math.round((src[p + 1] * a) / 255);
+      data[q + 2] = Math.round((src[p + 2] * a) / 255);
+    }
+    if (gray && (data[q] !== data[q + 1] || data[q] !== data[q + 2])) gray = false;
+  }
+  return { data, width, height, gray };
 }
 
 function bmpToRgba(buf: Buffer): { data: Buffer; width: number; height: number; gray: boolean } {
@@ -149,9 +176,20 @@ interface Target {
 /** Decodes one image to C×H×W uint8 at the target size. */
 async function decodeTo(file: string, buf: Buffer, kind: FileKind, t: Target): Promise<{ chw: Uint8Array; resized: boolean }> {
   try {
+    if (kind === 'png') {
+      const b = pngToRgb(buf);
+      if (b.width === t.width && b.height === t.height) {
+        const plane = b.width * b.height;
+        const chw = new Uint8Array(t.channels * plane);
+        if (t.channels === 3) for (let p = 0; p < plane; p++) for (let k = 0; k < 3; k++) chw[k * plane + p] = b.data[p * 3 + k];
+        else if (b.gray) for (let p = 0; p < plane; p++) chw[p] = b.data[p * 3];
+        else for (let p = 0; p < plane; p++) chw[p] = Math.round(0.2126 * b.data[p * 3] + 0.7152 * b.data[p * 3 + 1] + 0.0722 * b.data[p * 3 + 2]);
+        return { chw, resized: false };
+      }
+    }
     let img: Sharp;
-    if (kind === 'bmp') {
-      const b = bmpToRgba(buf);
+    if (kind === 'bmp' || kind === 'png') {
+      const b = kind === 'bmp' ? bmpToRgba(buf) : pngToRgb(buf);
       img = sharp(b.data, { raw: { width: b.width, height: b.height, channels: 3 } });
     } else img = sharp(buf, { pages: 1, failOn: 'error' });
     img = img.flatten({ background: '#000000' });

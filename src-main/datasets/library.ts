@@ -10,7 +10,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Preprocess, TrainingData } from '../engine/types';
 import { datasetsDir } from '../paths';
-import { ImportContext } from './context';
+import { ImportContext, forgetWrittenHashes } from './context';
 import { detectImporter } from './detect';
 import { BadRequestError, DatasetError, DatasetImportError, DatasetNotFoundError, DuplicateDatasetError, printable } from './errors';
 import { finalizeImport } from './finalize';
@@ -173,10 +173,12 @@ export class DatasetLibrary {
         ctx.progress('saving', 0, 1);
         await fs.writeFile(path.join(staging, 'meta.json'), JSON.stringify(meta, null, 2));
         await fs.rename(staging, path.join(this.dir, meta.id));
+        forgetWrittenHashes(staging);
         ctx.progress('saving', 1, 1);
         return meta;
       });
     } catch (e) {
+      forgetWrittenHashes(staging);
       await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
       if (e instanceof DatasetError) throw e;
       const err = e as NodeJS.ErrnoException;
