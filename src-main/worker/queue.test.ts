@@ -1,0 +1,133 @@
+/** The per-device queue with scripted fake workers: ordering, parallel devices, stop, bad workers. */
+import { describe, expect, it, vi } from 'vitest';
+import type { RunStatus } from '../api/contract';
+import type { WorkerExit, WorkerHandle } from './handle';
+import type { ToWorker, TrainJob } from './protocol';
+import { TrainingQueue } from './queue';
+
+class FakeWorker implements WorkerHandle {
+  readonly kind = 'thread' as const;
+  received: ToWorker[] = [];
+  killed = false;
+  private messageHandlers: ((m: unknown) => void)[] = [];
+  private exitHandlers: ((e: WorkerExit) => void)[] = [];
+  post(message: ToWorker): void {
+    this.received.push(message);
+  }
+  onMessage(h: (m: unknown) => void): void {
+    this.messageHandlers.push(h);
+  }
+  onExit(h: (e: WorkerExit) => void): void {
+    this.exitHandlers.push(h);
+  }
+  kill(): void {
+    this.killed = true;
+  }
+  send(m: unknown): void {
+    for (const h of this.messageHandlers) h(m);
+  }
+  exit(e: WorkerExit): void {
+    for (const h of this.exitHandlers) h(e);
+  }
+}
+
+const job = (runId: string, device: 'cpu' | 'webgpu' = 'cpu'): TrainJob => ({ runId, home: '/tmp/x', datasetId: 'ds-0000000000000000', device });
+
+function setup(options = {}) {
+  const workers: FakeWorker[] = [];
+  const statuses: [string, RunStatus, string?][] = [];
+  const queue = new TrainingQueue(
+    () => {
+      const w = new FakeWorker();
+      workers.push(w);
+      return w;
+    },
+    { status: (id, s, r) => statuses.push(r ? [id, s, r] : [id, s]), event: () => undefined },
+    options,
+  );
+  return { queue, workers, statuses };
+}
+
+describe('TrainingQueue', () => {
+  it('runs one job per device at a time and starts the next when one ends', () => {
+    const { queue, workers, statuses } = setup();
+    expect(queue.enqueue(job('a'))).toBe('running');
+    expect(queue.enqueue(job('b'))).toBe('queued');
+    expect(queue.enqueue(job('g', 'webgpu'))).toBe('running');
+    expect(workers).toHaveLength(2);
+    workers[0].send({ type: 'ready' });
+    expect(workers[0].received[0]).toMatchObject({ type: 'train', job: { runId: 'a' } });
+    workers[0].send({ type: 'result', status: 'finished', testError: 0.1 });
+    expect(workers[0].killed).toBe(true);
+    expect(workers).toHaveLength(3);
+    expect(queue.statusOf('b')).toBe('running');
+    expect(statuses).toEqual([
+      ['a', 'running'],
+      ['b', 'queued'],
+      ['g', 'running'],
+      ['a', 'finished'],
+      ['b', 'running'],
+    ]);
+  });
+
+  it('stops a queued run without starting it, and a running one through its worker', () => {
+    const { queue, workers, statuses } = setup();
+    queue.enqueue(job('a'));
+    queue.enqueue(job('b'));
+    queue.stop('b', 'changed my mind');
+    expect(statuses.at(-1)).toEqual(['b', 'stopped', 'changed my mind']);
+    queue.stop('a');
+    expect(workers[0].received).toContainEqual({ type: 'stop', reason: 'stopped by the user' });
+    workers[0].send({ type: 'result', status: 'stopped', reason: 'stopped by the user', testError: null });
+    expect(workers).toHaveLength(1);
+    expect(queue.has('a') || queue.has('b')).toBe(false);
+  });
+
+  it('pauses and resumes, also when paused before the worker is ready', () => {
+    const { queue, workers } = setup();
+    queue.enqueue(job('a'));
+    expect(queue.pause('a')).toBe(true);
+    expect(queue.statusOf('a')).toBe('paused');
+    workers[0].send({ type: 'ready' });
+    expect(workers[0].received.map((m) => m.type)).toEqual(['pause', 'train', 'pause']);
+    queue.resume('a');
+    expect(queue.statusOf('a')).toBe('running');
+    expect(workers[0].received.at(-1)).toEqual({ type: 'resume' });
+  });
+
+  it('fails a run whose worker dies, sends garbage, or cannot be started, and goes on', () => {
+    const { queue, workers, statuses } = setup();
+    queue.enqueue(job('a'));
+    queue.enqueue(job('b'));
+    queue.enqueue(job('c'));
+    workers[0].exit({ code: 1, reason: 'The training worker crashed: boom' });
+    expect(statuses).toContainEqual(['a', 'failed', 'The training worker crashed: boom']);
+    workers[1].send({ type: 'event', event: 42 });
+    expect(statuses.find((s) => s[0] === 'b' && s[1] === 'failed')?.[2]).toMatch(/malformed/);
+    expect(queue.statusOf('c')).toBe('running');
+    workers[2].exit({ code: 0 }); // ended without a result
+    expect(statuses.find((s) => s[0] === 'c' && s[1] === 'failed')?.[2]).toMatch(/ended before the run was done/);
+
+    const broken = new TrainingQueue(
+      () => {
+        throw new Error('no more processes');
+      },
+      { status: (id, s, r) => statuses.push([id, s, r]), event: () => undefined },
+    );
+    broken.enqueue(job('d'));
+    expect(statuses.at(-1)).toEqual(['d', 'failed', 'Could not start the training worker: no more processes']);
+  });
+
+  it('kills a worker that does not honour a stop in time', () => {
+    vi.useFakeTimers();
+    const { queue, workers, statuses } = setup({ stopGraceMs: 1000 });
+    queue.enqueue(job('a'));
+    queue.stop('a');
+    vi.advanceTimersByTime(999);
+    expect(workers[0].killed).toBe(false);
+    vi.advanceTimersByTime(2);
+    expect(workers[0].killed).toBe(true);
+    expect(statuses.at(-1)?.[1]).toBe('stopped');
+    vi.useRealTimers();
+  });
+});
