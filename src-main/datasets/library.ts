@@ -12,7 +12,7 @@ import type { Preprocess, TrainingData } from '../engine/types';
 import { datasetsDir } from '../paths';
 import { ImportContext, forgetWrittenHashes } from './context';
 import { detectImporter } from './detect';
-import { BadRequestError, DatasetError, DatasetImportError, DatasetNotFoundError, DuplicateDatasetError, printable } from './errors';
+import { BadRequestError, DatasetError, DatasetImportError, DatasetNotFoundError, DuplicateDatasetError, ImportCancelledError, printable } from './errors';
 import { finalizeImport } from './finalize';
 import { DATASET_ID_PATTERN, assertDatasetId, assertIdOrName, isDatasetId, newDatasetId, validateDatasetName } from './ids';
 import { parseMeta } from './meta-schema';
@@ -125,7 +125,7 @@ export class DatasetLibrary {
       throw new BadRequestError(`The test fraction must be between 0 and 1 (exclusive); got ${opts.testFraction}.`);
     }
     if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new BadRequestError(`The seed must be an integer; got ${opts.seed}.`);
-    opts.signal?.throwIfAborted?.call(opts.signal);
+    if (opts.signal?.aborted) throw new ImportCancelledError();
     const abs = paths.map((p) => path.resolve(p));
     await fs.mkdir(this.dir, { recursive: true });
     const staging = await fs.mkdtemp(path.join(this.dir, STAGING_PREFIX));
@@ -182,7 +182,7 @@ export class DatasetLibrary {
       await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
       if (e instanceof DatasetError) throw e;
       const err = e as NodeJS.ErrnoException;
-      if (err.name === 'AbortError') throw new (await import('./errors')).ImportCancelledError();
+      if (err.name === 'AbortError') throw new ImportCancelledError();
       if (err.code === 'ENOSPC') throw new DatasetImportError(`The disk is full; the import was undone (${err.path ?? this.dir}).`);
       throw e;
     }
