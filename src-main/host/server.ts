@@ -30,6 +30,8 @@ export interface WebHostOptions {
   staticDir?: string | null;
   maxMessageBytes?: number;
   maxInFlight?: number;
+  /** open WebSocket connections at most (default 32); more are refused with 503 */
+  maxConnections?: number;
   /** when a client's send buffer exceeds this, batch events to it are skipped (it is slow) */
   maxBufferedBytes?: number;
 }
@@ -87,11 +89,18 @@ function tokensEqual(given: string | null | undefined, token: string): boolean {
   return a.length === b.length && crypto.timingSafeEqual(a, b);
 }
 
-function cookieToken(header: string | undefined): string | null {
+/** Cookies are not kept apart by port: each host's cookie carries its port in the name. */
+function cookieToken(header: string | undefined, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === TOKEN_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return null;
+      }
+    }
   }
   return null;
 }
@@ -106,6 +115,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   const maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
+  const maxConnections = options.maxConnections ?? 32;
   const staticDir = options.staticDir ? path.resolve(options.staticDir) : null;
   const dispatch = createDispatcher(options.api);
   const wildcard = bindHost === '0.0.0.0' || bindHost === '::';
@@ -125,7 +135,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   };
   const authorized = (req: http.IncomingMessage, url: URL): boolean =>
     tokensEqual(url.searchParams.get('token'), token) ||
-    tokensEqual(cookieToken(req.headers.cookie), token) ||
+    tokensEqual(cookieToken(req.headers.cookie, `${TOKEN_COOKIE}_${port}`), token) ||
     tokensEqual(/^token (.+)$/i.exec(req.headers.authorization ?? '')?.[1], token);
 
   const refuse = (res: http.ServerResponse, status: number, message: string): void => {
@@ -155,7 +165,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       'Content-Security-Policy': contentSecurityPolicy(`ws://${req.headers.host}`),
     };
     if (url.searchParams.has('token')) {
-      headers['Set-Cookie'] = `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+      headers['Set-Cookie'] = `${TOKEN_COOKIE}_${port}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
     }
     if (!staticDir || !fs.existsSync(path.join(staticDir, 'index.html'))) {
       return refuse(res, 503, 'The studio\'s user interface is not built. Run "npx electron-vite build" and start the host again.');
@@ -199,6 +209,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const url = new URL(rawUrl, `http://${req.headers.host}`);
     if (url.pathname !== WS_PATH) return deny(404, 'Not Found');
     if (!authorized(req, url)) return deny(401, 'Unauthorized');
+    if (sockets.size >= maxConnections) return deny(503, 'Service Unavailable');
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
