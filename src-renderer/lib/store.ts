@@ -74,6 +74,8 @@ export const store = reactive({
 /** Live chart data: not deep-reactive (thousands of points); `liveTick` is bumped at most twice a second. */
 export const liveSeries = shallowRef<Series>(new SeriesBuilder().s);
 let builder = new SeriesBuilder();
+/** batch steps seen, copied into the reactive store with each flush (not per event) */
+let stepsSeen = 0;
 let dirty = false;
 let flushTimer: ReturnType<typeof setInterval> | null = null;
 
@@ -83,9 +85,10 @@ function scheduleFlush(): void {
   flushTimer = setInterval(() => {
     if (!dirty) return;
     dirty = false;
+    if (store.live) store.live.steps = stepsSeen;
     liveSeries.value = markRaw(builder.s);
     triggerRef(liveSeries);
-  }, 400);
+  }, 250);
 }
 
 export function currentDataset(): DatasetMeta | null {
@@ -146,8 +149,9 @@ function onRunEvent(runId: string, status: RunStatus, e: TrainEvent | undefined,
       live.epochs = e.epochs;
       break;
     case 'batch':
-      live.steps++;
-      live.stepsPerEpoch = e.stepsPerEpoch;
+      // batch events may be thinned on the way: count from the event's own position
+      stepsSeen = e.epoch * e.stepsPerEpoch + e.step;
+      if (live.stepsPerEpoch !== e.stepsPerEpoch) live.stepsPerEpoch = e.stepsPerEpoch;
       break;
     case 'done':
       live.testError = e.testError;
@@ -201,6 +205,7 @@ export async function startRun(): Promise<void> {
     ...(store.limitTrain ? { limitTrain: store.limitTrain } : {}),
   });
   builder = new SeriesBuilder();
+  stepsSeen = 0;
   liveSeries.value = markRaw(builder.s);
   store.live = {
     runId: summary.id, status: summary.status, device: summary.device, params: summary.params,
@@ -268,10 +273,12 @@ export async function boot(): Promise<void> {
     const detail = await api.getRun(running.id);
     builder = new SeriesBuilder();
     for (const e of detail.metrics) builder.ingest(e);
+    const lastBatch = [...detail.metrics].reverse().find((m) => m.event === 'batch');
+    stepsSeen = lastBatch && lastBatch.event === 'batch' ? lastBatch.epoch * lastBatch.stepsPerEpoch + lastBatch.step : 0;
     liveSeries.value = markRaw(builder.s);
     store.live = {
       runId: running.id, status: running.status, device: running.device, params: running.params,
-      stepsPerEpoch: 0, epochs: running.epochs, steps: builder.s.batchLoss.length, startedAt: Date.now() - running.seconds * 1000,
+      stepsPerEpoch: 0, epochs: running.epochs, steps: stepsSeen, startedAt: Date.now() - running.seconds * 1000,
       pausedMs: 0, pausedAt: null, testError: null,
     };
   }
