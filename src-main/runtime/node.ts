@@ -1,12 +1,27 @@
 /**
  * onnxruntime-node as the engine's runtime: the CPU provider, and WebGPU through Dawn
- * (Vulkan, Metal, D3D12) where the machine has an adapter.
+ * (Vulkan, Metal, D3D12) where the machine has an adapter. Other execution providers
+ * (CUDA, TensorRT, DirectML, CoreML) run the CPU path of the trainer (host tensors in and
+ * out of every step; the provider copies them): src-main/runtime/devices.ts offers them
+ * only where their libraries load.
  */
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { RuntimeAdapter, TensorCtor } from '../engine/runtime';
+import { softwareWebGpu } from './software';
 
-export function createNodeRuntime(device: 'cpu' | 'webgpu', opts: { threads?: number } = {}): RuntimeAdapter {
+export type NodeDevice = 'cpu' | 'webgpu' | 'cuda' | 'tensorrt' | 'dml' | 'coreml';
+export const NODE_DEVICES: readonly NodeDevice[] = ['cpu', 'webgpu', 'cuda', 'tensorrt', 'dml', 'coreml'];
+
+const PROVIDER_NAMES: Record<Exclude<NodeDevice, 'cpu' | 'webgpu'>, string> = { cuda: 'CUDA', tensorrt: 'TensorRT', dml: 'DirectML', coreml: 'CoreML' };
+
+function labelOf(device: NodeDevice, threads: number, software: boolean): string {
+  if (device === 'cpu') return `CPU (onnxruntime-node, ${threads || os.availableParallelism()} threads)`;
+  if (device === 'webgpu') return `GPU (onnxruntime-node WebGPU${software ? ', software adapter' : ''})`;
+  return `GPU (onnxruntime-node ${PROVIDER_NAMES[device]})`;
+}
+
+export function createNodeRuntime(device: NodeDevice, opts: { threads?: number } = {}): RuntimeAdapter {
   const threads = opts.threads ?? 0;
   const base: ort.InferenceSession.SessionOptions = {
     executionProviders: [device],
@@ -15,9 +30,11 @@ export function createNodeRuntime(device: 'cpu' | 'webgpu', opts: { threads?: nu
     interOpNumThreads: 1,
     executionMode: 'sequential',
   };
+  const software = device === 'webgpu' && softwareWebGpu().software;
   return {
-    device,
-    label: device === 'cpu' ? `CPU (onnxruntime-node, ${threads || os.availableParallelism()} threads)` : 'GPU (onnxruntime-node WebGPU)',
+    device: device === 'webgpu' ? 'webgpu' : 'cpu',
+    label: labelOf(device, threads, software),
+    software,
     Tensor: ort.Tensor as unknown as TensorCtor,
     async createSession(model, o) {
       const options: ort.InferenceSession.SessionOptions = { ...base };

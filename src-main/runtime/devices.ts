@@ -1,0 +1,138 @@
+/**
+ * The devices training can use in Node: the CPU, WebGPU (through Dawn: Vulkan, Metal,
+ * D3D12) and any other execution provider onnxruntime-node reports in
+ * listSupportedBackends() (CUDA, TensorRT, DirectML, CoreML). A device is offered only when
+ * a tiny session really runs on it; otherwise it is listed as unavailable with the reason.
+ * A WebGPU adapter that is a software renderer (SwiftShader, lavapipe) is marked
+ * 'software-gpu': it is correct but slower than the CPU, and `auto` never picks it.
+ *
+ * With `measure`, each available device gets a speed estimate: training steps per second of
+ * a reference model (the 'small' preset, 784-128-10, batch 100, Nesterov momentum) on
+ * random MNIST-sized data.
+ */
+import * as ort from 'onnxruntime-node';
+import type { DeviceInfo } from '../api/contract';
+import { GraphBuilder } from '../engine/onnx/builder';
+import { presetById } from '../engine/spec';
+import { Rng } from '../engine/rng';
+import type { TrainingData } from '../engine/types';
+import { createNodeRuntime, type NodeDevice } from './node';
+import { softwareWebGpu } from './software';
+import { timeSteps } from './select';
+
+export interface ListDevicesOptions {
+  /** time the reference model on every available device (default true; about a second each) */
+  measure?: boolean;
+  /** forget the cached answer and probe again */
+  refresh?: boolean;
+}
+
+const PROVIDERS: Record<string, { name: string; missing: string }> = {
+  cuda: { name: 'NVIDIA GPU (CUDA)', missing: 'install the CUDA 12 runtime and cuDNN 9, and onnxruntime-node’s CUDA provider (npm install with --onnxruntime-node-install=cuda12)' },
+  tensorrt: { name: 'NVIDIA GPU (TensorRT)', missing: 'install TensorRT 10 with the CUDA 12 runtime, and onnxruntime-node’s CUDA provider (--onnxruntime-node-install=cuda12)' },
+  dml: { name: 'GPU (DirectML)', missing: 'DirectML needs Windows 10 1903 or later with a DirectX 12 GPU' },
+  coreml: { name: 'Apple Neural Engine / GPU (CoreML)', missing: 'CoreML needs macOS 10.15 or later' },
+};
+
+/** The first line of an ONNX Runtime error, without the build-machine source path. */
+export function shortError(err: unknown): string {
+  const line = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  return line.replace(/^(Error: )?\/onnxruntime_src\/\S+ /, '').replace(/^.*? was false\. /, '').trim();
+}
+
+function tinyModel(): Uint8Array {
+  const b = new GraphBuilder('device_probe');
+  const x = b.input('x', 'float32', [4, 4]);
+  b.outputAs(b.op('MatMul', [x, x], { shape: [4, 4] }), 'y');
+  return b.toModel();
+}
+
+/** Creates and runs a 4×4 MatMul on the provider; throws with the provider's error when it cannot. */
+export async function probeProvider(device: NodeDevice): Promise<void> {
+  const session = await ort.InferenceSession.create(tinyModel(), { executionProviders: [device], logSeverityLevel: 4 });
+  try {
+    const x = new ort.Tensor('float32', Float32Array.from({ length: 16 }, (_, i) => i % 5), [4, 4]);
+    const out = await session.run({ x });
+    const y = out.y.data as Float32Array;
+    if (y.length !== 16 || !Number.isFinite(y[0])) throw new Error('the provider ran the probe model but returned no result');
+  } finally {
+    await session.release();
+  }
+}
+
+export const referenceSpec = () => presetById('small').model([784], 10);
+export const referenceConfig = () => ({ ...presetById('small').config(), epochs: 1, evalEvery: 0 });
+
+function referenceData(n: number): TrainingData {
+  const rng = new Rng(1);
+  const x = new Uint8Array(n * 784).map(() => rng.below(256));
+  const y = Int32Array.from({ length: n }, () => rng.below(10));
+  return { name: 'reference', sampleShape: [784], sampleSize: 784, classNames: [...Array(10).keys()].map(String), train: { x, y, n }, test: { x, y, n: 0 }, preprocess: { scale: 1 / 255, mean: [0], std: [1] } };
+}
+
+/** Training steps per second of the reference model on `device`. */
+export async function referenceStepsPerSecond(device: NodeDevice, steps = 5): Promise<number> {
+  const config = referenceConfig();
+  return timeSteps(createNodeRuntime(device), referenceSpec(), config, referenceData(config.batchSize * (steps + 1)), steps);
+}
+
+let cached: { measured: boolean; devices: Promise<DeviceInfo[]> } | null = null;
+
+export function listDevices(opts: ListDevicesOptions = {}): Promise<DeviceInfo[]> {
+  const measure = opts.measure ?? true;
+  if (!opts.refresh && cached && (cached.measured || !measure)) return cached.devices;
+  const devices = probeAll(measure);
+  cached = { measured: measure, devices };
+  devices.catch(() => (cached = null));
+  return devices;
+}
+
+async function probeAll(measure: boolean): Promise<DeviceInfo[]> {
+  const supported = ort.listSupportedBackends().map((b) => b.name);
+  const out: DeviceInfo[] = [];
+  const speed = async (d: DeviceInfo, device: NodeDevice) => {
+    if (!measure || !d.available) return;
+    try {
+      // a software adapter is slow: two timed steps are enough to show how slow
+      d.stepsPerSecond = Number((await referenceStepsPerSecond(device, d.kind === 'software-gpu' ? 2 : 5)).toFixed(2));
+    } catch (err) {
+      d.available = false;
+      d.note = `${d.note ? d.note + '; ' : ''}it failed to train the reference model: ${shortError(err)}`;
+    }
+  };
+
+  const cpu: DeviceInfo = { id: 'cpu', kind: 'cpu', name: createNodeRuntime('cpu').label, available: true };
+  await speed(cpu, 'cpu');
+  out.push(cpu);
+
+  if (supported.includes('webgpu')) {
+    const gpu: DeviceInfo = { id: 'webgpu', kind: 'gpu', name: 'GPU (WebGPU)', available: false };
+    try {
+      await probeProvider('webgpu');
+      const verdict = softwareWebGpu();
+      gpu.available = true;
+      gpu.kind = verdict.software ? 'software-gpu' : 'gpu';
+      gpu.name = verdict.software ? 'Software GPU (WebGPU)' : 'GPU (WebGPU)';
+      gpu.note = verdict.software ? `${verdict.reason}: correct but slower than the CPU, so “auto” never chooses it` : verdict.reason;
+    } catch (err) {
+      gpu.note = `no WebGPU adapter could be used: ${shortError(err)}`;
+    }
+    await speed(gpu, 'webgpu');
+    out.push(gpu);
+  }
+
+  for (const id of ['cuda', 'tensorrt', 'dml', 'coreml'] as const) {
+    if (!supported.includes(id)) continue;
+    const p = PROVIDERS[id];
+    const d: DeviceInfo = { id, kind: 'gpu', name: p.name, available: false };
+    try {
+      await probeProvider(id);
+      d.available = true;
+    } catch (err) {
+      d.note = `its libraries did not load (${shortError(err)}); ${p.missing}`;
+    }
+    await speed(d, id);
+    out.push(d);
+  }
+  return out;
+}
