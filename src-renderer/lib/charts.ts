@@ -1,3 +1,4 @@
+import { ref } from 'vue';
 import {
   Chart, LineController, LineElement, PointElement, LinearScale, CategoryScale, BarController, BarElement,
   Legend, Tooltip, Title, Filler,
@@ -17,7 +18,11 @@ export function themeColor(name: string, fallback: string): string {
 
 export const palette = ['#2f6fde', '#e0662b', '#2a9d5c', '#b34fc4', '#c9a227', '#1aa3b8', '#d14b6b', '#6b7a8f'];
 
+/** bumped on every theme change; chart options read it so existing charts pick up the new colours */
+export const themeVersion = ref(0);
+
 export function applyThemeToCharts(): void {
+  themeVersion.value++;
   Chart.defaults.color = themeColor('--fg-muted', '#555');
   Chart.defaults.borderColor = themeColor('--grid', 'rgba(0,0,0,0.1)');
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;

@@ -31,6 +31,8 @@ export interface LiveRun {
   /** time spent paused, excluded from the ETA */
   pausedMs: number;
   pausedAt: number | null;
+  /** when the run finished, stopped or failed (the clock stops) */
+  endedAt: number | null;
   testError: number | null;
   reason?: string;
 }
@@ -134,6 +136,7 @@ function onRunEvent(runId: string, status: RunStatus, e: TrainEvent | undefined,
       live.pausedAt = null;
     }
     live.status = status;
+    if ((status === 'finished' || status === 'stopped' || status === 'failed') && live.endedAt === null) live.endedAt = Date.now();
   }
   if (!e) {
     if (reason && (status === 'failed' || status === 'stopped')) live.reason = reason;
@@ -156,6 +159,7 @@ function onRunEvent(runId: string, status: RunStatus, e: TrainEvent | undefined,
     case 'done':
       live.testError = e.testError;
       live.status = 'finished';
+      live.endedAt ??= Date.now();
       store.runId = runId;
       void refreshRuns();
       break;
@@ -163,6 +167,7 @@ function onRunEvent(runId: string, status: RunStatus, e: TrainEvent | undefined,
     case 'failed':
       live.reason = e.reason;
       live.status = e.event === 'stopped' ? 'stopped' : 'failed';
+      live.endedAt ??= Date.now();
       void refreshRuns();
       break;
     default:
@@ -209,7 +214,7 @@ export async function startRun(): Promise<void> {
   liveSeries.value = markRaw(builder.s);
   store.live = {
     runId: summary.id, status: summary.status, device: summary.device, params: summary.params,
-    stepsPerEpoch: 0, epochs: summary.epochs, steps: 0, startedAt: Date.now(), pausedMs: 0, pausedAt: null, testError: null,
+    stepsPerEpoch: 0, epochs: summary.epochs, steps: 0, startedAt: Date.now(), pausedMs: 0, pausedAt: null, endedAt: null, testError: null,
   };
   store.runId = summary.id;
   void refreshRuns();
@@ -279,7 +284,7 @@ export async function boot(): Promise<void> {
     store.live = {
       runId: running.id, status: running.status, device: running.device, params: running.params,
       stepsPerEpoch: 0, epochs: running.epochs, steps: stepsSeen, startedAt: Date.now() - running.seconds * 1000,
-      pausedMs: 0, pausedAt: null, testError: null,
+      pausedMs: 0, pausedAt: null, endedAt: null, testError: null,
     };
   }
   const lastFinished = store.runs.find((r) => r.status === 'finished');
