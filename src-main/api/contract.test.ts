@@ -3,13 +3,14 @@
  * (the dispatch path Electron IPC uses) and the web host's WebSocket.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StudioApi, StudioEvent } from './contract';
 import { StudioError } from './errors';
 import { createLoopbackClient } from './loopback';
 import { StudioService } from './service';
-import { isTerminal, makeTestHome, runEvents, tinyRun, type TestHome } from './testkit';
+import { isTerminal, makeTestHome, runEvents, tinyRun, writeIdxSubset, type TestHome } from './testkit';
 import { startWebHost, type WebHost } from '../host/server';
 import { connectWebHost, type WebHostConnection } from '../host/ws-client';
 
@@ -101,6 +102,31 @@ describe.each(transports)('Studio API contract over %s', (_name, connect) => {
     await expect.poll(() => events.find((e) => e.channel === 'import' && e.importId === importId && e.event === 'failed'), { timeout: 20_000 }).toBeTruthy();
     const failed = events.find((e) => e.channel === 'import' && e.event === 'failed') as Extract<StudioEvent, { event: 'failed' }>;
     expect(failed.message).toContain('no-such-folder');
+    off();
+  });
+
+  it('imports files uploaded from a browser, then drops the uploaded copies', async () => {
+    const src = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-studio-upload-src-'));
+    writeIdxSubset(src, 'train', 120);
+    writeIdxSubset(src, 't10k', 40);
+    const files = fs.readdirSync(src).map((name) => ({ relativePath: `digits/${name}`, base64: fs.readFileSync(path.join(src, name)).toString('base64') }));
+    fs.rmSync(src, { recursive: true, force: true });
+    const events: StudioEvent[] = [];
+    const off = api.onEvent((e) => events.push(e));
+    // two batches into one upload folder, as the renderer sends a large drop
+    const up = await api.uploadFiles({ files: files.slice(0, 2) });
+    const up2 = await api.uploadFiles({ uploadId: up.uploadId, files: files.slice(2) });
+    expect(up2.paths).toEqual(up.paths);
+    expect(up.paths.map((p) => path.basename(p))).toEqual(['digits']);
+    const { importId } = await api.importDataset({ paths: up.paths, name: 'Uploaded digits' });
+    await expect.poll(() => events.find((e) => e.channel === 'import' && e.importId === importId && e.event !== 'progress'), { timeout: 30_000 }).toBeTruthy();
+    const end = events.find((e) => e.channel === 'import' && e.importId === importId && e.event !== 'progress')!;
+    expect(end).toMatchObject({ event: 'done', dataset: { name: 'Uploaded digits', train: { count: 120 }, test: { count: 40 } } });
+    expect(events.some((e) => e.channel === 'import' && e.importId === importId && e.event === 'progress')).toBe(true);
+    expect(fs.existsSync(path.dirname(up.paths[0]))).toBe(false);
+    const added = (await api.listDatasets()).find((d) => d.name === 'Uploaded digits')!;
+    await api.deleteDataset(added.id);
+    expect((await api.listDatasets()).map((d) => d.id)).toEqual([t.dataset.id]);
     off();
   });
 

@@ -3,18 +3,21 @@
  * or a path), imports tracked by an import id with progress events and cancellation.
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { DatasetLibrary } from '../datasets/library';
 import { isDatasetId } from '../datasets/ids';
 import type { DatasetMeta } from '../datasets/types';
 import type { DatasetPreview, ImportRequest, StudioEvent } from './contract';
 import { StudioError, toErrorShape } from './errors';
+import { uploadsDir } from './uploads';
 
 export class DatasetGateway {
   readonly library: DatasetLibrary;
   private readonly imports = new Map<string, AbortController>();
 
   constructor(
-    home: string,
+    private readonly home: string,
     private readonly emit: (e: StudioEvent) => void,
   ) {
     this.library = new DatasetLibrary(home);
@@ -57,6 +60,7 @@ export class DatasetGateway {
           signal: controller.signal,
           onProgress: (p) => this.emit({ channel: 'import', event: 'progress', importId, phase: p.phase, done: p.done, total: p.total }),
         });
+        await this.removeUploads(req.paths);
         this.emit({ channel: 'import', event: 'done', importId, dataset });
       } catch (err) {
         const message = controller.signal.aborted ? 'The import was cancelled; nothing was added to the library.' : toErrorShape(err).message;
@@ -68,6 +72,13 @@ export class DatasetGateway {
     // after this call has answered, so the caller knows the import id before the first event
     setImmediate(() => void run());
     return { importId };
+  }
+
+  /** Files uploaded from a browser are copied into the library by a successful import: drop them. */
+  private async removeUploads(paths: string[]): Promise<void> {
+    const root = uploadsDir(this.home) + path.sep;
+    const folders = new Set(paths.filter((p) => p.startsWith(root)).map((p) => path.join(root, p.slice(root.length).split(path.sep)[0])));
+    for (const f of folders) await fs.rm(f, { recursive: true, force: true }).catch(() => undefined);
   }
 
   cancelImport(importId: string): void {

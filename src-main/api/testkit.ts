@@ -17,7 +17,7 @@ function mnistDir(): string {
 }
 
 /** Writes the first `n` samples of an MNIST IDX pair into `dir` under the standard names. */
-function writeIdxSubset(dir: string, split: 'train' | 't10k', n: number): void {
+export function writeIdxSubset(dir: string, split: 'train' | 't10k', n: number): void {
   const src = mnistDir();
   const images = fs.readFileSync(path.join(src, `${split}-images-idx3-ubyte`));
   const labels = fs.readFileSync(path.join(src, `${split}-labels-idx1-ubyte`));
