@@ -114,7 +114,7 @@ async function dropFiles(page: Page, testId: string, files: string[]): Promise<v
 
 async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SHOTS, { recursive: true });
-  await page.evaluate(() => globalThis.scrollTo(0, 0)); // the sticky header then sits on top
+  await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0)); // the sticky header then sits on top
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
