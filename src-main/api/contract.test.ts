@@ -115,7 +115,13 @@ describe.each(transports)('Studio API contract over %s', (_name, connect) => {
     const off = api.onEvent((e) => events.push(e));
     // two batches into one upload folder, as the renderer sends a large drop
     const up = await api.uploadFiles({ files: files.slice(0, 2) });
-    const up2 = await api.uploadFiles({ uploadId: up.uploadId, files: files.slice(2) });
+    // the last file in two chunks
+    const last = files[3];
+    const bytes = Buffer.from(last.base64, 'base64');
+    await api.uploadFiles({ uploadId: up.uploadId, files: [files[2], { relativePath: last.relativePath, base64: bytes.subarray(0, 1000).toString('base64') }] });
+    const up2 = await api.uploadFiles({ uploadId: up.uploadId, files: [{ relativePath: last.relativePath, base64: bytes.subarray(1000).toString('base64'), append: true }] });
+    expect(fs.readFileSync(path.join(up.paths[0], path.basename(last.relativePath)))).toEqual(bytes);
+    expect((await rejection(api.uploadFiles({ uploadId: up.uploadId, files: [{ relativePath: 'digits/never-started', base64: 'AAAA', append: true }] }))).code).toBe('bad_request');
     expect(up2.paths).toEqual(up.paths);
     expect(up.paths.map((p) => path.basename(p))).toEqual(['digits']);
     const { importId } = await api.importDataset({ paths: up.paths, name: 'Uploaded digits' });

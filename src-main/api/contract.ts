@@ -53,7 +53,12 @@ export type ImportEvent =
  */
 export interface UploadRequest {
   uploadId?: string;
-  files: { relativePath: string; base64: string }[];
+  /**
+   * append: add these bytes to the end of the file already uploaded at relativePath (a file
+   * larger than one message goes in chunks: the first without append, the rest with it).
+   * One WebSocket message may carry at most 64 MiB (base64 included).
+   */
+  files: { relativePath: string; base64: string; append?: boolean }[];
 }
 
 export type RunStatus = 'queued' | 'running' | 'paused' | 'finished' | 'stopped' | 'failed';

@@ -100,7 +100,13 @@ export const relativeUploadPathSchema = z
 export const uploadRequestSchema = z.strictObject({
   uploadId: idSchema.optional(),
   files: z
-    .array(z.strictObject({ relativePath: relativeUploadPathSchema, base64: z.string().max(64 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64') }))
+    .array(
+      z.strictObject({
+        relativePath: relativeUploadPathSchema,
+        base64: z.string().max(64 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
+        append: z.boolean().optional(),
+      }),
+    )
     .min(1)
     .max(10_000),
 });

@@ -21,7 +21,14 @@ export async function storeUpload(home: string, req: UploadRequest): Promise<{ u
     const target = path.resolve(root, file.relativePath);
     if (!target.startsWith(root + path.sep)) throw new StudioError('forbidden', `The uploaded file "${file.relativePath}" would land outside its upload folder; nothing was stored for it.`);
     await fsp.mkdir(path.dirname(target), { recursive: true });
-    await fsp.writeFile(target, Buffer.from(file.base64, 'base64'));
+    const bytes = Buffer.from(file.base64, 'base64');
+    if (file.append) {
+      const exists = await fsp.stat(target).then((st) => st.isFile(), () => false);
+      if (!exists) throw new StudioError('bad_request', `"${file.relativePath}" has not been started in upload ${uploadId}: send its first chunk without "append".`);
+      await fsp.appendFile(target, bytes);
+    } else {
+      await fsp.writeFile(target, bytes);
+    }
   }
   const entries = await fsp.readdir(root);
   return { uploadId, paths: entries.sort().map((e) => path.join(root, e)) };

@@ -8,8 +8,11 @@
 import { z } from 'zod';
 
 export const WS_PATH = '/api';
-/** Largest frame the host accepts (uploads come in batches well below this). */
-export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+/**
+ * Largest frame the host accepts: a 47 MB MNIST file fits in one upload message as base64;
+ * larger files are sent in chunks (UploadRequest append).
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** Calls one connection may have in flight; more get a 'busy' error at once. */
 export const DEFAULT_MAX_IN_FLIGHT = 64;
 export const TOKEN_COOKIE = 'mlp_studio_token';
