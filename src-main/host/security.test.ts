@@ -8,7 +8,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { StudioService } from '../api/service';
 import { makeTestHome, runEvents, tinyRun, isTerminal, type TestHome } from '../api/testkit';
 import { startWebHost, type WebHost } from './server';
@@ -128,6 +128,7 @@ describe('web host security', () => {
   });
 
   it('refuses connections beyond its limit', async () => {
+    await vi.waitFor(() => expect(host.connections()).toBe(1)); // only the suite's own connection
     const extra: WebSocket[] = [];
     let refused = 0;
     for (let i = 0; i < 10; i++) {
