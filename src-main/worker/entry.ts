@@ -13,7 +13,7 @@ import { RunStore } from '../runs/store';
 import { resumeTraining, startTraining, type TrainingHandle } from '../runs/training';
 import { toErrorShape } from '../api/errors';
 import { BatchCoalescer } from './coalesce';
-import { loadTrainingData } from './data';
+import { DatasetLibrary } from '../datasets/library';
 import { toWorkerSchema, trainJobSchema, type FromWorker } from './protocol';
 import type { z } from 'zod';
 
@@ -46,13 +46,14 @@ function errorMessage(err: unknown): string {
 }
 
 async function train(job: z.output<typeof trainJobSchema>): Promise<void> {
-  const data = await loadTrainingData(job.home, job.datasetId, { limitTrain: job.limitTrain, limitTest: job.limitTest });
+  const library = new DatasetLibrary(job.home);
+  const data = await library.loadTrainingData(job.datasetId, { limitTrain: job.limitTrain, limitTest: job.limitTest });
   const runtime = createNodeRuntime(job.device);
   const store = new RunStore(job.home);
   const coalescer = new BatchCoalescer((event: TrainEvent) => port.post({ type: 'event', event }), 1000 / job.maxBatchEventsPerSecond);
   const onEvent = (event: TrainEvent) => coalescer.push(event);
   handle = job.resume
-    ? await resumeTraining({ store, runId: job.runId, data, runtime, onEvent, datasetHash: (await store.get(job.runId)).dataset.contentHash })
+    ? await resumeTraining({ store, runId: job.runId, data, runtime, onEvent, datasetHash: (await library.get(job.datasetId)).contentHash })
     : await startTraining({ store, runId: job.runId, data, runtime, onEvent });
   if (early.paused) handle.pause();
   if (early.stop !== null) handle.stop(early.stop);
