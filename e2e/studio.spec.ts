@@ -131,6 +131,17 @@ const OBSERVERS = `
     }).observe({ type: 'longtask', buffered: true });
   } catch {}
   window.__chartUpdates = [];
+  // batch events as they reach the page, to measure how soon the chart shows them
+  window.__batchArrivals = [];
+  const NativeWebSocket = window.WebSocket;
+  window.WebSocket = class extends NativeWebSocket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (ev) => {
+        if (typeof ev.data === 'string' && ev.data.includes('"event":"batch"')) window.__batchArrivals.push(performance.now());
+      });
+    }
+  };
   new MutationObserver((records) => {
     for (const r of records) {
       if (r.type === 'attributes' && r.target instanceof HTMLCanvasElement && r.target.closest('[data-testid="loss-chart"]')) {
@@ -360,24 +371,26 @@ test.describe('first start and responsiveness', () => {
     await page.getByTestId('start').click();
     await expect(page.getByTestId('epoch-row')).toHaveCount(2, { timeout: 240_000 });
     const t1 = await page.evaluate(() => performance.now());
-    const { longTasks, updates } = await page.evaluate(() => {
-      const w = globalThis as unknown as { __longTasks: { start: number; duration: number }[]; __chartUpdates: { t: number; label: string }[] };
-      return { longTasks: w.__longTasks, updates: w.__chartUpdates };
+    const { longTasks, updates, arrivals } = await page.evaluate(() => {
+      const w = globalThis as unknown as { __longTasks: { start: number; duration: number }[]; __chartUpdates: { t: number; label: string }[]; __batchArrivals: number[] };
+      return { longTasks: w.__longTasks, updates: w.__chartUpdates, arrivals: w.__batchArrivals };
     });
     const during = longTasks.filter((t) => t.start >= t0 && t.start <= t1);
     const worst = Math.max(0, ...during.map((t) => t.duration));
     console.log(`training watched for ${((t1 - t0) / 1000).toFixed(1)} s: ${during.length} long tasks, longest ${worst.toFixed(0)} ms; ${updates.length} chart updates`);
     for (const t of during) console.log(`  long task at +${((t.start - t0) / 1000).toFixed(2)} s: ${t.duration.toFixed(0)} ms`);
     expect(worst).toBeLessThan(200);
-    // charts refresh at least once a second while batches stream in (the pause at the end of
-    // an epoch, while the test set is measured, has no new point to draw)
-    const epochsIn = (label: string): number => Number(/and (\d+) epoch points/.exec(label)?.[1] ?? 0);
+    // every batch point that reaches the page is on the chart within a second (the UI redraws
+    // at most every 250 ms; how often the host sends points is the host's business)
     const inRun = updates.filter((u) => u.t >= t0 && u.t <= t1);
     expect(inRun.length).toBeGreaterThan(2);
-    const gaps = inRun.slice(1).filter((u, i) => epochsIn(u.label) === epochsIn(inRun[i].label)).map((u, i) => u.t - inRun[i].t);
-    gaps.sort((a, b) => a - b);
-    console.log(`chart update gaps within epochs: max ${gaps[gaps.length - 1].toFixed(0)} ms, median ${gaps[Math.floor(gaps.length / 2)].toFixed(0)} ms`);
-    expect(gaps[gaps.length - 1]).toBeLessThan(1000);
+    const lags = arrivals
+      .filter((a) => a >= t0 && a <= t1 - 1000)
+      .map((a) => (inRun.find((u) => u.t >= a)?.t ?? Number.POSITIVE_INFINITY) - a);
+    expect(lags.length).toBeGreaterThan(2);
+    lags.sort((a, b) => a - b);
+    console.log(`batch point -> chart: ${lags.length} arrivals, max ${lags[lags.length - 1].toFixed(0)} ms, median ${lags[Math.floor(lags.length / 2)].toFixed(0)} ms`);
+    expect(lags[lags.length - 1]).toBeLessThan(1000);
     await shot(page, '11-train-mnist');
   });
 });
