@@ -1,0 +1,278 @@
+/**
+ * GPU benchmark (driven by bench/gpu-bench.sh; `npx tsx bench/gpu-bench.ts [--json]
+ * [--quick] [--devices cpu,webgpu,cuda] [--markdown FILE]`).
+ *
+ * Per device, for the lecture net (784-1000-1500-10, no bias, ReLU, SGD) at batch 200:
+ *  - ms per train.onnx step (as the Trainer runs it: parameters resident on the device
+ *    for WebGPU, ping-pong host tensors on CPU) and its GFLOP/s (the 8 matmuls of a step,
+ *    2.445 GFLOP);
+ *  - the bare-matmul graph of the same step on the same device (the same 8 products and
+ *    nothing else; on WebGPU its products stay on the device and one small output brings
+ *    the queue to an end, as the train step's loss does), interleaved with the train step,
+ *    and the ratio of the medians;
+ *  - one lecture epoch through the Trainer (60k MNIST; --quick: a fifth; on a software
+ *    adapter 2,000 samples), wall time.
+ * With --markdown FILE it appends a dated section with the machine to FILE (BENCHMARKS.md).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { GraphBuilder, initParams, presetById, Trainer, type RuntimeAdapter, type TrainEvent } from '../src-main/engine';
+import { createNodeRuntime, type NodeDevice } from '../src-main/runtime/node';
+import { listDevices } from '../src-main/runtime/devices';
+import { softwareWebGpu } from '../src-main/runtime/software';
+import { loadMnist } from './mnist';
+import { stepper, type Stepper } from './scaling';
+
+const require = createRequire(import.meta.url);
+const WIDTHS = [784, 1000, 1500, 10];
+const BATCH = 200;
+/** 8 matmuls: 3 forward, 3 weight gradients, 2 input gradients */
+export const LECTURE_STEP_FLOPS = 2 * BATCH * (2 * 784 * 1000 + 3 * 1000 * 1500 + 3 * 1500 * 10);
+
+export interface DeviceBench {
+  device: NodeDevice;
+  label: string;
+  software: boolean;
+  msPerStep: number;
+  gflops: number;
+  bareMatmulMsPerStep: number;
+  bareMatmulGflops: number;
+  ratioToBareMatmul: number;
+  steps: number;
+  epoch: { samples: number; steps: number; seconds: number; msPerStep: number; loss: number; error: number } | null;
+  error?: string;
+}
+
+export interface GpuBenchResult {
+  date: string;
+  machine: { cpu: string; cores: number; gpu: string; platform: string; node: string; onnxruntime: string; vulkan: string };
+  quick: boolean;
+  devices: DeviceBench[];
+  loadAverage: { start: number; end: number };
+}
+
+/** The 8 matmuls of a step; the products are `gpuOutputs` on WebGPU, `sync` (8 KB) comes back to host. */
+function bareGraph(): Uint8Array {
+  const [d0, d1, d2, d3] = WIDTHS;
+  const b = new GraphBuilder('bare_matmuls_gpu');
+  const x = b.input('x', 'float32', ['batch', d0]);
+  const w1 = b.input('w1', 'float32', [d0, d1]);
+  const w2 = b.input('w2', 'float32', [d1, d2]);
+  const w3 = b.input('w3', 'float32', [d2, d3]);
+  const h1 = b.op('MatMul', [x, w1], { shape: ['batch', d1] });
+  const h2 = b.op('MatMul', [h1, w2], { shape: ['batch', d2] });
+  const s = b.op('MatMul', [h2, w3], { shape: ['batch', d3] });
+  const dw3 = b.op('Gemm', [h2, s], { shape: [d2, d3] }, { transA: 1 });
+  const dh2 = b.op('Gemm', [s, w3], { shape: ['batch', d2] }, { transB: 1 });
+  const dw2 = b.op('Gemm', [h1, dh2], { shape: [d1, d2] }, { transA: 1 });
+  const dh1 = b.op('Gemm', [dh2, w2], { shape: ['batch', d1] }, { transB: 1 });
+  const dw1 = b.op('Gemm', [x, dh1], { shape: [d0, d1] }, { transA: 1 });
+  b.outputAs(dw1, 'dw1');
+  b.outputAs(dw2, 'dw2');
+  b.outputAs(dw3, 'dw3');
+  b.outputAs(s, 'sync');
+  return b.toModel({}, 'bare matmuls of one training step (GPU benchmark baseline)');
+}
+
+async function bareStepper(rt: RuntimeAdapter): Promise<Stepper> {
+  const gpu = rt.device === 'webgpu';
+  const session = await rt.createSession(bareGraph(), gpu ? { gpuOutputs: ['dw1', 'dw2', 'dw3'] } : undefined);
+  const spec = presetById('lecture').model([784], 10);
+  const params = initParams(spec, 'pytorch', 0);
+  const shapes = [0, 1, 2].map((i) => [WIDTHS[i], WIDTHS[i + 1]]);
+  const w = params.map((p, i) => new rt.Tensor('float32', p, shapes[i]));
+  const x = new rt.Tensor('float32', new Float32Array(BATCH * 784).map((_, i) => (i % 255) / 255), [BATCH, 784]);
+  const out = shapes.map((sh) => new rt.Tensor('float32', new Float32Array(sh[0] * sh[1]), sh));
+  const sync = new rt.Tensor('float32', new Float32Array(BATCH * 10), [BATCH, 10]);
+  return {
+    async step() {
+      const feeds = { x, w1: w[0], w2: w[1], w3: w[2] };
+      if (gpu) {
+        const r = await session.run(feeds);
+        for (const k of ['dw1', 'dw2', 'dw3']) r[k].dispose();
+        if (!((r.sync.data as Float32Array).length > 0)) throw new Error('no result');
+      } else {
+        await session.run(feeds, { dw1: out[0], dw2: out[1], dw3: out[2], sync });
+      }
+    },
+    release: () => session.release(),
+  };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const round = (v: number, d = 3) => Number(v.toFixed(d));
+
+async function timeMany(s: Stepper, n: number, into: number[]): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await s.step();
+    into.push(performance.now() - t0);
+  }
+}
+
+async function benchDevice(device: NodeDevice, quick: boolean, say: (l: string) => void): Promise<DeviceBench> {
+  const rt = createNodeRuntime(device);
+  const spec = presetById('lecture').model([784], 10);
+  const train = await stepper(rt, spec, BATCH);
+  const bare = await bareStepper(rt);
+  const software = rt.software ?? false;
+  // a software adapter takes about a second per step: fewer rounds
+  const [warm, rounds, per] = software ? [1, 2, 2] : quick ? [3, 4, 4] : [5, 8, 5];
+  await timeMany(train, warm, []);
+  await timeMany(bare, warm, []);
+  const tt: number[] = [];
+  const tb: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    await timeMany(train, per, tt);
+    await timeMany(bare, per, tb);
+  }
+  await train.release();
+  await bare.release();
+  const ms = median(tt);
+  const bms = median(tb);
+  say(`${rt.label}: train step ${ms.toFixed(2)} ms (${(LECTURE_STEP_FLOPS / 1e6 / ms).toFixed(1)} GFLOP/s), bare 8 matmuls ${bms.toFixed(2)} ms, ratio ${(ms / bms).toFixed(3)}`);
+
+  // one lecture epoch through the Trainer (a fifth of MNIST with --quick; 2,000 samples on a software adapter)
+  const data = loadMnist(software ? { limitTrain: 2_000, limitTest: 200 } : quick ? { limitTrain: 12_000, limitTest: 1000 } : {});
+  const cfg = { ...presetById('lecture').config(), epochs: 1, evalEvery: 0 };
+  let ep: Extract<TrainEvent, { event: 'epoch' }> | null = null;
+  const trainer = new Trainer({ spec, config: cfg, data, runtime: createNodeRuntime(device), onEvent: (e) => void (e.event === 'epoch' && (ep = e)) });
+  const r = await trainer.run();
+  let epoch: DeviceBench['epoch'] = null;
+  if (r.status === 'finished' && ep) {
+    const e = ep as Extract<TrainEvent, { event: 'epoch' }>;
+    const steps = Math.ceil(data.train.n / cfg.batchSize);
+    epoch = { samples: data.train.n, steps, seconds: round(e.seconds), msPerStep: round((1000 * e.seconds) / steps), loss: round(e.loss, 5), error: round(e.error, 5) };
+    say(`  one lecture epoch (${epoch.samples} samples, ${steps} steps): ${epoch.seconds} s, ${epoch.msPerStep} ms/step, loss ${epoch.loss}, error ${(100 * epoch.error).toFixed(2)}%`);
+  } else say(`  the epoch did not finish: ${r.reason ?? r.status}`);
+  return {
+    device,
+    label: rt.label,
+    software,
+    msPerStep: round(ms),
+    gflops: round(LECTURE_STEP_FLOPS / 1e6 / ms, 2),
+    bareMatmulMsPerStep: round(bms),
+    bareMatmulGflops: round(LECTURE_STEP_FLOPS / 1e6 / bms, 2),
+    ratioToBareMatmul: round(ms / bms, 4),
+    steps: tt.length,
+    epoch,
+  };
+}
+
+function sh(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
+  } catch {
+    return '';
+  }
+}
+
+export function gpuName(): string {
+  const nv = sh('nvidia-smi', ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader']);
+  if (nv) return `NVIDIA ${nv.split('\n')[0]}`.replace(/^NVIDIA NVIDIA/, 'NVIDIA');
+  const v = softwareWebGpu();
+  return v.software ? `no hardware GPU (${v.reason})` : 'unknown';
+}
+
+export function markdown(r: GpuBenchResult): string {
+  const lines = [
+    '',
+    `### GPU benchmark run of ${r.date.slice(0, 16).replace('T', ' ')} UTC${r.devices.some((d) => d.software) ? ' (SOFTWARE adapter: not GPU numbers)' : ''}`,
+    '',
+    `Machine: ${r.machine.cpu}, ${r.machine.cores} logical cores; GPU: ${r.machine.gpu}; ${r.machine.platform}, node ${r.machine.node}, onnxruntime-node ${r.machine.onnxruntime}; Vulkan: ${r.machine.vulkan}; load average ${r.loadAverage.start}–${r.loadAverage.end}.${r.quick ? ' --quick.' : ''}`,
+    '',
+    '| device | train step (ms) | GFLOP/s | bare 8 matmuls (ms) | GFLOP/s | step / bare | lecture epoch (s) | samples | ms/step in epoch | epoch error |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...r.devices.map((d) =>
+      d.error
+        ? `| ${d.label} | failed: ${d.error} | | | | | | | | |`
+        : `| ${d.label} | ${d.msPerStep} | ${d.gflops} | ${d.bareMatmulMsPerStep} | ${d.bareMatmulGflops} | ${d.ratioToBareMatmul} | ${d.epoch?.seconds ?? '–'} | ${d.epoch?.samples ?? '–'} | ${d.epoch?.msPerStep ?? '–'} | ${d.epoch ? (100 * d.epoch.error).toFixed(2) + '%' : '–'} |`,
+    ),
+    '',
+    `Lecture net 784-1000-1500-10 (no bias, ReLU, SGD), batch 200; a step is ${(LECTURE_STEP_FLOPS / 1e9).toFixed(3)} GFLOP of matmuls. Medians of ${r.devices[0]?.steps ?? 0} interleaved steps.`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+export async function runGpuBench(opts: { json: boolean; quick: boolean; devices?: NodeDevice[]; markdownFile?: string }): Promise<GpuBenchResult> {
+  const say = opts.json ? (l: string) => console.error(l) : (l: string) => console.log(l);
+  const loadStart = os.loadavg()[0];
+  const listed = await listDevices({ measure: false });
+  for (const d of listed) say(`device ${d.id}: ${d.available ? d.kind : 'unavailable'}${d.note ? ` (${d.note})` : ''}`);
+  const wanted = opts.devices ?? (listed.filter((d) => d.available).map((d) => d.id) as NodeDevice[]);
+  const results: DeviceBench[] = [];
+  for (const device of wanted) {
+    const info = listed.find((d) => d.id === device);
+    if (!info?.available) {
+      results.push({ device, label: device, software: false, msPerStep: 0, gflops: 0, bareMatmulMsPerStep: 0, bareMatmulGflops: 0, ratioToBareMatmul: 0, steps: 0, epoch: null, error: info?.note ?? 'not offered by onnxruntime-node here' });
+      say(`${device}: skipped (${results[results.length - 1].error})`);
+      continue;
+    }
+    try {
+      results.push(await benchDevice(device, opts.quick, say));
+    } catch (err) {
+      const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      results.push({ device, label: device, software: false, msPerStep: 0, gflops: 0, bareMatmulMsPerStep: 0, bareMatmulGflops: 0, ratioToBareMatmul: 0, steps: 0, epoch: null, error: msg });
+      say(`${device}: failed: ${msg}`);
+    }
+  }
+  const cpu = os.cpus()[0]?.model?.trim() || 'unknown CPU';
+  const result: GpuBenchResult = {
+    date: new Date().toISOString(),
+    machine: {
+      cpu,
+      cores: os.availableParallelism(),
+      gpu: gpuName(),
+      platform: `${process.platform}-${process.arch}`,
+      node: process.version,
+      onnxruntime: require('onnxruntime-node/package.json').version,
+      vulkan: process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES || 'system drivers',
+    },
+    quick: opts.quick,
+    devices: results,
+    loadAverage: { start: round(loadStart, 2), end: round(os.loadavg()[0], 2) },
+  };
+  if (opts.markdownFile) {
+    fs.appendFileSync(opts.markdownFile, markdown(result));
+    say(`appended the results to ${opts.markdownFile}`);
+  }
+  if (opts.json) console.log(JSON.stringify(result));
+  return result;
+}
+
+const isMain = process.argv[1] && /gpu-bench\.[cm]?[jt]s$/.test(process.argv[1]);
+if (isMain) {
+  const args = process.argv.slice(2);
+  const usage = 'usage: npx tsx bench/gpu-bench.ts [--json] [--quick] [--devices cpu,webgpu,cuda] [--markdown FILE]';
+  const take = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    if (i < 0) return undefined;
+    const v = args[i + 1];
+    if (!v || v.startsWith('--')) {
+      console.error(`gpu-bench: ${name} needs a value\n${usage}`);
+      process.exit(2);
+    }
+    args.splice(i, 2);
+    return v;
+  };
+  const devices = take('--devices')?.split(',') as NodeDevice[] | undefined;
+  const markdownFile = take('--markdown');
+  const bad = args.filter((a) => a !== '--json' && a !== '--quick');
+  const known = ['cpu', 'webgpu', 'cuda', 'tensorrt', 'dml', 'coreml'];
+  if (bad.length || devices?.some((d) => !known.includes(d))) {
+    console.error(`gpu-bench: bad arguments ${bad.join(' ')} ${devices?.join(',') ?? ''}\n${usage}`);
+    process.exit(2);
+  }
+  runGpuBench({ json: args.includes('--json'), quick: args.includes('--quick'), devices, markdownFile }).catch((err) => {
+    console.error(`gpu-bench failed: ${err instanceof Error ? err.stack : String(err)}`);
+    process.exit(1);
+  });
+}
+
