@@ -143,7 +143,7 @@ export class DatasetLibrary {
         const existing = await this.list();
         const dup = existing.find((m) => m.contentHash === fin.contentHash);
         if (dup) throw new DuplicateDatasetError(dup);
-        let finalName = name ?? (formatOverride === 'bundled-mnist' ? 'MNIST' : defaultName(data.suggestedName ?? path.basename(abs[0])));
+        let finalName = name ?? (formatOverride === 'bundled-mnist' ? 'MNIST' : defaultName(opts.suggestName?.(data.suggestedName) ?? data.suggestedName ?? path.basename(abs[0])));
         const taken = new Set(existing.map((m) => m.name.toLowerCase()));
         if (taken.has(finalName.toLowerCase())) {
           if (name !== undefined) throw new DatasetError('conflict', `A dataset named "${finalName}" already exists; choose another name.`);

@@ -53,6 +53,12 @@ export interface ImportProgress {
 
 export interface ImportOptions {
   name?: string;
+  /**
+   * When no name is given: a better name than the importer's suggestion (e.g. files uploaded
+   * from a browser lie in a folder named after the upload id, which means nothing to a
+   * person). Answer undefined to keep the suggestion.
+   */
+  suggestName?(suggested: string | undefined): string | undefined;
   /** fraction of samples split off as the test set when the source has none (default 1/6) */
   testFraction?: number;
   /** seed of the split and of the image-folder sample order (default 0) */

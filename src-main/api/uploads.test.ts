@@ -1,0 +1,107 @@
+/**
+ * Browser uploads on the host: where the bytes land, what the imported dataset is called and
+ * how import errors name the files (as dropped, never by the internal upload folder).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { DatasetMeta } from '../datasets/types';
+import type { StudioEvent } from './contract';
+import { DatasetGateway } from './datasets';
+import { writeIdxSubset } from './testkit';
+import { hideUploadFolders, nameFromDroppedFiles, storeUpload, uploadsDir } from './uploads';
+
+let home: string;
+let src: string;
+let gateway: DatasetGateway;
+const events: StudioEvent[] = [];
+
+beforeAll(() => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-studio-uploads-'));
+  src = path.join(home, 'source');
+  fs.mkdirSync(src);
+  writeIdxSubset(src, 'train', 60);
+  writeIdxSubset(src, 't10k', 20);
+  gateway = new DatasetGateway(home, (e) => events.push(e));
+});
+afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+// every test imports the same digits: a dataset left behind would make the next a duplicate
+afterEach(async () => {
+  for (const d of await gateway.list()) await gateway.delete(d.id);
+});
+
+/** uploads the MNIST subset, each file under `prefix` */
+async function uploadIdx(prefix: string): Promise<{ uploadId: string; paths: string[] }> {
+  const files = fs.readdirSync(src).map((name) => ({ relativePath: `${prefix}${name}`, base64: fs.readFileSync(path.join(src, name)).toString('base64') }));
+  return storeUpload(home, { files });
+}
+
+async function importAndWait(paths: string[]): Promise<Extract<StudioEvent, { channel: 'import' }>> {
+  const { importId } = await gateway.startImport({ paths });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const end = events.find((e) => e.channel === 'import' && e.importId === importId && e.event !== 'progress');
+    if (end && end.channel === 'import') return end;
+    if (Date.now() > deadline) throw new Error('the import did not end');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('datasets imported from a browser upload', () => {
+  it('are named after the dropped files, never after the upload folder', async () => {
+    const loose = await uploadIdx('');
+    expect(loose.paths).toHaveLength(4);
+    const end = await importAndWait(loose.paths);
+    expect(end.event).toBe('done');
+    const meta = (end as { dataset: DatasetMeta }).dataset;
+    expect(meta.name).toBe('train-images');
+    expect(meta.name).not.toContain(loose.uploadId);
+  });
+
+  it('are named after a dropped folder', async () => {
+    const folder = await uploadIdx('my digits/');
+    expect(folder.paths.map((p) => path.basename(p))).toEqual(['my digits']);
+    const end = await importAndWait(folder.paths);
+    expect(end).toMatchObject({ event: 'done', dataset: { name: 'my digits' } });
+  });
+
+  it('fail with messages that name the files as dropped', async () => {
+    const up = await storeUpload(home, { files: [{ relativePath: 'notes.txt', base64: Buffer.from('these are my shopping notes\n').toString('base64') }] });
+    const end = await importAndWait(up.paths);
+    expect(end.event).toBe('failed');
+    const message = (end as { message: string }).message;
+    expect(message).toMatch(/^notes\.txt: /);
+    expect(message).not.toContain(up.uploadId);
+    expect(message).not.toContain(uploadsDir(home));
+    // files of different kinds: the message speaks of the dropped files, not of the folder
+    const mixed = await storeUpload(home, {
+      files: [
+        { relativePath: 'a.txt', base64: Buffer.from('1,2,3\n').toString('base64') },
+        { relativePath: 'b.bin', base64: Buffer.from([0, 0, 8, 1, 0, 0, 0, 1, 7]).toString('base64') },
+      ],
+    });
+    const mixedEnd = await importAndWait(mixed.paths);
+    expect(mixedEnd.event).toBe('failed');
+    expect((mixedEnd as { message: string }).message).not.toContain(mixed.uploadId);
+  });
+});
+
+describe('names and messages from dropped files', () => {
+  it('takes the part the file names share, without split and role words', () => {
+    const names = ['emnist-letters-train-images-idx3-ubyte', 'emnist-letters-train-labels-idx1-ubyte', 'emnist-letters-test-images-idx3-ubyte.gz', 'emnist-letters-test-labels-idx1-ubyte.gz'];
+    expect(nameFromDroppedFiles(names.map((n) => `/h/uploads/up-1/${n}`))).toBe('emnist-letters');
+    expect(nameFromDroppedFiles(['/h/uploads/up-1/fashion_train.npy', '/h/uploads/up-1/fashion_test.npy'])).toBe('fashion');
+    expect(nameFromDroppedFiles(['/h/uploads/up-1/iris.csv'])).toBe('iris');
+    expect(nameFromDroppedFiles(['/h/uploads/up-1/cifar-10-binary.tar.gz'])).toBe('cifar-10-binary');
+    expect(nameFromDroppedFiles(['/h/uploads/up-1/t10k-images-idx3-ubyte', '/h/uploads/up-1/train-images-idx3-ubyte'])).toBe('train-images');
+    expect(nameFromDroppedFiles(['/h/uploads/up-1/abc.csv', '/h/uploads/up-1/abd.csv'])).toBe('abc');
+  });
+
+  it('hides the upload folder in messages', () => {
+    const root = path.join(uploadsDir('/h'), 'up-0123abcd');
+    expect(hideUploadFolders(`${root}${path.sep}digits${path.sep}3.png: not an image`, '/h')).toBe(`digits${path.sep}3.png: not an image`);
+    expect(hideUploadFolders(`${root}: these files are of different kinds`, '/h')).toBe('the dropped files: these files are of different kinds');
+    expect(hideUploadFolders('/elsewhere/uploads/x: fine', '/h')).toBe('/elsewhere/uploads/x: fine');
+  });
+});
