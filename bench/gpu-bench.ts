@@ -183,19 +183,19 @@ export function gpuName(): string {
 export function markdown(r: GpuBenchResult): string {
   const lines = [
     '',
-    `### GPU benchmark run of ${r.date.slice(0, 16).replace('T', ' ')} UTC${r.devices.some((d) => d.software) ? ' (SOFTWARE adapter: not GPU numbers)' : ''}`,
+    `## GPU benchmark (bench/gpu-bench.sh), run of ${r.date.slice(0, 16).replace("T", " ")} UTC${r.devices.some((d) => d.software) ? ' (SOFTWARE adapter: not GPU numbers)' : ''}`,
     '',
     `Machine: ${r.machine.cpu}, ${r.machine.cores} logical cores; GPU: ${r.machine.gpu}; ${r.machine.platform}, node ${r.machine.node}, onnxruntime-node ${r.machine.onnxruntime}; Vulkan: ${r.machine.vulkan}; load average ${r.loadAverage.start}–${r.loadAverage.end}.${r.quick ? ' --quick.' : ''}`,
     '',
-    '| device | train step (ms) | GFLOP/s | bare 8 matmuls (ms) | GFLOP/s | step / bare | lecture epoch (s) | samples | ms/step in epoch | epoch error |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| device | train step (ms) | GFLOP/s | bare 8 matmuls (ms) | GFLOP/s | step / bare | timed steps | lecture epoch (s) | samples | ms/step in epoch | epoch error |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...r.devices.map((d) =>
       d.error
-        ? `| ${d.label} | failed: ${d.error} | | | | | | | | |`
-        : `| ${d.label} | ${d.msPerStep} | ${d.gflops} | ${d.bareMatmulMsPerStep} | ${d.bareMatmulGflops} | ${d.ratioToBareMatmul} | ${d.epoch?.seconds ?? '–'} | ${d.epoch?.samples ?? '–'} | ${d.epoch?.msPerStep ?? '–'} | ${d.epoch ? (100 * d.epoch.error).toFixed(2) + '%' : '–'} |`,
+        ? `| ${d.label} | not run: ${d.error} | | | | | | | | | |`
+        : `| ${d.label} | ${d.msPerStep} | ${d.gflops} | ${d.bareMatmulMsPerStep} | ${d.bareMatmulGflops} | ${d.ratioToBareMatmul} | ${d.steps} each | ${d.epoch?.seconds ?? '–'} | ${d.epoch?.samples ?? '–'} | ${d.epoch?.msPerStep ?? '–'} | ${d.epoch ? (100 * d.epoch.error).toFixed(2) + '%' : '–'} |`,
     ),
     '',
-    `Lecture net 784-1000-1500-10 (no bias, ReLU, SGD), batch 200; a step is ${(LECTURE_STEP_FLOPS / 1e9).toFixed(3)} GFLOP of matmuls. Medians of ${r.devices[0]?.steps ?? 0} interleaved steps.`,
+    `Lecture net 784-1000-1500-10 (no bias, ReLU, SGD), batch 200; a step is ${(LECTURE_STEP_FLOPS / 1e9).toFixed(3)} GFLOP of matmuls; times are medians of train and bare steps interleaved in rounds.`,
     '',
   ];
   return lines.join('\n');
