@@ -64,6 +64,7 @@ export class StudioService implements StudioApi {
   private readonly devicesProbe: () => Promise<DeviceInfo[]>;
   private readonly spawnWorker: SpawnWorker;
   private probed: Promise<DeviceInfo[]> | null = null;
+  private estimating: Promise<unknown> = Promise.resolve();
 
   constructor(options: StudioServiceOptions) {
     this.home = path.resolve(options.home);
@@ -341,7 +342,14 @@ export class StudioService implements StudioApi {
     if (req.model.inputShape.reduce((a, b) => a * b, 1) !== dataset.sampleShape.reduce((a, b) => a * b, 1) || req.model.classes !== dataset.classNames.length) {
       throw new StudioError('bad_request', `The model does not fit "${dataset.name}" (samples ${dataset.sampleShape.join('×')}, ${dataset.classNames.length} classes).`);
     }
-    return runWorkerTask(this.spawnWorker, { kind: 'estimate', home: this.home, datasetId: dataset.id, model: req.model, batchSize: req.batchSize, device }, 120_000);
+    // One estimate at a time, and none beside the device check: timings taken side by side
+    // share the CPU and each comes out several times too slow (the UI asks again at every edit).
+    const run = this.estimating.then(async () => {
+      await this.probed?.catch(() => undefined);
+      return runWorkerTask<{ seconds: number; stepsPerSecond: number }>(this.spawnWorker, { kind: 'estimate', home: this.home, datasetId: dataset.id, model: req.model, batchSize: req.batchSize, device }, 120_000);
+    });
+    this.estimating = run.catch(() => undefined);
+    return run;
   }
 
   // ---------------------------------------------------------------- queue callbacks

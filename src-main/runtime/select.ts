@@ -25,27 +25,68 @@ export interface DeviceSelection {
   reason: string;
 }
 
-/** Steps per second of `spec` on `runtime`, from a short training on the first samples. */
-export async function timeSteps(runtime: RuntimeAdapter, spec: ModelSpec, config: TrainConfig, data: TrainingData, steps = 4): Promise<number> {
-  const n = Math.min(data.train.n, config.batchSize * (steps + 1));
+/** How timeSteps measures. */
+export interface TimingOptions {
+  /** steps run before the clock starts: the JIT, the runtime's first-run allocations (default 3) */
+  warmupSteps?: number;
+  /** least warm-up time in ms, after warmupSteps (default 0) */
+  warmupMs?: number;
+  /** least measured steps (default 4) */
+  steps?: number;
+  /** least measured time in ms: more steps run until it has passed (default 0) */
+  minMs?: number;
+  /** warm-up and measuring each end here whatever the other limits say (at least one step is measured; default none) */
+  maxMs?: number;
+}
+
+/**
+ * Steps per second of `spec` on `runtime`, from training on the first samples (as many
+ * epochs over them as the measurement needs). The clock starts after the warm-up steps and
+ * stops at the last measured step, so neither the first steps (JIT, allocations) nor the
+ * session setup and release are counted; a window of many steps averages out what a short
+ * one catches by chance (a GC, another process taking the CPU).
+ */
+export async function timeSteps(runtime: RuntimeAdapter, spec: ModelSpec, config: TrainConfig, data: TrainingData, opts: number | TimingOptions = 4): Promise<number> {
+  const o = typeof opts === 'number' ? { steps: opts } : opts;
+  const warmupSteps = Math.max(1, o.warmupSteps ?? 3);
+  const warmupMs = o.warmupMs ?? 0;
+  const minSteps = Math.max(1, o.steps ?? 4);
+  const minMs = o.minMs ?? 0;
+  const maxMs = o.maxMs ?? Infinity;
+  const bs = config.batchSize;
+  // whole batches only (a short last batch is quicker than the others)
+  const n = data.train.n >= bs ? Math.floor(Math.min(data.train.n, bs * (warmupSteps + minSteps)) / bs) * bs : data.train.n;
   const small: TrainingData = { ...data, train: { ...data.train, n }, test: { ...data.test, n: 0 } };
+  let first = 0;
   let started = 0;
+  let stopped = 0;
+  let steps = 0;
   let count = 0;
-  const trainer = new Trainer({
+  const trainer: Trainer = new Trainer({
     spec,
-    config: { ...config, epochs: 1, evalEvery: 0 },
+    config: { ...config, epochs: 1_000_000, evalEvery: 0 },
     data: small,
     runtime,
     onEvent: (e) => {
-      if (e.event !== 'batch') return;
-      if (e.step === 1) started = performance.now();
-      else count++;
+      if (e.event !== 'batch' || stopped) return;
+      const t = performance.now();
+      steps++;
+      if (steps === 1) first = t;
+      if (!started) {
+        if ((steps >= warmupSteps && t - first >= warmupMs) || t - first >= maxMs) started = t;
+        return;
+      }
+      count++;
+      if ((count >= minSteps && t - started >= minMs) || t - started >= maxMs) {
+        stopped = t;
+        trainer.stop('timed');
+      }
     },
   });
   const r = await trainer.run();
   if (r.status === 'failed') throw new Error(r.reason);
-  if (count === 0) throw new Error('too few samples to time a step');
-  return (count * 1000) / (performance.now() - started);
+  if (!stopped) throw new Error('too few samples to time a step');
+  return (count * 1000) / (stopped - started);
 }
 
 export interface SelectOptions {

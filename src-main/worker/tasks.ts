@@ -73,10 +73,14 @@ export async function runTask(input: Task): Promise<unknown> {
     case 'estimate': {
       const library = new DatasetLibrary(task.home);
       const meta = await library.get(task.datasetId);
-      const steps = 6;
-      const data = await library.loadTrainingData(task.datasetId, { limitTrain: Math.min(meta.train.count, task.batchSize * (steps + 1)), limitTest: 1 });
+      // A few steps timed right after the worker starts say little: the first ones run cold
+      // (JIT, the runtime's allocations) and a GC or another process in a short window is a
+      // large share of it. Warm up, then time at least half a second of steps (up to ~3 s).
+      const timing = { warmupSteps: 5, warmupMs: 100, steps: 20, minMs: 500, maxMs: 3000 };
+      const limitTrain = Math.min(meta.train.count, task.batchSize * (timing.warmupSteps + timing.steps));
+      const data = await library.loadTrainingData(task.datasetId, { limitTrain, limitTest: 1 });
       const config = { epochs: 1, batchSize: task.batchSize, lr: 0.01, optimizer: { kind: 'sgd' as const }, schedule: { kind: 'constant' as const }, evalEvery: 0, seed: 0, init: 'pytorch' as const, device: task.device };
-      const stepsPerSecond = await timeSteps(createNodeRuntime(task.device), task.model, config, data, steps);
+      const stepsPerSecond = await timeSteps(createNodeRuntime(task.device), task.model, config, data, timing);
       const seconds = Math.ceil(meta.train.count / task.batchSize) / stepsPerSecond;
       return { seconds, stepsPerSecond };
     }
