@@ -36,6 +36,12 @@ export interface ExportRunOptions {
   out?: string;
   /** refuse when the data is not the run's dataset */
   datasetHash?: string;
+  /**
+   * how many training samples the run used, for the model card, when `data` does not hold
+   * them all (only the test split matters here, so callers may load a single train sample);
+   * default data.train.n
+   */
+  trainSamples?: number;
 }
 
 export interface Verification {
@@ -163,6 +169,7 @@ export function modelCard(args: {
   confusion: number[][];
   perClassAccuracy: number[];
   verification: Verification;
+  trainSamples: number;
 }): string {
   const { record: r, data, file, epoch, testError, confusion, perClassAccuracy, verification: v } = args;
   const base = path.basename(file);
@@ -176,7 +183,9 @@ export function modelCard(args: {
   lines.push(`Exported by MLP Studio ${STUDIO_VERSION} on ${new Date().toISOString().slice(0, 10)} from run \`${r.id}\`, checkpoint after epoch ${epoch} (${args.choice}).`, '');
   lines.push('## Data', '');
   lines.push(`- Dataset: **${r.dataset.name}** (id \`${r.dataset.id}\`, content hash \`${r.dataset.contentHash.slice(0, 16)}\`)`);
-  lines.push(`- Training samples used: ${data.train.n}${r.dataset.limitTrain ? ` (limited to the first ${r.dataset.limitTrain})` : ''}; test samples: ${data.test.n}`);
+  // a limit above the dataset's size limited nothing
+  const limited = r.dataset.limitTrain !== undefined && r.dataset.limitTrain <= args.trainSamples;
+  lines.push(`- Training samples used: ${args.trainSamples}${limited ? ` (limited to the first ${r.dataset.limitTrain})` : ''}; test samples: ${data.test.n}`);
   lines.push(`- Input: ${image ? `${data.sampleShape[0]}-channel ${data.sampleShape[1]}×${data.sampleShape[2]} images` : `${data.sampleSize} features`}; ${names.length} classes: ${names.map((n) => `\`${n}\``).join(', ')}`, '');
   lines.push('## Architecture', '', `${r.architecture}, ${d.totalParams.toLocaleString('en-US')} parameters.`, '');
   lines.push('| layer | output | parameters |', '|---|---|---|', `| input | ${d.input.join('×')} | 0 |`);
@@ -316,7 +325,7 @@ export async function exportRun(opts: ExportRunOptions): Promise<ExportReport> {
   await fs.rename(tmp, out);
   await fsyncDir(path.dirname(out));
 
-  const card = modelCard({ record, data, file: out, epoch: checkpoint.epoch, choice: String(choice), testError: studio.error, confusion, perClassAccuracy, verification });
+  const card = modelCard({ record, data, file: out, epoch: checkpoint.epoch, choice: String(choice), testError: studio.error, confusion, perClassAccuracy, verification, trainSamples: opts.trainSamples ?? data.train.n });
   const modelCardPath = `${stem(out)}.md`;
   await writeFileAtomic(modelCardPath, card);
   await store.update(record.id, (r) => {

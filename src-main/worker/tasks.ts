@@ -29,14 +29,18 @@ export const taskSchema = z.discriminatedUnion('kind', [
 ]);
 export type Task = z.input<typeof taskSchema>;
 
-async function runData(store: RunStore, library: DatasetLibrary, runId: string): Promise<{ data: TrainingData; record: Awaited<ReturnType<RunStore['get']>> }> {
+/**
+ * The run's test split, as the run was trained (its limitTest); the train split is not needed
+ * and only one sample of it is loaded: `trainSamples` says how many the run trained on.
+ */
+async function runData(store: RunStore, library: DatasetLibrary, runId: string): Promise<{ data: TrainingData; record: Awaited<ReturnType<RunStore['get']>>; trainSamples: number }> {
   const record = await store.get(runId);
   const meta = await library.get(record.dataset.id);
   if (meta.contentHash !== record.dataset.contentHash) {
     throw Object.assign(new Error(`The dataset "${meta.name}" has changed since run ${record.id} was trained; its test set is not the run's any more.`), { code: 'conflict' });
   }
   const data = await library.loadTrainingData(record.dataset.id, { limitTrain: 1, limitTest: record.dataset.limitTest });
-  return { data, record };
+  return { data, record, trainSamples: Math.min(meta.train.count, record.dataset.limitTrain ?? Infinity) };
 }
 
 export async function runTask(input: Task): Promise<unknown> {
@@ -60,8 +64,8 @@ export async function runTask(input: Task): Promise<unknown> {
     }
     case 'export': {
       const store = new RunStore(task.home);
-      const { data, record } = await runData(store, new DatasetLibrary(task.home), task.runId);
-      const report = await exportRun({ store, runId: record.id, data, runtime: createNodeRuntime('cpu'), out: task.target, datasetHash: record.dataset.contentHash });
+      const { data, record, trainSamples } = await runData(store, new DatasetLibrary(task.home), task.runId);
+      const report = await exportRun({ store, runId: record.id, data, trainSamples, runtime: createNodeRuntime('cpu'), out: task.target, datasetHash: record.dataset.contentHash });
       const v = report.verification;
       const result: ExportResult = {
         path: report.path,
