@@ -13,7 +13,7 @@ if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   echo "lecture-compare: /usr/bin/python3 cannot import torch. Install it: apt-get update && apt-get install -y python3-torch libopenblas0-pthread (or run with --install)." >&2
   exit 1
 fi
-if ! ldconfig -p | grep -q 'libopenblas.*pthread\|libopenblas\.so'; then
+if ! dpkg -s libopenblas0-pthread >/dev/null 2>&1; then
   echo "lecture-compare: warning: OpenBLAS not found; torch will use a reference BLAS and be ~15x slower (apt-get install -y libopenblas0-pthread)." >&2
 fi
 exec npx tsx bench/lecture-compare.ts "$@"
