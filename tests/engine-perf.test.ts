@@ -81,7 +81,7 @@ describe('engine reproducibility on CPU', () => {
  * Why 32 MiB: 2000 samples at batch 50 are 40 steps an epoch, so 18 epochs after the
  * baseline are 720 steps. Anything a step leaks is at least one float32 batch (50×784×4 =
  * 157 KB) or a parameter or gradient tensor (784×128×4 = 401 KB), i.e. ≥ 110 MB over those
- * steps; even a leak of 48 KB per step (a tenth of that) crosses 32 MiB. V8's young
+ * steps; even a leak of 48 KB per step (a third of one batch) crosses 32 MiB. V8's young
  * generation (16 MiB semi-spaces by default) and malloc's arenas account for the noise
  * below it; on this machine the measured growth is 7–8 MiB, levelling off after ~15 epochs
  * (printed below).
