@@ -163,10 +163,30 @@ export class GraphBuilder {
     return name;
   }
 
+  /** The nodes in an order where every value is produced before it is used (ONNX requires it). */
+  private sortedNodes(): GraphNode[] {
+    const ready = new Set<string>([...this.inputs.map((i) => i.name), ...this.initializers.map((t) => t.name), '']);
+    const pending = this.nodes.slice();
+    const out: GraphNode[] = [];
+    while (pending.length) {
+      const before = pending.length;
+      for (let i = 0; i < pending.length; ) {
+        const n = pending[i];
+        if (n.inputs.every((x) => ready.has(x))) {
+          out.push(n);
+          n.outputs.forEach((o) => ready.add(o));
+          pending.splice(i, 1);
+        } else i++;
+      }
+      if (pending.length === before) throw new Error(`graph ${this.name}: a cycle, or a value used but never produced (${pending[0].op} needs ${pending[0].inputs.filter((x) => !ready.has(x)).join(', ')})`);
+    }
+    return out;
+  }
+
   toModel(metadata: Record<string, string> = {}, docString = ''): Uint8Array {
     const graph: onnxProto.onnx.IGraphProto = {
       name: this.name,
-      node: this.nodes.map((n, i) => ({
+      node: this.sortedNodes().map((n, i) => ({
         name: `${n.op}_${i}`,
         opType: n.op,
         input: n.inputs,

@@ -58,9 +58,15 @@ export function emitOptimizer(
     if (opt.weightDecay) g = emit(b, 'Add', [g, emit(b, 'Mul', [w, c(opt.weightDecay)])], {}, 'gwd');
     let step: string;
     switch (opt.kind) {
-      case 'sgd':
+      case 'sgd': {
+        const fused = fuseUpdateIntoGemm(b, g, w, lr);
+        if (fused) {
+          out.params.set(w, fused);
+          continue;
+        }
         step = g;
         break;
+      }
       case 'momentum': {
         const vName = `${w}.velocity`;
         const v = emit(b, 'Add', [emit(b, 'Mul', [state.get(vName)!, c(opt.momentum)]), g], {}, 'vel');
@@ -84,4 +90,22 @@ export function emitOptimizer(
     out.params.set(w, emit(b, 'Sub', [w, emit(b, 'Mul', [step, lr])], {}, 'wnew'));
   }
   return out;
+}
+
+/**
+ * Plain SGD on a weight whose gradient is a single Gemm, dW = Aᵀ·G, used nowhere else:
+ * W − lr·(Aᵀ·G) = Gemm(A, lr·G, C = W, transA, alpha = −1, beta = 1). The update then costs
+ * nothing beyond the matmul itself, and the learning rate scales the small [batch, units]
+ * gradient instead of the whole weight matrix. The same arithmetic, fused; returns the new
+ * weight, or null when the pattern does not apply.
+ */
+function fuseUpdateIntoGemm(b: GraphBuilder, g: string, w: string, lr: string): string | null {
+  const node = b.nodes.find((n) => n.outputs[0] === g);
+  if (!node || node.op !== 'Gemm' || node.inputs.length !== 2 || node.attrs.transA !== 1 || node.attrs.transB) return null;
+  if (b.nodes.some((n) => n !== node && n.inputs.includes(g)) || b.outputs.some((o) => o.name === g)) return null;
+  const [a, grad] = node.inputs;
+  const scaled = emit(b, 'Mul', [grad, lr], {}, 'lrgrad');
+  node.inputs = [a, scaled, w];
+  node.attrs = { transA: 1, alpha: { float: -1 }, beta: { float: 1 } };
+  return g;
 }
