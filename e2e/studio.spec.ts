@@ -254,6 +254,17 @@ test.describe('UI journey', () => {
     expect(clicked).toBe(true);
     await expect(page.getByTestId('mistakes')).toContainText('Samples in the chosen cell');
     await expect(page.getByTestId('mistakes').locator('figure').first()).toBeVisible();
+    // the mistakes come as pictures from the host
+    const mistake = page.getByTestId('mistakes').locator('figure img').first();
+    await expect(mistake).toBeVisible();
+    expect(await mistake.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+    // what the first layer looks for: one picture per unit of the 64-unit first layer, drawn
+    const firstLayer = page.getByTestId('first-layer');
+    await expect(firstLayer.locator('img')).toHaveCount(64);
+    await firstLayer.scrollIntoViewIfNeeded();
+    await expect(firstLayer.locator('img').first()).toBeVisible();
+    const drawn = () => firstLayer.locator('img').evaluateAll((imgs) => imgs.filter((i) => { const img = i as unknown as { complete: boolean; naturalWidth: number }; return img.complete && img.naturalWidth === 28; }).length);
+    await expect.poll(drawn).toBe(64);
     await shot(page, '04-evaluate');
 
     // ---- Try it: draw a "1" and get probabilities (onnxruntime-web in a worker)

@@ -275,21 +275,33 @@ export class DatasetLibrary {
       }
     }
     wanted.sort((a, b) => labels[a] - labels[b] || a - b);
+    const pngs = await this.drawSamples(meta, 'train', wanted);
+    const samples = wanted.map((i, k) => ({ label: labels[i], png: pngs[k] }));
+    return { samples, histogram: { train: [...meta.train.perClass], test: [...meta.test.perClass] } };
+  }
+
+  /** Samples of a split drawn as the preview draws them (PNG data: URLs), e.g. for a gallery of mistakes. */
+  async samplePngs(id: string, split: 'train' | 'test', indices: number[]): Promise<string[]> {
+    const meta = await this.get(id);
+    if (split !== 'train' && split !== 'test') throw new BadRequestError(`The split must be "train" or "test"; got "${printable(String(split))}".`);
+    const bad = indices.find((i) => !Number.isInteger(i) || i < 0 || i >= meta[split].count);
+    if (bad !== undefined) throw new BadRequestError(`Sample ${bad} does not exist: the ${split} split of "${meta.name}" has samples 0 to ${meta[split].count - 1}.`);
+    return this.drawSamples(meta, split, indices);
+  }
+
+  private async drawSamples(meta: DatasetMeta, split: 'train' | 'test', indices: number[]): Promise<string[]> {
     const sampleSize = meta.sampleShape.reduce((a, b) => a * b, 1);
-    const fh = await fs.open(f.x, 'r');
-    const samples: { label: number; png: string }[] = [];
+    const fh = await fs.open(this.files(meta, split).x, 'r');
+    const out: string[] = [];
     try {
-      for (const i of wanted) {
-        const png =
-          meta.kind === 'image'
-            ? await imagePng(fh, meta.sampleShape, i)
-            : await tabularPng(fh, sampleSize, i, meta.mean, meta.std);
-        samples.push({ label: labels[i], png: `data:image/png;base64,${png.toString('base64')}` });
+      for (const i of indices) {
+        const png = meta.kind === 'image' ? await imagePng(fh, meta.sampleShape, i) : await tabularPng(fh, sampleSize, i, meta.mean, meta.std);
+        out.push(pngDataUrl(png));
       }
     } finally {
       await fh.close();
     }
-    return { samples, histogram: { train: [...meta.train.perClass], test: [...meta.test.perClass] } };
+    return out;
   }
 
   /**
@@ -354,11 +366,23 @@ function defaultName(base: string): string {
   }
 }
 
+export function pngDataUrl(png: Uint8Array): string {
+  return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`;
+}
+
 async function imagePng(fh: fs.FileHandle, shape: number[], index: number): Promise<Buffer> {
   const [c, h, w] = shape;
   const chw = Buffer.alloc(c * h * w);
   const { bytesRead } = await fh.read(chw, 0, chw.length, index * chw.length);
   if (bytesRead !== chw.length) throw new DatasetError('internal', 'The dataset file is shorter than its meta.json says; delete and re-import it.');
+  return chwPng(chw, shape);
+}
+
+/** A [channels, height, width] uint8 image (1 or 3 channels) as PNG bytes: samples, and pictures of weights. */
+export async function chwPng(pixels: Uint8Array, shape: number[]): Promise<Buffer> {
+  const [c, h, w] = shape;
+  if (shape.length !== 3 || (c !== 1 && c !== 3) || pixels.length !== c * h * w) throw new DatasetError('internal', `Cannot draw ${pixels.length} values as a ${shape.join('×')} image.`);
+  const chw = Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength);
   let raw = chw;
   if (c > 1) {
     raw = Buffer.alloc(chw.length);

@@ -1,12 +1,21 @@
 /**
  * The worker's evaluate and export tasks on real trained runs (in this process: the same code
- * the worker runs): what the model card says about the training data.
+ * the worker runs): the pictures of an evaluation, what the model card says about the
+ * training data.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvaluationResult, ExportResult, StartRunRequest } from '../api/contract';
 import { StudioService } from '../api/service';
 import { isTerminal, makeTestHome, runEvents, tinyRun, type TestHome } from '../api/testkit';
-import { runTask } from './tasks';
+import { PNG } from 'pngjs';
+import { RunStore } from '../runs/store';
+import { DatasetLibrary } from '../datasets/library';
+import { FIRST_LAYER_IMAGES, runTask } from './tasks';
+
+function decode(dataUrl: string): PNG {
+  expect(dataUrl.startsWith('data:image/png;base64,')).toBe(true);
+  return PNG.sync.read(Buffer.from(dataUrl.slice('data:image/png;base64,'.length), 'base64'));
+}
 
 let t: TestHome;
 let service: StudioService;
@@ -44,5 +53,50 @@ describe('export task', () => {
     const over = await train({ ...tinyRun(t.dataset.id, { epochs: 1 }), limitTrain: 5000 });
     const card3 = ((await runTask({ kind: 'export', home: t.home, runId: over })) as ExportResult).modelCard;
     expect(card3).toContain('- Training samples used: 300; test samples: 100');
+  });
+});
+
+describe('evaluate task', () => {
+  it('draws the mistakes as the dataset preview does, and the first layer as one picture per unit', async () => {
+    const runId = await train(tinyRun(t.dataset.id, { epochs: 1 }));
+    const r = (await runTask({ kind: 'evaluate', home: t.home, runId })) as EvaluationResult;
+    expect(r.mistakes.length).toBeGreaterThan(0);
+    // each mistake's picture is its test sample, pixel for pixel
+    const library = new DatasetLibrary(t.home);
+    for (const m of r.mistakes.slice(0, 5)) {
+      const img = decode(m.png!);
+      expect([img.width, img.height]).toEqual([28, 28]);
+      const sample = await library.getSample(t.dataset.id, 'test', m.index);
+      expect(sample.label).toBe(m.label);
+      expect(Array.from({ length: 784 }, (_, i) => img.data[i * 4])).toEqual(sample.values);
+    }
+    expect(r.mistakes.every((m) => m.png?.startsWith('data:image/png;base64,'))).toBe(true);
+
+    // 16 hidden units: 16 pictures of 28×28, unit j is column j of the [784, 16] weights, stretched to its own range
+    expect(r.firstLayer).toHaveLength(16);
+    const store = new RunStore(t.home);
+    const record = await store.get(runId);
+    const { checkpoint } = await store.checkpoints(record).load('best');
+    const w = checkpoint.state.params[0];
+    expect(w.length).toBe(784 * 16);
+    for (const j of [0, 7, 15]) {
+      const img = decode(r.firstLayer![j].png);
+      expect([img.width, img.height]).toEqual([28, 28]);
+      const column = Array.from({ length: 784 }, (_, i) => w[i * 16 + j]);
+      const lo = Math.min(...column);
+      const hi = Math.max(...column);
+      const pixels = Array.from({ length: 784 }, (_, i) => img.data[i * 4]);
+      expect(Math.min(...pixels)).toBe(0);
+      expect(Math.max(...pixels)).toBe(255);
+      column.forEach((v, i) => expect(Math.abs(pixels[i] - ((v - lo) / (hi - lo)) * 255)).toBeLessThanOrEqual(0.5 + 1e-9));
+    }
+  });
+
+  it('draws at most FIRST_LAYER_IMAGES units of a wide first layer', async () => {
+    const wide = tinyRun(t.dataset.id, { epochs: 1 });
+    wide.model = { ...wide.model, layers: [{ kind: 'linear', units: 100, bias: true }, { kind: 'relu' }, { kind: 'linear', units: 10, bias: true }] };
+    const runId = await train(wide);
+    const r = (await runTask({ kind: 'evaluate', home: t.home, runId })) as EvaluationResult;
+    expect(r.firstLayer).toHaveLength(FIRST_LAYER_IMAGES);
   });
 });

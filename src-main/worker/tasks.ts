@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import type { DeviceInfo, EvaluationResult, ExportResult } from '../api/contract';
-import { DatasetLibrary } from '../datasets/library';
+import { DatasetLibrary, chwPng, pngDataUrl } from '../datasets/library';
 import { evaluate } from '../engine/index';
-import type { TrainingData } from '../engine/types';
+import type { DatasetMeta } from '../datasets/types';
+import type { ModelSpec, TrainingData } from '../engine/types';
 import { createNodeRuntime } from '../runtime/node';
 import { timeSteps } from '../runtime/select';
 import { confusionMatrix, exportRun } from '../runs/export';
@@ -33,14 +34,48 @@ export type Task = z.input<typeof taskSchema>;
  * The run's test split, as the run was trained (its limitTest); the train split is not needed
  * and only one sample of it is loaded: `trainSamples` says how many the run trained on.
  */
-async function runData(store: RunStore, library: DatasetLibrary, runId: string): Promise<{ data: TrainingData; record: Awaited<ReturnType<RunStore['get']>>; trainSamples: number }> {
+async function runData(store: RunStore, library: DatasetLibrary, runId: string): Promise<{ data: TrainingData; record: Awaited<ReturnType<RunStore['get']>>; meta: DatasetMeta; trainSamples: number }> {
   const record = await store.get(runId);
   const meta = await library.get(record.dataset.id);
   if (meta.contentHash !== record.dataset.contentHash) {
     throw Object.assign(new Error(`The dataset "${meta.name}" has changed since run ${record.id} was trained; its test set is not the run's any more.`), { code: 'conflict' });
   }
   const data = await library.loadTrainingData(record.dataset.id, { limitTrain: 1, limitTest: record.dataset.limitTest });
-  return { data, record, trainSamples: Math.min(meta.train.count, record.dataset.limitTrain ?? Infinity) };
+  return { data, record, meta, trainSamples: Math.min(meta.train.count, record.dataset.limitTrain ?? Infinity) };
+}
+
+const isImageShape = (shape: number[]): boolean => shape.length === 3 && (shape[0] === 1 || shape[0] === 3);
+
+/** How many first-layer units evaluateRun draws at most. */
+export const FIRST_LAYER_IMAGES = 64;
+
+/**
+ * The first linear layer's weights as pictures, one per unit (up to FIRST_LAYER_IMAGES): the
+ * weights are stored [inputs, units], so unit j's picture is column j laid out like the input
+ * image (channel, row, column), stretched to its own minimum (black) and maximum (white).
+ */
+export async function firstLayerImages(spec: ModelSpec, weights: Float32Array, sampleShape: number[]): Promise<{ png: string }[]> {
+  const inputs = sampleShape.reduce((a, b) => a * b, 1);
+  const first = spec.layers.find((l) => l.kind === 'linear');
+  if (!first || first.kind !== 'linear' || weights.length !== inputs * first.units) {
+    throw new Error(`the first layer's weights (${weights.length} values) do not fit ${inputs} inputs and ${first?.kind === 'linear' ? first.units : '?'} units`);
+  }
+  const units = first.units;
+  const out: { png: string }[] = [];
+  const pixels = new Uint8Array(inputs);
+  for (let j = 0; j < Math.min(units, FIRST_LAYER_IMAGES); j++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < inputs; i++) {
+      const v = weights[i * units + j];
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    const span = hi - lo;
+    for (let i = 0; i < inputs; i++) pixels[i] = span > 0 && Number.isFinite(span) ? Math.round(((weights[i * units + j] - lo) / span) * 255) : 128;
+    out.push({ png: pngDataUrl(await chwPng(pixels, sampleShape)) });
+  }
+  return out;
 }
 
 export async function runTask(input: Task): Promise<unknown> {
@@ -48,7 +83,8 @@ export async function runTask(input: Task): Promise<unknown> {
   switch (task.kind) {
     case 'evaluate': {
       const store = new RunStore(task.home);
-      const { data, record } = await runData(store, new DatasetLibrary(task.home), task.runId);
+      const library = new DatasetLibrary(task.home);
+      const { data, record, meta } = await runData(store, library, task.runId);
       const folder = store.checkpoints(record);
       const hasBest = (await folder.list()).some((e) => e.kind === 'best');
       const { checkpoint } = await folder.load(hasBest ? 'best' : 'last');
@@ -60,6 +96,12 @@ export async function runTask(input: Task): Promise<unknown> {
         if (r.predictions[i] !== labels[i]) mistakes.push({ index: i, label: labels[i], predicted: r.predictions[i] });
       }
       const result: EvaluationResult = { runId: record.id, testError: r.error, classNames: data.classNames, confusion, perClassAccuracy, mistakes };
+      if (meta.kind === 'image') {
+        // pictures, drawn as the dataset preview draws its samples
+        const pngs = await library.samplePngs(meta.id, 'test', mistakes.map((m) => m.index));
+        mistakes.forEach((m, k) => (m.png = pngs[k]));
+      }
+      if (isImageShape(data.sampleShape)) result.firstLayer = await firstLayerImages(record.model, checkpoint.state.params[0], data.sampleShape);
       return result;
     }
     case 'export': {
