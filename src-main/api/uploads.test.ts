@@ -2,6 +2,7 @@
  * Browser uploads on the host: where the bytes land, what the imported dataset is called and
  * how import errors name the files (as dropped, never by the internal upload folder).
  */
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,9 @@ import type { DatasetMeta } from '../datasets/types';
 import type { StudioEvent } from './contract';
 import { DatasetGateway } from './datasets';
 import { writeIdxSubset } from './testkit';
+import { StudioService } from './service';
+import { startWebHost } from '../host/server';
+import { connectWebHost } from '../host/ws-client';
 import { hideUploadFolders, nameFromDroppedFiles, storeUpload, uploadsDir } from './uploads';
 
 let home: string;
@@ -103,5 +107,34 @@ describe('names and messages from dropped files', () => {
     expect(hideUploadFolders(`${root}${path.sep}digits${path.sep}3.png: not an image`, '/h')).toBe(`digits${path.sep}3.png: not an image`);
     expect(hideUploadFolders(`${root}: these files are of different kinds`, '/h')).toBe('the dropped files: these files are of different kinds');
     expect(hideUploadFolders('/elsewhere/uploads/x: fine', '/h')).toBe('/elsewhere/uploads/x: fine');
+  });
+});
+
+describe('a big file uploaded in chunks', () => {
+  it('arrives intact through the web host (50 MB in 4 MB chunks with append)', async () => {
+    const service = new StudioService({ home });
+    const host = await startWebHost({ api: service, staticDir: null });
+    const conn = await connectWebHost(host.wsUrl);
+    try {
+      const bytes = randomBytes(50 * 1024 * 1024);
+      const chunk = 4 * 1024 * 1024;
+      let uploadId: string | undefined;
+      let paths: string[] = [];
+      for (let at = 0; at < bytes.length; at += chunk) {
+        const part = bytes.subarray(at, at + chunk);
+        const r = await conn.api.uploadFiles({ ...(uploadId ? { uploadId } : {}), files: [{ relativePath: 'big/train.bin', base64: part.toString('base64'), ...(at > 0 ? { append: true } : {}) }] });
+        uploadId = r.uploadId;
+        paths = r.paths;
+      }
+      expect(paths.map((p) => path.basename(p))).toEqual(['big']);
+      const stored = fs.readFileSync(path.join(paths[0], 'train.bin'));
+      expect(stored.length).toBe(bytes.length);
+      expect(createHash('sha256').update(stored).digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
+      fs.rmSync(path.dirname(paths[0]), { recursive: true, force: true });
+    } finally {
+      await conn.close();
+      await host.close();
+      await service.close();
+    }
   });
 });

@@ -3,6 +3,7 @@
  * preload knows the real paths; in a browser the bytes are uploaded to the host in batches.
  */
 import { studio } from '../studio';
+import { uploadInParts, type UploadSource } from './upload';
 
 export interface PickedFile {
   /** path inside what was dropped, e.g. "digits/3/a.png" or "train-images-idx3-ubyte" */
@@ -72,37 +73,11 @@ function toBase64(blob: Blob): Promise<string> {
   });
 }
 
-const BATCH_BYTES = 4 * 1024 * 1024;
-
-/** Upload in batches of about 4 MB; large files are not split, they go alone. */
-export async function uploadPicked(files: PickedFile[], onProgress: (sent: number, total: number) => void): Promise<string[]> {
+/** Uploads in batches of about 4 MB; a larger file goes in 4 MB chunks (see lib/upload.ts). */
+export function uploadPicked(files: PickedFile[], onProgress: (sent: number, total: number) => void): Promise<string[]> {
   const api = studio();
-  const total = files.reduce((a, f) => a + f.file.size, 0);
-  let sent = 0;
-  let uploadId: string | undefined;
-  let paths: string[] = [];
-  let batch: PickedFile[] = [];
-  let batchBytes = 0;
-  const flush = async (): Promise<void> => {
-    if (!batch.length) return;
-    const payload = [];
-    for (const f of batch) payload.push({ relativePath: f.relativePath, base64: await toBase64(f.file) });
-    const r = await api.uploadFiles({ ...(uploadId ? { uploadId } : {}), files: payload });
-    uploadId = r.uploadId;
-    paths = r.paths;
-    sent += batchBytes;
-    onProgress(sent, total);
-    batch = [];
-    batchBytes = 0;
-  };
-  onProgress(0, total);
-  for (const f of files) {
-    if (batchBytes + f.file.size > BATCH_BYTES) await flush();
-    batch.push(f);
-    batchBytes += f.file.size;
-  }
-  await flush();
-  return paths;
+  const sources: UploadSource[] = files.map((f) => ({ relativePath: f.relativePath, size: f.file.size, read: (start, end) => toBase64(f.file.slice(start, end)) }));
+  return uploadInParts(sources, (req) => api.uploadFiles(req), onProgress);
 }
 
 /** Skip the litter operating systems leave in folders. */
