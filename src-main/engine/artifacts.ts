@@ -2,6 +2,9 @@
  * ModelSpec + optimizer → the ONNX models the studio runs:
  *   train.onnx  parameters, optimizer state, batch, labels, lr (+ dropout masks, Adam scalars)
  *               → updated parameters and state, mean loss, error count: one run() per step
+ *               (the gather variant takes the whole preprocessed training set and the batch's
+ *               sample indices instead of the batch, and gathers the batch inside the graph:
+ *               WebGPU keeps the set on the device and only the indices cross per step)
  *   eval.onnx   parameters, batch, labels → loss, error count, scores
  *   infer.onnx  parameters, batch → probabilities
  */
@@ -16,11 +19,23 @@ import type { ModelSpec, OptimizerConfig } from './types';
 
 export const BATCH = 'batch';
 export const nextName = (name: string): string => `${name}.next`;
+/** inputs of the gather variant of train.onnx: the preprocessed training set and a batch's rows in it */
+export const DATASET_X = 'dataset.x';
+export const DATASET_Y = 'dataset.y';
+export const INDICES = 'indices';
+export const SAMPLES = 'samples';
+
+export interface TrainGraphOptions {
+  /** take `dataset.x` [samples, D] float32, `dataset.y` [samples] int32 and `indices` [batch] int32, and Gather the batch in the graph */
+  gather?: boolean;
+}
 
 export interface Artifacts {
   train: Uint8Array;
   eval: Uint8Array;
   infer: Uint8Array;
+  /** the gather variant of `train` (only when asked for: buildArtifacts(..., { gatherTrain: true })) */
+  trainGather: Uint8Array | null;
   params: ParamInfo[];
   state: StateSlot[];
   dropout: DropoutSlot[];
@@ -31,11 +46,21 @@ function paramInputs(b: GraphBuilder, params: ParamInfo[]): Map<string, string> 
   return new Map(params.map((p) => [p.name, b.input(p.name, 'float32', p.shape)]));
 }
 
-export function buildTrainGraph(spec: ModelSpec, opt: OptimizerConfig): GraphBuilder {
+export function buildTrainGraph(spec: ModelSpec, opt: OptimizerConfig, o: TrainGraphOptions = {}): GraphBuilder {
   const params = paramInfos(spec);
-  const b = new GraphBuilder('train');
-  const x = b.input('x', 'float32', [BATCH, inputSize(spec)]);
-  const labels = b.input('labels', 'int32', [BATCH]);
+  const b = new GraphBuilder(o.gather ? 'train_gather' : 'train');
+  let x: string;
+  let labels: string;
+  if (o.gather) {
+    const dx = b.input(DATASET_X, 'float32', [SAMPLES, inputSize(spec)]);
+    const dy = b.input(DATASET_Y, 'int32', [SAMPLES]);
+    const idx = b.input(INDICES, 'int32', [BATCH]);
+    x = emit(b, 'Gather', [dx, idx], { axis: 0 }, 'x');
+    labels = emit(b, 'Gather', [dy, idx], { axis: 0 }, 'labels');
+  } else {
+    x = b.input('x', 'float32', [BATCH, inputSize(spec)]);
+    labels = b.input('labels', 'int32', [BATCH]);
+  }
   const lr = b.input('lr', 'float32', []);
   const p = paramInputs(b, params);
   const slots = stateSlots(opt, params);
@@ -77,11 +102,14 @@ export function buildInferGraph(spec: ModelSpec): GraphBuilder {
   return b;
 }
 
-export function buildArtifacts(spec: ModelSpec, opt: OptimizerConfig): Artifacts {
+export function buildArtifacts(spec: ModelSpec, opt: OptimizerConfig, o: { gatherTrain?: boolean } = {}): Artifacts {
   validateSpec(spec);
   const params = paramInfos(spec);
   return {
     train: buildTrainGraph(spec, opt).toModel({}, 'MLP Studio training step: forward, loss, backward, update'),
+    trainGather: o.gatherTrain
+      ? buildTrainGraph(spec, opt, { gather: true }).toModel({}, 'MLP Studio training step on a resident training set: gather the batch, forward, loss, backward, update')
+      : null,
     eval: buildEvalGraph(spec).toModel({}, 'MLP Studio evaluation: loss, error count, scores'),
     infer: buildInferGraph(spec).toModel({}, 'MLP Studio inference: probabilities'),
     params,

@@ -273,6 +273,18 @@ export const OPS: Record<string, OpEntry> = {
     },
   },
   Softmax: { infer: sameAsFirst },
+  // rows (axis 0) or slices of `data` picked by integer `indices`: the trainer's batch
+  // gathered from the resident training set. The data is an input that needs no gradient;
+  // the indices have none.
+  Gather: {
+    infer: (b, [data, indices], attrs) => {
+      const sd = b.shapeOf(data);
+      const axis = typeof attrs.axis === 'number' ? (attrs.axis < 0 ? attrs.axis + sd.length : attrs.axis) : 0;
+      if (axis < 0 || axis >= sd.length) throw new Error(`Gather: axis ${String(attrs.axis)} is outside the data's ${sd.length} dimensions`);
+      return { shape: [...sd.slice(0, axis), ...b.shapeOf(indices), ...sd.slice(axis + 1)], dtype: b.dtypeOf(data) };
+    },
+    nonDifferentiable: NON_DIFF,
+  },
   ArgMax: {
     infer: (b, [x], attrs) => ({ shape: reducedShape(b.shapeOf(x), [attrs.axis as number], keep(attrs)), dtype: 'int64' }),
     nonDifferentiable: NON_DIFF,
