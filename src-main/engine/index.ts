@@ -18,11 +18,11 @@ export {
   type Preset,
   type LayerDescription,
 } from './spec';
-export { buildArtifacts, buildTrainGraph, buildEvalGraph, buildInferGraph, type Artifacts } from './artifacts';
+export { buildArtifacts, buildTrainGraph, buildEvalGraph, buildInferGraph, type Artifacts, type TrainGraphOptions } from './artifacts';
 export { buildExportModel, type ExportOptions } from './export-model';
 export { initParams } from './init';
 export { Rng } from './rng';
-export { Trainer, evaluate, affineFor, type TrainerCheckpoint, type TrainerOptions, type TrainResult, type EvalResult } from './trainer';
+export { Trainer, evaluate, affineFor, DEVICE_DATA_BUDGET, type TrainerCheckpoint, type TrainerOptions, type TrainResult, type EvalResult } from './trainer';
 export type { RuntimeAdapter, TensorCtor } from './runtime';
 export { backward, MissingGradientError } from './autodiff';
 export { GraphBuilder } from './onnx/builder';

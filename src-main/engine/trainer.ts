@@ -7,10 +7,15 @@
  *
  * On CPU a step allocates nothing: the parameters ping-pong between two pre-allocated sets
  * of tensors (run(feeds, fetches)), and batches are gathered into reused buffers. On WebGPU
- * the parameters and optimizer state stay on the device between steps.
+ * the parameters and optimizer state stay on the device between steps, and so does the
+ * training set where it fits the device-data budget: it is preprocessed once, uploaded once,
+ * and train.onnx's gather variant picks each batch's rows there, so only the batch's sample
+ * indices and dropout masks (and the scalar learning rate and optimizer scalars) cross per
+ * step. Over the budget, or where the adapter refuses the upload, batches are gathered on the
+ * host as on the CPU, and the 'start' event's device label says why.
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import { buildArtifacts, buildEvalGraph, nextName, type Artifacts } from './artifacts';
+import { buildArtifacts, buildEvalGraph, DATASET_X, DATASET_Y, INDICES, nextName, SAMPLES, type Artifacts } from './artifacts';
 import { initParams } from './init';
 import { GraphBuilder } from './onnx/builder';
 import { Rng } from './rng';
@@ -42,7 +47,21 @@ export interface TrainerOptions {
   /** receives the generated ONNX models before training starts (to save them in the run folder) */
   onArtifacts?: (a: Artifacts) => void | Promise<void>;
   resumeFrom?: TrainerCheckpoint;
+  /**
+   * WebGPU: the most bytes the preprocessed training set (float32 samples + int32 labels) may
+   * take on the device to be kept there (default DEVICE_DATA_BUDGET); 0 gathers batches on the host
+   */
+  deviceDataBudget?: number;
 }
+
+/**
+ * 1 GiB: WebGPU guarantees only 256 MiB buffers and 128 MiB bindings, but adapters allow more
+ * (SwiftShader and desktop GPUs 1 GiB or more; onnxruntime asks for the adapter's limits).
+ * A set over an adapter's limit is caught by the upload check and trained from the host.
+ */
+export const DEVICE_DATA_BUDGET = 1024 * 1024 * 1024;
+
+const mb = (bytes: number): string => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`);
 
 export interface TrainResult {
   status: 'finished' | 'stopped' | 'failed';
@@ -113,8 +132,11 @@ class Gate {
 
 interface StepBuffers {
   n: number;
+  /** host gathering: the batch and its labels (empty when the set is on the device) */
   x: Float32Array;
   y: Int32Array;
+  /** device gathering: the batch's rows in the training set */
+  idx: Int32Array;
   masks: Float32Array[];
   feedsFrom: Record<string, Tensor>[];
 }
@@ -132,6 +154,10 @@ export class Trainer {
   private evalSession!: InferenceSession;
   /** WebGPU: copies the device-resident parameters and state to host memory */
   private snapshotSession: InferenceSession | null = null;
+  /** WebGPU: the preprocessed training set on the device, and the session that put it there */
+  private deviceData: { x: Tensor; y: Tensor; session: InferenceSession } | null = null;
+  /** why batches are gathered where they are (appended to the device label), '' on CPU */
+  private dataNote = '';
   /** CPU: the two ping-pong sets of parameter+state tensors; WebGPU: sets[0] holds the current ones */
   private sets: Tensor[][] = [[], []];
   private cur = 0;
@@ -195,10 +221,19 @@ export class Trainer {
 
   private async setup(): Promise<void> {
     const { spec, config, rt } = this;
-    this.artifacts = buildArtifacts(spec, config.optimizer);
+    const n = this.data.train.n;
+    const dataBytes = n * this.d * 4 + n * 4;
+    const budget = this.opts.deviceDataBudget ?? DEVICE_DATA_BUDGET;
+    const onDevice = rt.device === 'webgpu' && dataBytes <= budget;
+    if (rt.device === 'webgpu' && !onDevice) {
+      this.dataNote = budget > 0 ? `batches gathered on the host: the training set takes ${mb(dataBytes)}, over the ${mb(budget)} device-data budget` : 'batches gathered on the host';
+    }
+    this.artifacts = buildArtifacts(spec, config.optimizer, { gatherTrain: onDevice });
     await this.opts.onArtifacts?.(this.artifacts);
     const gpu = rt.device === 'webgpu';
-    this.trainSession = await rt.createSession(this.artifacts.train, gpu ? { gpuOutputs: this.tensorNames.map(nextName) } : undefined);
+    const gpuOutputs = gpu ? { gpuOutputs: this.tensorNames.map(nextName) } : undefined;
+    if (gpu) await this.uploadTrainingSet();
+    this.trainSession = await rt.createSession(this.deviceData ? this.artifacts.trainGather! : this.artifacts.train, gpuOutputs);
     this.evalSession = await rt.createSession(this.artifacts.eval);
     if (gpu) {
       // onnxruntime-node cannot download a gpu-buffer tensor with getData() (it aborts the
@@ -228,18 +263,69 @@ export class Trainer {
     this.optimizerStep = r ? r.optimizerStep : 0;
   }
 
+  /**
+   * WebGPU: preprocesses the training set once, uploads it through a session of Identity
+   * nodes with device outputs, and checks three rows gathered back against the host's copy.
+   * Any refusal (a buffer over the adapter's limits, out of device memory) leaves
+   * `deviceData` null: batches are then gathered on the host, and the note says why.
+   */
+  private async uploadTrainingSet(): Promise<void> {
+    if (!this.artifacts.trainGather) return;
+    const { rt, d } = this;
+    const split = this.data.train;
+    const n = split.n;
+    const b = new GraphBuilder('upload');
+    const hx = b.input(`${DATASET_X}.host`, 'float32', [SAMPLES, d]);
+    const hy = b.input(`${DATASET_Y}.host`, 'int32', [SAMPLES]);
+    const check = b.input('check', 'int32', [3]);
+    b.outputAs(hx, DATASET_X);
+    b.outputAs(hy, DATASET_Y);
+    b.outputAs(b.op('Gather', [DATASET_X, check], { shape: [3, d] }, { axis: 0 }), 'check.x');
+    b.outputAs(b.op('Gather', [DATASET_Y, check], { shape: [3] }, { axis: 0 }), 'check.y');
+    let session: InferenceSession | null = null;
+    let out: Record<string, Tensor> | null = null;
+    try {
+      const x = new Float32Array(n * d);
+      const y = new Int32Array(n);
+      gather(split, null, 0, n, d, this.aff, x, y);
+      const rows = [0, n >> 1, n - 1];
+      session = await rt.createSession(b.toModel(), { gpuOutputs: [DATASET_X, DATASET_Y] });
+      out = await session.run({
+        [`${DATASET_X}.host`]: new rt.Tensor('float32', x, [n, d]),
+        [`${DATASET_Y}.host`]: new rt.Tensor('int32', y, [n]),
+        check: new rt.Tensor('int32', Int32Array.from(rows), [3]),
+      });
+      const cx = out['check.x'].data as Float32Array;
+      const cy = out['check.y'].data as Int32Array;
+      rows.forEach((r, k) => {
+        if (cy[k] !== y[r] || cx.subarray(k * d, (k + 1) * d).some((v, j) => v !== x[r * d + j])) {
+          throw new Error(`sample ${r} read back from the device differs from the host's`);
+        }
+      });
+      this.deviceData = { x: out[DATASET_X], y: out[DATASET_Y], session };
+      this.dataNote = `training set on the device (${mb(x.byteLength + y.byteLength)}), batches gathered there`;
+    } catch (err) {
+      out?.[DATASET_X]?.dispose();
+      out?.[DATASET_Y]?.dispose();
+      await session?.release().catch(() => undefined);
+      const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+      this.dataNote = `batches gathered on the host: the device did not take the training set (${why})`;
+    }
+  }
+
   private makeBuffers(n: number): StepBuffers {
     const { rt } = this;
-    const x = new Float32Array(n * this.d);
-    const y = new Int32Array(n);
+    const dev = this.deviceData;
+    const x = new Float32Array(dev ? 0 : n * this.d);
+    const y = new Int32Array(dev ? 0 : n);
+    const idx = new Int32Array(dev ? n : 0);
     const masks = this.artifacts.dropout.map((s) => new Float32Array(n * s.units));
-    const common: Record<string, Tensor> = {
-      x: new rt.Tensor('float32', x, [n, this.d]),
-      labels: new rt.Tensor('int32', y, [n]),
-    };
+    const common: Record<string, Tensor> = dev
+      ? { [DATASET_X]: dev.x, [DATASET_Y]: dev.y, [INDICES]: new rt.Tensor('int32', idx, [n]) }
+      : { x: new rt.Tensor('float32', x, [n, this.d]), labels: new rt.Tensor('int32', y, [n]) };
     this.artifacts.dropout.forEach((s, i) => (common[s.name] = new rt.Tensor('float32', masks[i], [n, s.units])));
     const feedsFrom = [0, 1].map(() => ({ ...common }));
-    return { n, x, y, masks, feedsFrom };
+    return { n, x, y, idx, masks, feedsFrom };
   }
 
   /** Runs the whole training. Never throws: failures come back as status 'failed'. */
@@ -252,7 +338,7 @@ export class Trainer {
       const bs = config.batchSize;
       const nTrain = data.train.n;
       const stepsPerEpoch = Math.ceil(nTrain / bs);
-      this.emit({ event: 'start', params: this.paramCount, device: this.rt.label, stepsPerEpoch, epochs: config.epochs });
+      this.emit({ event: 'start', params: this.paramCount, device: this.dataNote ? `${this.rt.label}; ${this.dataNote}` : this.rt.label, stepsPerEpoch, epochs: config.epochs });
 
       const full = this.makeBuffers(Math.min(bs, nTrain));
       const lastN = nTrain % bs;
@@ -295,7 +381,8 @@ export class Trainer {
           const from = s * bs;
           const buf = from + bs <= nTrain || !partial ? full : partial;
           const count = Math.min(buf.n, nTrain - from);
-          gather(data.train, order, from, count, this.d, this.aff, buf.x, buf.y);
+          if (this.deviceData) buf.idx.set(order.subarray(from, from + count));
+          else gather(data.train, order, from, count, this.d, this.aff, buf.x, buf.y);
           this.artifacts.dropout.forEach((slot, i) => fillMask(this.rng, buf.masks[i], slot.p));
           this.optimizerStep++;
           const sv = optimizerScalarValues(config.optimizer, this.optimizerStep);
@@ -399,6 +486,12 @@ export class Trainer {
     await this.trainSession?.release().catch(() => undefined);
     await this.evalSession?.release().catch(() => undefined);
     await this.snapshotSession?.release().catch(() => undefined);
+    if (this.deviceData) {
+      this.deviceData.x.dispose();
+      this.deviceData.y.dispose();
+      await this.deviceData.session.release().catch(() => undefined);
+      this.deviceData = null;
+    }
   }
 }
 
