@@ -214,7 +214,9 @@ export class StudioService implements StudioApi {
       if (!gpu?.available) throw new StudioError('bad_request', `No usable GPU was found${gpu?.note ? ` (${gpu.note})` : ''}; choose the CPU or "auto".`);
       return 'webgpu';
     }
-    return gpu?.available && gpu.kind === 'gpu' ? 'webgpu' : 'cpu';
+    // auto: a hardware GPU that measured faster than the CPU; never a software adapter
+    const cpu = devices.find((d) => d.id === 'cpu');
+    return gpu?.available && gpu.kind === 'gpu' && (gpu.stepsPerSecond ?? 0) > (cpu?.stepsPerSecond ?? 0) ? 'webgpu' : 'cpu';
   }
 
   private requireLive(id: string, action: string): void {

@@ -10,6 +10,9 @@
  * a reference model (the 'small' preset, 784-128-10, batch 100, Nesterov momentum) on
  * random MNIST-sized data.
  */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { DeviceInfo } from '../api/contract';
 import { GraphBuilder } from '../engine/onnx/builder';
@@ -76,6 +79,17 @@ export async function referenceStepsPerSecond(device: NodeDevice, steps = 5): Pr
   return timeSteps(createNodeRuntime(device), referenceSpec(), config, referenceData(config.batchSize * (steps + 1)), steps);
 }
 
+/**
+ * The shared library onnxruntime-node loads for a provider that does not ship in its npm
+ * package (CUDA, TensorRT on Linux and Windows), or null where it is part of the runtime.
+ */
+function providerLibrary(id: 'cuda' | 'tensorrt' | 'dml' | 'coreml'): string | null {
+  if (id !== 'cuda' && id !== 'tensorrt') return null;
+  const binding = path.join(path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch);
+  const file = process.platform === 'win32' ? `onnxruntime_providers_${id}.dll` : `libonnxruntime_providers_${id}.so`;
+  return path.join(binding, file);
+}
+
 let cached: { measured: boolean; devices: Promise<DeviceInfo[]> } | null = null;
 
 export function listDevices(opts: ListDevicesOptions = {}): Promise<DeviceInfo[]> {
@@ -125,6 +139,13 @@ async function probeAll(measure: boolean): Promise<DeviceInfo[]> {
     if (!supported.includes(id)) continue;
     const p = PROVIDERS[id];
     const d: DeviceInfo = { id, kind: 'gpu', name: p.name, available: false };
+    const lib = providerLibrary(id);
+    if (lib && !fs.existsSync(lib)) {
+      // not installed with onnxruntime-node: say so without a load attempt that logs errors
+      d.note = `onnxruntime-node was installed without it (${path.basename(lib)} is missing); ${p.missing}`;
+      out.push(d);
+      continue;
+    }
     try {
       await probeProvider(id);
       d.available = true;

@@ -4,11 +4,12 @@
  * probing whether a GPU can be used. Each returns plain, structured-cloneable data.
  */
 import { z } from 'zod';
-import type { DeviceInfo, EvaluationResult, ExportResult } from '../api/contract';
+import type { EvaluationResult, ExportResult } from '../api/contract';
 import { DatasetLibrary, chwPng, pngDataUrl } from '../datasets/library';
 import { evaluate } from '../engine/index';
 import type { DatasetMeta } from '../datasets/types';
 import type { ModelSpec, TrainingData } from '../engine/types';
+import { listDevices } from '../runtime/devices';
 import { createNodeRuntime } from '../runtime/node';
 import { timeSteps } from '../runtime/select';
 import { confusionMatrix, exportRun } from '../runs/export';
@@ -130,19 +131,10 @@ export async function runTask(input: Task): Promise<unknown> {
       const seconds = Math.ceil(meta.train.count / task.batchSize) / stepsPerSecond;
       return { seconds, stepsPerSecond };
     }
-    case 'probe': {
-      const devices: DeviceInfo[] = [{ id: 'cpu', kind: 'cpu', name: 'CPU (onnxruntime-node)', available: true }];
-      try {
-        const rt = createNodeRuntime('webgpu');
-        const { buildInferGraph } = await import('../engine/index');
-        const spec = { inputShape: [4], layers: [{ kind: 'linear' as const, units: 2, bias: true }], classes: 2 };
-        const session = await rt.createSession(buildInferGraph(spec).toModel());
-        await session.release();
-        devices.push({ id: 'webgpu', kind: 'gpu', name: 'GPU (WebGPU through onnxruntime-node)', available: true });
-      } catch (err) {
-        devices.push({ id: 'webgpu', kind: 'gpu', name: 'GPU (WebGPU)', available: false, note: (err instanceof Error ? err.message : String(err)).split('\n')[0].slice(0, 300) });
-      }
-      return devices;
-    }
+    case 'probe':
+      // CPU always; WebGPU when a session runs on it, marked software on SwiftShader/lavapipe;
+      // CUDA, TensorRT, DirectML, CoreML when onnxruntime-node has them and they load; each
+      // with the measured steps/s of a reference model
+      return listDevices({ measure: true });
   }
 }
