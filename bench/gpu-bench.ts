@@ -11,7 +11,10 @@
  *    the queue to an end, as the train step's loss does), interleaved with the train step,
  *    and the ratio of the medians;
  *  - one lecture epoch through the Trainer (60k MNIST; --quick: a fifth; on a software
- *    adapter 2,000 samples), wall time.
+ *    adapter 2,000 samples), wall time;
+ *  - WebGPU only: ms per Trainer step of a small net (784-100-10, batch 200) with the training
+ *    set resident on the device and batches gathered there, against host gathering (the
+ *    batch uploaded every step), epochs of the two interleaved, and their ratio.
  * With --markdown FILE it appends a dated section with the machine to FILE (BENCHMARKS.md).
  */
 import fs from 'node:fs';
@@ -42,7 +45,22 @@ export interface DeviceBench {
   ratioToBareMatmul: number;
   steps: number;
   epoch: { samples: number; steps: number; seconds: number; msPerStep: number; loss: number; error: number } | null;
+  /** WebGPU: the small net's step with the training set on the device vs gathered on the host */
+  dataGather?: GatherComparison | null;
   error?: string;
+}
+
+export interface GatherComparison {
+  net: string;
+  batch: number;
+  samples: number;
+  /** where the device-data run says its batches came from */
+  deviceLabel: string;
+  deviceMsPerStep: number;
+  hostMsPerStep: number;
+  /** device / host: below 1 means gathering on the device is faster */
+  ratio: number;
+  epochsEach: number;
 }
 
 export interface GpuBenchResult {
@@ -151,10 +169,12 @@ async function benchDevice(device: NodeDevice, quick: boolean, say: (l: string) 
     epoch = { samples: data.train.n, steps, seconds: round(e.seconds), msPerStep: round((1000 * e.seconds) / steps), loss: round(e.loss, 5), error: round(e.error, 5) };
     say(`  one lecture epoch (${epoch.samples} samples, ${steps} steps): ${epoch.seconds} s, ${epoch.msPerStep} ms/step, loss ${epoch.loss}, error ${(100 * epoch.error).toFixed(2)}%`);
   } else say(`  the epoch did not finish: ${r.reason ?? r.status}`);
+  const dataGather = rt.device === 'webgpu' ? await gatherComparison(device, software, quick, say) : undefined;
   return {
     device,
     label: rt.label,
     software,
+    dataGather,
     msPerStep: round(ms),
     gflops: round(LECTURE_STEP_FLOPS / 1e6 / ms, 2),
     bareMatmulMsPerStep: round(bms),
@@ -163,6 +183,47 @@ async function benchDevice(device: NodeDevice, quick: boolean, say: (l: string) 
     steps: tt.length,
     epoch,
   };
+}
+
+/**
+ * Trainer epochs of a small net with the training set on the device and with host gathering
+ * (deviceDataBudget 0), interleaved; the first epoch of each run is a warm-up.
+ */
+export async function gatherComparison(device: NodeDevice, software: boolean, quick: boolean, say: (l: string) => void): Promise<GatherComparison | null> {
+  const spec = { inputShape: [784], classes: 10, layers: [{ kind: 'linear' as const, units: 100, bias: true }, { kind: 'relu' as const }, { kind: 'linear' as const, units: 10, bias: true }] };
+  const batch = 200;
+  const data = loadMnist(software ? { limitTrain: 2_000, limitTest: 100 } : quick ? { limitTrain: 12_000, limitTest: 100 } : { limitTest: 100 });
+  const rounds = software || quick ? 3 : 5;
+  const config = { ...presetById('lecture').config(), batchSize: batch, epochs: 3, evalEvery: 0 };
+  const ms = { device: [] as number[], host: [] as number[] };
+  let deviceLabel = '';
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of ['device', 'host'] as const) {
+      const epochs: number[] = [];
+      const trainer = new Trainer({
+        spec,
+        config,
+        data,
+        runtime: createNodeRuntime(device),
+        deviceDataBudget: mode === 'host' ? 0 : undefined,
+        onEvent: (e) => {
+          if (e.event === 'start' && mode === 'device') deviceLabel = e.device;
+          if (e.event === 'epoch') epochs.push((1000 * e.seconds) / Math.ceil(data.train.n / batch));
+        },
+      });
+      const res = await trainer.run();
+      if (res.status !== 'finished') {
+        say(`  device vs host gathering: the ${mode} run did not finish: ${res.reason ?? res.status}`);
+        return null;
+      }
+      ms[mode].push(...epochs.slice(1));
+    }
+  }
+  const d = median(ms.device);
+  const h = median(ms.host);
+  const out: GatherComparison = { net: '784-100-10', batch, samples: data.train.n, deviceLabel, deviceMsPerStep: round(d), hostMsPerStep: round(h), ratio: round(d / h, 3), epochsEach: ms.device.length };
+  say(`  784-100-10 batch ${batch}, ${data.train.n} samples: ${d.toFixed(2)} ms/step with the training set on the device, ${h.toFixed(2)} ms/step gathering on the host, ratio ${(d / h).toFixed(3)} (${deviceLabel})`);
+  return out;
 }
 
 function sh(cmd: string, args: string[]): string {
@@ -197,6 +258,15 @@ export function markdown(r: GpuBenchResult): string {
     '',
     `Lecture net 784-1000-1500-10 (no bias, ReLU, SGD), batch 200; a step is ${(LECTURE_STEP_FLOPS / 1e9).toFixed(3)} GFLOP of matmuls; times are medians of train and bare steps interleaved in rounds.`,
     '',
+    ...r.devices
+      .filter((d) => d.dataGather)
+      .flatMap((d) => {
+        const g = d.dataGather!;
+        return [
+          `${d.label}, training set on the device vs gathered on the host (${g.net}, batch ${g.batch}, ${g.samples} MNIST samples, median of ${g.epochsEach} interleaved epochs each): ${g.deviceMsPerStep} vs ${g.hostMsPerStep} ms/step, ratio ${g.ratio}.`,
+          '',
+        ];
+      }),
   ];
   return lines.join('\n');
 }
