@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import cliProgress from 'cli-progress';
+import { epochBar, percent as pct, printTrainEvent } from './cli-output';
 import { presetById, presets, validateConfig, validateSpec, type LayerSpec, type ModelSpec, type TrainConfig, type TrainEvent } from './engine/index';
 import { DatasetLibrary } from './datasets/library';
 import { DuplicateDatasetError } from './datasets/errors';
@@ -127,8 +127,6 @@ export async function resolveDataset(library: DatasetLibrary, ref: string, log: 
   return library.get(ref);
 }
 
-const pct = (x: number) => (100 * x).toFixed(2);
-
 async function train(f: TrainFlags, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const home = studioHome();
   const library = new DatasetLibrary(home);
@@ -148,42 +146,19 @@ async function train(f: TrainFlags, out: (s: string) => void, err: (s: string) =
     dataset: { id: meta.id, name: meta.name, contentHash: meta.contentHash, ...(f.limitTrain ? { limitTrain: f.limitTrain } : {}), ...(f.limitTest ? { limitTest: f.limitTest } : {}) },
   });
   let finished: Extract<TrainEvent, { event: 'done' }> | null = null;
-  const showBar = !f.json && f.progress !== false && process.stderr.isTTY;
-  const bar = showBar ? new cliProgress.SingleBar({ format: ' epoch {epoch} [{bar}] {value}/{total} steps  loss {loss}  ETA {eta}s', stream: process.stderr, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+  const bar = epochBar(!f.json && f.progress !== false);
   const onEvent = (e: TrainEvent) => {
     if (f.json) {
       if (e.event === 'done') finished = e;
       else if (e.event !== 'batch') out(JSON.stringify(e));
       return;
     }
-    switch (e.event) {
-      case 'start':
-        out(`dataset: ${meta.name} (${data.train.n} train, ${data.test.n} test samples)`);
-        out(`model: ${model.layers.length} layers, ${e.params.toLocaleString('en-US')} parameters`);
-        out(`device: ${e.device}`);
-        out(`run: ${run.id}`);
-        break;
-      case 'batch':
-        if (bar) {
-          if (e.step === 1) bar.start(e.stepsPerEpoch, 0, { epoch: e.epoch, loss: '-' });
-          bar.update(e.step, { epoch: e.epoch, loss: e.loss.toFixed(4) });
-        }
-        break;
-      case 'epoch':
-        bar?.stop();
-        out(`epoch= ${e.epoch}  loss= ${e.loss.toFixed(4)}  error= ${pct(e.error)} percent  time= ${e.seconds.toFixed(1)} s  lr= ${e.lr}`);
-        break;
-      case 'test':
-        out(`test: epoch= ${e.epoch}  loss= ${e.loss.toFixed(4)}  error= ${pct(e.error)} percent`);
-        break;
-      case 'stopped':
-      case 'failed':
-        bar?.stop();
-        err(e.reason);
-        break;
-      case 'done':
-        break;
-    }
+    if (e.event === 'start') {
+      out(`dataset: ${meta.name} (${data.train.n} train, ${data.test.n} test samples)`);
+      out(`model: ${model.layers.length} layers, ${e.params.toLocaleString('en-US')} parameters`);
+      out(`device: ${e.device}`);
+      out(`run: ${run.id}`);
+    } else printTrainEvent(e, out, err, bar);
   };
   const handle = await startTraining({ store, runId: run.id, data, runtime: selection.runtime, onEvent });
   const onSigint = () => handle.stop('Stopped from the keyboard (Ctrl+C). Resume it with: mlp-studio resume ' + run.id);

@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import cliProgress from 'cli-progress';
+import { epochBar, printTrainEvent } from '../cli-output';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { TrainEvent } from '../engine/types';
 import { DatasetLibrary } from '../datasets/library';
@@ -75,29 +75,8 @@ async function loadRunData(record: RunRecord) {
   return { meta, data };
 }
 
-function printEvent(e: TrainEvent, o: Io, bar: cliProgress.SingleBar | null): void {
-  switch (e.event) {
-    case 'batch':
-      if (bar) {
-        if (e.step === 1) bar.start(e.stepsPerEpoch, 0, { epoch: e.epoch, loss: '-' });
-        bar.update(e.step, { epoch: e.epoch, loss: e.loss.toFixed(4) });
-      }
-      break;
-    case 'epoch':
-      bar?.stop();
-      o.out(`epoch= ${e.epoch}  loss= ${e.loss.toFixed(4)}  error= ${(100 * e.error).toFixed(2)} percent  time= ${e.seconds.toFixed(1)} s  lr= ${e.lr}`);
-      break;
-    case 'test':
-      o.out(`test: epoch= ${e.epoch}  loss= ${e.loss.toFixed(4)}  error= ${(100 * e.error).toFixed(2)} percent`);
-      break;
-    case 'stopped':
-    case 'failed':
-      bar?.stop();
-      o.err(e.reason);
-      break;
-    default:
-      break;
-  }
+function printEvent(e: TrainEvent, o: Io, bar: ReturnType<typeof epochBar>): void {
+  printTrainEvent(e, o.out, o.err, bar);
 }
 
 /** Adds runs, run, resume, export and predict to the mlp-studio program. */
@@ -246,7 +225,7 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
       const record = await store.get(ref);
       const { meta, data } = await loadRunData(record);
       const device = record.device === 'webgpu' ? 'webgpu' : 'cpu';
-      const bar = !f.json && f.progress !== false && process.stderr.isTTY ? new cliProgress.SingleBar({ format: ' epoch {epoch} [{bar}] {value}/{total} steps  loss {loss}', stream: process.stderr, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+      const bar = epochBar(!f.json && f.progress !== false);
       const h = await resumeTraining({
         store,
         runId: record.id,
