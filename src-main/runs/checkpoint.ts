@@ -15,19 +15,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import { z } from 'zod';
+import type { TrainerCheckpoint } from '../engine/trainer';
 import { writeFileAtomic, type AtomicWriteOptions } from './atomic';
 
-/** What the trainer hands over at the end of an epoch and takes back to resume (engine TrainerCheckpoint). */
-export interface CheckpointState {
-  /** epochs completed */
-  epoch: number;
-  /** optimizer steps taken in total */
-  step: number;
-  params: Float32Array[];
-  optimizerState: Float32Array[];
-  rngState: number[];
-  optimizerStep: number;
-}
+/** What the trainer hands over at the end of an epoch and takes back to resume. */
+export type CheckpointState = TrainerCheckpoint;
 
 export interface CheckpointInfo {
   epoch: number;
