@@ -63,8 +63,12 @@ export function lectureSpec(): ModelSpec {
   return presetById('lecture').model([784], 10);
 }
 
-/** The 8 matmuls of one training step of a bias-free 3-layer MLP, and nothing else. */
-export function buildBareMatmulGraph(widths: number[]): Uint8Array {
+/**
+ * The 8 matmuls of one training step of a bias-free 3-layer MLP, and nothing else. With
+ * `sync`, the scores are an output too: on a GPU, whose products stay on the device, that
+ * small download makes each run() wait for the work.
+ */
+export function buildBareMatmulGraph(widths: number[], opts: { sync?: boolean } = {}): Uint8Array {
   if (widths.length !== 4) throw new Error('buildBareMatmulGraph: expects 4 widths (input, hidden1, hidden2, classes)');
   const [d0, d1, d2, d3] = widths;
   const b = new GraphBuilder('bare_matmuls');
@@ -84,6 +88,7 @@ export function buildBareMatmulGraph(widths: number[]): Uint8Array {
   b.outputAs(dw1, 'dw1');
   b.outputAs(dw2, 'dw2');
   b.outputAs(dw3, 'dw3');
+  if (opts.sync) b.outputAs(s, 'sync');
   return b.toModel({}, 'bare matmuls of one training step (benchmark baseline)');
 }
 

@@ -21,10 +21,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { GraphBuilder, initParams, presetById, Trainer, type RuntimeAdapter, type TrainEvent } from '../src-main/engine';
+import { initParams, presetById, Trainer, type RuntimeAdapter, type TrainEvent } from '../src-main/engine';
 import { createNodeRuntime, type NodeDevice } from '../src-main/runtime/node';
 import { listDevices } from '../src-main/runtime/devices';
 import { softwareWebGpu } from '../src-main/runtime/software';
+import { buildBareMatmulGraph } from './engine-bench';
 import { loadMnist } from './mnist';
 import { stepper, type Stepper } from './scaling';
 
@@ -72,27 +73,7 @@ export interface GpuBenchResult {
 }
 
 /** The 8 matmuls of a step; the products are `gpuOutputs` on WebGPU, `sync` (8 KB) comes back to host. */
-function bareGraph(): Uint8Array {
-  const [d0, d1, d2, d3] = WIDTHS;
-  const b = new GraphBuilder('bare_matmuls_gpu');
-  const x = b.input('x', 'float32', ['batch', d0]);
-  const w1 = b.input('w1', 'float32', [d0, d1]);
-  const w2 = b.input('w2', 'float32', [d1, d2]);
-  const w3 = b.input('w3', 'float32', [d2, d3]);
-  const h1 = b.op('MatMul', [x, w1], { shape: ['batch', d1] });
-  const h2 = b.op('MatMul', [h1, w2], { shape: ['batch', d2] });
-  const s = b.op('MatMul', [h2, w3], { shape: ['batch', d3] });
-  const dw3 = b.op('Gemm', [h2, s], { shape: [d2, d3] }, { transA: 1 });
-  const dh2 = b.op('Gemm', [s, w3], { shape: ['batch', d2] }, { transB: 1 });
-  const dw2 = b.op('Gemm', [h1, dh2], { shape: [d1, d2] }, { transA: 1 });
-  const dh1 = b.op('Gemm', [dh2, w2], { shape: ['batch', d1] }, { transB: 1 });
-  const dw1 = b.op('Gemm', [x, dh1], { shape: [d0, d1] }, { transA: 1 });
-  b.outputAs(dw1, 'dw1');
-  b.outputAs(dw2, 'dw2');
-  b.outputAs(dw3, 'dw3');
-  b.outputAs(s, 'sync');
-  return b.toModel({}, 'bare matmuls of one training step (GPU benchmark baseline)');
-}
+const bareGraph = (): Uint8Array => buildBareMatmulGraph(WIDTHS, { sync: true });
 
 async function bareStepper(rt: RuntimeAdapter): Promise<Stepper> {
   const gpu = rt.device === 'webgpu';
