@@ -99,6 +99,74 @@ export interface StartRunRequest {
   limitTest?: number;
 }
 
+/**
+ * A run trained by the engine inside a browser window (onnxruntime-web on the window's
+ * WebGPU), for machines where only the browser's WebGPU works. The host still owns the run:
+ * beginBrowserRun creates its record (device 'browser-webgpu'); the window reads the
+ * training data in chunks (one WebSocket message carries at most 64 MiB), trains, and
+ * reports its events and epoch checkpoints with reportBrowserRun, which the host writes to
+ * metrics.jsonl and the checkpoint folder exactly as for a worker run (so Evaluate, Export,
+ * Runs, compare and resume on the CPU work the same).
+ */
+export const BROWSER_DEVICE = 'browser-webgpu';
+
+export interface BrowserRunStart {
+  run: RunSummary;
+  /** what the window needs to rebuild the TrainingData from the chunks */
+  data: {
+    name: string;
+    sampleShape: number[];
+    sampleSize: number;
+    classNames: string[];
+    preprocess: { scale: number; mean: number[]; std: number[] };
+    /** 'uint8' for images (raw 0-255), 'float32' for feature tables */
+    dtype: 'uint8' | 'float32';
+    train: number;
+    test: number;
+    /** at most this many samples per readBrowserRunData call */
+    chunkSamples: number;
+  };
+}
+
+export interface BrowserDataChunk {
+  /** the samples' values, row after row (uint8 or little-endian float32), base64 */
+  x: string;
+  /** the labels as little-endian int32, base64 */
+  y: string;
+  count: number;
+}
+
+/** A float32 tensor as little-endian bytes in base64. */
+export type Float32Base64 = string;
+
+export interface BrowserCheckpoint {
+  /** epochs completed */
+  epoch: number;
+  step: number;
+  params: Float32Base64[];
+  optimizerState: Float32Base64[];
+  rngState: number[];
+  optimizerStep: number;
+  /** the test error measured at this epoch's end, if any */
+  testError: number | null;
+}
+
+export interface BrowserRunReport {
+  /** the run's events since the last report, in order (batch events thinned by the window) */
+  events: TrainEvent[];
+  /** the epoch just completed (one report per epoch end) */
+  checkpoint?: BrowserCheckpoint;
+  /** 'paused' / 'running' when the person pauses or resumes; a terminal status ends the run */
+  status?: 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
+  reason?: string;
+}
+
+export interface BrowserRunReply {
+  run: RunSummary;
+  /** what another window (or the API) asked of this run since the last report */
+  request?: 'pause' | 'resume' | 'stop';
+}
+
 export interface EvaluationResult {
   runId: string;
   testError: number;
@@ -168,6 +236,11 @@ export interface StudioApi {
   /** the run's inference model (ONNX bytes, base64) for in-renderer inference */
   getInferenceModel(id: string): Promise<{ onnxBase64: string; inputShape: number[]; classNames: string[] }>;
   exportRun(id: string, target?: string): Promise<ExportResult>;
+
+  // runs trained in a browser window (see BrowserRunStart)
+  beginBrowserRun(req: StartRunRequest): Promise<BrowserRunStart>;
+  readBrowserRunData(id: string, split: 'train' | 'test', from: number, count: number): Promise<BrowserDataChunk>;
+  reportBrowserRun(id: string, report: BrowserRunReport): Promise<BrowserRunReply>;
 
   // system
   listDevices(): Promise<DeviceInfo[]>;

@@ -35,6 +35,9 @@ const names = {
   evaluateRun: true,
   getInferenceModel: true,
   exportRun: true,
+  beginBrowserRun: true,
+  readBrowserRunData: true,
+  reportBrowserRun: true,
   listDevices: true,
   estimateEpochSeconds: true,
 } satisfies Record<MethodName, true>;

@@ -120,6 +120,45 @@ export const startRunRequestSchema = z.strictObject({
   limitTest: z.number().int().min(1).optional(),
 });
 
+const nonNegInt = () => z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const fraction = () => finite().min(0).max(1);
+const reasonSchema = z.string().max(2000);
+
+/** The engine's TrainEvent, as a browser window reports it (numbers finite). */
+export const trainEventSchema = z.discriminatedUnion('event', [
+  z.strictObject({ event: z.literal('start'), params: nonNegInt(), device: z.string().max(500), stepsPerEpoch: positiveInt(1e9), epochs: positiveInt(100_000) }),
+  z.strictObject({ event: z.literal('batch'), epoch: nonNegInt(), step: positiveInt(1e9), stepsPerEpoch: positiveInt(1e9), loss: finite(), error: fraction(), lr: finite() }),
+  z.strictObject({ event: z.literal('epoch'), epoch: nonNegInt(), loss: finite(), error: fraction(), seconds: finite().min(0), lr: finite() }),
+  z.strictObject({ event: z.literal('test'), epoch: nonNegInt(), loss: finite(), error: fraction() }),
+  z.strictObject({ event: z.literal('done'), epochs: nonNegInt(), testError: fraction().nullable(), seconds: finite().min(0) }),
+  z.strictObject({ event: z.literal('stopped'), epoch: nonNegInt(), reason: reasonSchema }),
+  z.strictObject({ event: z.literal('failed'), epoch: nonNegInt(), reason: reasonSchema }),
+]);
+
+/** base64 of little-endian float32 values (size and finiteness are checked against the run's model by the service) */
+const float32Base64 = z
+  .string()
+  .max(48 * 1024 * 1024)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64')
+  .refine((s) => s.length % 4 === 0, 'must be base64 (length a multiple of 4)');
+
+export const browserRunReportSchema = z.strictObject({
+  events: z.array(trainEventSchema).max(100_000),
+  checkpoint: z
+    .strictObject({
+      epoch: positiveInt(100_000),
+      step: nonNegInt(),
+      params: z.array(float32Base64).max(256),
+      optimizerState: z.array(float32Base64).max(1024),
+      rngState: z.array(z.number().int().min(0).max(2 ** 32 - 1)).length(4),
+      optimizerStep: nonNegInt(),
+      testError: fraction().nullable(),
+    })
+    .optional(),
+  status: z.enum(['running', 'paused', 'finished', 'stopped', 'failed']).optional(),
+  reason: reasonSchema.optional(),
+});
+
 const nameSchema = z.string().trim().min(1).max(200);
 const splitSchema = z.enum(['train', 'test']);
 
@@ -147,6 +186,9 @@ export const argumentSchemas = {
   evaluateRun: z.tuple([idSchema]),
   getInferenceModel: z.tuple([idSchema]),
   exportRun: z.tuple([idSchema, userPathSchema.optional()]),
+  beginBrowserRun: z.tuple([startRunRequestSchema]),
+  readBrowserRunData: z.tuple([idSchema, splitSchema, z.number().int().min(0), z.number().int().min(1).max(1_000_000)]),
+  reportBrowserRun: z.tuple([idSchema, browserRunReportSchema]),
 
   listDevices: z.tuple([]),
   estimateEpochSeconds: z.tuple([

@@ -7,23 +7,31 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DatasetMeta } from '../datasets/types';
-import type { ModelSpec, TrainEvent } from '../engine/types';
-import { validateSpec, validateConfig } from '../engine/spec';
+import type { ModelSpec, TrainEvent, TrainingData } from '../engine/types';
+import { validateSpec, validateConfig, paramInfos } from '../engine/spec';
+import { stateSlots } from '../engine/optimizers/index';
+import type { MetricsWriter } from '../runs/metrics';
 import { RunStore } from '../runs/store';
 import type { RunRecord } from '../runs/record';
-import type {
-  DatasetPreview,
-  DeviceInfo,
-  EvaluationResult,
-  ExportResult,
-  ImportRequest,
-  RunDetail,
-  RunStatus,
-  RunSummary,
-  StartRunRequest,
-  StudioApi,
-  StudioEvent,
-  UploadRequest,
+import {
+  BROWSER_DEVICE,
+  type BrowserCheckpoint,
+  type BrowserDataChunk,
+  type BrowserRunReply,
+  type BrowserRunReport,
+  type BrowserRunStart,
+  type DatasetPreview,
+  type DeviceInfo,
+  type EvaluationResult,
+  type ExportResult,
+  type ImportRequest,
+  type RunDetail,
+  type RunStatus,
+  type RunSummary,
+  type StartRunRequest,
+  type StudioApi,
+  type StudioEvent,
+  type UploadRequest,
 } from './contract';
 import { StudioError } from './errors';
 import { storeUpload } from './uploads';
@@ -41,7 +49,30 @@ export interface StudioServiceOptions {
   maxBatchEventsPerSecond?: number;
   /** devices training may use; default: probed once in a worker (CPU always, WebGPU if it works) */
   devices?: () => Promise<DeviceInfo[]>;
+  /** a browser run with no report for this long is marked failed (the window closed); default 60 s */
+  browserSilenceMs?: number;
 }
+
+/** A run being trained in a browser window (see BrowserRunStart in contract.ts). */
+interface BrowserLive {
+  record: RunRecord;
+  status: 'running' | 'paused';
+  data: Promise<TrainingData>;
+  metrics: MetricsWriter;
+  /** what another window asked of the run, handed to the training window with the next reply */
+  request?: 'pause' | 'resume' | 'stop';
+  lastReport: number;
+  epochsDone: number;
+  best: number | null;
+  bestEpoch: number | null;
+  lastTestError: number | null;
+  seconds: number;
+  /** reports of one run are applied one after the other */
+  chain: Promise<unknown>;
+}
+
+/** about 16 MiB of samples per readBrowserRunData answer (base64 makes it ~21 MiB, under the 64 MiB frame) */
+const BROWSER_CHUNK_BYTES = 16 * 1024 * 1024;
 
 /** A run in the queue (waiting, training or paused). The worker writes its folder. */
 interface LiveRun {
@@ -65,6 +96,9 @@ export class StudioService implements StudioApi {
   private readonly spawnWorker: SpawnWorker;
   private probed: Promise<DeviceInfo[]> | null = null;
   private estimating: Promise<unknown> = Promise.resolve();
+  private readonly browser = new Map<string, BrowserLive>();
+  private readonly browserSilenceMs: number;
+  private browserWatch: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: StudioServiceOptions) {
     this.home = path.resolve(options.home);
@@ -73,6 +107,7 @@ export class StudioService implements StudioApi {
     this.maxBatchEventsPerSecond = options.maxBatchEventsPerSecond ?? 20;
     this.spawnWorker = options.spawnWorker ?? (() => spawnThreadWorker());
     this.devicesProbe = options.devices ?? (() => this.probeDevices());
+    this.browserSilenceMs = options.browserSilenceMs ?? 60_000;
     this.queue = new TrainingQueue(this.spawnWorker, {
       status: (runId, status, reason) => this.onStatus(runId, status, reason),
       event: (runId, event) => this.onTrainEvent(runId, event),
@@ -97,6 +132,9 @@ export class StudioService implements StudioApi {
   /** Ends all workers (app quit, tests) and waits for the pending writes. */
   async close(): Promise<void> {
     this.queue.shutdown();
+    if (this.browserWatch) clearInterval(this.browserWatch);
+    this.browserWatch = null;
+    for (const id of [...this.browser.keys()]) this.endBrowserRun(id, 'failed', 'the studio closed while a browser window was training the run; resume it to continue from its last checkpoint');
     await Promise.all([...this.pending].map((p) => p.catch(() => undefined)));
   }
 
@@ -123,7 +161,7 @@ export class StudioService implements StudioApi {
     return this.datasets.rename(id, name);
   }
   async deleteDataset(id: string): Promise<void> {
-    const using = [...this.live.values()].find((l) => l.record.dataset.id === id);
+    const using = [...this.live.values(), ...this.browser.values()].find((l) => l.record.dataset.id === id);
     if (using) throw new StudioError('conflict', `The dataset is in use by the run "${using.record.name}", which is training; stop it first.`);
     await this.datasets.delete(id);
   }
@@ -143,11 +181,12 @@ export class StudioService implements StudioApi {
 
   /** The store knows running/finished/stopped/failed; queued and paused live in the queue. */
   private overlay<T extends RunSummary>(s: T): T {
-    const q = this.queue.statusOf(s.id);
+    const q = this.queue.statusOf(s.id) ?? this.browser.get(s.id)?.status;
     return q ? { ...s, status: q } : s;
   }
 
-  async startRun(req: StartRunRequest): Promise<RunSummary> {
+  /** The dataset of a run request, after checking that the model and settings fit it. */
+  private async checkRunRequest(req: StartRunRequest): Promise<DatasetMeta> {
     const dataset = await this.datasets.get(req.datasetId);
     try {
       validateSpec(req.model);
@@ -163,8 +202,11 @@ export class StudioService implements StudioApi {
     if (req.model.classes !== dataset.classNames.length) {
       throw new StudioError('bad_request', `The model has ${req.model.classes} outputs but "${dataset.name}" has ${dataset.classNames.length} classes; set classes to ${dataset.classNames.length}.`);
     }
-    const device = await this.resolveDevice(req.config.device);
-    const record = await this.runs.create({
+    return dataset;
+  }
+
+  private createRunRecord(req: StartRunRequest, dataset: DatasetMeta, device: string): Promise<RunRecord> {
+    return this.runs.create({
       model: req.model,
       config: req.config,
       name: req.name,
@@ -178,6 +220,12 @@ export class StudioService implements StudioApi {
         ...(req.limitTest ? { limitTest: req.limitTest } : {}),
       },
     });
+  }
+
+  async startRun(req: StartRunRequest): Promise<RunSummary> {
+    const dataset = await this.checkRunRequest(req);
+    const device = await this.resolveDevice(req.config.device);
+    const record = await this.createRunRecord(req, dataset, device);
     this.live.set(record.id, { record, chain: Promise.resolve() });
     this.queue.enqueue({
       runId: record.id,
@@ -221,11 +269,16 @@ export class StudioService implements StudioApi {
 
   private requireLive(id: string, action: string): void {
     this.assertRunExists(id);
-    if (!this.queue.has(id)) throw new StudioError('conflict', `The run is not training, so it cannot be ${action}.`);
+    if (!this.queue.has(id) && !this.browser.has(id)) throw new StudioError('conflict', `The run is not training, so it cannot be ${action}.`);
   }
 
   async pauseRun(id: string): Promise<RunSummary> {
     this.requireLive(id, 'paused');
+    const b = this.browser.get(id);
+    if (b) {
+      b.request = 'pause';
+      return this.summaryOf(id);
+    }
     if (!this.queue.pause(id)) throw new StudioError('conflict', 'The run is waiting in the queue; it can be stopped but not paused.');
     return this.summaryOf(id);
   }
@@ -236,6 +289,11 @@ export class StudioService implements StudioApi {
    */
   async resumeRun(id: string): Promise<RunSummary> {
     this.assertRunExists(id);
+    const b = this.browser.get(id);
+    if (b) {
+      b.request = 'resume';
+      return this.summaryOf(id);
+    }
     if (this.queue.has(id)) {
       this.queue.resume(id);
       return this.summaryOf(id);
@@ -264,6 +322,11 @@ export class StudioService implements StudioApi {
 
   async stopRun(id: string): Promise<RunSummary> {
     this.requireLive(id, 'stopped');
+    const b = this.browser.get(id);
+    if (b) {
+      b.request = 'stop';
+      return this.summaryOf(id);
+    }
     this.queue.stop(id, 'stopped by the user');
     return this.summaryOf(id);
   }
@@ -284,7 +347,7 @@ export class StudioService implements StudioApi {
 
   async deleteRun(id: string): Promise<void> {
     this.assertRunExists(id);
-    if (this.queue.has(id)) throw new StudioError('conflict', 'The run is training or queued; stop it before deleting it.');
+    if (this.queue.has(id) || this.browser.has(id)) throw new StudioError('conflict', 'The run is training or queued; stop it before deleting it.');
     await this.runs.delete(id);
   }
 
@@ -330,6 +393,205 @@ export class StudioService implements StudioApi {
       if (err instanceof StudioError && err.code !== 'internal') throw err;
       throw new StudioError('export_failed', err instanceof Error ? err.message : String(err));
     }
+  }
+
+  // ---------------------------------------------------------------- browser runs
+  /**
+   * Creates a run that a browser window trains on its own WebGPU (device 'browser-webgpu').
+   * The host keeps the record; the window reads the data with readBrowserRunData and reports
+   * with reportBrowserRun.
+   */
+  async beginBrowserRun(req: StartRunRequest): Promise<BrowserRunStart> {
+    const dataset = await this.checkRunRequest(req);
+    const record = await this.createRunRecord(req, dataset, BROWSER_DEVICE);
+    const data = this.datasets.library.loadTrainingData(dataset.id, { limitTrain: req.limitTrain, limitTest: req.limitTest });
+    let loaded: TrainingData;
+    try {
+      loaded = await data;
+    } catch (err) {
+      await this.runs.update(record.id, (r) => {
+        r.status = 'failed';
+        r.reason = `the dataset could not be read: ${err instanceof Error ? err.message : String(err)}`;
+        delete r.pid;
+        delete r.hostname;
+      });
+      throw err;
+    }
+    const live: BrowserLive = {
+      record,
+      status: 'running',
+      data,
+      metrics: this.runs.metricsWriter(record.id),
+      lastReport: Date.now(),
+      epochsDone: 0,
+      best: null,
+      bestEpoch: null,
+      lastTestError: null,
+      seconds: 0,
+      chain: Promise.resolve(),
+    };
+    this.browser.set(record.id, live);
+    this.watchBrowserRuns();
+    const bytesPerValue = loaded.train.x instanceof Float32Array ? 4 : 1;
+    this.emit({ channel: 'run', runId: record.id, status: 'running' });
+    return {
+      run: this.overlay(this.runs.summary(record)),
+      data: {
+        name: loaded.name,
+        sampleShape: [...loaded.sampleShape],
+        sampleSize: loaded.sampleSize,
+        classNames: [...loaded.classNames],
+        preprocess: { scale: loaded.preprocess.scale, mean: [...loaded.preprocess.mean], std: [...loaded.preprocess.std] },
+        dtype: bytesPerValue === 4 ? 'float32' : 'uint8',
+        train: loaded.train.n,
+        test: loaded.test.n,
+        chunkSamples: Math.max(1, Math.floor(BROWSER_CHUNK_BYTES / (loaded.sampleSize * bytesPerValue))),
+      },
+    };
+  }
+
+  /** A browser run that this host is waiting on, or a typed error saying why not. */
+  private async browserLive(id: string): Promise<BrowserLive> {
+    this.assertRunExists(id);
+    const live = this.browser.get(id);
+    if (live) return live;
+    const record = await this.runs.get(id);
+    if (record.device !== BROWSER_DEVICE) throw new StudioError('conflict', `The run "${record.name}" is trained by the studio on ${record.device}, not by a browser window.`);
+    throw new StudioError('conflict', `The browser run "${record.name}" is no longer training (${record.status}${record.reason ? `: ${record.reason}` : ''}); start a new run or resume it on this computer.`);
+  }
+
+  async readBrowserRunData(id: string, split: 'train' | 'test', from: number, count: number): Promise<BrowserDataChunk> {
+    const live = await this.browserLive(id);
+    const data = await live.data;
+    const part = data[split];
+    if (from >= part.n) throw new StudioError('bad_request', `The ${split} set of this run has ${part.n} samples; there is no sample ${from}.`);
+    const bpe = part.x instanceof Float32Array ? 4 : 1;
+    const most = Math.max(1, Math.floor(BROWSER_CHUNK_BYTES / (data.sampleSize * bpe)));
+    const n = Math.min(count, most, part.n - from);
+    const x = Buffer.from(part.x.buffer, part.x.byteOffset + from * data.sampleSize * bpe, n * data.sampleSize * bpe);
+    const y = Buffer.from(part.y.buffer, part.y.byteOffset + from * 4, n * 4);
+    live.lastReport = Date.now();
+    return { x: x.toString('base64'), y: y.toString('base64'), count: n };
+  }
+
+  async reportBrowserRun(id: string, report: BrowserRunReport): Promise<BrowserRunReply> {
+    const live = await this.browserLive(id);
+    const applied = live.chain.catch(() => undefined).then(() => this.applyBrowserReport(id, live, report));
+    live.chain = applied;
+    await applied;
+    const request = live.request;
+    delete live.request;
+    return { run: await this.summaryOf(id), ...(request && this.browser.has(id) ? { request } : {}) };
+  }
+
+  /** Checks a reported checkpoint against the run's model; the float32 tensors it holds. */
+  private decodeBrowserCheckpoint(live: BrowserLive, c: BrowserCheckpoint): { params: Float32Array[]; optimizerState: Float32Array[] } {
+    const { model, config } = live.record;
+    if (c.epoch !== live.epochsDone + 1) throw new StudioError('bad_request', `The checkpoint is for epoch ${c.epoch}, but the run has completed ${live.epochsDone} epochs; checkpoints come one per epoch, in order.`);
+    if (c.epoch > config.epochs) throw new StudioError('bad_request', `The checkpoint is for epoch ${c.epoch}, but the run has only ${config.epochs} epochs.`);
+    const infos = paramInfos(model);
+    const slots = stateSlots(config.optimizer, infos);
+    const decode = (what: string, names: { name: string; shape: number[] }[], values: string[]): Float32Array[] => {
+      if (values.length !== names.length) throw new StudioError('bad_request', `The checkpoint has ${values.length} ${what} tensors; the run's model has ${names.length}.`);
+      return values.map((b64, k) => {
+        const bytes = Buffer.from(b64, 'base64');
+        const want = names[k].shape.reduce((a, b) => a * b, 1);
+        if (bytes.length !== want * 4) throw new StudioError('bad_request', `The checkpoint's ${what} ${names[k].name} has ${bytes.length} bytes; its shape ${names[k].shape.join('×')} needs ${want * 4} (float32).`);
+        const out = new Float32Array(want);
+        new Uint8Array(out.buffer).set(bytes);
+        const bad = out.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) throw new StudioError('bad_request', `The checkpoint's ${what} ${names[k].name} holds ${out[bad]} at index ${bad}; the training diverged, so this epoch cannot be saved.`);
+        return out;
+      });
+    };
+    return { params: decode('parameter', infos, c.params), optimizerState: decode('optimizer state', slots, c.optimizerState) };
+  }
+
+  private async applyBrowserReport(id: string, live: BrowserLive, report: BrowserRunReport): Promise<void> {
+    if (!this.browser.has(id)) throw new StudioError('conflict', 'The browser run is no longer training; its last report came too late.');
+    const decoded = report.checkpoint ? this.decodeBrowserCheckpoint(live, report.checkpoint) : null;
+    if (report.status === 'finished' && live.epochsDone + (report.checkpoint ? 1 : 0) < live.record.config.epochs) {
+      throw new StudioError('bad_request', `The run reports finished after ${live.epochsDone + (report.checkpoint ? 1 : 0)} of ${live.record.config.epochs} epochs; report "stopped" with a reason instead.`);
+    }
+    live.lastReport = Date.now();
+    for (const e of report.events) {
+      live.metrics.append(e);
+      if (e.event === 'epoch') live.seconds += e.seconds;
+      if (e.event === 'done') live.seconds = Math.max(live.seconds, e.seconds);
+      this.emit({ channel: 'run', runId: id, status: live.status, event: e });
+    }
+    if (report.checkpoint && decoded) {
+      const c = report.checkpoint;
+      const last = c.epoch >= live.record.config.epochs;
+      const { isBest } = await this.runs.checkpoints(live.record).save(
+        { epoch: c.epoch, step: c.step, params: decoded.params, optimizerState: decoded.optimizerState, rngState: c.rngState, optimizerStep: c.optimizerStep },
+        c.testError,
+        { force: last, bestSoFar: live.best },
+      );
+      if (isBest) {
+        live.best = c.testError;
+        live.bestEpoch = c.epoch;
+      }
+      live.epochsDone = c.epoch;
+      if (c.testError !== null) live.lastTestError = c.testError;
+      await this.runs.update(id, (r) => {
+        r.progress = { epochsDone: c.epoch, step: c.step, bestTestError: live.best, bestEpoch: live.bestEpoch, lastTestError: live.lastTestError, seconds: live.seconds };
+      });
+    }
+    const status = report.status;
+    if (status === 'paused' || status === 'running') {
+      if (live.status !== status) {
+        live.status = status;
+        this.emit({ channel: 'run', runId: id, status });
+      }
+    } else if (status) {
+      const done = [...report.events].reverse().find((e) => e.event === 'done');
+      if (done && done.event === 'done' && done.testError !== null) live.lastTestError = done.testError;
+      await this.endBrowserRun(id, status, report.reason);
+    }
+  }
+
+  /** Writes a browser run's end to run.json and announces it. */
+  private async endBrowserRun(id: string, status: 'finished' | 'stopped' | 'failed', reason?: string): Promise<void> {
+    const live = this.browser.get(id);
+    if (!live) return;
+    this.browser.delete(id);
+    live.metrics.close();
+    const write = this.runs
+      .update(id, (r) => {
+        r.status = status;
+        if (reason) r.reason = reason;
+        else delete r.reason;
+        delete r.pid;
+        delete r.hostname;
+        r.progress.seconds = live.seconds;
+        r.progress.lastTestError = live.lastTestError;
+      })
+      .catch(() => undefined)
+      .then(() => this.emit({ channel: 'run', runId: id, status, ...(reason ? { reason } : {}) }));
+    this.pending.add(write);
+    void write.then(() => this.pending.delete(write));
+    await write;
+  }
+
+  /** A browser run whose window went silent (closed, crashed, reloaded) is marked failed. */
+  private watchBrowserRuns(): void {
+    if (this.browserWatch) return;
+    this.browserWatch = setInterval(() => {
+      const now = Date.now();
+      for (const [id, live] of this.browser) {
+        if (now - live.lastReport > this.browserSilenceMs) {
+          live.chain = live.chain
+            .catch(() => undefined)
+            .then(() => this.endBrowserRun(id, 'failed', `the browser window training this run stopped answering (closed or reloaded) after epoch ${live.epochsDone}; resume the run to continue on this computer from its last checkpoint`));
+        }
+      }
+      if (this.browser.size === 0 && this.browserWatch) {
+        clearInterval(this.browserWatch);
+        this.browserWatch = null;
+      }
+    }, Math.min(5000, Math.max(100, this.browserSilenceMs / 4)));
+    this.browserWatch.unref?.();
   }
 
   // ---------------------------------------------------------------- system
