@@ -5,6 +5,7 @@ import type { RunStatus, RunSummary, StudioEvent } from '../../src-main/api/cont
 import { studio, messageOf, forPeople } from '../studio';
 import { SeriesBuilder, type Series } from './series';
 import { defaultConfig, presetList, fitSpecToData } from './engine';
+import { BrowserRun } from '../training/browser-run';
 
 export type Screen = 'data' | 'model' | 'train' | 'evaluate' | 'try' | 'export' | 'runs';
 
@@ -71,7 +72,15 @@ export const store = reactive({
   live: null as LiveRun | null,
   imports: [] as ImportState[],
   theme: 'auto' as 'auto' | 'light' | 'dark',
+  /** train in this window on its WebGPU (device 'browser-webgpu') instead of in the studio */
+  trainInBrowser: false,
+  /** this window's WebGPU adapter, once probed (null: not probed yet) */
+  browserGpu: null as { available: boolean; software: boolean; name: string; reason?: string } | null,
 });
+
+/** the run this window is training itself, if any, and every run it trained (the host echoes their events: ignored) */
+let browserRun: BrowserRun | null = null;
+const localRuns = new Set<string>();
 
 /** Live chart data: not deep-reactive (thousands of points); `liveTick` is bumped at most twice a second. */
 export const liveSeries = shallowRef<Series>(new SeriesBuilder().s);
@@ -176,6 +185,26 @@ function onRunEvent(runId: string, status: RunStatus, e: TrainEvent | undefined,
   scheduleFlush();
 }
 
+/** Pause, resume and stop go to this window's trainer for a run it trains, else to the studio. */
+export async function pauseLive(): Promise<void> {
+  const id = store.live?.runId;
+  if (!id) return;
+  if (browserRun?.runId === id) browserRun.pause();
+  else await studio().pauseRun(id);
+}
+export async function resumeLive(): Promise<void> {
+  const id = store.live?.runId;
+  if (!id) return;
+  if (browserRun?.runId === id && browserRun.status === 'paused') browserRun.resume();
+  else await studio().resumeRun(id);
+}
+export async function stopLive(): Promise<void> {
+  const id = store.live?.runId;
+  if (!id) return;
+  if (browserRun?.runId === id && ['queued', 'running', 'paused'].includes(browserRun.status)) browserRun.stop('stopped by the user');
+  else await studio().stopRun(id);
+}
+
 function onImportEvent(e: StudioEvent & { channel: 'import' }): void {
   const st = store.imports.find((i) => i.importId === e.importId);
   if (!st) {
@@ -203,12 +232,25 @@ function onImportEvent(e: StudioEvent & { channel: 'import' }): void {
 export async function startRun(): Promise<void> {
   const d = currentDataset();
   if (!d || !store.model) throw new Error('Choose a dataset on the Data screen first.');
-  const summary = await studio().startRun({
+  const req = {
     datasetId: d.id,
     model: store.model,
     config: store.config,
     ...(store.limitTrain ? { limitTrain: store.limitTrain } : {}),
-  });
+  };
+  let summary: RunSummary;
+  if (store.trainInBrowser) {
+    const gpu = store.browserGpu;
+    if (!gpu?.available) throw new Error(`This window has no WebGPU to train on${gpu?.reason ? ` (${gpu.reason})` : ''}. Choose another device.`);
+    let id = '';
+    const started = await BrowserRun.start(studio(), req, { onRun: (status, e, reason) => onRunEvent(id, status, e, reason) }, { allowSoftware: gpu.software });
+    id = started.run.runId;
+    localRuns.add(id);
+    browserRun = started.run;
+    summary = started.start.run;
+  } else {
+    summary = await studio().startRun(req);
+  }
   builder = new SeriesBuilder();
   stepsSeen = 0;
   liveSeries.value = markRaw(builder.s);
@@ -255,7 +297,7 @@ export async function boot(): Promise<void> {
   const api = studio();
   api.onEvent((e) => {
     if (e.channel === 'import') onImportEvent(e);
-    else onRunEvent(e.runId, e.status, e.event, e.reason);
+    else if (!localRuns.has(e.runId)) onRunEvent(e.runId, e.status, e.event, e.reason);
   });
   try {
     await Promise.all([refreshDatasets(), refreshRuns()]);
