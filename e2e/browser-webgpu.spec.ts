@@ -156,4 +156,40 @@ test.describe('training in the window on its WebGPU', () => {
     await expect(page.getByTestId('confusion-matrix').locator('tbody tr')).toHaveCount(10);
     expect(pageErrors).toEqual([]);
   });
+
+  test('pauses, resumes and stops a run training in the window', async ({ page }) => {
+    test.setTimeout(180_000);
+    await page.goto(host!.url);
+    await page.getByRole('tab', { name: /Model/ }).click();
+    await page.getByTestId('preset-small').click();
+    await page.getByLabel('Layer 1 units').fill('16');
+    await page.getByRole('tab', { name: /Train/ }).click();
+    const device = page.getByTestId('device');
+    await expect(device.locator('option[value="browser-webgpu"]')).toHaveText(/GPU in this window/, { timeout: 30_000 });
+    await device.selectOption('browser-webgpu');
+    await page.getByTestId('epochs').fill('200');
+    await page.getByTestId('batch-size').fill('50');
+    await page.getByTestId('start').click();
+    const status = page.getByTestId('train-status');
+    await expect(status).toContainText(/Epoch\s*\d+ of 200/, { timeout: 60_000 });
+    await page.getByTestId('pause').click();
+    await expect(status).toContainText('paused');
+    const runsDir = path.join(host!.home, 'runs');
+    const runId = fs.readdirSync(runsDir).sort().at(-1)!;
+    // the host hears of it with the next report
+    const summary = async () => (await page.evaluate(async (id) => (globalThis as unknown as { studio: { getRun(id: string): Promise<{ status: string; epochsDone: number }> } }).studio.getRun(id), runId));
+    await expect.poll(async () => (await summary()).status, { timeout: 10_000 }).toBe('paused');
+    const rowsWhilePaused = await page.getByTestId('epoch-row').count();
+    await page.waitForTimeout(1500);
+    expect(await page.getByTestId('epoch-row').count()).toBe(rowsWhilePaused);
+    await page.getByTestId('resume').click();
+    await expect(status).toContainText('training');
+    await expect(page.getByTestId('epoch-row')).toHaveCount(rowsWhilePaused + 1, { timeout: 60_000 });
+    await page.getByTestId('stop').click();
+    await expect(status).toContainText('stopped', { timeout: 30_000 });
+    await expect.poll(async () => (await summary()).status, { timeout: 10_000 }).toBe('stopped');
+    const record = JSON.parse(fs.readFileSync(path.join(runsDir, runId, 'run.json'), 'utf8'));
+    expect(record.status).toBe('stopped');
+    expect(record.progress.epochsDone).toBeGreaterThanOrEqual(1);
+  });
 });
