@@ -208,6 +208,11 @@ describe.each(transports)('browser runs over %s', (_name, connect) => {
     expect(await code({ events: [], status: 'finished' })).toBe('bad_request');
     expect((await rejection(api.readBrowserRunData(id, 'test', 60, 10))).code).toBe('bad_request');
     expect((await rejection(api.readBrowserRunData(id, 'train', -1, 10))).code).toBe('bad_request');
+    // a model whose checkpoint could not come back in one message is refused before it starts
+    const huge = { ...req, model: { ...req.model, layers: [{ kind: 'linear' as const, units: 4096, bias: true }, { kind: 'relu' as const }, { kind: 'linear' as const, units: 4096, bias: true }, { kind: 'relu' as const }, { kind: 'linear' as const, units: 10, bias: true }] } };
+    const tooBig = await rejection(api.beginBrowserRun(huge));
+    expect(tooBig.code).toBe('bad_request');
+    expect(tooBig.message).toMatch(/too large to come back from the window/);
     // nothing of the refused reports reached the run
     expect((await api.getRun(id)).epochsDone).toBe(0);
     // a good one goes through

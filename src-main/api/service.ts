@@ -73,6 +73,8 @@ interface BrowserLive {
 
 /** about 16 MiB of samples per readBrowserRunData answer (base64 makes it ~21 MiB, under the 64 MiB frame) */
 const BROWSER_CHUNK_BYTES = 16 * 1024 * 1024;
+/** a report with a checkpoint must fit one 64 MiB message, with room for the events */
+const BROWSER_CHECKPOINT_BYTES = 56 * 1024 * 1024;
 
 /** A run in the queue (waiting, training or paused). The worker writes its folder. */
 interface LiveRun {
@@ -403,6 +405,13 @@ export class StudioService implements StudioApi {
    */
   async beginBrowserRun(req: StartRunRequest): Promise<BrowserRunStart> {
     const dataset = await this.checkRunRequest(req);
+    // each epoch's checkpoint comes back in one message (base64: 4/3 of the float32 bytes)
+    const infos = paramInfos(req.model);
+    const floats = [...infos, ...stateSlots(req.config.optimizer, infos)].reduce((sum, t) => sum + t.shape.reduce((a, b) => a * b, 1), 0);
+    const wireBytes = Math.ceil((floats * 4 * 4) / 3);
+    if (wireBytes > BROWSER_CHECKPOINT_BYTES) {
+      throw new StudioError('bad_request', `This model's checkpoint (${(wireBytes / 1e6).toFixed(0)} MB as sent) is too large to come back from the window in one message (at most ${(BROWSER_CHECKPOINT_BYTES / 1e6).toFixed(0)} MB); train it in the studio (CPU or GPU) instead, or use fewer units.`);
+    }
     const record = await this.createRunRecord(req, dataset, BROWSER_DEVICE);
     const data = this.datasets.library.loadTrainingData(dataset.id, { limitTrain: req.limitTrain, limitTest: req.limitTest });
     let loaded: TrainingData;
