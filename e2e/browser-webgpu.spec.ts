@@ -150,6 +150,8 @@ test.describe('training in the window on its WebGPU', () => {
     const metrics = fs.readFileSync(path.join(runsDir, runId, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(metrics.filter((m) => m.event === 'epoch')).toHaveLength(2);
     expect(metrics.at(-1).event).toBe('done');
+    const start = metrics.find((m) => m.event === 'start');
+    console.log(`in-window training: ${start.device}; ${start.stepsPerEpoch} steps per epoch; epoch seconds ${metrics.filter((m) => m.event === 'epoch').map((m) => m.seconds.toFixed(2)).join(', ')}`);
 
     await page.getByRole('tab', { name: /Evaluate/ }).click();
     await expect(page.getByTestId('test-error')).toContainText('%', { timeout: 60_000 });
