@@ -35,7 +35,7 @@ import {
 } from './contract';
 import { StudioError } from './errors';
 import { storeUpload } from './uploads';
-import { spawnThreadWorker, type SpawnWorker, type WorkerHandle } from '../worker/handle';
+import { spawnProcessWorker, type SpawnWorker, type WorkerHandle } from '../worker/handle';
 import { TrainingQueue } from '../worker/queue';
 import { runWorkerTask } from '../worker/task-runner';
 import { buildExportModel } from '../engine/index';
@@ -43,7 +43,7 @@ import { DatasetGateway } from './datasets';
 
 export interface StudioServiceOptions {
   home: string;
-  /** how training workers start: worker_thread by default, utilityProcess in Electron */
+  /** how training workers start: a child process by default, utilityProcess in Electron */
   spawnWorker?: SpawnWorker;
   /** batch events per second forwarded from a worker (default 20) */
   maxBatchEventsPerSecond?: number;
@@ -107,7 +107,7 @@ export class StudioService implements StudioApi {
     this.runs = new RunStore(this.home);
     this.datasets = new DatasetGateway(this.home, (e) => this.emit(e));
     this.maxBatchEventsPerSecond = options.maxBatchEventsPerSecond ?? 20;
-    this.spawnWorker = options.spawnWorker ?? (() => spawnThreadWorker());
+    this.spawnWorker = options.spawnWorker ?? (() => spawnProcessWorker());
     this.devicesProbe = options.devices ?? (() => this.probeDevices());
     this.browserSilenceMs = options.browserSilenceMs ?? 60_000;
     this.queue = new TrainingQueue(this.spawnWorker, {

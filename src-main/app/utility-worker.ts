@@ -1,7 +1,7 @@
 /**
  * Training workers inside the app: one Electron utilityProcess each (a crash or an ONNX
  * Runtime abort ends that process, never the app). Same message protocol as the
- * worker_thread used under plain Node (see worker/handle.ts).
+ * child process used under plain Node (see worker/handle.ts).
  */
 import { utilityProcess } from 'electron';
 import type { WorkerHandle, WorkerExit } from '../worker/handle';

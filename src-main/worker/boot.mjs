@@ -1,7 +1,7 @@
-// Starts the TypeScript worker entry inside a worker_thread when the studio runs from its
-// sources under plain Node (CLI, tests): registers tsx in this thread, then loads entry.ts.
-import { workerData } from 'node:worker_threads';
+// Starts the TypeScript worker entry in a child process when the studio runs from its
+// sources under plain Node (CLI, web host, tests): registers tsx, then loads entry.ts,
+// whose file URL is the first argument.
 import { register } from 'tsx/esm/api';
 
 register();
-await import(workerData.entry);
+await import(process.argv[2]);

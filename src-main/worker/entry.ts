@@ -1,12 +1,11 @@
 /**
- * The training worker: runs in an Electron utilityProcess (app) or a worker_thread (plain
+ * The training worker: runs in an Electron utilityProcess (app) or a child process (plain
  * Node). It loads the dataset from the library and trains the run through the run store's
  * training loop (runs/training.ts: metrics.jsonl, artifacts, checkpoints and progress in
  * run.json, exactly as the CLI does), streaming events to the main process with batch
- * events coalesced. A crash here ends this process or thread only; the main process then
+ * events coalesced. A crash here ends this process only; the main process then
  * marks the run failed.
  */
-import { parentPort as threadPort } from 'node:worker_threads';
 import type { TrainEvent } from '../engine/types';
 import { createNodeRuntime } from '../runtime/node';
 import { RunStore } from '../runs/store';
@@ -22,15 +21,17 @@ interface Port {
   listen(handler: (message: unknown) => void): void;
 }
 
-/** Electron's utilityProcess exposes process.parentPort; a worker_thread has threadPort. */
+/** Electron's utilityProcess exposes process.parentPort; a child process has process.send. */
 function connect(): Port {
   const electronPort = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(ev: 'message', h: (e: { data: unknown }) => void): void } }).parentPort;
   if (electronPort) {
     return { post: (m) => electronPort.postMessage(m), listen: (h) => electronPort.on('message', (e) => h(e.data)) };
   }
-  if (threadPort) {
-    const port = threadPort;
-    return { post: (m) => port.postMessage(m), listen: (h) => port.on('message', h) };
+  if (process.send) {
+    const send = process.send.bind(process);
+    // the parent going away ends the worker: nobody is left to read its results
+    process.on('disconnect', () => process.exit(0));
+    return { post: (m) => void send(m), listen: (h) => process.on('message', h) };
   }
   throw new Error('The training worker must be started by the studio (no parent port).');
 }

@@ -72,7 +72,7 @@ describe('estimates asked for side by side', () => {
       let alive = true;
       setTimeout(() => handlers.forEach((h) => h({ type: 'ready' })), 5);
       return {
-        kind: 'thread',
+        kind: 'process',
         post: (m) => {
           if (m.type !== 'task') return;
           running++;

@@ -1,10 +1,14 @@
 /**
- * One training worker as the main process sees it, whatever carries it: a worker_thread
+ * One training worker as the main process sees it, whatever carries it: a child process
  * (plain Node, here) or an Electron utilityProcess (src-main/app/utility-worker.ts).
+ *
+ * A process, not a worker_thread: ending a thread while onnxruntime-node is inside run()
+ * can abort the whole process ("terminate called after throwing Napi::Error"), and the
+ * web host must outlive any worker it kills.
  */
+import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { ToWorker } from './protocol';
 
 export interface WorkerExit {
@@ -14,7 +18,7 @@ export interface WorkerExit {
 }
 
 export interface WorkerHandle {
-  readonly kind: 'thread' | 'utility-process';
+  readonly kind: 'process' | 'utility-process';
   post(message: ToWorker): void;
   /** raw messages; the manager validates them */
   onMessage(handler: (message: unknown) => void): void;
@@ -40,30 +44,39 @@ export function resolveWorkerEntry(): { file: string; viaTsx: boolean } {
   throw new Error(`The training worker's code is missing (looked for worker.js and entry.ts in ${fileURLToPath(here)}). Rebuild the studio.`);
 }
 
-export function spawnThreadWorker(entry = resolveWorkerEntry()): WorkerHandle {
-  const worker = entry.viaTsx
-    ? new Worker(new URL('boot.mjs', pathToFileURL(entry.file)), { workerData: { entry: pathToFileURL(entry.file).href } })
-    : new Worker(entry.file);
+export function spawnProcessWorker(entry = resolveWorkerEntry()): WorkerHandle {
+  // from sources, boot.mjs registers tsx in the child and then imports entry.ts
+  const child = entry.viaTsx
+    ? fork(fileURLToPath(new URL('boot.mjs', pathToFileURL(entry.file))), [pathToFileURL(entry.file).href], { serialization: 'advanced', stdio: 'inherit' })
+    : fork(entry.file, [], { serialization: 'advanced', stdio: 'inherit' });
   const exitHandlers: ((e: WorkerExit) => void)[] = [];
   let lastError: Error | null = null;
   let exited = false;
-  worker.on('error', (err) => {
+  let killed = false;
+  child.on('error', (err) => {
     lastError = err;
   });
-  worker.on('exit', (code) => {
+  child.on('exit', (code, signal) => {
     exited = true;
-    const reason = lastError ? `The training worker crashed: ${lastError.message}` : code !== 0 ? `The training worker ended unexpectedly (exit code ${code}).` : undefined;
+    const reason = lastError
+      ? `The training worker crashed: ${lastError.message}`
+      : code !== 0
+        ? killed
+          ? `The training worker was ended (${signal ?? `exit code ${code}`}).`
+          : `The training worker ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}).`
+        : undefined;
     for (const h of exitHandlers) h({ code, reason });
   });
   return {
-    kind: 'thread',
+    kind: 'process',
     post: (message) => {
-      if (!exited) worker.postMessage(message);
+      if (!exited && child.connected) child.send(message);
     },
-    onMessage: (handler) => worker.on('message', handler),
+    onMessage: (handler) => child.on('message', handler),
     onExit: (handler) => exitHandlers.push(handler),
     kill: () => {
-      void worker.terminate();
+      killed = true;
+      if (!exited) child.kill('SIGKILL');
     },
   };
 }

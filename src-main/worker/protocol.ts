@@ -1,6 +1,6 @@
 /**
  * Messages between the main process and a training worker. The same protocol runs over a
- * worker_thread's port (plain Node) and an Electron utilityProcess's parentPort. Both sides
+ * child process's IPC channel (plain Node) and an Electron utilityProcess's parentPort. Both sides
  * validate what they receive.
  */
 import { z } from 'zod';

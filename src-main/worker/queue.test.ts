@@ -6,7 +6,7 @@ import type { ToWorker, TrainJob } from './protocol';
 import { TrainingQueue } from './queue';
 
 class FakeWorker implements WorkerHandle {
-  readonly kind = 'thread' as const;
+  readonly kind = 'process' as const;
   received: ToWorker[] = [];
   killed = false;
   private messageHandlers: ((m: unknown) => void)[] = [];
