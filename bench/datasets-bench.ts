@@ -15,7 +15,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { DatasetLibrary } from '../src-main/datasets/library';
-import { mnistDir, mnistSlice } from '../src-main/datasets/test-fixtures';
+import { bundledMnistDir } from '../src-main/datasets/bundled-mnist';
+import { mnistSlice } from '../src-main/datasets/test-fixtures';
 
 const args = process.argv.slice(2);
 const arg = (name: string) => {
@@ -27,7 +28,7 @@ const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 async function benchMnist(): Promise<Record<string, number>> {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'mlps-bench-'));
   try {
-    const src = mnistDir();
+    const src = bundledMnistDir();
     const files = (await fs.readdir(src)).map((f) => path.join(src, f));
     // warm the page cache and measure the floor: a bare copy of the bytes
     const copyDir = path.join(tmp, 'copy');

