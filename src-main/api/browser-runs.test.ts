@@ -7,48 +7,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_DEVICE, type BrowserCheckpoint, type BrowserRunReport, type StudioApi } from './contract';
-import { StudioError } from './errors';
 import { createLoopbackClient } from './loopback';
 import { StudioService } from './service';
-import { isTerminal, makeTestHome, runEvents, tinyRun, type TestHome } from './testkit';
-import { startWebHost } from '../host/server';
-import { connectWebHost } from '../host/ws-client';
+import { isTerminal, makeTestHome, rejection, runEvents, tinyRun, transports, type Harness, type TestHome } from './testkit';
 import { Trainer, type TrainerCheckpoint, type TrainEvent, type TrainingData } from '../engine/index';
 import { createNodeRuntime } from '../runtime/node';
 import { paramInfos } from '../engine/spec';
 import { stateSlots } from '../engine/optimizers/index';
-
-interface Harness {
-  api: StudioApi;
-  close(): Promise<void>;
-}
-
-const transports: [string, (service: StudioService) => Promise<Harness>][] = [
-  ['in-process (IPC path)', async (service) => ({ api: createLoopbackClient(service), close: async () => undefined })],
-  [
-    'WebSocket web host',
-    async (service) => {
-      const host = await startWebHost({ api: service, staticDir: null });
-      const conn = await connectWebHost(host.wsUrl);
-      return {
-        api: conn.api,
-        close: async () => {
-          await conn.close();
-          await host.close();
-        },
-      };
-    },
-  ],
-];
-
-async function rejection(p: Promise<unknown>): Promise<StudioError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as StudioError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const b64 = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 

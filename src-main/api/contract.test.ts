@@ -7,44 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StudioApi, StudioEvent } from './contract';
-import { StudioError } from './errors';
-import { createLoopbackClient } from './loopback';
 import { StudioService } from './service';
-import { isTerminal, makeTestHome, runEvents, tinyRun, writeIdxSubset, type TestHome } from './testkit';
-import { startWebHost, type WebHost } from '../host/server';
-import { connectWebHost, type WebHostConnection } from '../host/ws-client';
-
-interface Harness {
-  api: StudioApi;
-  close(): Promise<void>;
-}
-
-const transports: [string, (service: StudioService) => Promise<Harness>][] = [
-  ['in-process (IPC path)', async (service) => ({ api: createLoopbackClient(service), close: async () => undefined })],
-  [
-    'WebSocket web host',
-    async (service) => {
-      const host: WebHost = await startWebHost({ api: service, staticDir: null });
-      const conn: WebHostConnection = await connectWebHost(host.wsUrl);
-      return {
-        api: conn.api,
-        close: async () => {
-          await conn.close();
-          await host.close();
-        },
-      };
-    },
-  ],
-];
-
-async function rejection(p: Promise<unknown>): Promise<StudioError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as StudioError;
-  }
-  throw new Error('expected the call to fail');
-}
+import { isTerminal, makeTestHome, rejection, runEvents, tinyRun, transports, writeIdxSubset, type Harness, type TestHome } from './testkit';
 
 describe.each(transports)('Studio API contract over %s', (_name, connect) => {
   let t: TestHome;

@@ -10,6 +10,11 @@ import { DatasetLibrary } from '../datasets/library';
 import { mnistSlice } from '../datasets/test-fixtures';
 import type { ModelSpec, TrainConfig } from '../engine/types';
 import type { StartRunRequest, StudioApi, StudioEvent } from './contract';
+import type { StudioError } from './errors';
+import { createLoopbackClient } from './loopback';
+import type { StudioService } from './service';
+import { startWebHost } from '../host/server';
+import { connectWebHost } from '../host/ws-client';
 
 /** Writes the first `n` samples of an MNIST IDX pair into `dir` under the standard names. */
 export function writeIdxSubset(dir: string, split: 'train' | 't10k', n: number): void {
@@ -89,3 +94,38 @@ export function runEvents(api: StudioApi, runId: () => string | null) {
 }
 
 export const isTerminal = (e: { status: string }) => e.status === 'finished' || e.status === 'stopped' || e.status === 'failed';
+
+/** A StudioApi client over one transport, and how to take it down. */
+export interface Harness {
+  api: StudioApi;
+  close(): Promise<void>;
+}
+
+/** Both transports the UI uses: the in-process adapter (the dispatch path Electron IPC uses) and the web host's WebSocket. */
+export const transports: [string, (service: StudioService) => Promise<Harness>][] = [
+  ['in-process (IPC path)', async (service) => ({ api: createLoopbackClient(service), close: async () => undefined })],
+  [
+    'WebSocket web host',
+    async (service) => {
+      const host = await startWebHost({ api: service, staticDir: null });
+      const conn = await connectWebHost(host.wsUrl);
+      return {
+        api: conn.api,
+        close: async () => {
+          await conn.close();
+          await host.close();
+        },
+      };
+    },
+  ],
+];
+
+/** The error a call fails with; fails the test when the call succeeds. */
+export async function rejection(p: Promise<unknown>): Promise<StudioError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as StudioError;
+  }
+  throw new Error('expected the call to fail');
+}
