@@ -422,15 +422,13 @@ export class Trainer {
         }
         const seconds = (now() - te) / 1000;
         this.emit({ event: 'epoch', epoch, loss: runningLoss / batches, error: runningError / batches, seconds, lr });
-        const isLast = epoch === config.epochs - 1;
-        if (isLast || (config.evalEvery > 0 && (epoch + 1) % config.evalEvery === 0)) {
-          if (data.test.n > 0) {
-            const t = await this.evaluateTest();
-            lastTest = t.error;
-            this.emit({ event: 'test', epoch, loss: t.loss, error: t.error });
-          }
+        const testEpoch = epoch === config.epochs - 1 || (config.evalEvery > 0 && (epoch + 1) % config.evalEvery === 0);
+        if (testEpoch && data.test.n > 0) {
+          const t = await this.evaluateTest();
+          lastTest = t.error;
+          this.emit({ event: 'test', epoch, loss: t.loss, error: t.error });
         }
-        if (this.opts.onEpochEnd) await this.opts.onEpochEnd(await this.checkpoint(epoch + 1), { testError: isLast || (config.evalEvery > 0 && (epoch + 1) % config.evalEvery === 0) ? lastTest : null });
+        if (this.opts.onEpochEnd) await this.opts.onEpochEnd(await this.checkpoint(epoch + 1), { testError: testEpoch ? lastTest : null });
       }
       const seconds = (now() - t0) / 1000;
       this.emit({ event: 'done', epochs: config.epochs, testError: lastTest, seconds });
