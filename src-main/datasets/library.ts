@@ -9,6 +9,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Preprocess, TrainingData } from '../engine/types';
 import { datasetsDir } from '../paths';
+import { writeFileAtomic } from '../runs/atomic';
 import { ImportContext, forgetWrittenHashes } from './context';
 import { bundledMnistDir } from './bundled-mnist';
 import { detectImporter } from './detect';
@@ -190,10 +191,7 @@ export class DatasetLibrary {
       const clash = (await this.list()).find((m) => m.id !== meta.id && m.name.toLowerCase() === newName.toLowerCase());
       if (clash) throw new DatasetError('conflict', `A dataset named "${clash.name}" already exists (${clash.id}); choose another name.`);
       const updated = { ...meta, name: newName };
-      const file = path.join(this.folder(meta.id), 'meta.json');
-      const tmp = `${file}.${process.pid}.tmp`;
-      await fs.writeFile(tmp, JSON.stringify(updated, null, 2));
-      await fs.rename(tmp, file);
+      await writeFileAtomic(path.join(this.folder(meta.id), 'meta.json'), JSON.stringify(updated, null, 2));
       return updated;
     });
   }
