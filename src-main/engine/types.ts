@@ -13,8 +13,6 @@ export type LayerSpec =
   | { kind: 'gelu' }
   | { kind: 'dropout'; p: number };
 
-export type LayerKind = LayerSpec['kind'];
-
 /**
  * A network: the input sample shape (e.g. [1, 28, 28] or [784] or [features]), a stack of
  * hidden layers, and the number of classes. The final linear layer to `classes` is part of
@@ -90,5 +88,3 @@ export type TrainEvent =
   | { event: 'done'; epochs: number; testError: number | null; seconds: number }
   | { event: 'stopped'; epoch: number; reason: string }
   | { event: 'failed'; epoch: number; reason: string };
-
-export type TrainEventListener = (e: TrainEvent) => void;

@@ -22,4 +22,3 @@ export const wireRequestSchema = z.strictObject({
   method: z.string().max(100),
   args: z.array(z.unknown()).max(16),
 });
-export type WireRequest = z.infer<typeof wireRequestSchema>;

@@ -11,7 +11,6 @@ import pkg from '../../package.json' with { type: 'json' };
 export const STUDIO_VERSION: string = (pkg as { version: string }).version;
 
 export const runStatusSchema = z.enum(['running', 'finished', 'stopped', 'failed']);
-export type StoredRunStatus = z.infer<typeof runStatusSchema>;
 
 const layerSchema = z.looseObject({ kind: z.string() });
 export const modelSpecSchema = z.looseObject({

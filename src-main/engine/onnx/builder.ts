@@ -214,6 +214,3 @@ export class GraphBuilder {
     return onnx.ModelProto.encode(model).finish();
   }
 }
-
-/** Little-endian check: rawData must be little-endian per the ONNX spec. */
-export const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
