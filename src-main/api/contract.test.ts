@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StudioApi, StudioEvent } from './contract';
 import { StudioService } from './service';
-import { isTerminal, makeTestHome, rejection, runEvents, tinyRun, transports, writeIdxSubset, type Harness, type TestHome } from './testkit';
+import { writeMnistSubset } from '../datasets/test-fixtures';
+import { isTerminal, makeTestHome, rejection, runEvents, tinyRun, transports, type Harness, type TestHome } from './testkit';
 
 describe.each(transports)('Studio API contract over %s', (_name, connect) => {
   let t: TestHome;
@@ -71,8 +72,7 @@ describe.each(transports)('Studio API contract over %s', (_name, connect) => {
 
   it('imports files uploaded from a browser, then drops the uploaded copies', async () => {
     const src = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-studio-upload-src-'));
-    writeIdxSubset(src, 'train', 120);
-    writeIdxSubset(src, 't10k', 40);
+    writeMnistSubset(src, 120, 40);
     const files = fs.readdirSync(src).map((name) => ({ relativePath: `digits/${name}`, base64: fs.readFileSync(path.join(src, name)).toString('base64') }));
     fs.rmSync(src, { recursive: true, force: true });
     const events: StudioEvent[] = [];

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DatasetMeta } from '../datasets/types';
 import { DatasetLibrary } from '../datasets/library';
-import { mnistSlice } from '../datasets/test-fixtures';
+import { writeMnistSubset } from '../datasets/test-fixtures';
 import type { ModelSpec, TrainConfig } from '../engine/types';
 import type { StartRunRequest, StudioApi, StudioEvent } from './contract';
 import type { StudioError } from './errors';
@@ -15,13 +15,6 @@ import { createLoopbackClient } from './loopback';
 import type { StudioService } from './service';
 import { startWebHost } from '../host/server';
 import { connectWebHost } from '../host/ws-client';
-
-/** Writes the first `n` samples of an MNIST IDX pair into `dir` under the standard names. */
-export function writeIdxSubset(dir: string, split: 'train' | 't10k', n: number): void {
-  const { images, labels } = mnistSlice(split, n);
-  fs.writeFileSync(path.join(dir, `${split}-images-idx3-ubyte`), images);
-  fs.writeFileSync(path.join(dir, `${split}-labels-idx1-ubyte`), labels);
-}
 
 export interface TestHome {
   home: string;
@@ -33,9 +26,7 @@ export interface TestHome {
 export async function makeTestHome(opts: { train?: number; test?: number } = {}): Promise<TestHome> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-studio-api-'));
   const src = path.join(home, 'source');
-  fs.mkdirSync(src);
-  writeIdxSubset(src, 'train', opts.train ?? 300);
-  writeIdxSubset(src, 't10k', opts.test ?? 100);
+  writeMnistSubset(src, opts.train ?? 300, opts.test ?? 100);
   const dataset = await new DatasetLibrary(home).import([src], { name: 'Tiny MNIST' });
   return { home, dataset, cleanup: () => fs.rmSync(home, { recursive: true, force: true }) };
 }

@@ -38,6 +38,21 @@ export function mnistSlice(split: 'train' | 't10k', n: number): { images: Buffer
   };
 }
 
+/** Writes the first `nTrain` / `nTest` MNIST samples into `dir` under the standard IDX names; returns the four paths. */
+export function writeMnistSubset(dir: string, nTrain: number, nTest: number): string[] {
+  fs.mkdirSync(dir, { recursive: true });
+  const files: string[] = [];
+  for (const [split, n] of [['train', nTrain], ['t10k', nTest]] as const) {
+    const { images, labels } = mnistSlice(split, n);
+    for (const [name, bytes] of [[`${split}-images-idx3-ubyte`, images], [`${split}-labels-idx1-ubyte`, labels]] as const) {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, bytes);
+      files.push(file);
+    }
+  }
+  return files;
+}
+
 export async function writeMnistIdx(dir: string, nTrain: number, nTest: number, gz = false): Promise<string> {
   await fsp.mkdir(dir, { recursive: true });
   const ext = gz ? '.gz' : '';
