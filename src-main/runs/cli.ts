@@ -16,7 +16,7 @@ import { DatasetLibrary } from '../datasets/library';
 import { studioHome } from '../paths';
 import { createNodeRuntime } from '../runtime/node';
 import type { CheckpointChoice } from './checkpoints';
-import { exportRun, verificationLine } from './export';
+import { exportRun, pct, verificationLine } from './export';
 import { loadModel, predict, predictionLine, readSamples } from './predict';
 import type { RunRecord } from './record';
 import { RunStore, epochCurve } from './store';
@@ -37,8 +37,6 @@ function io(program: Command, setCode?: (c: number) => void): Io {
     setCode: setCode ?? ((c) => (process.exitCode = c)),
   };
 }
-
-const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${(100 * x).toFixed(2)}%`);
 
 function duration(s: number): string {
   if (s < 60) return `${s.toFixed(1)} s`;

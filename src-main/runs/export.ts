@@ -132,7 +132,8 @@ export function confusionMatrix(labels: Int32Array, predictions: Int32Array, cla
   return { confusion, perClassAccuracy };
 }
 
-const pct = (v: number, digits = 2) => (Number.isNaN(v) ? '—' : `${(v * 100).toFixed(digits)}%`);
+/** A fraction as a percentage for people to read ('—' when unknown). */
+export const pct = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined || Number.isNaN(v) ? '—' : `${(v * 100).toFixed(digits)}%`);
 
 function optimizerText(r: RunRecord): string {
   const o = r.config.optimizer;
