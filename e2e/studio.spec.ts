@@ -269,6 +269,8 @@ test.describe('UI journey', () => {
 
     // ---- Export: save, verification, model card; the file loads in onnxruntime-node
     await goTo(page, /Export/);
+    // a browser has no save dialog: an empty target means the run's own folder
+    await expect(page.getByTestId('export-target')).toHaveAttribute('placeholder', /run’s own folder/);
     const target = path.join(tmp, 'exported', 'my-digits.onnx');
     await page.getByTestId('export-target').fill(target);
     await page.getByTestId('export').click();

@@ -1,7 +1,7 @@
 /**
  * The calling side: turns "send (method, args), get a CallResult back" plus an event
  * subscription into a StudioApi object. Used by the in-process adapter, the Node WebSocket
- * client (CLI, tests) and mirrored by the preload and the renderer's WebSocket client.
+ * client (CLI, tests) and the renderer (its WebSocket client and the preload's bridge).
  */
 import type { StudioApi, StudioEvent } from './contract';
 import { fromErrorShape } from './errors';

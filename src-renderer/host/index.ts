@@ -5,10 +5,10 @@
  * The web host's token comes in the address (`/?token=…`); it is kept in sessionStorage and
  * removed from the visible address so it does not end up in bookmarks or screenshots.
  */
-import type { StudioApi, StudioErrorShape } from '../../src-main/api/contract';
-import { StudioCallError, connectWebSocketStudio, type WebSocketStudio } from './ws-client';
-
-export { StudioCallError };
+import { createApiClient } from '../../src-main/api/client';
+import type { StudioApi } from '../../src-main/api/contract';
+import type { CallResult } from '../../src-main/api/methods';
+import { connectWebSocketStudio, type WebSocketStudio } from './ws-client';
 
 declare global {
   interface Window {
@@ -44,19 +44,13 @@ function takeToken(): string | null {
  * context bridge would lose its code); this turns it back into StudioApi with typed errors.
  */
 function fromBridge(bridge: Record<string, unknown>): StudioApi {
-  const api: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(bridge)) {
-    if (typeof fn !== 'function') continue;
-    if (name === 'onEvent' || name === 'pathsForFiles' || name === 'chooseImportPaths' || name === 'chooseSavePath') {
-      api[name] = fn;
-      continue;
-    }
-    api[name] = async (...args: unknown[]) => {
-      const reply = (await (fn as (...a: unknown[]) => Promise<unknown>)(...args)) as { ok: boolean; result?: unknown; error?: StudioErrorShape };
-      if (reply && reply.ok) return reply.result === null ? undefined : reply.result;
-      throw new StudioCallError(reply?.error ?? { code: 'internal', message: 'The studio sent an unreadable reply.' });
-    };
-  }
+  const call = async (method: string, args: unknown[]): Promise<CallResult> => {
+    const reply = (await (bridge[method] as (...a: unknown[]) => Promise<CallResult | undefined>)(...args)) ?? null;
+    return reply && typeof reply === 'object' && 'ok' in reply ? reply : { ok: false, error: { code: 'internal', message: 'The studio sent an unreadable reply.' } };
+  };
+  const api = createApiClient(call, bridge.onEvent as StudioApi['onEvent']) as unknown as Record<string, unknown>;
+  // Electron-only members, called directly
+  for (const name of ['pathsForFiles', 'chooseImportPaths', 'chooseSavePath']) if (typeof bridge[name] === 'function') api[name] = bridge[name];
   return api as unknown as StudioApi;
 }
 

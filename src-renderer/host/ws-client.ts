@@ -4,25 +4,9 @@
  * The connection comes back by itself after a drop (calls made while down fail at once with
  * a clear message; event listeners stay subscribed).
  */
+import { createApiClient } from '../../src-main/api/client';
 import type { StudioApi, StudioErrorShape, StudioEvent } from '../../src-main/api/contract';
-
-/** The error a call rejects with: the host's typed error, as an Error with its code. */
-export class StudioCallError extends Error {
-  readonly code: StudioErrorShape['code'];
-  constructor(shape: StudioErrorShape) {
-    super(shape.message);
-    this.name = 'StudioCallError';
-    this.code = shape.code;
-  }
-}
-
-interface Pending {
-  resolve(value: unknown): void;
-  reject(err: StudioCallError): void;
-}
-
-/** Members of StudioApi that are not remote calls (or are Electron-only). */
-const LOCAL = new Set(['onEvent', 'pathsForFiles', 'chooseImportPaths', 'then', 'toJSON', 'constructor']);
+import type { CallResult } from '../../src-main/api/methods';
 
 export interface WebSocketStudio {
   api: StudioApi;
@@ -38,7 +22,7 @@ export function connectWebSocketStudio(wsUrl: string): Promise<WebSocketStudio> 
   let closedByUs = false;
   let state: 'open' | 'connecting' | 'closed' = 'connecting';
   let retryMs = 250;
-  const pending = new Map<number, Pending>();
+  const pending = new Map<number, (reply: CallResult) => void>();
   const listeners = new Set<(e: StudioEvent) => void>();
   const stateListeners = new Set<(s: 'open' | 'connecting' | 'closed') => void>();
   const setState = (s: typeof state) => {
@@ -47,7 +31,7 @@ export function connectWebSocketStudio(wsUrl: string): Promise<WebSocketStudio> 
   };
 
   const failAll = (message: string) => {
-    for (const p of pending.values()) p.reject(new StudioCallError({ code: 'internal', message }));
+    for (const settle of pending.values()) settle({ ok: false, error: { code: 'internal', message } });
     pending.clear();
   };
 
@@ -74,11 +58,10 @@ export function connectWebSocketStudio(wsUrl: string): Promise<WebSocketStudio> 
         return;
       }
       if (typeof msg.id !== 'number') return;
-      const p = pending.get(msg.id);
-      if (!p) return;
+      const settle = pending.get(msg.id);
+      if (!settle) return;
       pending.delete(msg.id);
-      if (msg.ok) p.resolve(msg.result === null ? undefined : msg.result);
-      else p.reject(new StudioCallError(msg.error ?? { code: 'internal', message: 'The studio sent an unreadable reply.' }));
+      settle(msg.ok ? { ok: true, result: msg.result } : { ok: false, error: msg.error ?? { code: 'internal', message: 'The studio sent an unreadable reply.' } });
     };
     socket.onclose = (ev: CloseEvent) => {
       failAll(ev.code === 1009 ? 'The request was too large for the studio host (over its size limit).' : 'The connection to the studio host was lost; it is reconnecting.');
@@ -94,34 +77,22 @@ export function connectWebSocketStudio(wsUrl: string): Promise<WebSocketStudio> 
     };
   };
 
-  const call = (method: string, args: unknown[]): Promise<unknown> =>
-    new Promise((resolve, reject) => {
+  const call = (method: string, args: unknown[]): Promise<CallResult> =>
+    new Promise((resolve) => {
       if (state !== 'open' || socket.readyState !== WebSocket.OPEN) {
-        reject(new StudioCallError({ code: 'internal', message: 'Not connected to the studio host; it is reconnecting. Try again in a moment.' }));
+        resolve({ ok: false, error: { code: 'internal', message: 'Not connected to the studio host; it is reconnecting. Try again in a moment.' } });
         return;
       }
       const id = nextId++;
-      pending.set(id, { resolve, reject });
+      pending.set(id, resolve);
       socket.send(JSON.stringify({ id, method, args }));
     });
 
-  const target = {
-    onEvent(listener: (e: StudioEvent) => void): () => void {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  };
-  const api = new Proxy(target, {
-    get(t, prop) {
-      if (typeof prop !== 'string') return undefined;
-      if (prop === 'onEvent') return t.onEvent;
-      if (LOCAL.has(prop)) return undefined;
-      return (...args: unknown[]) => call(prop, args);
-    },
-    has(_t, prop) {
-      return typeof prop === 'string' && (prop === 'onEvent' || !LOCAL.has(prop));
-    },
-  }) as unknown as StudioApi;
+  // the remote methods only: the Electron-only members (file paths, dialogs) stay absent
+  const api = createApiClient(call, (listener) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  });
 
   return new Promise((resolve, reject) => {
     open(
