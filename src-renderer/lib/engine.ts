@@ -17,14 +17,19 @@ export interface Described {
   totalParams: number;
 }
 
-/** null when the stack is valid, else the engine's plain-language reason. */
-export function specProblem(spec: ModelSpec): string | null {
+/** null when `check` passes, else the engine's plain-language reason. */
+function problemOf(check: () => void): string | null {
   try {
-    validateSpec(spec);
+    check();
     return null;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
   }
+}
+
+/** null when the stack is valid, else the engine's plain-language reason. */
+export function specProblem(spec: ModelSpec): string | null {
+  return problemOf(() => validateSpec(spec));
 }
 
 export function describeSpec(spec: ModelSpec): Described | null {
@@ -65,12 +70,7 @@ export function presetList(d: Pick<DatasetMeta, 'sampleShape' | 'classNames'>): 
 
 /** null when the settings are valid, else the engine's plain-language reason. */
 export function configProblem(c: TrainConfig): string | null {
-  try {
-    validateConfig(c);
-    return null;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
+  return problemOf(() => validateConfig(c));
 }
 
 /** The same hidden layers, with the input and the output layer fitted to a dataset. */
