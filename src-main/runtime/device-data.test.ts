@@ -17,15 +17,9 @@ import { describe, expect, it } from 'vitest';
 import { buildTrainGraph, initParams, Rng, Trainer, type ModelSpec, type RuntimeAdapter, type TrainConfig, type TrainerCheckpoint, type TrainEvent, type TrainingData } from '../engine/index';
 import { affineFor } from '../engine/trainer';
 import { createNodeRuntime } from './node';
+import { useSwiftShader } from './swiftshader-testkit';
 
-const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const available = fs.existsSync(ICD) && ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some((f) => fs.existsSync(f));
-if (!available) {
-  if (process.env.CI) throw new Error(`software WebGPU needs ${ICD} (Debian chromium) and libvulkan1; .ci/run installs both`);
-  console.log(`SKIPPED WebGPU device-data tests: ${ICD} or libvulkan.so.1 is missing (apt-get install chromium libvulkan1)`);
-}
-process.env.VK_ICD_FILENAMES ??= ICD;
-process.env.XDG_RUNTIME_DIR ??= '/tmp';
+const available = useSwiftShader('WebGPU device-data tests');
 
 const D = 12;
 const spec: ModelSpec = { inputShape: [D], classes: 3, layers: [{ kind: 'linear', units: 8, bias: true }, { kind: 'relu' }, { kind: 'dropout', p: 0.25 }, { kind: 'linear', units: 3, bias: true }] };

@@ -14,13 +14,10 @@ import type { DeviceInfo } from '../api/contract';
 import { listDevices, shortError } from './devices';
 import { selectRuntime } from './select';
 import { softwareWebGpu } from './software';
+import { useSwiftShader } from './swiftshader-testkit';
 import type { NodeDevice } from './node';
 
-const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const swiftshader = fs.existsSync(ICD) && ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some((f) => fs.existsSync(f));
-if (!swiftshader && process.env.CI) throw new Error(`the device tests need ${ICD} (Debian chromium) and libvulkan1; .ci/run installs both`);
-process.env.VK_ICD_FILENAMES ??= ICD;
-process.env.XDG_RUNTIME_DIR ??= '/tmp';
+const swiftshader = useSwiftShader();
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-icd-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

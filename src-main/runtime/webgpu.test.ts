@@ -3,19 +3,12 @@
  * trained for a few steps must give the same losses and parameters within 1e-4 relative.
  * Here it runs on SwiftShader (software Vulkan, shipped with Debian's chromium).
  */
-import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Rng, Trainer, type ModelSpec, type TrainConfig, type TrainerCheckpoint, type TrainingData } from '../engine/index';
 import { createNodeRuntime } from './node';
+import { useSwiftShader } from './swiftshader-testkit';
 
-const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const available = fs.existsSync(ICD) && ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some((f) => fs.existsSync(f));
-if (!available) {
-  if (process.env.CI) throw new Error(`software WebGPU needs ${ICD} (Debian chromium) and libvulkan1; .ci/run installs both`);
-  console.log(`SKIPPED WebGPU tests: ${ICD} or libvulkan.so.1 is missing (apt-get install chromium libvulkan1)`);
-}
-process.env.VK_ICD_FILENAMES ??= ICD;
-process.env.XDG_RUNTIME_DIR ??= '/tmp';
+const available = useSwiftShader('WebGPU tests');
 
 function data(): TrainingData {
   const rng = new Rng(9);
