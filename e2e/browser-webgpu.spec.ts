@@ -14,29 +14,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeMnistSubset } from '../src-main/datasets/test-fixtures';
+import { SWIFTSHADER_CHROMIUM_ARGS, SWIFTSHADER_ICD, swiftShaderChromiumEnv } from '../src-main/runtime/swiftshader-testkit';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RENDERER = process.env.MLP_STUDIO_RENDERER ?? path.join(ROOT, 'out', 'renderer');
 const CHROMIUM = process.env.PLAYWRIGHT_CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
-const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const available = !!CHROMIUM && fs.existsSync(ICD);
-if (!available && process.env.CI) throw new Error(`the in-window WebGPU test needs Debian's chromium and ${ICD}`);
+const available = !!CHROMIUM && fs.existsSync(SWIFTSHADER_ICD);
+if (!available && process.env.CI) throw new Error(`the in-window WebGPU test needs Debian's chromium and ${SWIFTSHADER_ICD}`);
 
 test.describe.configure({ mode: 'serial' });
 test.use({
   viewport: { width: 1024, height: 700 },
   launchOptions: {
     ...(CHROMIUM ? { executablePath: CHROMIUM } : {}),
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--enable-unsafe-webgpu',
-      '--enable-features=Vulkan',
-      '--use-vulkan=swiftshader',
-      '--use-webgpu-adapter=swiftshader',
-    ],
-    env: { ...process.env, VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? ICD, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+    args: SWIFTSHADER_CHROMIUM_ARGS,
+    env: swiftShaderChromiumEnv(),
   },
 });
 
@@ -76,7 +68,7 @@ async function startHost(tmp: string): Promise<{ url: string; home: string; proc
 }
 
 test.describe('training in the window on its WebGPU', () => {
-  test.skip(!available, `needs Chromium and ${ICD} (apt-get install chromium)`);
+  test.skip(!available, `needs Chromium and ${SWIFTSHADER_ICD} (apt-get install chromium)`);
   let tmp = '';
   let host: Awaited<ReturnType<typeof startHost>> | null = null;
   test.beforeAll(async () => {

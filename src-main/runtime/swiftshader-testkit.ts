@@ -23,3 +23,19 @@ export function useSwiftShader(skipped?: string): boolean {
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
   return available;
 }
+
+/** Chromium flags that make SwiftShader (software Vulkan) its WebGPU adapter. */
+export const SWIFTSHADER_CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+];
+
+/** The environment of such a Chromium: SwiftShader's driver unless VK_ICD_FILENAMES names one. */
+export function swiftShaderChromiumEnv() {
+  return { ...process.env, VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? SWIFTSHADER_ICD, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
+}

@@ -15,27 +15,17 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng, Trainer, type ModelSpec, type TrainConfig, type TrainerCheckpoint, type TrainingData } from '../engine/index';
 import { createNodeRuntime } from './node';
+import { SWIFTSHADER_CHROMIUM_ARGS, SWIFTSHADER_ICD, swiftShaderChromiumEnv } from './swiftshader-testkit';
 import type { WebJob, WebJobResult } from './web-fixture/entry';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const available = fs.existsSync(CHROMIUM) && fs.existsSync(ICD);
+const available = fs.existsSync(CHROMIUM) && fs.existsSync(SWIFTSHADER_ICD);
 if (!available) {
-  if (process.env.CI) throw new Error(`the browser WebGPU test needs ${CHROMIUM} and ${ICD} (Debian chromium); .ci/run installs it`);
-  console.log(`SKIPPED browser WebGPU tests: ${CHROMIUM} or ${ICD} is missing (apt-get install chromium libvulkan1)`);
+  if (process.env.CI) throw new Error(`the browser WebGPU test needs ${CHROMIUM} and ${SWIFTSHADER_ICD} (Debian chromium); .ci/run installs it`);
+  console.log(`SKIPPED browser WebGPU tests: ${CHROMIUM} or ${SWIFTSHADER_ICD} is missing (apt-get install chromium libvulkan1)`);
 }
-
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-];
 
 const D = 12;
 const N = 96;
@@ -112,8 +102,8 @@ describe.runIf(available)('the engine on onnxruntime-web WebGPU in Chromium matc
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      env: { ...process.env, VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? ICD, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+      args: SWIFTSHADER_CHROMIUM_ARGS,
+      env: swiftShaderChromiumEnv(),
     });
     page = await browser.newPage();
     page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
