@@ -35,7 +35,8 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 
 /**
  * Turns anything thrown by a service into the shape sent over the wire. Errors that carry a
- * known `code` keep it; the engine's SpecError is a bad request; the rest are internal, with
+ * known `code` keep it (the dataset library's errors all do); the engine's SpecError is a bad
+ * request, a missing file is not found; the rest are internal, with
  * their message (services write messages for people) but never a stack.
  */
 export function toErrorShape(err: unknown): StudioErrorShape {
@@ -45,8 +46,7 @@ export function toErrorShape(err: unknown): StudioErrorShape {
     const message = typeof e.message === 'string' && e.message ? e.message : String(err);
     if (isErrorCode(e.code)) return { code: e.code, message };
     if (e.name === 'SpecError' || e.name === 'ZodError') return { code: 'bad_request', message };
-    if (e.name === 'DatasetNotFoundError' || e.code === 'ENOENT') return { code: 'not_found', message };
-    if (e.name === 'ImportError' || e.name === 'DatasetImportError') return { code: 'import_failed', message };
+    if (e.code === 'ENOENT') return { code: 'not_found', message };
     return { code: 'internal', message };
   }
   return { code: 'internal', message: String(err) };
