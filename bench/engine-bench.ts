@@ -182,7 +182,7 @@ export async function runEngineBench(opts: { json: boolean; quick?: boolean; log
   const poolN = 4096;
   const pool = new Float32Array(poolN * 784);
   const poolY = new Int32Array(poolN);
-  gather(data.train, null, 0, poolN, 784, affineFor(data.preprocess, data.sampleShape, 784), pool, poolY);
+  gather(data.train, null, 0, poolN, 784, affineFor(data.preprocess, 784), pool, poolY);
 
   say(`MLP Studio engine benchmark: lecture net 784-1000-1500-10 (no bias, ReLU, SGD), ${rt.label}`);
   say(`machine: ${cpuModel()}, ${os.availableParallelism()} logical cores, node ${process.version}, onnxruntime-node ${require('onnxruntime-node/package.json').version}, load average ${loadStart.toFixed(2)}`);

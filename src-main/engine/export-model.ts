@@ -28,7 +28,7 @@ export function buildExportModel(spec: ModelSpec, weights: Float32Array[], o: Ex
   const b = new GraphBuilder('mlp_studio_model');
   const input = b.input('input', 'float32', ['batch', ...o.inputShape]);
   const flat = b.op('Reshape', [input, b.constant('int64', [-1, d], [2], 'shape')], { shape: ['batch', d] });
-  const { a, b: shift } = affineFor(o.preprocess, o.inputShape, d);
+  const { a, b: shift } = affineFor(o.preprocess, d);
   const x = emit(b, 'Add', [emit(b, 'Mul', [flat, b.constant('float32', a, [d], 'scale')]), b.constant('float32', shift, [d], 'shift')], {}, 'normalized');
   const params = new Map<string, string>();
   infos.forEach((p, i) => {

@@ -4,7 +4,6 @@
  */
 import type { GraphBuilder } from './onnx/builder';
 import { emit } from './ops/table';
-import { paramInfos } from './spec';
 import type { ModelSpec } from './types';
 
 export interface DropoutSlot {
@@ -30,7 +29,6 @@ export function dropoutSlots(spec: ModelSpec): DropoutSlot[] {
  * With `dropoutMasks` (training), each dropout layer multiplies by its mask input.
  */
 export function emitForward(b: GraphBuilder, spec: ModelSpec, x: string, params: Map<string, string>, dropoutMasks?: string[]): string {
-  const infos = paramInfos(spec);
   let h = x;
   let k = 0;
   let d = 0;
@@ -71,6 +69,5 @@ export function emitForward(b: GraphBuilder, spec: ModelSpec, x: string, params:
         break;
     }
   }
-  void infos;
   return h;
 }

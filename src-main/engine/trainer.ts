@@ -71,7 +71,7 @@ export interface TrainResult {
 }
 
 /** value' = (value · scale − mean[c]) / std[c] as value·a[j] + b[j] per input position. */
-export function affineFor(pre: Preprocess, sampleShape: number[], sampleSize: number): { a: Float32Array; b: Float32Array } {
+export function affineFor(pre: Preprocess, sampleSize: number): { a: Float32Array; b: Float32Array } {
   const a = new Float32Array(sampleSize);
   const b = new Float32Array(sampleSize);
   const channels = pre.mean.length;
@@ -83,7 +83,6 @@ export function affineFor(pre: Preprocess, sampleShape: number[], sampleSize: nu
     a[j] = pre.scale / std;
     b[j] = -mean / std;
   }
-  void sampleShape;
   return { a, b };
 }
 
@@ -187,7 +186,7 @@ export class Trainer {
         if (!(l >= 0 && l < maxLabel)) throw new Error(`Sample ${i} has label ${l}, outside the model's ${maxLabel} classes.`);
       }
     }
-    this.aff = affineFor(opts.data.preprocess, opts.data.sampleShape, this.d);
+    this.aff = affineFor(opts.data.preprocess, this.d);
   }
 
   get paramCount(): number {
@@ -568,7 +567,7 @@ export async function evaluate(
 ): Promise<EvalResult> {
   const session = await rt.createSession(buildEvalGraph(spec).toModel());
   try {
-    const aff = affineFor(data.preprocess, data.sampleShape, data.sampleSize);
+    const aff = affineFor(data.preprocess, data.sampleSize);
     return await runEval(rt, session, { params: paramInfos(spec) }, params, split, data.sampleSize, aff, batch, true, spec.classes);
   } finally {
     await session.release();

@@ -56,7 +56,7 @@ describe('the gather variant of train.onnx (CPU provider)', () => {
     const gathered = await rt.createSession(buildTrainGraph(spec, opt, { gather: true }).toModel());
     const ds = data();
     const n = ds.train.n;
-    const aff = affineFor(ds.preprocess, ds.sampleShape, D);
+    const aff = affineFor(ds.preprocess, D);
     const all = Float32Array.from(ds.train.x, (v, i) => v * aff.a[i % D] + aff.b[i % D]);
     const rows = Int32Array.from([89, 0, 45, 7, 7, 60, 13]);
     const bx = new Float32Array(rows.length * D);
