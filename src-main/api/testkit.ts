@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { DatasetMeta } from '../datasets/types';
 import { DatasetLibrary } from '../datasets/library';
 import { writeMnistSubset } from '../datasets/test-fixtures';
+import { defaultTrainConfig } from '../engine/spec';
 import type { ModelSpec, TrainConfig } from '../engine/types';
 import type { StartRunRequest, StudioApi, StudioEvent } from './contract';
 import type { StudioError } from './errors';
@@ -38,18 +39,7 @@ export const tinyModel: ModelSpec = {
 };
 
 export function tinyConfig(over: Partial<TrainConfig> = {}): TrainConfig {
-  return {
-    epochs: 2,
-    batchSize: 50,
-    lr: 0.1,
-    optimizer: { kind: 'sgd' },
-    schedule: { kind: 'constant' },
-    evalEvery: 1,
-    seed: 1,
-    init: 'pytorch',
-    device: 'cpu',
-    ...over,
-  };
+  return { ...defaultTrainConfig(), epochs: 2, batchSize: 50, lr: 0.1, seed: 1, ...over };
 }
 
 export function tinyRun(datasetId: string, over: Partial<TrainConfig> = {}): StartRunRequest {

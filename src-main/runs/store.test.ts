@@ -3,22 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultTrainConfig } from '../engine/spec';
 import type { ModelSpec, TrainConfig } from '../engine/types';
 import { STUDIO_VERSION, architectureOf, countParams } from './record';
 import { RunNotFoundError, RunStore } from './store';
 
 const model: ModelSpec = { inputShape: [1, 4, 4], layers: [{ kind: 'linear', units: 8, bias: true }, { kind: 'relu' }, { kind: 'linear', units: 3, bias: true }], classes: 3 };
-const config: TrainConfig = {
-  epochs: 4,
-  batchSize: 8,
-  lr: 0.1,
-  optimizer: { kind: 'sgd' },
-  schedule: { kind: 'constant' },
-  evalEvery: 1,
-  seed: 7,
-  init: 'pytorch',
-  device: 'cpu',
-};
+const config: TrainConfig = { ...defaultTrainConfig(), epochs: 4, batchSize: 8, lr: 0.1, seed: 7 };
 const dataset = { id: 'toy', name: 'Toy', contentHash: 'abc123' };
 
 let home: string;
