@@ -57,7 +57,7 @@ describe('datasets imported from a browser upload', () => {
     const end = await importAndWait(loose.paths);
     expect(end.event).toBe('done');
     const meta = (end as { dataset: DatasetMeta }).dataset;
-    expect(meta.name).toBe('train-images');
+    expect(meta.name).toBe('IDX 28×28, 10 classes');
     expect(meta.name).not.toContain(loose.uploadId);
   });
 

@@ -91,7 +91,7 @@ function namesFrom(text: string, file: string, expected: number): string[] {
   return names;
 }
 
-function finish(variant: Variant, classNames: string[], sources: string[], hasTest: boolean, useCoarse: boolean, suggested: string): ImportedData {
+function finish(variant: Variant, classNames: string[], sources: string[], hasTest: boolean, useCoarse: boolean, knownName: string): ImportedData {
   return {
     format: variant,
     kind: 'image',
@@ -100,7 +100,7 @@ function finish(variant: Variant, classNames: string[], sources: string[], hasTe
     sources,
     hasTest,
     preprocessing: { source: variant, ...(variant === 'cifar100' ? { labels: useCoarse ? 'coarse (20 superclasses)' : 'fine (100 classes)' } : {}) },
-    suggestedName: suggested,
+    knownName,
   };
 }
 

@@ -22,8 +22,8 @@ export interface ImportedData {
   hasTest: boolean;
   preprocessing: Record<string, unknown>;
   skipped?: SkippedFile[];
-  /** a name to suggest when the person gave none */
-  suggestedName?: string;
+  /** the dataset's own name when the format identifies it (CIFAR-10); otherwise the library names it (naming.ts) */
+  knownName?: string;
 }
 
 export class ImportContext {

@@ -242,6 +242,5 @@ export async function importCsv(ctx: ImportContext, files: string[]): Promise<Im
       droppedRows: train.dropped + (test?.dropped ?? 0),
       standardise: 'per-feature mean/std of the train split',
     },
-    suggestedName: path.basename(trainFile).replace(/\.(csv|tsv|txt|data)$/i, ''),
   };
 }

@@ -208,7 +208,6 @@ export async function importIdx(ctx: ImportContext, files: { file: string; kind:
     await writeInt32File(ctx.file(split, 'y'), labels);
   }
   const classNames = Array.from({ length: maxLabel + 1 }, (_, i) => String(i));
-  const dir = path.dirname(train.images!.file);
   return {
     format: 'idx',
     kind: 'image',
@@ -217,6 +216,5 @@ export async function importIdx(ctx: ImportContext, files: { file: string; kind:
     sources: parsed.map((p) => p.file),
     hasTest: !!test,
     preprocessing: { source: 'idx', gzip: parsed.some((p) => p.gz) },
-    suggestedName: path.basename(dir),
   };
 }

@@ -383,7 +383,6 @@ export async function importImageFolder(ctx: ImportContext, root: string): Promi
       order: { shuffled: true, seed: opts.seed ?? 0 },
     },
     skipped,
-    suggestedName: path.basename(root),
   };
 }
 

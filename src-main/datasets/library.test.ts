@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetNotFoundError, DuplicateDatasetError, ImportCancelledError } from './errors';
 import { assertDatasetId, isDatasetId } from './ids';
 import { DatasetLibrary } from './library';
-import { tempDir, writeImageFolder, writeMnistIdx } from './test-fixtures';
+import { csvText, tempDir, writeImageFolder, writeMnistIdx } from './test-fixtures';
 
 let root: string;
 let lib: DatasetLibrary;
@@ -113,6 +113,58 @@ describe('ids and names', () => {
     expect(a.name).toBe('set');
     expect(b.name).toBe('set (2)');
     await expect(lib.import([await writeMnistIdx(path.join(root, 'src', 'x3', 'set'), 70, 10)], { name: 'SET' })).rejects.toThrow(/named "SET" already exists/);
+  });
+});
+
+describe('names of imports nobody named', () => {
+  const filesIn = async (dir: string) => (await fs.readdir(dir)).sort().map((f) => path.join(dir, f));
+
+  it('names a dropped folder after that folder, even when the data lies in a folder inside it', async () => {
+    const outer = path.join(root, 'src', 'n-wrap', 'Fashion copy');
+    await writeMnistIdx(path.join(outer, 'raw'), 44, 11);
+    const m = await lib.import([outer]);
+    expect(m.name).toBe('Fashion copy');
+    await lib.delete(m.id);
+  });
+
+  it('names the four loose MNIST files by what they hold, numbered when taken, renamed and gzipped alike', async () => {
+    // the folder around loose files (here "Downloads") says nothing about them
+    const plain = await writeMnistIdx(path.join(root, 'src', 'n-loose', 'Downloads'), 45, 11);
+    const a = await lib.import(await filesIn(plain));
+    expect(a.name).toBe('IDX 28×28, 10 classes');
+
+    // renamed with a dot before the kind (train-images.idx3-ubyte), and gzipped: the same rule
+    const renamed = path.join(root, 'src', 'n-renamed');
+    await writeMnistIdx(renamed, 46, 11, true);
+    for (const f of await fs.readdir(renamed)) await fs.rename(path.join(renamed, f), path.join(renamed, f.replace(/-idx(\d)-ubyte/, '.idx$1-ubyte')));
+    expect((await fs.readdir(renamed)).sort()).toEqual(['t10k-images.idx3-ubyte.gz', 't10k-labels.idx1-ubyte.gz', 'train-images.idx3-ubyte.gz', 'train-labels.idx1-ubyte.gz']);
+    const b = await lib.import(await filesIn(renamed));
+    expect(b.name).toBe('IDX 28×28, 10 classes (2)');
+
+    // files that share a word are named after it
+    const emnist = path.join(root, 'src', 'n-prefixed');
+    await writeMnistIdx(emnist, 47, 11);
+    for (const f of await fs.readdir(emnist)) await fs.rename(path.join(emnist, f), path.join(emnist, `emnist-digits-${f}`));
+    const c = await lib.import(await filesIn(emnist));
+    expect(c.name).toBe('emnist-digits');
+
+    // a name the person typed is theirs: a clash is an error, not a number
+    await expect(lib.import(await filesIn(await writeMnistIdx(path.join(root, 'src', 'n-typed'), 48, 11)), { name: 'idx 28×28, 10 classes' })).rejects.toThrow(/already exists/);
+    for (const m of [a, b, c]) await lib.delete(m.id);
+  });
+
+  it('names a CSV train/test pair by what the two share, and one CSV after itself', async () => {
+    const dir = path.join(root, 'src', 'n-csv');
+    await fs.mkdir(dir, { recursive: true });
+    for (const [file, n] of [['iris-train.csv', 40], ['iris-test.csv', 12], ['train.csv', 41], ['test.csv', 13]] as const) await fs.writeFile(path.join(dir, file), csvText(n));
+    const pair = await lib.import([path.join(dir, 'iris-train.csv'), path.join(dir, 'iris-test.csv')]);
+    expect(pair.name).toBe('iris');
+    expect(pair.test.count).toBe(12);
+    const bare = await lib.import([path.join(dir, 'train.csv'), path.join(dir, 'test.csv')]);
+    expect(bare.name).toBe('CSV 4 features, 3 classes');
+    const single = await lib.import([path.join(dir, 'iris-train.csv')]);
+    expect(single.name).toBe('iris-train');
+    for (const m of [pair, bare, single]) await lib.delete(m.id);
   });
 });
 

@@ -10,13 +10,14 @@ import sharp from 'sharp';
 import type { Preprocess, TrainingData } from '../engine/types';
 import { datasetsDir } from '../paths';
 import { writeFileAtomic } from '../runs/atomic';
-import { ImportContext, forgetWrittenHashes } from './context';
+import { ImportContext, type ImportedData, forgetWrittenHashes } from './context';
 import { bundledMnistDir } from './bundled-mnist';
 import { detectImporter } from './detect';
 import { BadRequestError, DatasetError, DatasetImportError, DatasetNotFoundError, DuplicateDatasetError, ImportCancelledError, printable } from './errors';
 import { finalizeImport } from './finalize';
 import { DATASET_ID_PATTERN, assertDatasetId, assertIdOrName, isDatasetId, newDatasetId, validateDatasetName } from './ids';
 import { parseMeta } from './meta-schema';
+import { type DroppedInput, nameForImport } from './naming';
 import type { DatasetMeta, ImportOptions } from './types';
 
 if (os.endianness() !== 'LE') throw new Error('The dataset library stores little-endian binaries and needs a little-endian machine.');
@@ -130,6 +131,7 @@ export class DatasetLibrary {
       ctx.checkAbort();
       ctx.progress('scanning', 0, null);
       const importer = await detectImporter(abs, ctx);
+      const droppedFolder = abs.length === 1 && (await fs.stat(abs[0])).isDirectory();
       const data = await importer(ctx);
       ctx.checkAbort();
       const fin = await finalizeImport(ctx, data);
@@ -139,7 +141,7 @@ export class DatasetLibrary {
         const existing = await this.list();
         const dup = existing.find((m) => m.contentHash === fin.contentHash);
         if (dup) throw new DuplicateDatasetError(dup);
-        let finalName = name ?? (formatOverride === 'bundled-mnist' ? 'MNIST' : defaultName(opts.suggestName?.(data.suggestedName) ?? data.suggestedName ?? path.basename(abs[0])));
+        let finalName = name ?? (formatOverride === 'bundled-mnist' ? 'MNIST' : nameOf(opts, { paths: abs, folder: droppedFolder }, data));
         const taken = new Set(existing.map((m) => m.name.toLowerCase()));
         if (taken.has(finalName.toLowerCase())) {
           if (name !== undefined) throw new DatasetError('conflict', `A dataset named "${finalName}" already exists; choose another name.`);
@@ -349,13 +351,15 @@ export class DatasetLibrary {
   }
 }
 
-function defaultName(base: string): string {
-  const cleaned = base.replace(/\.(tar\.gz|tgz|gz|csv|tsv|txt|npz|npy)$/i, '').replace(/[/\\\u0000-\u001f\u007f]/g, '_').trim();
-  const name = cleaned && cleaned !== '.' && cleaned !== '..' ? cleaned.slice(0, 100) : 'Dataset';
+/** the name of an import the person did not name (naming.ts), or the caller's better one */
+function nameOf(opts: ImportOptions, dropped: DroppedInput, data: ImportedData): string {
+  const ours = nameForImport(dropped, data);
+  const theirs = opts.suggestName?.(ours);
+  if (theirs === undefined) return ours;
   try {
-    return validateDatasetName(name);
+    return validateDatasetName(theirs);
   } catch {
-    return 'Dataset';
+    return ours;
   }
 }
 

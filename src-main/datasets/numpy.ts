@@ -352,6 +352,5 @@ export async function importNumpy(ctx: ImportContext, files: { file: string; kin
     sources: files.map((f) => f.file),
     hasTest: !!xTest,
     preprocessing: { source: 'numpy', layout: layout.nhwc ? 'NHWC transposed to NCHW' : layout.kind === 'image' ? 'NCHW' : 'features', ...(scaleNote ? { values: scaleNote } : {}) },
-    suggestedName: path.basename(files[0].file).replace(/\.(npz|npy)$/i, ''),
   };
 }
