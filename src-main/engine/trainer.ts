@@ -31,9 +31,28 @@ export interface TrainerCheckpoint {
   step: number;
   params: Float32Array[];
   optimizerState: Float32Array[];
-  /** the RNG state after the last completed epoch */
+  /** the RNG state after the last completed epoch (or, with `partial`, after the last step done) */
   rngState: number[];
   optimizerStep: number;
+  /** present when training stopped inside epoch `epoch` (0-based): where that epoch stood */
+  partial?: PartialEpoch;
+}
+
+/**
+ * An epoch stopped between two steps. Resuming replays the epoch's permutation from the RNG
+ * state it was drawn with and continues at step `stepsDone + 1` with the running sums, so the
+ * epoch's mean of batch means and every later step equal those of a run never stopped.
+ */
+export interface PartialEpoch {
+  /** steps of the epoch done */
+  stepsDone: number;
+  /** sums of the batch losses and batch error rates of those steps */
+  lossSum: number;
+  errorSum: number;
+  /** the RNG state the epoch's permutation was drawn from */
+  epochRngState: number[];
+  /** seconds the epoch had run */
+  seconds: number;
 }
 
 export interface TrainerOptions {
@@ -44,6 +63,8 @@ export interface TrainerOptions {
   onEvent?: (e: TrainEvent) => void;
   /** called after every epoch (after its test evaluation, if any) with a snapshot */
   onEpochEnd?: (c: TrainerCheckpoint, info: { testError: number | null }) => void | Promise<void>;
+  /** called when stop() ends training inside an epoch, with a snapshot that `resumeFrom` continues exactly */
+  onStopMidEpoch?: (c: TrainerCheckpoint) => void | Promise<void>;
   /** receives the generated ONNX models before training starts (to save them in the run folder) */
   onArtifacts?: (a: Artifacts) => void | Promise<void>;
   resumeFrom?: TrainerCheckpoint;
@@ -256,6 +277,14 @@ export class Trainer {
     });
     this.sets[0] = values.map((v, i) => new rt.Tensor('float32', v, shapes[i]));
     if (!gpu) this.sets[1] = values.map((v, i) => new rt.Tensor('float32', new Float32Array(v.length), shapes[i]));
+    if (r?.partial) {
+      const p = r.partial;
+      const steps = Math.ceil(this.data.train.n / config.batchSize);
+      if (!Number.isInteger(p.stepsDone) || p.stepsDone < 1 || p.stepsDone >= steps || !Number.isFinite(p.lossSum) || !Number.isFinite(p.errorSum)) {
+        throw new Error(`The checkpoint stopped after step ${p.stepsDone} of an epoch, which does not fit this training (${steps} steps per epoch).`);
+      }
+      if (r.epoch >= config.epochs) throw new Error(`The checkpoint stopped inside epoch ${r.epoch + 1}, past the ${config.epochs} epochs of this training.`);
+    }
     this.rng = new Rng(r ? r.rngState : config.seed);
     this.epoch = r ? r.epoch : 0;
     this.step = r ? r.step : 0;
@@ -365,18 +394,39 @@ export class Trainer {
             return f;
           });
 
+      // a run stopped inside an epoch continues that epoch where it stood
+      let resumeAt = this.opts.resumeFrom?.partial ?? null;
       for (; this.epoch < config.epochs; this.epoch++) {
         const epoch = this.epoch;
-        const te = now();
+        const te = now() - (resumeAt ? resumeAt.seconds * 1000 : 0);
         const lr = lrAt(config, epoch);
         (lrT.data as Float32Array)[0] = lr;
-        this.rng.permutation(nTrain, order);
-        let runningLoss = 0;
-        let runningError = 0;
-        let batches = 0;
-        for (let s = 0; s < stepsPerEpoch; s++) {
+        const epochRngState = resumeAt ? resumeAt.epochRngState : this.rng.state();
+        if (resumeAt) {
+          new Rng(resumeAt.epochRngState).permutation(nTrain, order);
+        } else {
+          this.rng.permutation(nTrain, order);
+        }
+        let runningLoss = resumeAt ? resumeAt.lossSum : 0;
+        let runningError = resumeAt ? resumeAt.errorSum : 0;
+        let batches = resumeAt ? resumeAt.stepsDone : 0;
+        const firstStep = batches;
+        resumeAt = null;
+        for (let s = firstStep; s < stepsPerEpoch; s++) {
           await this.gate.pass();
-          if (this.stopReason !== null) return this.finishStopped(epoch, lastTest);
+          if (this.stopReason !== null) {
+            if (s > 0 && this.opts.onStopMidEpoch) {
+              try {
+                const c = await this.checkpoint(epoch);
+                c.partial = { stepsDone: s, lossSum: runningLoss, errorSum: runningError, epochRngState, seconds: (now() - te) / 1000 };
+                await this.opts.onStopMidEpoch(c);
+              } catch (err) {
+                const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+                this.stopReason = `${this.stopReason} (where epoch ${epoch + 1} stood could not be saved: ${why}; resuming repeats that epoch)`;
+              }
+            }
+            return this.finishStopped(epoch, lastTest);
+          }
           const from = s * bs;
           const buf = from + bs <= nTrain || !partial ? full : partial;
           const count = Math.min(buf.n, nTrain - from);

@@ -4,7 +4,8 @@
  * Layout of one `.ckpt` file (all integers little-endian):
  *   bytes 0..7     magic "MLPCKPT" + format version byte (1)
  *   bytes 8..11    uint32 length H of the JSON header
- *   H bytes        JSON header (epoch, step, optimizer step, RNG state, tensor lengths, test error)
+ *   H bytes        JSON header (epoch, step, optimizer step, RNG state, tensor lengths, test error;
+ *                  for a stop inside an epoch, where that epoch stood)
  *   payload        the parameter tensors, then the optimizer-state tensors, as float32
  *   last 32 bytes  sha256 of every byte before it
  *
@@ -57,6 +58,16 @@ const headerSchema = z.object({
   optimizerState: z.array(z.number().int().min(0)),
   testError: z.number().min(0).max(1).nullable(),
   createdAt: z.string(),
+  /** written when training stopped inside an epoch (stopped.ckpt) */
+  partial: z
+    .object({
+      stepsDone: z.number().int().min(1),
+      lossSum: z.number(),
+      errorSum: z.number(),
+      epochRngState: z.array(z.number()).length(4),
+      seconds: z.number().min(0),
+    })
+    .optional(),
 });
 type Header = z.infer<typeof headerSchema>;
 
@@ -75,6 +86,7 @@ export function encodeCheckpoint(state: CheckpointState, testError: number | nul
     optimizerState: state.optimizerState.map((p) => p.length),
     testError,
     createdAt,
+    ...(state.partial ? { partial: { ...state.partial, epochRngState: state.partial.epochRngState.slice() } } : {}),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const tensors = [...state.params, ...state.optimizerState];
@@ -141,6 +153,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): LoadedCheckpo
       rngState: header.rngState,
       params: tensors.slice(0, header.params.length),
       optimizerState: tensors.slice(header.params.length),
+      ...(header.partial ? { partial: header.partial } : {}),
     },
   };
 }

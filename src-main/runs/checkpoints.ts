@@ -1,7 +1,9 @@
 /**
  * A run's `checkpoints/` folder: `epoch-000007.ckpt` files (every `every` epochs and after the
  * last one), plus `best.ckpt`, the state with the lowest test error so far. Only the newest
- * `keepLast` epoch files are kept; `best.ckpt` is kept whatever its age.
+ * `keepLast` epoch files are kept; `best.ckpt` is kept whatever its age. `stopped.ckpt` holds
+ * where an epoch stood when training was stopped inside it; resume continues from it, and the
+ * next epoch end removes it.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -32,6 +34,7 @@ export interface Rejected {
 
 const EPOCH_RE = /^epoch-(\d+)\.ckpt$/;
 export const BEST_FILE = 'best.ckpt';
+export const STOPPED_FILE = 'stopped.ckpt';
 
 export class CheckpointFolder {
   constructor(
@@ -48,6 +51,18 @@ export class CheckpointFolder {
 
   get bestFile(): string {
     return path.join(this.dir, BEST_FILE);
+  }
+
+  get stoppedFile(): string {
+    return path.join(this.dir, STOPPED_FILE);
+  }
+
+  /** Writes where the epoch stood when training stopped inside it (state.partial is set). */
+  async saveStopped(state: CheckpointState, opts: { write?: AtomicWriteOptions } = {}): Promise<string> {
+    if (!state.partial) throw new Error('saveStopped needs a checkpoint taken inside an epoch');
+    await fs.mkdir(this.dir, { recursive: true });
+    await writeCheckpoint(this.stoppedFile, state, null, opts.write);
+    return this.stoppedFile;
   }
 
   /** Epoch checkpoint files present, newest first (headers only; checksums are checked on load). */
@@ -97,6 +112,8 @@ export class CheckpointFolder {
       await writeCheckpoint(this.bestFile, state, testError, opts.write);
       wrote.push(this.bestFile);
     }
+    // an epoch end supersedes where an earlier epoch stood
+    await fs.rm(this.stoppedFile, { force: true });
     await this.prune();
     return { wrote, isBest };
   }
@@ -108,19 +125,34 @@ export class CheckpointFolder {
     return doomed.map((e) => e.file);
   }
 
-  /** Deletes half-written temporary files and epoch checkpoints newer than `epoch` (a resume from `epoch` makes them stale). */
-  async cleanForResume(epoch: number): Promise<void> {
+  /**
+   * Deletes half-written temporary files, epoch checkpoints newer than `epoch` (a resume from
+   * `epoch` makes them stale) and stopped.ckpt unless it is `resumingFrom`.
+   */
+  async cleanForResume(epoch: number, resumingFrom?: string): Promise<void> {
     await removeStaleTemps(this.dir);
     for (const e of await this.list()) if (e.kind === 'epoch' && e.epoch > epoch) await fs.rm(e.file, { force: true });
+    if (resumingFrom !== this.stoppedFile) await fs.rm(this.stoppedFile, { force: true });
   }
 
   /**
-   * The newest checkpoint whose checksum verifies (epoch files and best.ckpt alike). Damaged
-   * files are skipped and reported in `rejected`; null when nothing usable exists.
+   * The newest checkpoint whose checksum verifies: stopped.ckpt when it is at least as new as
+   * every epoch file, then epoch files and best.ckpt alike. Damaged files are skipped and
+   * reported in `rejected`; null when nothing usable exists.
    */
   async loadLatestGood(): Promise<{ checkpoint: LoadedCheckpoint | null; rejected: Rejected[] }> {
     const rejected: Rejected[] = [];
-    for (const e of await this.list()) {
+    const entries = await this.list();
+    const stopped = await peekCheckpoint(this.stoppedFile);
+    const exists = await fs.stat(this.stoppedFile).then(() => true, () => false);
+    if (exists && (!stopped || entries.every((e) => e.epoch <= stopped.epoch))) {
+      try {
+        return { checkpoint: await readCheckpoint(this.stoppedFile), rejected };
+      } catch (err) {
+        rejected.push({ file: this.stoppedFile, reason: (err as Error).message });
+      }
+    }
+    for (const e of entries) {
       try {
         return { checkpoint: await readCheckpoint(e.file), rejected };
       } catch (err) {

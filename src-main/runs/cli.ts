@@ -130,7 +130,7 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
       out('');
       out(`checkpoints: ${d.checkpoints.length ? d.checkpoints.map((k) => (k.kind === 'best' ? `best (epoch ${k.epoch}, test error ${pct(k.testError)})` : `epoch ${k.epoch}`)).join(', ') : 'none'}`);
       for (const e of record.exports) out(`export: ${e.path} (epoch ${e.checkpointEpoch}, test error ${pct(e.testError)}, verification ${e.verification.ok ? 'OK' : 'FAILED'})`);
-      for (const r of record.resumes) out(`resumed ${r.at} from epoch ${r.fromEpoch}${r.rejected?.length ? ` (skipped damaged: ${r.rejected.length})` : ''}`);
+      for (const r of record.resumes) out(`resumed ${r.at} from epoch ${r.fromEpoch}${r.fromStep ? ` (inside epoch ${r.fromEpoch + 1}, after step ${r.fromStep})` : ''}${r.rejected?.length ? ` (skipped damaged: ${r.rejected.length})` : ''}`);
       for (const p of d.problems) err(`warning: ${p}`);
     });
 

@@ -68,6 +68,19 @@ describe('metrics.jsonl', () => {
     expect(evs).toEqual(['epoch0', 'epoch1', 'stopped3', 'resume2', 'epoch2']);
   });
 
+  it('a resume inside an epoch keeps that epoch\'s batches up to its step and drops the rest', () => {
+    const w = new MetricsWriter(file);
+    const batch = (e: number, step: number) => ({ event: 'batch' as const, epoch: e, step, stepsPerEpoch: 10, loss: 1, error: 1, lr: 0.1 });
+    w.append(epoch(0));
+    for (let s = 1; s <= 5; s++) w.append(batch(1, s));
+    w.append({ event: 'stopped', epoch: 1, reason: 'user' });
+    // stopped.ckpt was written after step 3 (a later crash lost the newer one)
+    w.append({ event: 'resume', epoch: 1, step: 3 });
+    w.append(batch(1, 4));
+    const evs = readMetrics(file).records.map((r) => `${r.event}${'epoch' in r ? r.epoch : ''}${'step' in r ? `.${r.step}` : ''}`);
+    expect(evs).toEqual(['epoch0', 'batch1.1', 'batch1.2', 'batch1.3', 'stopped1', 'resume1.3', 'batch1.4']);
+  });
+
   it('a missing file reads as empty; a file of only a fragment is cut to nothing', () => {
     expect(readMetrics(path.join(dir, 'none.jsonl')).records).toEqual([]);
     fs.writeFileSync(file, '{"ev');

@@ -4,7 +4,8 @@
  * leaves a torn last line: readers ignore it and writers cut it off before appending, so the
  * next line never gets glued to a fragment. A resume appends a `resume` marker; batch, epoch
  * and test events of epochs after the resumed checkpoint that precede the marker are superseded
- * (TrainEvent epochs are 0-based: event epoch k is the (k+1)-th epoch).
+ * (TrainEvent epochs are 0-based: event epoch k is the (k+1)-th epoch), except the batches of
+ * an epoch stopped inside and continued (the marker's `step`).
  */
 import fs from 'node:fs';
 import { z } from 'zod';
@@ -14,6 +15,8 @@ export interface ResumeMarker {
   event: 'resume';
   /** epochs completed in the checkpoint training continued from (the next epoch event has this 0-based index) */
   epoch: number;
+  /** steps of that next epoch already done when training was stopped inside it */
+  step?: number;
 }
 
 /** events that a resume replaces when they belong to epochs after its checkpoint */
@@ -65,10 +68,14 @@ export function parseMetrics(text: string, file = 'metrics.jsonl'): MetricsReadR
   for (const r of raw) {
     if (r.event === 'resume') {
       const from = r.epoch;
+      const steps = (r as ResumeMarker).step ?? 0;
       for (let j = records.length - 1; j >= 0; j--) {
-        const e = records[j] as { epoch?: number; event: string };
-        // TrainEvent epochs are 0-based indices; the marker counts epochs completed
-        if (SUPERSEDED.has(e.event) && e.epoch !== undefined && e.epoch >= from) records.splice(j, 1);
+        const e = records[j] as { epoch?: number; event: string; step?: number };
+        if (!SUPERSEDED.has(e.event) || e.epoch === undefined) continue;
+        // TrainEvent epochs are 0-based indices; the marker counts epochs completed, and the
+        // batches of a stopped epoch that its resume continues stay
+        const kept = e.epoch < from || (e.epoch === from && e.event === 'batch' && (e.step ?? Infinity) <= steps);
+        if (!kept) records.splice(j, 1);
       }
     }
     records.push(r);

@@ -66,6 +66,8 @@ export const runRecordSchema = z.object({
   architecture: z.string(),
   params: z.number().int().min(0),
   device: z.string(),
+  /** why this device ('auto's timings, or why a resume could not use the run's device) */
+  deviceReason: z.string().optional(),
   progress: z.object({
     epochsDone: z.number().int().min(0),
     step: z.number().int().min(0),
@@ -75,7 +77,7 @@ export const runRecordSchema = z.object({
     /** training seconds over all sessions (resumes add up) */
     seconds: z.number().min(0),
   }),
-  resumes: z.array(z.object({ at: z.string(), fromEpoch: z.number().int(), rejected: z.array(z.string()).optional() })),
+  resumes: z.array(z.object({ at: z.string(), fromEpoch: z.number().int(), fromStep: z.number().int().min(1).optional(), rejected: z.array(z.string()).optional() })),
   exports: z.array(
     z.object({ at: z.string(), path: z.string(), checkpointEpoch: z.number().int(), testError: z.number(), verification: verificationSchema }),
   ),

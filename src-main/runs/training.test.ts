@@ -27,8 +27,8 @@ async function finalState(runId: string, epochs: number) {
   return readCheckpoint(store.checkpoints(r).epochFile(epochs));
 }
 
-/** trains a fresh run; stops it right after `stopAfter` epochs when given */
-async function train(opts: { stopAfter?: number; dropout?: boolean; epochs?: number } = {}) {
+/** trains a fresh run; stops it right after `stopAfter` epochs, or after step `stopAt.step` of 0-based epoch `stopAt.epoch`, when given */
+async function train(opts: { stopAfter?: number; stopAt?: { epoch: number; step: number }; dropout?: boolean; epochs?: number } = {}) {
   const run = await store.create({ model: toyModel([1, 4, 4], opts.dropout), config: toyConfig({ epochs: opts.epochs ?? 4 }), dataset: toyDatasetRef, checkpointPolicy: { every: 1, keepLast: 10 } });
   const events: TrainEvent[] = [];
   const h = await startTraining({
@@ -39,6 +39,7 @@ async function train(opts: { stopAfter?: number; dropout?: boolean; epochs?: num
     onEvent: (e) => {
       events.push(e);
       if (opts.stopAfter !== undefined && e.event === 'epoch' && e.epoch === opts.stopAfter - 1) h.stop('test stop');
+      if (opts.stopAt && e.event === 'batch' && e.epoch === opts.stopAt.epoch && e.step === opts.stopAt.step) h.stop('test stop');
     },
   });
   const result = await h.done;
@@ -100,6 +101,60 @@ describe('training a run', () => {
     const r = await store.get(interrupted.run.id);
     expect(r.resumes).toHaveLength(1);
     expect(r.resumes[0].fromEpoch).toBe(2);
+  });
+
+  it('a stop inside an epoch resumes at its next step, bit-identically, with the same epoch means', async () => {
+    const straight = await train({ dropout: true });
+    const ref = await finalState(straight.run.id, 4);
+
+    // 96 samples in batches of 10: 10 steps an epoch; stop after step 4 of the third epoch
+    const interrupted = await train({ dropout: true, stopAt: { epoch: 2, step: 4 } });
+    expect(interrupted.result.status).toBe('stopped');
+    const folder = store.checkpoints(await store.get(interrupted.run.id));
+    const stopped = await readCheckpoint(folder.stoppedFile);
+    expect(stopped.epoch).toBe(2);
+    expect(stopped.state.partial?.stepsDone).toBe(4);
+    expect(stopped.step).toBe(24);
+    expect((await store.get(interrupted.run.id)).progress.step).toBe(24);
+
+    const resumed: TrainEvent[] = [];
+    const h = await resumeTraining({ store, runId: interrupted.run.id, data, runtime, onEvent: (e) => resumed.push(e) });
+    expect(h.fromEpoch).toBe(2);
+    expect((await h.done).status).toBe('finished');
+    // the first step trained after the resume is step 5 of the third epoch
+    expect(resumed.find((e) => e.event === 'batch')).toMatchObject({ epoch: 2, step: 5 });
+    const got = await finalState(interrupted.run.id, 4);
+    expect(got.step).toBe(ref.step);
+    expect(got.state.rngState).toEqual(ref.state.rngState);
+    expect(bytes(got.state.params).equals(bytes(ref.state.params))).toBe(true);
+    expect(bytes(got.state.optimizerState).equals(bytes(ref.state.optimizerState))).toBe(true);
+    expect(got.testError).toBe(ref.testError);
+    expect(fs.existsSync(folder.stoppedFile)).toBe(false);
+
+    // one continuous history: the same epoch means as the uninterrupted run, each step of the third epoch once
+    const means = (events: { event: string }[]) => events.filter((e) => e.event === 'epoch').map((e) => [(e as unknown as { loss: number }).loss, (e as unknown as { error: number }).error]);
+    const history = store.metrics(interrupted.run.id).records;
+    expect(means(history)).toEqual(means(straight.events));
+    const third = history.filter((r) => r.event === 'batch' && (r as { epoch: number }).epoch === 2).map((r) => (r as { step: number }).step);
+    expect(third).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect((await store.get(interrupted.run.id)).resumes[0]).toMatchObject({ fromEpoch: 2, fromStep: 4 });
+  });
+
+  it('a damaged stopped.ckpt is refused and the last epoch checkpoint resumes', async () => {
+    const straight = await train();
+    const ref = await finalState(straight.run.id, 4);
+    const interrupted = await train({ stopAt: { epoch: 1, step: 7 } });
+    const folder = store.checkpoints(await store.get(interrupted.run.id));
+    const b = fs.readFileSync(folder.stoppedFile);
+    b[b.length - 40] ^= 0x55;
+    fs.writeFileSync(folder.stoppedFile, b);
+    const h = await resumeTraining({ store, runId: interrupted.run.id, data, runtime });
+    expect(h.fromEpoch).toBe(1);
+    expect(h.rejected[0].reason).toMatch(/stopped\.ckpt: checksum mismatch/);
+    expect(fs.existsSync(folder.stoppedFile)).toBe(false);
+    await h.done;
+    const got = await finalState(interrupted.run.id, 4);
+    expect(bytes(got.state.params).equals(bytes(ref.state.params))).toBe(true);
   });
 
   it('a damaged newest checkpoint is refused and the previous one resumes, still bit-identically', async () => {

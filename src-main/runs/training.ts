@@ -1,6 +1,7 @@
 /**
  * Training a run: connects the engine's Trainer to a run folder. Every event goes to
- * metrics.jsonl, every epoch end writes the checkpoint(s) and the progress in run.json, the
+ * metrics.jsonl, every epoch end writes the checkpoint(s) and the progress in run.json, a stop
+ * inside an epoch writes where it stood (stopped.ckpt), the
  * generated ONNX models go to artifacts/, and the end sets the status. Resume continues a
  * stopped, failed or killed run from its newest checkpoint whose checksum verifies.
  *
@@ -121,6 +122,12 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
         };
       });
     },
+    onStopMidEpoch: async (c) => {
+      await checkpoints.saveStopped(c, { write: opts.checkpointWrite });
+      await store.update(record.id, (r) => {
+        r.progress.step = c.step;
+      });
+    },
   });
 
   const done = (async (): Promise<TrainResult> => {
@@ -172,7 +179,8 @@ export async function startTraining(opts: TrainingOptions): Promise<TrainingHand
 /**
  * Continues a run from its newest good checkpoint. On CPU the result is bit-identical to a
  * run that was never interrupted: the checkpoint holds the parameters, the optimizer state,
- * the step counters and the RNG state that draws the next epoch's permutation.
+ * the step counters and the RNG state that draws the next epoch's permutation; a run stopped
+ * inside an epoch continues that epoch at its next step (stopped.ckpt).
  */
 export async function resumeTraining(opts: ResumeOptions): Promise<TrainingHandle> {
   const { store } = opts;
@@ -194,12 +202,18 @@ export async function resumeTraining(opts: ResumeOptions): Promise<TrainingHandl
   const folder = store.checkpoints(record);
   const { checkpoint, rejected } = await folder.loadLatestGood();
   const fromEpoch = checkpoint?.epoch ?? 0;
-  await folder.cleanForResume(fromEpoch);
+  const fromStep = checkpoint?.state.partial?.stepsDone;
+  await folder.cleanForResume(fromEpoch, checkpoint?.file);
   const claimed = await claim(store, record.id, (r) => {
-    r.resumes.push({ at: new Date().toISOString(), fromEpoch, ...(rejected.length ? { rejected: rejected.map((x) => x.reason) } : {}) });
+    r.resumes.push({
+      at: new Date().toISOString(),
+      fromEpoch,
+      ...(fromStep !== undefined ? { fromStep } : {}),
+      ...(rejected.length ? { rejected: rejected.map((x) => x.reason) } : {}),
+    });
     r.progress.epochsDone = fromEpoch;
     r.progress.step = checkpoint?.step ?? 0;
   });
-  store.metricsWriter(record.id).append({ event: 'resume', epoch: fromEpoch });
+  store.metricsWriter(record.id).append({ event: 'resume', epoch: fromEpoch, ...(fromStep !== undefined ? { step: fromStep } : {}) });
   return launch(opts, claimed, checkpoint, rejected);
 }
