@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { Rng, type ModelSpec, type TrainConfig, type TrainingData } from '../engine/index';
 import type { DeviceInfo } from '../api/contract';
-import { listDevices, shortError } from './devices';
+import { listDevices, probeDevice, shortError } from './devices';
 import { selectRuntime } from './select';
 import { softwareWebGpu } from './software';
 import { useSwiftShader } from './swiftshader-testkit';
@@ -73,6 +73,15 @@ describe('listDevices', () => {
     // cached: the second call probes nothing
     expect(await listDevices()).toBe(await listDevices());
   }, 120_000);
+
+  it('probes one device alone (what --device checks): a missing provider says what to install', async () => {
+    const cuda = await probeDevice('cuda');
+    if (!cuda.available) expect(cuda.note).toMatch(/(was installed without it|did not load|has no NVIDIA GPU \(CUDA\) provider).*CUDA 12/);
+    if (!ort.listSupportedBackends().some((b) => b.name === 'dml')) {
+      expect(await probeDevice('dml')).toMatchObject({ available: false, note: expect.stringMatching(/has no GPU \(DirectML\) provider \(DirectML needs Windows/) });
+    }
+    expect(await probeDevice('cpu')).toMatchObject({ id: 'cpu', available: true });
+  });
 });
 
 function blobs(n: number): TrainingData {
@@ -104,8 +113,40 @@ describe('auto device choice', () => {
   it('picks a hardware GPU that is faster than the CPU', async () => {
     const timed: NodeDevice[] = [];
     const s = await selectRuntime('auto', spec, config, blobs(64), { devices: fake('gpu'), time: fakeTime(timed) });
+    expect(s.device).toBe('webgpu');
     expect(s.runtime.device).toBe('webgpu');
     expect(timed).toEqual(['cpu', 'webgpu']);
+  });
+
+  it('picks the fastest of every available hardware device, a provider such as CUDA included, and says so for each', async () => {
+    const timed: NodeDevice[] = [];
+    const speeds: Partial<Record<NodeDevice, number>> = { cpu: 40, webgpu: 120, cuda: 300, tensorrt: 250 };
+    const devices = async (): Promise<DeviceInfo[]> => [
+      { id: 'cpu', kind: 'cpu', name: 'CPU', available: true },
+      { id: 'webgpu', kind: 'gpu', name: 'GPU', available: true },
+      { id: 'cuda', kind: 'gpu', name: 'CUDA', available: true },
+      { id: 'tensorrt', kind: 'gpu', name: 'TensorRT', available: true },
+      { id: 'coreml', kind: 'gpu', name: 'CoreML', available: false, note: 'CoreML needs macOS 10.15 or later' },
+    ];
+    const s = await selectRuntime('auto', spec, config, blobs(64), { devices, time: async (d) => (timed.push(d), speeds[d]!) });
+    expect(s.device).toBe('cuda');
+    // CUDA trains through the trainer's host-tensor path; its label names the provider
+    expect(s.runtime.device).toBe('cpu');
+    expect(s.runtime.label).toMatch(/CUDA/);
+    expect(timed).toEqual(['cpu', 'webgpu', 'cuda', 'tensorrt']);
+    expect(s.reason).toBe('auto chose cuda: cpu 40.0 steps/s, webgpu 120.0 steps/s, cuda 300.0 steps/s, tensorrt 250.0 steps/s, coreml unavailable (CoreML needs macOS 10.15 or later)');
+  });
+
+  it('lists a device whose timing fails with the error, and takes the next fastest', async () => {
+    const s = await selectRuntime('auto', spec, config, blobs(64), {
+      devices: fake('gpu'),
+      time: async (d) => {
+        if (d === 'webgpu') throw new Error('/onnxruntime_src/onnxruntime/core/x.cc:1 f() x was false. device lost\nstack');
+        return 10;
+      },
+    });
+    expect(s.device).toBe('cpu');
+    expect(s.reason).toBe('auto chose cpu: cpu 10.0 steps/s, webgpu unavailable (device lost), cuda unavailable (its libraries did not load)');
   });
 
   it.runIf(swiftshader)('on this machine (SwiftShader only) chooses the CPU after timing the real model', async () => {

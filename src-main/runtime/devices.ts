@@ -18,8 +18,9 @@ import type { DeviceInfo } from '../api/contract';
 import { GraphBuilder } from '../engine/onnx/builder';
 import { presetById } from '../engine/spec';
 import { Rng } from '../engine/rng';
-import type { TrainingData } from '../engine/types';
-import { createNodeRuntime, type NodeDevice } from './node';
+import type { DeviceChoice, TrainingData } from '../engine/types';
+import { createNodeRuntime, NODE_DEVICES, type NodeDevice } from './node';
+import { DEVICE_NAMES, PROVIDER_HINTS, deviceProblem, shortError } from './device-choice';
 import { softwareWebGpu } from './software';
 import { timeSteps } from './select';
 
@@ -30,18 +31,7 @@ export interface ListDevicesOptions {
   refresh?: boolean;
 }
 
-const PROVIDERS: Record<string, { name: string; missing: string }> = {
-  cuda: { name: 'NVIDIA GPU (CUDA)', missing: 'install the CUDA 12 runtime and cuDNN 9, and onnxruntime-node’s CUDA provider (npm install with --onnxruntime-node-install=cuda12)' },
-  tensorrt: { name: 'NVIDIA GPU (TensorRT)', missing: 'install TensorRT 10 with the CUDA 12 runtime, and onnxruntime-node’s CUDA provider (--onnxruntime-node-install=cuda12)' },
-  dml: { name: 'GPU (DirectML)', missing: 'DirectML needs Windows 10 1903 or later with a DirectX 12 GPU' },
-  coreml: { name: 'Apple Neural Engine / GPU (CoreML)', missing: 'CoreML needs macOS 10.15 or later' },
-};
-
-/** The first line of an ONNX Runtime error, without the build-machine source path. */
-export function shortError(err: unknown): string {
-  const line = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-  return line.replace(/^(Error: )?\/onnxruntime_src\/\S+ /, '').replace(/^.*? was false\. /, '').trim();
-}
+export { shortError };
 
 function tinyModel(): Uint8Array {
   const b = new GraphBuilder('device_probe');
@@ -101,26 +91,14 @@ export function listDevices(opts: ListDevicesOptions = {}): Promise<DeviceInfo[]
   return devices;
 }
 
-async function probeAll(measure: boolean): Promise<DeviceInfo[]> {
-  const supported = ort.listSupportedBackends().map((b) => b.name);
-  const out: DeviceInfo[] = [];
-  const speed = async (d: DeviceInfo, device: NodeDevice) => {
-    if (!measure || !d.available) return;
-    try {
-      // a software adapter is slow: two timed steps are enough to show how slow
-      d.stepsPerSecond = Number((await referenceStepsPerSecond(device, d.kind === 'software-gpu' ? 2 : 5)).toFixed(2));
-    } catch (err) {
-      d.available = false;
-      d.note = `${d.note ? d.note + '; ' : ''}it failed to train the reference model: ${shortError(err)}`;
-    }
-  };
-
-  const cpu: DeviceInfo = { id: 'cpu', kind: 'cpu', name: createNodeRuntime('cpu').label, available: true };
-  await speed(cpu, 'cpu');
-  out.push(cpu);
-
-  if (supported.includes('webgpu')) {
-    const gpu: DeviceInfo = { id: 'webgpu', kind: 'gpu', name: 'GPU (WebGPU)', available: false };
+/** Whether one device can train here (no speed measured): what `--device X` checks before anything is created. */
+export async function probeDevice(id: NodeDevice): Promise<DeviceInfo> {
+  if (id === 'cpu') return { id: 'cpu', kind: 'cpu', name: createNodeRuntime('cpu').label, available: true };
+  if (!ort.listSupportedBackends().some((b) => b.name === id)) {
+    return { id, kind: 'gpu', name: DEVICE_NAMES[id], available: false, note: `onnxruntime-node on this computer has no ${DEVICE_NAMES[id]} provider (${PROVIDER_HINTS[id]})` };
+  }
+  if (id === 'webgpu') {
+    const gpu: DeviceInfo = { id: 'webgpu', kind: 'gpu', name: DEVICE_NAMES.webgpu, available: false };
     try {
       await probeProvider('webgpu');
       const verdict = softwareWebGpu();
@@ -131,28 +109,45 @@ async function probeAll(measure: boolean): Promise<DeviceInfo[]> {
     } catch (err) {
       gpu.note = `no WebGPU adapter could be used: ${shortError(err)}`;
     }
-    await speed(gpu, 'webgpu');
-    out.push(gpu);
+    return gpu;
   }
+  const d: DeviceInfo = { id, kind: 'gpu', name: DEVICE_NAMES[id], available: false };
+  const lib = providerLibrary(id);
+  if (lib && !fs.existsSync(lib)) {
+    // not installed with onnxruntime-node: say so without a load attempt that logs errors
+    d.note = `onnxruntime-node was installed without it (${path.basename(lib)} is missing); ${PROVIDER_HINTS[id]}`;
+    return d;
+  }
+  try {
+    await probeProvider(id);
+    d.available = true;
+  } catch (err) {
+    d.note = `its libraries did not load (${shortError(err)}); ${PROVIDER_HINTS[id]}`;
+  }
+  return d;
+}
 
-  for (const id of ['cuda', 'tensorrt', 'dml', 'coreml'] as const) {
-    if (!supported.includes(id)) continue;
-    const p = PROVIDERS[id];
-    const d: DeviceInfo = { id, kind: 'gpu', name: p.name, available: false };
-    const lib = providerLibrary(id);
-    if (lib && !fs.existsSync(lib)) {
-      // not installed with onnxruntime-node: say so without a load attempt that logs errors
-      d.note = `onnxruntime-node was installed without it (${path.basename(lib)} is missing); ${p.missing}`;
-      out.push(d);
-      continue;
+/** Why `device` cannot train here (deviceProblem on a fresh probe of that device alone), or null. */
+export async function deviceProblemHere(device: DeviceChoice): Promise<string | null> {
+  return device === 'auto' || device === 'cpu' ? null : deviceProblem(device, [await probeDevice(device)]);
+}
+
+async function probeAll(measure: boolean): Promise<DeviceInfo[]> {
+  const supported = new Set(ort.listSupportedBackends().map((b) => b.name));
+  const out: DeviceInfo[] = [];
+  // the CPU always; the others only where onnxruntime-node has them
+  for (const id of NODE_DEVICES) {
+    if (id !== 'cpu' && !supported.has(id)) continue;
+    const d = await probeDevice(id);
+    if (measure && d.available) {
+      try {
+        // a software adapter is slow: two timed steps are enough to show how slow
+        d.stepsPerSecond = Number((await referenceStepsPerSecond(id, d.kind === 'software-gpu' ? 2 : 5)).toFixed(2));
+      } catch (err) {
+        d.available = false;
+        d.note = `${d.note ? d.note + '; ' : ''}it failed to train the reference model: ${shortError(err)}`;
+      }
     }
-    try {
-      await probeProvider(id);
-      d.available = true;
-    } catch (err) {
-      d.note = `its libraries did not load (${shortError(err)}); ${p.missing}`;
-    }
-    await speed(d, id);
     out.push(d);
   }
   return out;

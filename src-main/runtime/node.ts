@@ -8,10 +8,11 @@
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { RuntimeAdapter, TensorCtor } from '../engine/runtime';
+import { NODE_DEVICES, type NodeDevice } from '../engine/types';
+import { shortError } from './device-choice';
 import { softwareWebGpu } from './software';
 
-export type NodeDevice = 'cpu' | 'webgpu' | 'cuda' | 'tensorrt' | 'dml' | 'coreml';
-export const NODE_DEVICES: readonly NodeDevice[] = ['cpu', 'webgpu', 'cuda', 'tensorrt', 'dml', 'coreml'];
+export { NODE_DEVICES, type NodeDevice };
 
 const PROVIDER_NAMES: Record<Exclude<NodeDevice, 'cpu' | 'webgpu'>, string> = { cuda: 'CUDA', tensorrt: 'TensorRT', dml: 'DirectML', coreml: 'CoreML' };
 
@@ -41,7 +42,14 @@ export function createNodeRuntime(device: NodeDevice, opts: { threads?: number }
       if (device === 'webgpu' && o?.gpuOutputs?.length) {
         options.preferredOutputLocation = Object.fromEntries(o.gpuOutputs.map((n) => [n, 'gpu-buffer' as const]));
       }
-      return ort.InferenceSession.create(model, options);
+      if (device === 'cpu' || device === 'webgpu') return ort.InferenceSession.create(model, options);
+      try {
+        return await ort.InferenceSession.create(model, options);
+      } catch (err) {
+        // a provider that passed the device check can still fail here (a library that loads
+        // only partly, a driver that refuses the model): say which provider, in one line
+        throw new Error(`onnxruntime-node's ${PROVIDER_NAMES[device]} provider could not create a session: ${shortError(err)}`);
+      }
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
- * Device choice for training in Node: 'cpu', 'webgpu', or 'auto', which times a few steps
- * of the actual model on each hardware device that works and takes the fastest. A software
- * GPU adapter is never chosen (src-main/runtime/devices.ts tells it apart).
+ * Device choice for training in Node: one of NODE_DEVICES, or 'auto', which times a few
+ * steps of the actual model on each hardware device that works and takes the fastest. A
+ * software GPU adapter is never timed nor chosen (src-main/runtime/devices.ts tells it apart).
  */
 import { Trainer } from '../engine/trainer';
 import type { RuntimeAdapter } from '../engine/runtime';
@@ -9,6 +9,7 @@ import type { ModelSpec, TrainConfig, TrainingData } from '../engine/types';
 import type { DeviceInfo } from '../api/contract';
 import { createNodeRuntime, NODE_DEVICES, type NodeDevice } from './node';
 import { listDevices } from './devices';
+import { shortError } from './device-choice';
 
 export interface DeviceTiming {
   device: NodeDevice;
@@ -20,6 +21,8 @@ export interface DeviceTiming {
 }
 
 export interface DeviceSelection {
+  /** the device chosen (a runtime's own `device` only says which trainer path it takes) */
+  device: NodeDevice;
   runtime: RuntimeAdapter;
   timings: DeviceTiming[];
   reason: string;
@@ -92,9 +95,18 @@ export async function timeSteps(runtime: RuntimeAdapter, spec: ModelSpec, config
 export interface SelectOptions {
   /** the devices to consider (default: listDevices without measuring) */
   devices?: () => Promise<DeviceInfo[]>;
-  /** steps per second of the model on a device (default: timeSteps on a few real batches) */
+  /** steps per second of the model on a device (default: timeSteps with `timing`) */
   time?: (device: NodeDevice) => Promise<number>;
+  /** how each device is timed (default AUTO_TIMING) */
+  timing?: TimingOptions;
 }
+
+/**
+ * How 'auto' times each device when a run starts: two warm-up steps, then at least three
+ * measured ones and 0.3 s; warm-up and measuring each stop after 0.6 s whatever the counts.
+ * With the session setup that is well under 1.5 s a device for the lecture net on a CPU.
+ */
+export const AUTO_TIMING: TimingOptions = { warmupSteps: 2, steps: 3, minMs: 300, maxMs: 600 };
 
 /**
  * 'auto' times a few steps of the actual model on every available hardware device (the
@@ -103,9 +115,9 @@ export interface SelectOptions {
  * CPU it runs on, and timing it would cost seconds.
  */
 export async function selectRuntime(choice: 'auto' | NodeDevice, spec: ModelSpec, config: TrainConfig, data: TrainingData, opts: SelectOptions = {}): Promise<DeviceSelection> {
-  if (choice !== 'auto') return { runtime: createNodeRuntime(choice), timings: [], reason: `${choice} was chosen explicitly` };
+  if (choice !== 'auto') return { device: choice, runtime: createNodeRuntime(choice), timings: [], reason: `${choice} was chosen explicitly` };
   const devices = await (opts.devices ?? (() => listDevices({ measure: false })))();
-  const time = opts.time ?? ((d: NodeDevice) => timeSteps(createNodeRuntime(d), spec, config, data));
+  const time = opts.time ?? ((d: NodeDevice) => timeSteps(createNodeRuntime(d), spec, config, data, opts.timing ?? AUTO_TIMING));
   const timings: DeviceTiming[] = [];
   for (const d of devices) {
     const device = d.id as NodeDevice;
@@ -116,7 +128,7 @@ export async function selectRuntime(choice: 'auto' | NodeDevice, spec: ModelSpec
       try {
         timings.push({ device, kind: d.kind, stepsPerSecond: await time(device) });
       } catch (err) {
-        timings.push({ device, kind: d.kind, stepsPerSecond: null, error: err instanceof Error ? err.message.split('\n')[0] : String(err) });
+        timings.push({ device, kind: d.kind, stepsPerSecond: null, error: shortError(err) });
       }
     }
   }
@@ -125,5 +137,5 @@ export async function selectRuntime(choice: 'auto' | NodeDevice, spec: ModelSpec
   const describe = timings
     .map((t) => (t.stepsPerSecond !== null ? `${t.device} ${t.stepsPerSecond.toFixed(1)} steps/s` : `${t.device} ${t.skipped ? `not timed (${t.skipped})` : `unavailable (${t.error})`}`))
     .join(', ');
-  return { runtime: createNodeRuntime(device), timings, reason: `auto chose ${device}: ${describe}` };
+  return { device, runtime: createNodeRuntime(device), timings, reason: `auto chose ${device}: ${describe}` };
 }
