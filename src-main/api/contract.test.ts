@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StudioApi, StudioEvent } from './contract';
 import { StudioService } from './service';
 import { writeMnistSubset } from '../datasets/test-fixtures';
+import { NODE_DEVICES } from '../engine/types';
 import { isTerminal, makeTestHome, rejection, runEvents, tinyRun, transports, type Harness, type TestHome } from './testkit';
 
 describe.each(transports)('Studio API contract over %s', (_name, connect) => {
@@ -120,6 +121,19 @@ describe.each(transports)('Studio API contract over %s', (_name, connect) => {
     const est = await api.estimateEpochSeconds({ datasetId: t.dataset.id, model: tinyRun(t.dataset.id).model, batchSize: 50, device: 'cpu' });
     expect(est.stepsPerSecond).toBeGreaterThan(0);
     expect(est.seconds).toBeCloseTo(6 / est.stepsPerSecond, 6);
+  });
+
+  it('refuses a device that cannot be used here (CUDA without its libraries) with the reason, and creates no run', async () => {
+    const devices = await api.listDevices();
+    const unusable = (['cuda', ...NODE_DEVICES] as const).find((id) => id !== 'cpu' && !devices.find((d) => d.id === id)?.available)!;
+    const before = (await api.listRuns()).length;
+    const err = await rejection(api.startRun(tinyRun(t.dataset.id, { device: unusable })));
+    expect(err.code).toBe('bad_request');
+    expect(err.message).toContain(`("${unusable}")`);
+    const note = devices.find((d) => d.id === unusable)?.note;
+    if (note) expect(err.message).toContain(note);
+    expect(err.message).toMatch(/Choose “CPU” or “Best available” \(auto\) instead\.$/);
+    expect((await api.listRuns()).length).toBe(before);
   });
 
   it('refuses a model that does not fit the dataset', async () => {

@@ -6,7 +6,7 @@
  * Pure types: no node:* or electron imports.
  */
 import type { DatasetMeta } from '../datasets/types';
-import type { ModelSpec, TrainConfig, TrainEvent } from '../engine/types';
+import type { DeviceChoice, ModelSpec, TrainConfig, TrainEvent } from '../engine/types';
 
 export type ErrorCode =
   | 'bad_request' // payload failed validation
@@ -72,7 +72,14 @@ export interface RunSummary {
   datasetName: string;
   architecture: string;
   params: number;
+  /** the device the run trains on ('cpu', 'cuda', ..., 'browser-webgpu'); 'auto' until its worker has chosen */
   device: string;
+  /**
+   * why that device: 'auto's timings of the run's model on every device ("auto chose cpu:
+   * cpu 41.2 steps/s, webgpu not timed (software adapter, ...), cuda unavailable (...)"), or
+   * why a resumed run could not continue on its device. Absent for an explicit choice.
+   */
+  deviceReason?: string;
   createdAt: string;
   epochsDone: number;
   epochs: number;
@@ -188,7 +195,8 @@ export interface ExportResult {
 }
 
 export interface DeviceInfo {
-  id: 'cpu' | 'webgpu' | string;
+  /** one of NODE_DEVICES (engine/types.ts); the Train screen adds 'browser-webgpu' */
+  id: string;
   kind: 'cpu' | 'gpu' | 'software-gpu';
   name: string;
   available: boolean;
@@ -199,7 +207,16 @@ export interface DeviceInfo {
 
 export type StudioEvent =
   | ({ channel: 'import' } & ImportEvent)
-  | { channel: 'run'; runId: string; status: RunStatus; event?: TrainEvent; reason?: string };
+  /** device and deviceReason: the worker has chosen the run's device ('auto', or a resume whose device is gone) */
+  | { channel: 'run'; runId: string; status: RunStatus; event?: TrainEvent; reason?: string; device?: string; deviceReason?: string };
+
+/** An epoch's estimated duration; for 'auto', on the device auto would choose (device, deviceReason). */
+export interface EpochEstimate {
+  seconds: number;
+  stepsPerSecond: number;
+  device: string;
+  deviceReason?: string;
+}
 
 export interface StudioApi {
   // datasets
@@ -223,6 +240,12 @@ export interface StudioApi {
   getSample(id: string, split: 'train' | 'test', index: number): Promise<{ shape: number[]; values: number[]; label: number }>;
 
   // runs
+  /**
+   * Queues a run in a worker. An explicit device that cannot be used here is refused before
+   * anything is created (the message names the device, the reason and what to install); with
+   * 'auto' the worker times the run's model on each available hardware device and records
+   * the choice (RunSummary.deviceReason).
+   */
   startRun(req: StartRunRequest): Promise<RunSummary>;
   pauseRun(id: string): Promise<RunSummary>;
   resumeRun(id: string): Promise<RunSummary>;
@@ -244,7 +267,8 @@ export interface StudioApi {
 
   // system
   listDevices(): Promise<DeviceInfo[]>;
-  estimateEpochSeconds(req: { datasetId: string; model: ModelSpec; batchSize: number; device: string }): Promise<{ seconds: number; stepsPerSecond: number }>;
+  /** an unavailable device is refused with the reason; 'auto' times every available hardware device */
+  estimateEpochSeconds(req: { datasetId: string; model: ModelSpec; batchSize: number; device: DeviceChoice }): Promise<EpochEstimate>;
 
   // events
   onEvent(listener: (e: StudioEvent) => void): () => void;

@@ -4,6 +4,7 @@
  * request (each transport carries events its own way).
  */
 import { z } from 'zod';
+import { DEVICE_CHOICES } from '../engine/types';
 import type { MethodName } from './methods';
 
 /**
@@ -67,6 +68,19 @@ export const scheduleSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('cosine'), minLr: finite().min(0).max(10).optional() }),
 ]);
 
+/** 'auto' or one of NODE_DEVICES (engine/types.ts holds the list). */
+export const deviceChoiceSchema = z.enum(DEVICE_CHOICES);
+
+/** A device as the probe reports it (the service hands its list to the workers that choose). */
+export const deviceInfoSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  kind: z.enum(['cpu', 'gpu', 'software-gpu']),
+  name: z.string().max(500),
+  available: z.boolean(),
+  stepsPerSecond: z.number().optional(),
+  note: z.string().max(4000).optional(),
+});
+
 export const trainConfigSchema = z.strictObject({
   epochs: positiveInt(100_000),
   batchSize: positiveInt(65_536),
@@ -76,7 +90,7 @@ export const trainConfigSchema = z.strictObject({
   evalEvery: z.number().int().min(0).max(100_000),
   seed: z.number().int().min(0).max(2 ** 32 - 1),
   init: z.enum(['pytorch', 'he', 'xavier']),
-  device: z.enum(['auto', 'cpu', 'webgpu']),
+  device: deviceChoiceSchema,
 });
 
 export const importRequestSchema = z.strictObject({
@@ -192,7 +206,7 @@ export const argumentSchemas = {
 
   listDevices: z.tuple([]),
   estimateEpochSeconds: z.tuple([
-    z.strictObject({ datasetId: idSchema, model: modelSpecSchema, batchSize: positiveInt(65_536), device: z.string().min(1).max(64) }),
+    z.strictObject({ datasetId: idSchema, model: modelSpecSchema, batchSize: positiveInt(65_536), device: deviceChoiceSchema }),
   ]),
 } satisfies Record<MethodName, z.ZodType>;
 

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DatasetMeta } from '../datasets/types';
-import type { ModelSpec, TrainEvent, TrainingData } from '../engine/types';
+import { NODE_DEVICES, type DeviceChoice, type ModelSpec, type NodeDevice, type TrainEvent, type TrainingData } from '../engine/types';
 import { validateSpec, validateConfig, paramInfos } from '../engine/spec';
 import { stateSlots } from '../engine/optimizers/index';
 import type { MetricsWriter } from '../runs/metrics';
@@ -22,6 +22,7 @@ import {
   type BrowserRunStart,
   type DatasetPreview,
   type DeviceInfo,
+  type EpochEstimate,
   type EvaluationResult,
   type ExportResult,
   type ImportRequest,
@@ -40,6 +41,15 @@ import { TrainingQueue } from '../worker/queue';
 import { runWorkerTask } from '../worker/task-runner';
 import { buildExportModel } from '../engine/index';
 import { DatasetGateway } from './datasets';
+import { DEVICE_NAMES, deviceProblem, likelyAutoDevice, resumeChoice } from '../runtime/device-choice';
+
+/** Where a run goes: its device (or 'auto', chosen in the worker), the queue lane, what 'auto' considers. */
+interface DevicePlan {
+  device: DeviceChoice;
+  lane: NodeDevice;
+  devices?: DeviceInfo[];
+  note?: string;
+}
 
 export interface StudioServiceOptions {
   home: string;
@@ -113,6 +123,7 @@ export class StudioService implements StudioApi {
     this.queue = new TrainingQueue(this.spawnWorker, {
       status: (runId, status, reason) => this.onStatus(runId, status, reason),
       event: (runId, event) => this.onTrainEvent(runId, event),
+      device: (runId, device, reason) => this.onDeviceChosen(runId, device, reason),
     });
   }
 
@@ -226,47 +237,55 @@ export class StudioService implements StudioApi {
 
   async startRun(req: StartRunRequest): Promise<RunSummary> {
     const dataset = await this.checkRunRequest(req);
-    const device = await this.resolveDevice(req.config.device);
-    const record = await this.createRunRecord(req, dataset, device);
+    // an explicit device that cannot be used is refused here, before the run exists
+    const plan = await this.planDevice(req.config.device);
+    const record = await this.createRunRecord(req, dataset, plan.device);
     this.live.set(record.id, { record, chain: Promise.resolve() });
-    this.queue.enqueue({
-      runId: record.id,
-      home: this.home,
-      datasetId: dataset.id,
-      limitTrain: req.limitTrain,
-      limitTest: req.limitTest,
-      device,
-      resume: false,
-      maxBatchEventsPerSecond: this.maxBatchEventsPerSecond,
-    });
+    this.queue.enqueue(
+      {
+        runId: record.id,
+        home: this.home,
+        datasetId: dataset.id,
+        limitTrain: req.limitTrain,
+        limitTest: req.limitTest,
+        device: plan.device,
+        ...(plan.devices ? { devices: plan.devices } : {}),
+        resume: false,
+        maxBatchEventsPerSecond: this.maxBatchEventsPerSecond,
+      },
+      plan.lane,
+    );
     return this.overlay(this.runs.summary(record));
   }
 
-  /** CPU always; WebGPU when a worker could create a session on it (probed once). */
+  /**
+   * CPU always; WebGPU, CUDA, TensorRT, DirectML, CoreML where onnxruntime-node has them and
+   * a session runs on them (probed once, in a worker, with the reference model's speed).
+   */
   private probeDevices(): Promise<DeviceInfo[]> {
     if (!this.probed) {
       this.probed = runWorkerTask<DeviceInfo[]>(this.spawnWorker, { kind: 'probe' }, 60_000).catch((err: unknown) => {
         this.probed = null;
-        return [
-          { id: 'cpu', kind: 'cpu', name: 'CPU (onnxruntime-node)', available: true },
-          { id: 'webgpu', kind: 'gpu', name: 'GPU (WebGPU)', available: false, note: `the GPU check failed: ${err instanceof Error ? err.message : String(err)}` },
-        ] satisfies DeviceInfo[];
+        const note = `the device check failed: ${err instanceof Error ? err.message : String(err)}`;
+        return NODE_DEVICES.map((id): DeviceInfo => (id === 'cpu' ? { id, kind: 'cpu', name: 'CPU (onnxruntime-node)', available: true } : { id, kind: 'gpu', name: DEVICE_NAMES[id], available: false, note }));
       });
     }
     return this.probed;
   }
 
-  private async resolveDevice(choice: 'auto' | 'cpu' | 'webgpu'): Promise<'cpu' | 'webgpu'> {
-    if (choice === 'cpu') return 'cpu';
+  /**
+   * Where a run with this device choice trains. The CPU always works; any other explicit
+   * device must have passed the probe, else the request is refused with the probe's reason
+   * and what to install. 'auto' goes to the worker with the probed list: the worker times
+   * the run's own model on each available hardware device once its data is loaded.
+   */
+  private async planDevice(choice: DeviceChoice, note?: string): Promise<DevicePlan> {
+    if (choice === 'cpu') return { device: 'cpu', lane: 'cpu' };
     const devices = await this.devicesProbe();
-    const gpu = devices.find((d) => d.id === 'webgpu');
-    if (choice === 'webgpu') {
-      if (!gpu?.available) throw new StudioError('bad_request', `No usable GPU was found${gpu?.note ? ` (${gpu.note})` : ''}; choose the CPU or "auto".`);
-      return 'webgpu';
-    }
-    // auto: a hardware GPU that measured faster than the CPU; never a software adapter
-    const cpu = devices.find((d) => d.id === 'cpu');
-    return gpu?.available && gpu.kind === 'gpu' && (gpu.stepsPerSecond ?? 0) > (cpu?.stepsPerSecond ?? 0) ? 'webgpu' : 'cpu';
+    if (choice === 'auto') return { device: 'auto', lane: likelyAutoDevice(devices), devices, ...(note ? { note } : {}) };
+    const problem = deviceProblem(choice, devices);
+    if (problem) throw new StudioError('bad_request', `${problem}. Choose “CPU” or “Best available” (auto) instead.`);
+    return { device: choice, lane: choice };
   }
 
   private requireLive(id: string, action: string): void {
@@ -307,18 +326,25 @@ export class StudioService implements StudioApi {
       throw new StudioError('conflict', `The run's dataset "${record.dataset.name}" is no longer in the library, so the run cannot continue.`);
     });
     if (dataset.contentHash !== record.dataset.contentHash) throw new StudioError('conflict', `The dataset "${dataset.name}" has changed since the run started; the run cannot continue on other data.`);
-    const device = record.device === 'webgpu' ? 'webgpu' : 'cpu';
+    // the run's own device when it still works; else 'auto', recording why
+    const { choice, note } = await resumeChoice(record.device, () => this.devicesProbe());
+    const plan = await this.planDevice(choice, note);
     this.live.set(id, { record, chain: Promise.resolve() });
-    this.queue.enqueue({
-      runId: id,
-      home: this.home,
-      datasetId: record.dataset.id,
-      limitTrain: record.dataset.limitTrain,
-      limitTest: record.dataset.limitTest,
-      device,
-      resume: true,
-      maxBatchEventsPerSecond: this.maxBatchEventsPerSecond,
-    });
+    this.queue.enqueue(
+      {
+        runId: id,
+        home: this.home,
+        datasetId: record.dataset.id,
+        limitTrain: record.dataset.limitTrain,
+        limitTest: record.dataset.limitTest,
+        device: plan.device,
+        ...(plan.devices ? { devices: plan.devices } : {}),
+        ...(plan.note ? { deviceNote: plan.note } : {}),
+        resume: true,
+        maxBatchEventsPerSecond: this.maxBatchEventsPerSecond,
+      },
+      plan.lane,
+    );
     return this.summaryOf(id);
   }
 
@@ -608,10 +634,13 @@ export class StudioService implements StudioApi {
     return this.devicesProbe();
   }
 
-  /** Times a few training steps of the model in a worker and scales to one epoch. */
-  async estimateEpochSeconds(req: { datasetId: string; model: ModelSpec; batchSize: number; device: string }): Promise<{ seconds: number; stepsPerSecond: number }> {
+  /**
+   * Times a few training steps of the model in a worker and scales to one epoch; for 'auto',
+   * on each available hardware device, answering for the one auto would choose.
+   */
+  async estimateEpochSeconds(req: { datasetId: string; model: ModelSpec; batchSize: number; device: DeviceChoice }): Promise<EpochEstimate> {
     const dataset = await this.datasets.get(req.datasetId);
-    const device = await this.resolveDevice(req.device === 'webgpu' ? 'webgpu' : req.device === 'cpu' ? 'cpu' : 'auto');
+    const plan = await this.planDevice(req.device);
     if (req.model.inputShape.reduce((a, b) => a * b, 1) !== dataset.sampleShape.reduce((a, b) => a * b, 1) || req.model.classes !== dataset.classNames.length) {
       throw new StudioError('bad_request', `The model does not fit "${dataset.name}" (samples ${dataset.sampleShape.join('×')}, ${dataset.classNames.length} classes).`);
     }
@@ -619,7 +648,11 @@ export class StudioService implements StudioApi {
     // share the CPU and each comes out several times too slow (the UI asks again at every edit).
     const run = this.estimating.then(async () => {
       await this.probed?.catch(() => undefined);
-      return runWorkerTask<{ seconds: number; stepsPerSecond: number }>(this.spawnWorker, { kind: 'estimate', home: this.home, datasetId: dataset.id, model: req.model, batchSize: req.batchSize, device }, 120_000);
+      return runWorkerTask<EpochEstimate>(
+        this.spawnWorker,
+        { kind: 'estimate', home: this.home, datasetId: dataset.id, model: req.model, batchSize: req.batchSize, device: plan.device, ...(plan.devices ? { devices: plan.devices } : {}) },
+        120_000,
+      );
     });
     this.estimating = run.catch(() => undefined);
     return run;
@@ -654,6 +687,13 @@ export class StudioService implements StudioApi {
       .then(() => this.emit(event));
     this.pending.add(live.chain);
     void live.chain.then(() => this.pending.delete(live.chain));
+  }
+
+  /** An 'auto' run's worker chose its device (run.json already says so): tell the windows. */
+  private onDeviceChosen(runId: string, device: string, reason: string): void {
+    const live = this.live.get(runId);
+    if (live) live.record = { ...live.record, device, deviceReason: reason };
+    this.emit({ channel: 'run', runId, status: this.queue.statusOf(runId) ?? 'running', device, deviceReason: reason });
   }
 
   private onTrainEvent(runId: string, event: TrainEvent): void {

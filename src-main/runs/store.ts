@@ -41,8 +41,10 @@ export interface CreateRunRequest {
   dataset: DatasetRef;
   name?: string;
   checkpointPolicy?: CheckpointPolicy;
-  /** device the trainer actually uses ('cpu', 'webgpu'); defaults to config.device */
+  /** device the trainer actually uses ('cpu', 'cuda', ...); defaults to config.device */
   device?: string;
+  /** why that device (the 'auto' choice's timings) */
+  deviceReason?: string;
 }
 
 /** "Train again with exactly this": everything that determines the result. */
@@ -191,6 +193,7 @@ export class RunStore {
       architecture: architectureOf(req.model),
       params: countParams(req.model),
       device: req.device ?? req.config.device,
+      ...(req.deviceReason ? { deviceReason: req.deviceReason } : {}),
       progress: { epochsDone: 0, step: 0, bestTestError: null, bestEpoch: null, lastTestError: null, seconds: 0 },
       resumes: [],
       exports: [],
@@ -275,6 +278,15 @@ export class RunStore {
     return next;
   }
 
+  /** Records the device a run trains on now, and why (the worker's or the CLI's 'auto' choice). */
+  setDevice(ref: string, device: string, reason: string | undefined): Promise<RunRecord> {
+    return this.update(ref, (r) => {
+      r.device = device;
+      if (reason) r.deviceReason = reason;
+      else delete r.deviceReason;
+    });
+  }
+
   checkpoints(record: Pick<RunRecord, 'id' | 'checkpointPolicy'>): CheckpointFolder {
     return new CheckpointFolder(this.paths(record.id).checkpoints, record.checkpointPolicy);
   }
@@ -307,6 +319,7 @@ export class RunStore {
       architecture: r.architecture,
       params: r.params,
       device: r.device,
+      ...(r.deviceReason !== undefined ? { deviceReason: r.deviceReason } : {}),
       createdAt: r.createdAt,
       epochsDone: r.progress.epochsDone,
       epochs: r.config.epochs,

@@ -1,13 +1,16 @@
 /**
  * The training worker: runs in an Electron utilityProcess (app) or a child process (plain
- * Node). It loads the dataset from the library and trains the run through the run store's
- * training loop (runs/training.ts: metrics.jsonl, artifacts, checkpoints and progress in
- * run.json, exactly as the CLI does), streaming events to the main process with batch
- * events coalesced. A crash here ends this process only; the main process then
+ * Node). It loads the dataset from the library, picks the device when the run asks for
+ * 'auto' (a few timed steps of the run's model on each device), and trains the run through
+ * the run store's training loop (runs/training.ts: metrics.jsonl, artifacts, checkpoints and
+ * progress in run.json, exactly as the CLI does), streaming events to the main process with
+ * batch events coalesced. A crash here ends this process only; the main process then
  * marks the run failed.
  */
-import type { TrainEvent } from '../engine/types';
+import type { RuntimeAdapter } from '../engine/runtime';
+import type { TrainEvent, TrainingData } from '../engine/types';
 import { createNodeRuntime } from '../runtime/node';
+import { selectRuntime } from '../runtime/select';
 import { RunStore } from '../runs/store';
 import { resumeTraining, startTraining, type TrainingHandle } from '../runs/training';
 import { toErrorShape } from '../api/errors';
@@ -49,8 +52,8 @@ function errorMessage(err: unknown): string {
 async function train(job: z.output<typeof trainJobSchema>): Promise<void> {
   const library = new DatasetLibrary(job.home);
   const data = await library.loadTrainingData(job.datasetId, { limitTrain: job.limitTrain, limitTest: job.limitTest });
-  const runtime = createNodeRuntime(job.device);
   const store = new RunStore(job.home);
+  const runtime = await runtimeFor(job, store, data);
   const coalescer = new BatchCoalescer((event: TrainEvent) => port.post({ type: 'event', event }), 1000 / job.maxBatchEventsPerSecond);
   const onEvent = (event: TrainEvent) => coalescer.push(event);
   handle = job.resume
@@ -61,6 +64,22 @@ async function train(job: z.output<typeof trainJobSchema>): Promise<void> {
   const result = await handle.done;
   coalescer.flush();
   port.post({ type: 'result', status: result.status, reason: result.reason, testError: result.testError ?? null });
+}
+
+/**
+ * The job's device; for 'auto', the fastest hardware device for this run's model, batch
+ * size and data (a few timed steps on each, here where the data is), written to run.json
+ * with the timings and reported to the main process before training starts.
+ */
+async function runtimeFor(job: z.output<typeof trainJobSchema>, store: RunStore, data: TrainingData): Promise<RuntimeAdapter> {
+  if (job.device !== 'auto') return createNodeRuntime(job.device);
+  const record = await store.get(job.runId);
+  const given = job.devices;
+  const selection = await selectRuntime('auto', record.model, record.config, data, given ? { devices: async () => given } : {});
+  const reason = job.deviceNote ? `${job.deviceNote}; ${selection.reason}` : selection.reason;
+  await store.setDevice(job.runId, selection.device, reason);
+  port.post({ type: 'device', device: selection.device, reason });
+  return selection.runtime;
 }
 
 port.listen((raw) => {

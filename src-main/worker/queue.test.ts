@@ -31,24 +31,38 @@ class FakeWorker implements WorkerHandle {
   }
 }
 
-const job = (runId: string, device: 'cpu' | 'webgpu' = 'cpu'): TrainJob => ({ runId, home: '/tmp/x', datasetId: 'ds-0000000000000000', device });
+const job = (runId: string, device: TrainJob['device'] = 'cpu'): TrainJob => ({ runId, home: '/tmp/x', datasetId: 'ds-0000000000000000', device });
 
 function setup(options = {}) {
   const workers: FakeWorker[] = [];
   const statuses: [string, RunStatus, string?][] = [];
+  const devices: [string, string, string][] = [];
   const queue = new TrainingQueue(
     () => {
       const w = new FakeWorker();
       workers.push(w);
       return w;
     },
-    { status: (id, s, r) => statuses.push(r ? [id, s, r] : [id, s]), event: () => undefined },
+    { status: (id, s, r) => statuses.push(r ? [id, s, r] : [id, s]), event: () => undefined, device: (id, d, r) => devices.push([id, d, r]) },
     options,
   );
-  return { queue, workers, statuses };
+  return { queue, workers, statuses, devices };
 }
 
 describe('TrainingQueue', () => {
+  it('queues an auto job in the lane it is given, and passes on the device its worker chose', () => {
+    const { queue, workers, statuses, devices } = setup();
+    queue.enqueue(job('a', 'cuda'));
+    // 'auto' most likely gets CUDA: it waits for the CUDA run, not beside it
+    expect(queue.enqueue(job('b', 'auto'), 'cuda')).toBe('queued');
+    expect(queue.enqueue(job('c', 'auto'), 'cpu')).toBe('running');
+    workers[1].send({ type: 'device', device: 'cpu', reason: 'auto chose cpu: cpu 40.0 steps/s' });
+    expect(devices).toEqual([['c', 'cpu', 'auto chose cpu: cpu 40.0 steps/s']]);
+    // a device outside NODE_DEVICES is a malformed message
+    workers[1].send({ type: 'device', device: 'tpu', reason: 'x' });
+    expect(statuses.at(-1)).toEqual(['c', 'failed', 'The training worker sent a malformed message; the run was ended.']);
+  });
+
   it('runs one job per device at a time and starts the next when one ends', () => {
     const { queue, workers, statuses } = setup();
     expect(queue.enqueue(job('a'))).toBe('running');

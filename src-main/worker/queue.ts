@@ -1,8 +1,9 @@
 /**
  * Runs queue per device: one training worker per device at a time, the rest wait their
- * turn. The queue starts workers, forwards pause/resume/stop, validates what workers send,
- * and turns a worker that dies without a result into a failed run with the reason. It
- * writes nothing itself: the service records statuses, events and checkpoints.
+ * turn ('auto' runs wait in the lane of the device they will most likely get). The queue
+ * starts workers, forwards pause/resume/stop, validates what workers send, and turns a
+ * worker that dies without a result into a failed run with the reason. It writes nothing
+ * itself: the service records statuses, events and checkpoints.
  */
 import type { RunStatus } from '../api/contract';
 import type { TrainEvent } from '../engine/types';
@@ -12,6 +13,8 @@ import { fromWorkerSchema, type TrainJob } from './protocol';
 export interface QueueListener {
   status(runId: string, status: RunStatus, reason?: string): void;
   event(runId: string, event: TrainEvent): void;
+  /** the worker of an 'auto' run chose its device (already written to run.json) */
+  device?(runId: string, device: string, reason: string): void;
 }
 
 interface Active {
@@ -46,9 +49,12 @@ export class TrainingQueue {
     this.stopGraceMs = options.stopGraceMs ?? 15_000;
   }
 
-  /** Starts the job now if its device is free, else queues it. */
-  enqueue(job: TrainJob): 'running' | 'queued' {
-    const lane = this.lane(job.device);
+  /**
+   * Starts the job now if its lane (its device) is free, else queues it. An 'auto' job waits
+   * in the lane of the device it will most likely get (the caller knows from the probe).
+   */
+  enqueue(job: TrainJob, device: string = job.device): 'running' | 'queued' {
+    const lane = this.lane(device);
     if (lane.active) {
       lane.waiting.push(job);
       this.listener.status(job.runId, 'queued');
@@ -180,6 +186,9 @@ export class TrainingQueue {
         return;
       case 'state':
         return; // the queue already reported the state the person asked for
+      case 'device':
+        this.listener.device?.(runId, msg.device, msg.reason);
+        return;
       case 'result':
         this.finish(lane, active, msg.status, msg.reason);
         return;

@@ -4,17 +4,17 @@
  * probing whether a GPU can be used. Each returns plain, structured-cloneable data.
  */
 import { z } from 'zod';
-import type { EvaluationResult, ExportResult } from '../api/contract';
+import type { EpochEstimate, EvaluationResult, ExportResult } from '../api/contract';
 import { DatasetLibrary, chwPng, pngDataUrl } from '../datasets/library';
 import { evaluate } from '../engine/index';
 import type { DatasetMeta } from '../datasets/types';
 import type { ModelSpec, TrainingData } from '../engine/types';
 import { listDevices } from '../runtime/devices';
 import { createNodeRuntime } from '../runtime/node';
-import { timeSteps } from '../runtime/select';
+import { selectRuntime, timeSteps } from '../runtime/select';
 import { confusionMatrix, exportRun } from '../runs/export';
 import { RunStore } from '../runs/store';
-import { modelSpecSchema } from '../api/schemas';
+import { deviceChoiceSchema, deviceInfoSchema, modelSpecSchema } from '../api/schemas';
 
 export const taskSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('evaluate'), home: z.string().min(1), runId: z.string().min(1), mistakes: z.number().int().min(0).max(1000).default(100) }),
@@ -25,7 +25,9 @@ export const taskSchema = z.discriminatedUnion('kind', [
     datasetId: z.string().min(1),
     model: modelSpecSchema,
     batchSize: z.number().int().min(1),
-    device: z.enum(['cpu', 'webgpu']),
+    device: deviceChoiceSchema,
+    /** the devices 'auto' considers (the service's probe) */
+    devices: z.array(deviceInfoSchema).max(16).optional(),
   }),
   z.strictObject({ kind: z.literal('probe') }),
 ]);
@@ -127,9 +129,19 @@ export async function runTask(input: Task): Promise<unknown> {
       const limitTrain = Math.min(meta.train.count, task.batchSize * (timing.warmupSteps + timing.steps));
       const data = await library.loadTrainingData(task.datasetId, { limitTrain, limitTest: 1 });
       const config = { epochs: 1, batchSize: task.batchSize, lr: 0.01, optimizer: { kind: 'sgd' as const }, schedule: { kind: 'constant' as const }, evalEvery: 0, seed: 0, init: 'pytorch' as const, device: task.device };
-      const stepsPerSecond = await timeSteps(createNodeRuntime(task.device), task.model, config, data, timing);
-      const seconds = Math.ceil(meta.train.count / task.batchSize) / stepsPerSecond;
-      return { seconds, stepsPerSecond };
+      let result: EpochEstimate;
+      if (task.device === 'auto') {
+        // the device auto would choose, timed as the estimate times (the same numbers decide)
+        const given = task.devices;
+        const s = await selectRuntime('auto', task.model, config, data, { devices: given ? async () => given : undefined, timing });
+        const best = s.timings.find((t) => t.device === s.device)?.stepsPerSecond;
+        if (!best) throw new Error(`No device could time the model: ${s.reason}`);
+        result = { seconds: 0, stepsPerSecond: best, device: s.device, deviceReason: s.reason };
+      } else {
+        result = { seconds: 0, stepsPerSecond: await timeSteps(createNodeRuntime(task.device), task.model, config, data, timing), device: task.device };
+      }
+      result.seconds = Math.ceil(meta.train.count / task.batchSize) / result.stepsPerSecond;
+      return result;
     }
     case 'probe':
       // CPU always; WebGPU when a session runs on it, marked software on SwiftShader/lavapipe;
