@@ -72,7 +72,7 @@ describe('mlp-studio train', () => {
     [['train', '--batch', 'x'], /batch must be a whole number/],
     [['train', '--schedule', 'weekly'], /use constant, cosine, or step:EVERY:FACTOR/],
     [['train', '--optimizer', 'rmsprop'], /Allowed choices are sgd, momentum, adam/],
-    [['train', '--device', 'tpu'], /Allowed choices are auto, cpu, webgpu/],
+    [['train', '--device', 'tpu'], /Allowed choices are auto, cpu, webgpu, cuda, tensorrt, dml, coreml/],
     [['train', '--layers', '10,,x'], /hidden layer widths/],
     [['train', '--dropout', '1'], /dropout must be at least 0 and below 1/],
     [['fly'], /unknown command 'fly'/],
@@ -84,6 +84,54 @@ describe('mlp-studio train', () => {
       expect(r.err.join('\n')).toMatch(msg);
     });
   }
+
+  const runFolders = () => (fs.existsSync(path.join(home, 'runs')) ? fs.readdirSync(path.join(home, 'runs')) : []);
+
+  it('--device with a provider whose libraries are missing prints why and what to install, exits 1 and creates nothing', async (ctx) => {
+    const { probeDevice } = await import('./runtime/devices');
+    const cuda = await probeDevice('cuda');
+    if (cuda.available) ctx.skip('CUDA works on this machine');
+    const before = runFolders();
+    const r = await cli('train', '--device', 'cuda', '--preset', 'small', '--epochs', '1');
+    expect(r.code).toBe(1);
+    expect(r.err.join('\n')).toBe(`error: NVIDIA GPU (CUDA) ("cuda") cannot be used on this computer: ${cuda.note}. Train with --device cpu, or --device auto for the fastest device that works here; nothing was created.`);
+    expect(r.out).toEqual([]);
+    expect(runFolders()).toEqual(before);
+    // a provider onnxruntime-node does not have on this system at all
+    const dml = await cli('train', '--device', 'dml', '--epochs', '1');
+    expect(dml.code).toBe(1);
+    if (process.platform !== 'win32') expect(dml.err.join('\n')).toMatch(/GPU \(DirectML\) \("dml"\).*DirectML needs Windows/);
+  });
+
+  it('--device auto times the model on each device, prints the choice and records it in run.json', async () => {
+    const r = await cli('train', '--json', '--device', 'auto', '--preset', 'small', '--limit-train', '400', '--limit-test', '100', '--epochs', '1');
+    expect(r.code, r.err.join('\n')).toBe(0);
+    const line = r.err.find((l) => l.startsWith('auto chose '));
+    expect(line).toMatch(/^auto chose (cpu|webgpu|cuda|tensorrt|dml|coreml): .*cpu \d+\.\d steps\/s/);
+    const done = JSON.parse(r.out.at(-1)!);
+    const record = JSON.parse(fs.readFileSync(path.join(done.runDir, 'run.json'), 'utf8'));
+    expect(record.deviceReason).toBe(line);
+    expect(line).toMatch(new RegExp(`^auto chose ${record.device}: `));
+  });
+
+  it('resume continues a run whose device cannot be used any more on auto, says why and records it', async (ctx) => {
+    const { probeDevice } = await import('./runtime/devices');
+    if ((await probeDevice('cuda')).available) ctx.skip('CUDA works on this machine');
+    const first = await cli('train', '--json', '--preset', 'small', '--limit-train', '300', '--limit-test', '100', '--epochs', '1', '--eval-every', '0');
+    expect(first.code, first.err.join('\n')).toBe(0);
+    const { runId, runDir } = JSON.parse(first.out.at(-1)!);
+    // as if it had trained its first epoch on a machine with CUDA, and stopped
+    const file = path.join(runDir, 'run.json');
+    const record = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, JSON.stringify({ ...record, device: 'cuda', status: 'stopped', config: { ...record.config, epochs: 2 } }));
+    const r = await cli('resume', runId, '--json');
+    expect(r.code, r.err.join('\n')).toBe(0);
+    const why = r.err.find((l) => l.startsWith('the run trained on cuda before'));
+    expect(why).toMatch(/^the run trained on cuda before, but NVIDIA GPU \(CUDA\) \("cuda"\) cannot be used on this computer: .*CUDA 12.*; auto chose cpu: cpu \d+\.\d steps\/s/);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toMatchObject({ status: 'finished', device: 'cpu', deviceReason: why, progress: { epochsDone: 2 } });
+    const show = await cli('run', 'show', runId);
+    expect(show.out).toContain(`device choice: ${why}`);
+  });
 
   it('an unknown dataset is a clear error with exit code 1', async () => {
     const r = await cli('train', '--dataset', 'no-such-dataset', '--epochs', '1');

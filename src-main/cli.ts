@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { epochBar, percent as pct, printTrainEvent } from './cli-output';
-import { presetById, presets, validateConfig, validateSpec, type LayerSpec, type ModelSpec, type TrainConfig, type TrainEvent } from './engine/index';
+import { DEVICE_CHOICES, presetById, presets, validateConfig, validateSpec, type DeviceChoice, type LayerSpec, type ModelSpec, type TrainConfig, type TrainEvent } from './engine/index';
 import { DatasetLibrary } from './datasets/library';
 import { DuplicateDatasetError } from './datasets/errors';
 import { studioHome } from './paths';
@@ -13,6 +13,7 @@ import { RunStore } from './runs/store';
 import { startTraining } from './runs/training';
 import { registerRunCommands } from './runs/cli';
 import { selectRuntime } from './runtime/select';
+import { deviceProblemHere } from './runtime/devices';
 import { registerServeCommand } from './host/cli';
 import { registerDatasetCommands } from './datasets/cli';
 
@@ -57,7 +58,7 @@ interface TrainFlags {
   schedule?: TrainConfig['schedule'];
   evalEvery?: number;
   seed?: number;
-  device: 'auto' | 'cpu' | 'webgpu';
+  device: DeviceChoice;
   init?: TrainConfig['init'];
   limitTrain?: number;
   limitTest?: number;
@@ -127,10 +128,18 @@ export async function resolveDataset(library: DatasetLibrary, ref: string, log: 
   return library.get(ref);
 }
 
+/** Throws, naming the device, the reason and what to install, when `device` cannot train here. */
+export async function checkDevice(device: DeviceChoice): Promise<void> {
+  const problem = await deviceProblemHere(device);
+  if (problem) throw new Error(`${problem}. Train with --device cpu, or --device auto for the fastest device that works here; nothing was created.`);
+}
+
 async function train(f: TrainFlags, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const home = studioHome();
   const library = new DatasetLibrary(home);
   const log = f.json ? err : out;
+  // a device that cannot be used is refused before anything is imported or created
+  await checkDevice(f.device);
   const meta = await resolveDataset(library, f.dataset, log);
   const data = await library.loadTrainingData(meta.id, { limitTrain: f.limitTrain, limitTest: f.limitTest });
   const inputShape = data.sampleShape;
@@ -142,7 +151,8 @@ async function train(f: TrainFlags, out: (s: string) => void, err: (s: string) =
     model,
     config,
     name: f.name,
-    device: selection.runtime.device,
+    device: selection.device,
+    ...(config.device === 'auto' ? { deviceReason: selection.reason } : {}),
     dataset: { id: meta.id, name: meta.name, contentHash: meta.contentHash, ...(f.limitTrain ? { limitTrain: f.limitTrain } : {}), ...(f.limitTest ? { limitTest: f.limitTest } : {}) },
   });
   let finished: Extract<TrainEvent, { event: 'done' }> | null = null;
@@ -200,7 +210,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void,
     .option('--eval-every <n>', 'test-set evaluation every N epochs (and at the end)', int('eval-every', 0))
     .option('--seed <n>', 'random seed (permutations, initialisation, dropout)', int('seed', 0))
     .addOption(new Option('--init <scheme>', 'weight initialisation').choices(['pytorch', 'he', 'xavier']))
-    .addOption(new Option('--device <d>', 'where to train').choices(['auto', 'cpu', 'webgpu']).default('cpu'))
+    .addOption(new Option('--device <d>', 'where to train; auto times the model on each available hardware device and takes the fastest').choices([...DEVICE_CHOICES]).default('cpu'))
     .option('--limit-train <n>', 'train on the first N samples only', int('limit-train', 1))
     .option('--limit-test <n>', 'test on the first N samples only', int('limit-test', 1))
     .option('--run-dir <dir>', 'folder that holds the run folders (default: the studio data folder)')

@@ -11,10 +11,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { epochBar, printTrainEvent } from '../cli-output';
 import { type Command, InvalidArgumentError } from 'commander';
-import type { TrainEvent } from '../engine/types';
+import type { RuntimeAdapter } from '../engine/runtime';
+import type { TrainEvent, TrainingData } from '../engine/types';
 import { DatasetLibrary } from '../datasets/library';
 import { studioHome } from '../paths';
 import { createNodeRuntime } from '../runtime/node';
+import { resumeChoice } from '../runtime/device-choice';
+import { probeDevice } from '../runtime/devices';
+import { selectRuntime } from '../runtime/select';
 import type { CheckpointChoice } from './checkpoints';
 import { exportRun, pct, verificationLine } from './export';
 import { loadModel, predict, predictionLine, readSamples } from './predict';
@@ -57,6 +61,22 @@ export function parseCheckpointChoice(v: string): CheckpointChoice {
 }
 
 const storeFor = (o: { runDir?: string }) => new RunStore(studioHome(), o.runDir);
+
+/**
+ * Where a resumed or replayed run trains: on `device` (the run's) when it works here; else,
+ * and for 'auto', on the fastest hardware device for the run's model (timed), with the
+ * choice and why written to run.json and said.
+ */
+async function runtimeForRun(store: RunStore, record: RunRecord, device: string, data: TrainingData, say: (s: string) => void): Promise<{ runtime: RuntimeAdapter; device: string }> {
+  const { choice, note } = await resumeChoice(device, async (d) => [await probeDevice(d)]);
+  const selection = await selectRuntime(choice, record.model, record.config, data);
+  if (choice === 'auto') {
+    const reason = note ? `${note}; ${selection.reason}` : selection.reason;
+    await store.setDevice(record.id, selection.device, reason);
+    say(reason);
+  }
+  return selection;
+}
 
 async function loadRunData(record: RunRecord) {
   const library = new DatasetLibrary(studioHome());
@@ -118,6 +138,7 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
       out(`folder: ${store.paths(d.id).dir}`);
       out(`dataset: ${record.dataset.name} (${record.dataset.id}, hash ${record.dataset.contentHash.slice(0, 12)})${record.dataset.limitTrain ? `, first ${record.dataset.limitTrain} train samples` : ''}`);
       out(`model: ${d.architecture}, ${d.params.toLocaleString('en-US')} parameters; device ${d.device}; studio ${record.studioVersion}`);
+      if (d.deviceReason) out(`device choice: ${d.deviceReason}`);
       const c = d.config;
       out(`training: ${d.epochsDone}/${c.epochs} epochs, batch ${c.batchSize}, lr ${c.lr}, ${c.optimizer.kind}, schedule ${c.schedule.kind}, seed ${c.seed}, init ${c.init}; ${duration(d.seconds)}`);
       out(`test error: best ${pct(d.bestTestError)}${record.progress.bestEpoch ? ` (epoch ${record.progress.bestEpoch})` : ''}, last ${pct(d.lastTestError)}`);
@@ -179,7 +200,8 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
       const copy = await store.createFromReplay(manifest);
       io_.out(`run: ${copy.id} (replay of ${source.id})`);
       const { startTraining } = await import('./training');
-      const h = await startTraining({ store, runId: copy.id, data, runtime: createNodeRuntime(copy.config.device === 'webgpu' ? 'webgpu' : 'cpu'), onEvent: (e) => printEvent(e, io_, null) });
+      const { runtime } = await runtimeForRun(store, copy, copy.device, data, io_.out);
+      const h = await startTraining({ store, runId: copy.id, data, runtime, onEvent: (e) => printEvent(e, io_, null) });
       const r = await h.done;
       io_.out(`done: ${r.status}, test error ${pct(r.testError)}`);
       io_.setCode(r.status === 'finished' ? 0 : 1);
@@ -222,13 +244,13 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
       const store = storeFor(f);
       const record = await store.get(ref);
       const { meta, data } = await loadRunData(record);
-      const device = record.device === 'webgpu' ? 'webgpu' : 'cpu';
+      const { runtime, device } = await runtimeForRun(store, record, record.device, data, f.json ? io_.err : io_.out);
       const bar = epochBar(!f.json && f.progress !== false);
       const h = await resumeTraining({
         store,
         runId: record.id,
         data,
-        runtime: createNodeRuntime(device),
+        runtime,
         datasetHash: meta.contentHash,
         force: f.force,
         onEvent: (e) => (f.json ? e.event !== 'batch' && io_.out(JSON.stringify(e)) : printEvent(e, io_, bar)),
