@@ -36,6 +36,8 @@ export interface LiveRun {
   endedAt: number | null;
   testError: number | null;
   reason?: string;
+  /** why the run trains where it does: 'auto's timings on each device (from the worker, or the run's record) */
+  deviceReason?: string;
 }
 
 const SAVED = 'mlp-studio.workspace.v1';
@@ -297,7 +299,14 @@ export async function boot(): Promise<void> {
   const api = studio();
   api.onEvent((e) => {
     if (e.channel === 'import') onImportEvent(e);
-    else if (!localRuns.has(e.runId)) onRunEvent(e.runId, e.status, e.event, e.reason);
+    else if (!localRuns.has(e.runId)) {
+      // the worker chose the device of an 'auto' run (or of a resume whose device is gone)
+      if (e.deviceReason !== undefined && store.live?.runId === e.runId) {
+        store.live.deviceReason = e.deviceReason;
+        if (e.device) store.live.device = e.device;
+      }
+      onRunEvent(e.runId, e.status, e.event, e.reason);
+    }
   });
   try {
     await Promise.all([refreshDatasets(), refreshRuns()]);
@@ -327,6 +336,7 @@ export async function boot(): Promise<void> {
       runId: running.id, status: running.status, device: running.device, params: running.params,
       stepsPerEpoch: 0, epochs: running.epochs, steps: stepsSeen, startedAt: Date.now() - running.seconds * 1000,
       pausedMs: 0, pausedAt: null, endedAt: null, testError: null,
+      ...(running.deviceReason ? { deviceReason: running.deviceReason } : {}),
     };
   }
   const lastFinished = store.runs.find((r) => r.status === 'finished');
