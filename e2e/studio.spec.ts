@@ -164,6 +164,8 @@ test.describe('UI journey', () => {
     await expect(details).toContainText('2,000');
     await expect(details).toContainText('500');
     await expect(details).toContainText('1 × 28 × 28');
+    // MNIST's four files are named only by split and kind: the dataset is named after what it holds
+    await expect(details).toContainText('IDX 28×28, 10 classes');
     const grid = page.getByTestId('sample-grid');
     await expect(grid.locator('img').first()).toBeVisible();
     expect(await grid.locator('tr').count()).toBe(10);
@@ -275,7 +277,14 @@ test.describe('UI journey', () => {
     await page.getByTestId('export-target').fill(target);
     await page.getByTestId('export').click();
     await expect(page.getByTestId('export-result')).toContainText('Saved and checked', { timeout: 60_000 });
-    await expect(page.getByTestId('model-card')).not.toBeEmpty();
+    // the card is formatted Markdown (headings, lists, tables), not its source text
+    const card = page.getByTestId('model-card');
+    await expect(card.locator('h1')).toContainText('IDX 28×28, 10 classes');
+    await expect(card.locator('h2').filter({ hasText: 'Results on the test set' })).toBeVisible();
+    expect(await card.locator('li').count()).toBeGreaterThanOrEqual(3);
+    await expect(card.locator('table').first()).toBeVisible();
+    expect(await card.locator('table').count()).toBeGreaterThanOrEqual(3);
+    expect(await card.innerText()).not.toMatch(/^#|\|---/m);
     await shot(page, '06-export');
     expect(fs.existsSync(target)).toBe(true);
     const session = await ort.InferenceSession.create(target);
