@@ -13,7 +13,10 @@ export type Subscribe = (listener: (e: StudioEvent) => void) => () => void;
 export function createApiClient(call: Call, subscribe: Subscribe): StudioApi {
   const api: Record<string, unknown> = {};
   for (const method of METHOD_NAMES) {
-    api[method] = async (...args: unknown[]) => {
+    api[method] = async (...given: unknown[]) => {
+      // an optional argument left out (undefined) would travel as null in JSON and be refused
+      const args = given.slice();
+      while (args.length && args[args.length - 1] === undefined) args.pop();
       const reply = await call(method, args);
       if (reply.ok) return reply.result === null ? undefined : reply.result;
       throw fromErrorShape(reply.error);
