@@ -10,7 +10,7 @@ import { isDatasetId } from '../datasets/ids';
 import type { DatasetMeta } from '../datasets/types';
 import type { DatasetPreview, ImportRequest, StudioEvent } from './contract';
 import { StudioError, toErrorShape } from './errors';
-import { hideUploadFolders, nameFromDroppedFiles, uploadFolderOf, uploadsDir } from './uploads';
+import { hideUploadFolders, uploadsDir } from './uploads';
 
 export class DatasetGateway {
   readonly library: DatasetLibrary;
@@ -52,16 +52,10 @@ export class DatasetGateway {
     const importId = `imp-${randomBytes(8).toString('hex')}`;
     const controller = new AbortController();
     this.imports.set(importId, controller);
-    // files uploaded from a browser lie in a folder named after the upload id: the dataset is
-    // named after the files instead, and messages name them as the person dropped them
-    const upload = uploadFolderOf(this.home, req.paths);
-    const suggestName = (suggested: string | undefined): string | undefined =>
-      upload && (suggested === undefined || suggested.includes(upload.uploadId)) ? nameFromDroppedFiles(req.paths) : undefined;
     const run = async () => {
       try {
         const dataset = await this.library.import(req.paths, {
           name: req.name,
-          suggestName,
           testFraction: req.testFraction,
           signal: controller.signal,
           onProgress: (p) => this.emit({ channel: 'import', event: 'progress', importId, phase: p.phase, done: p.done, total: p.total }),

@@ -14,7 +14,7 @@ import { writeMnistSubset } from '../datasets/test-fixtures';
 import { StudioService } from './service';
 import { startWebHost } from '../host/server';
 import { connectWebHost } from '../host/ws-client';
-import { hideUploadFolders, nameFromDroppedFiles, storeUpload, uploadsDir } from './uploads';
+import { hideUploadFolders, storeUpload, uploadsDir } from './uploads';
 
 let home: string;
 let src: string;
@@ -89,17 +89,7 @@ describe('datasets imported from a browser upload', () => {
   });
 });
 
-describe('names and messages from dropped files', () => {
-  it('takes the part the file names share, without split and role words', () => {
-    const names = ['emnist-letters-train-images-idx3-ubyte', 'emnist-letters-train-labels-idx1-ubyte', 'emnist-letters-test-images-idx3-ubyte.gz', 'emnist-letters-test-labels-idx1-ubyte.gz'];
-    expect(nameFromDroppedFiles(names.map((n) => `/h/uploads/up-1/${n}`))).toBe('emnist-letters');
-    expect(nameFromDroppedFiles(['/h/uploads/up-1/fashion_train.npy', '/h/uploads/up-1/fashion_test.npy'])).toBe('fashion');
-    expect(nameFromDroppedFiles(['/h/uploads/up-1/iris.csv'])).toBe('iris');
-    expect(nameFromDroppedFiles(['/h/uploads/up-1/cifar-10-binary.tar.gz'])).toBe('cifar-10-binary');
-    expect(nameFromDroppedFiles(['/h/uploads/up-1/t10k-images-idx3-ubyte', '/h/uploads/up-1/train-images-idx3-ubyte'])).toBe('train-images');
-    expect(nameFromDroppedFiles(['/h/uploads/up-1/abc.csv', '/h/uploads/up-1/abd.csv'])).toBe('abc');
-  });
-
+describe('messages about dropped files', () => {
   it('hides the upload folder in messages', () => {
     const root = path.join(uploadsDir('/h'), 'up-0123abcd');
     expect(hideUploadFolders(`${root}${path.sep}digits${path.sep}3.png: not an image`, '/h')).toBe(`digits${path.sep}3.png: not an image`);

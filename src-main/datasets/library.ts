@@ -141,7 +141,7 @@ export class DatasetLibrary {
         const existing = await this.list();
         const dup = existing.find((m) => m.contentHash === fin.contentHash);
         if (dup) throw new DuplicateDatasetError(dup);
-        let finalName = name ?? (formatOverride === 'bundled-mnist' ? 'MNIST' : nameOf(opts, { paths: abs, folder: droppedFolder }, data));
+        let finalName = name ?? (formatOverride === 'bundled-mnist' ? 'MNIST' : nameForImport({ paths: abs, folder: droppedFolder }, data));
         const taken = new Set(existing.map((m) => m.name.toLowerCase()));
         if (taken.has(finalName.toLowerCase())) {
           if (name !== undefined) throw new DatasetError('conflict', `A dataset named "${finalName}" already exists; choose another name.`);
@@ -348,18 +348,6 @@ export class DatasetLibrary {
       }
     }
     return removed;
-  }
-}
-
-/** the name of an import the person did not name (naming.ts), or the caller's better one */
-function nameOf(opts: ImportOptions, dropped: DroppedInput, data: ImportedData): string {
-  const ours = nameForImport(dropped, data);
-  const theirs = opts.suggestName?.(ours);
-  if (theirs === undefined) return ours;
-  try {
-    return validateDatasetName(theirs);
-  } catch {
-    return ours;
   }
 }
 

@@ -53,12 +53,6 @@ export interface ImportProgress {
 
 export interface ImportOptions {
   name?: string;
-  /**
-   * When no name is given: a better name than the library's (naming.ts), which is passed in.
-   * Answer undefined to keep it. The library never names loose files after the folder around
-   * them, so files uploaded from a browser are not named after their upload folder anyway.
-   */
-  suggestName?(suggested: string | undefined): string | undefined;
   /** fraction of samples split off as the test set when the source has none (default 1/6) */
   testFraction?: number;
   /** seed of the split and of the image-folder sample order (default 0) */
