@@ -396,4 +396,50 @@ test.describe('first start and responsiveness', () => {
     expect(lags[lags.length - 1]).toBeLessThan(1000);
     await shot(page, '11-train-mnist');
   });
+
+  test('a run stopped inside an epoch continues from where it stood', async ({ page }) => {
+    test.setTimeout(240_000);
+    await page.goto(host!.url);
+    await expect(page.getByTestId('dataset-details')).toContainText('60,000', { timeout: 60_000 });
+    await goTo(page, /Model/);
+    await page.getByTestId('preset-small').click();
+    await goTo(page, /Train/);
+    await page.getByTestId('epochs').fill('2');
+    await page.getByTestId('batch-size').fill('32');
+    await page.getByTestId('limit-on').check();
+    await page.getByTestId('limit-train').fill('20000');
+    await page.getByTestId('start').click();
+    // stop once the first batches of the first epoch are on the chart
+    const loss = page.getByTestId('loss-chart').locator('canvas');
+    await expect(loss).toHaveAttribute('aria-label', /with [1-9]\d* batch points/, { timeout: 60_000 });
+    await page.getByTestId('stop').click();
+    await expect(page.getByTestId('train-status')).toContainText('stopped', { timeout: 30_000 });
+    await expect(page.getByTestId('epoch-row')).toHaveCount(0);
+    const cont = page.getByTestId('continue');
+    await expect(cont).toBeVisible();
+    await expect(page.getByTestId('start')).toHaveText(/Start a new run/);
+    await shot(page, '12-train-stopped');
+
+    await cont.click();
+    await expect(page.getByTestId('epoch-row')).toHaveCount(2, { timeout: 180_000 });
+    await expect(page.getByTestId('final-test-error')).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByTestId('train-status')).toContainText('finished');
+
+    // the run folder says it continued inside the first epoch, at the step after the stop
+    const runsDir = path.join(host!.home, 'runs');
+    const resumed = fs
+      .readdirSync(runsDir)
+      .map((d) => path.join(runsDir, d, 'metrics.jsonl'))
+      .filter((f) => fs.existsSync(f))
+      .flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter((l) => l.includes('"event":"resume"')).map((l) => JSON.parse(l) as { epoch: number; step?: number }));
+    expect(resumed).toHaveLength(1);
+    expect(resumed[0].epoch).toBe(0);
+    expect(resumed[0].step).toBeGreaterThan(0);
+
+    // Runs: the continued run is whole, and nothing is left to continue
+    await goTo(page, /Runs/);
+    const row = page.getByTestId('runs-table').locator('tbody tr').first();
+    await expect(row).toContainText('2 / 2');
+    await expect(row.getByTestId('continue-run')).toHaveCount(0);
+  });
 });

@@ -264,6 +264,56 @@ export async function startRun(): Promise<void> {
   void refreshRuns();
 }
 
+/** Shows `run` as the live run, its charts drawn from `history`; the events that come next continue them. */
+function follow(run: RunSummary, history: TrainEvent[]): void {
+  builder = new SeriesBuilder();
+  for (const e of history) builder.ingest(e);
+  const lastBatch = [...history].reverse().find((m) => m.event === 'batch');
+  stepsSeen = lastBatch && lastBatch.event === 'batch' ? lastBatch.epoch * lastBatch.stepsPerEpoch + lastBatch.step : 0;
+  liveSeries.value = markRaw(builder.s);
+  store.live = {
+    runId: run.id, status: run.status, device: run.device, params: run.params,
+    stepsPerEpoch: 0, epochs: run.epochs, steps: stepsSeen, startedAt: Date.now() - run.seconds * 1000,
+    pausedMs: 0, pausedAt: null, endedAt: null, testError: null,
+    ...(run.deviceReason ? { deviceReason: run.deviceReason } : {}),
+  };
+}
+
+/**
+ * Continues a stopped or failed run on this computer (the studio resumes it from its newest
+ * checkpoint) and follows it on the Train screen. A run stopped by the person continues at the
+ * step where it stopped; a failed or killed one repeats its unfinished epoch, whose batches are
+ * left out of the curves here so that they are not drawn twice.
+ */
+export async function continueRun(id: string): Promise<void> {
+  const detail = await studio().getRun(id);
+  if (detail.status !== 'stopped' && detail.status !== 'failed') throw new Error(`The run “${detail.name}” is ${detail.status}; only a stopped or failed run can continue.`);
+  const done = detail.epochsDone;
+  const history = detail.metrics.filter((e) =>
+    e.event === 'batch' ? e.epoch < done || (e.epoch === done && detail.status === 'stopped') : !('epoch' in e) || e.epoch < done,
+  );
+  // follow it before asking, so that no event of the continued run arrives before the window listens
+  const before = { live: store.live, builder, stepsSeen, series: liveSeries.value };
+  follow({ ...detail, status: 'queued' }, history);
+  // a run this window trained on its WebGPU continues in the studio: its events are no longer echoes
+  const wasLocal = localRuns.delete(id);
+  try {
+    const summary = await studio().resumeRun(id);
+    if (store.live?.runId === id && store.live.status === 'queued') store.live.device = summary.device;
+  } catch (err) {
+    if (wasLocal) localRuns.add(id);
+    store.live = before.live;
+    builder = before.builder;
+    stepsSeen = before.stepsSeen;
+    liveSeries.value = before.series;
+    throw err;
+  }
+  if (browserRun?.runId === id) browserRun = null;
+  store.runId = id;
+  store.screen = 'train';
+  void refreshRuns();
+}
+
 export function trackImport(importId: string, label: string): void {
   store.imports.unshift({ importId, label, phase: 'starting', done: 0, total: null, status: 'running' });
 }
@@ -325,20 +375,7 @@ export async function boot(): Promise<void> {
   else void waitForFirstDataset();
   // a run still going (window reloaded while training): follow it
   const running = store.runs.find((r) => r.status === 'running' || r.status === 'paused' || r.status === 'queued');
-  if (running) {
-    const detail = await api.getRun(running.id);
-    builder = new SeriesBuilder();
-    for (const e of detail.metrics) builder.ingest(e);
-    const lastBatch = [...detail.metrics].reverse().find((m) => m.event === 'batch');
-    stepsSeen = lastBatch && lastBatch.event === 'batch' ? lastBatch.epoch * lastBatch.stepsPerEpoch + lastBatch.step : 0;
-    liveSeries.value = markRaw(builder.s);
-    store.live = {
-      runId: running.id, status: running.status, device: running.device, params: running.params,
-      stepsPerEpoch: 0, epochs: running.epochs, steps: stepsSeen, startedAt: Date.now() - running.seconds * 1000,
-      pausedMs: 0, pausedAt: null, endedAt: null, testError: null,
-      ...(running.deviceReason ? { deviceReason: running.deviceReason } : {}),
-    };
-  }
+  if (running) follow(running, (await api.getRun(running.id)).metrics);
   const lastFinished = store.runs.find((r) => r.status === 'finished');
   store.runId = running?.id ?? lastFinished?.id ?? null;
   store.ready = true;
