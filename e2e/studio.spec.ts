@@ -103,6 +103,17 @@ async function goTo(page: Page, tab: RegExp): Promise<void> {
   await page.getByRole('tab', { name: tab }).click();
 }
 
+/** The small preset, 2 epochs of 20,000 MNIST samples in batches of 32: quick on two cores, long enough to watch. */
+async function setUpSmallRun(page: Page): Promise<void> {
+  await goTo(page, /Model/);
+  await page.getByTestId('preset-small').click();
+  await goTo(page, /Train/);
+  await page.getByTestId('epochs').fill('2');
+  await page.getByTestId('batch-size').fill('32');
+  await page.getByTestId('limit-on').check();
+  await page.getByTestId('limit-train').fill('20000');
+}
+
 /** Long tasks and chart refreshes, recorded from the first script on. */
 const OBSERVERS = `
   window.__longTasks = [];
@@ -363,13 +374,7 @@ test.describe('first start and responsiveness', () => {
     await shot(page, '10-first-start-train');
 
     // a smaller network so the check is quick on two cores, trained long enough to watch
-    await goTo(page, /Model/);
-    await page.getByTestId('preset-small').click();
-    await goTo(page, /Train/);
-    await page.getByTestId('epochs').fill('2');
-    await page.getByTestId('batch-size').fill('32');
-    await page.getByTestId('limit-on').check();
-    await page.getByTestId('limit-train').fill('20000');
+    await setUpSmallRun(page);
     const t0 = await page.evaluate(() => performance.now());
     await page.getByTestId('start').click();
     await expect(page.getByTestId('epoch-row')).toHaveCount(2, { timeout: 240_000 });
@@ -401,13 +406,7 @@ test.describe('first start and responsiveness', () => {
     test.setTimeout(240_000);
     await page.goto(host!.url);
     await expect(page.getByTestId('dataset-details')).toContainText('60,000', { timeout: 60_000 });
-    await goTo(page, /Model/);
-    await page.getByTestId('preset-small').click();
-    await goTo(page, /Train/);
-    await page.getByTestId('epochs').fill('2');
-    await page.getByTestId('batch-size').fill('32');
-    await page.getByTestId('limit-on').check();
-    await page.getByTestId('limit-train').fill('20000');
+    await setUpSmallRun(page);
     await page.getByTestId('start').click();
     // stop once the first batches of the first epoch are on the chart
     const loss = page.getByTestId('loss-chart').locator('canvas');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNodeRuntime } from '../runtime/node';
 import type { TrainEvent } from '../engine/types';
-import { readCheckpoint } from './checkpoint';
+import { readCheckpoint, type LoadedCheckpoint } from './checkpoint';
 import { toyConfig, toyDatasetRef, toyImages, toyModel } from './fixtures/toy';
 import { RunStore } from './store';
 import { resumeTraining, startTraining } from './training';
@@ -25,6 +25,15 @@ const bytes = (a: Float32Array[]) => Buffer.concat(a.map((t) => Buffer.from(t.bu
 async function finalState(runId: string, epochs: number) {
   const r = await store.get(runId);
   return readCheckpoint(store.checkpoints(r).epochFile(epochs));
+}
+
+/** the end states of two runs are bit for bit the same (parameters, optimizer state, RNG, counters, test error) */
+function expectSameState(got: LoadedCheckpoint, ref: LoadedCheckpoint): void {
+  expect(got.step).toBe(ref.step);
+  expect(got.state.rngState).toEqual(ref.state.rngState);
+  expect(bytes(got.state.params).equals(bytes(ref.state.params))).toBe(true);
+  expect(bytes(got.state.optimizerState).equals(bytes(ref.state.optimizerState))).toBe(true);
+  expect(got.testError).toBe(ref.testError);
 }
 
 /** trains a fresh run; stops it right after `stopAfter` epochs, or after step `stopAt.step` of 0-based epoch `stopAt.epoch`, when given */
@@ -89,11 +98,7 @@ describe('training a run', () => {
     expect((await h.done).status).toBe('finished');
     const got = await finalState(interrupted.run.id, 4);
 
-    expect(got.step).toBe(ref.step);
-    expect(got.state.rngState).toEqual(ref.state.rngState);
-    expect(bytes(got.state.params).equals(bytes(ref.state.params))).toBe(true);
-    expect(bytes(got.state.optimizerState).equals(bytes(ref.state.optimizerState))).toBe(true);
-    expect(got.testError).toBe(ref.testError);
+    expectSameState(got, ref);
 
     // the metrics read as one continuous history: epochs 0..3 once each
     const epochs = store.metrics(interrupted.run.id).records.filter((r) => r.event === 'epoch').map((r) => (r as { epoch: number }).epoch);
@@ -124,11 +129,7 @@ describe('training a run', () => {
     // the first step trained after the resume is step 5 of the third epoch
     expect(resumed.find((e) => e.event === 'batch')).toMatchObject({ epoch: 2, step: 5 });
     const got = await finalState(interrupted.run.id, 4);
-    expect(got.step).toBe(ref.step);
-    expect(got.state.rngState).toEqual(ref.state.rngState);
-    expect(bytes(got.state.params).equals(bytes(ref.state.params))).toBe(true);
-    expect(bytes(got.state.optimizerState).equals(bytes(ref.state.optimizerState))).toBe(true);
-    expect(got.testError).toBe(ref.testError);
+    expectSameState(got, ref);
     expect(fs.existsSync(folder.stoppedFile)).toBe(false);
 
     // one continuous history: the same epoch means as the uninterrupted run, each step of the third epoch once
