@@ -1,6 +1,6 @@
 /**
  * GPU benchmark (driven by bench/gpu-bench.sh; `npx tsx bench/gpu-bench.ts [--json]
- * [--quick] [--devices cpu,webgpu,cuda] [--markdown FILE]`).
+ * [--quick] [--devices cpu,webgpu,cuda] [--markdown FILE] [--deadline-s S]`).
  *
  * Per device, for the lecture net (784-1000-1500-10, no bias, ReLU, SGD) at batch 200:
  *  - ms per train.onnx step (as the Trainer runs it: parameters resident on the device
@@ -16,6 +16,11 @@
  *    set resident on the device and batches gathered there, against host gathering (the
  *    batch uploaded every step), epochs of the two interleaved, and their ratio.
  * With --markdown FILE it appends a dated section with the machine to FILE (BENCHMARKS.md).
+ * Devices run hardware GPUs first, then the CPU, then a software adapter. With --deadline-s S, parts that would end after S seconds
+ * are skipped (an epoch whose estimate from the measured step does not fit, a device whose
+ * turn comes after the deadline) and training runs are stopped at it; on SIGTERM (the
+ * `timeout` of gpu-bench.sh) what was measured so far is still written. Either way the
+ * result says what was cut.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -48,6 +53,8 @@ export interface DeviceBench {
   epoch: { samples: number; steps: number; seconds: number; msPerStep: number; loss: number; error: number } | null;
   /** WebGPU: the small net's step with the training set on the device vs gathered on the host */
   dataGather?: GatherComparison | null;
+  /** parts skipped or cut short (deadline, interruption), in plain words */
+  notes?: string[];
   error?: string;
 }
 
@@ -115,7 +122,29 @@ async function timeMany(s: Stepper, n: number, into: number[]): Promise<void> {
   }
 }
 
-async function benchDevice(device: NodeDevice, quick: boolean, say: (l: string) => void): Promise<DeviceBench> {
+const secs = (ms: number) => `${Math.max(0, Math.round(ms / 1000))} s`;
+
+/**
+ * Starts `trainer.run()` and stops the trainer at `deadline` (performance.now()); `cut()`
+ * says whether the deadline stopped it.
+ */
+async function runUntil(trainer: Trainer, deadline: number): Promise<{ status: string; reason?: string; cut: boolean }> {
+  let cut = false;
+  const timer = Number.isFinite(deadline)
+    ? setTimeout(() => {
+        cut = true;
+        trainer.stop('the deadline (--deadline-s) passed');
+      }, Math.max(0, deadline - performance.now()))
+    : undefined;
+  try {
+    const r = await trainer.run();
+    return { status: r.status, reason: r.reason, cut };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function benchDevice(device: NodeDevice, quick: boolean, say: (l: string) => void, deadline: number, progress: (partial: DeviceBench) => void): Promise<DeviceBench> {
   const rt = createNodeRuntime(device);
   const spec = presetById('lecture').model([784], 10);
   const train = await stepper(rt, spec, BATCH);
@@ -136,41 +165,63 @@ async function benchDevice(device: NodeDevice, quick: boolean, say: (l: string) 
   const ms = median(tt);
   const bms = median(tb);
   say(`${rt.label}: train step ${ms.toFixed(2)} ms (${(LECTURE_STEP_FLOPS / 1e6 / ms).toFixed(1)} GFLOP/s), bare 8 matmuls ${bms.toFixed(2)} ms, ratio ${(ms / bms).toFixed(3)}`);
-
-  // one lecture epoch through the Trainer (a fifth of MNIST with --quick; 2,000 samples on a software adapter)
-  const data = loadMnist(software ? { limitTrain: 2_000, limitTest: 200 } : quick ? { limitTrain: 12_000, limitTest: 1000 } : {});
-  const cfg = { ...presetById('lecture').config(), epochs: 1, evalEvery: 0 };
-  let ep: Extract<TrainEvent, { event: 'epoch' }> | null = null;
-  const trainer = new Trainer({ spec, config: cfg, data, runtime: createNodeRuntime(device), onEvent: (e) => void (e.event === 'epoch' && (ep = e)) });
-  const r = await trainer.run();
-  let epoch: DeviceBench['epoch'] = null;
-  if (r.status === 'finished' && ep) {
-    const e = ep as Extract<TrainEvent, { event: 'epoch' }>;
-    const steps = Math.ceil(data.train.n / cfg.batchSize);
-    epoch = { samples: data.train.n, steps, seconds: round(e.seconds), msPerStep: round((1000 * e.seconds) / steps), loss: round(e.loss, 5), error: round(e.error, 5) };
-    say(`  one lecture epoch (${epoch.samples} samples, ${steps} steps): ${epoch.seconds} s, ${epoch.msPerStep} ms/step, loss ${epoch.loss}, error ${(100 * epoch.error).toFixed(2)}%`);
-  } else say(`  the epoch did not finish: ${r.reason ?? r.status}`);
-  const dataGather = rt.device === 'webgpu' ? await gatherComparison(device, software, quick, say) : undefined;
-  return {
+  const notes: string[] = [];
+  const result: DeviceBench = {
     device,
     label: rt.label,
     software,
-    dataGather,
     msPerStep: round(ms),
     gflops: round(LECTURE_STEP_FLOPS / 1e6 / ms, 2),
     bareMatmulMsPerStep: round(bms),
     bareMatmulGflops: round(LECTURE_STEP_FLOPS / 1e6 / bms, 2),
     ratioToBareMatmul: round(ms / bms, 4),
     steps: tt.length,
-    epoch,
+    epoch: null,
+    notes,
   };
+  progress(result);
+
+  // one lecture epoch through the Trainer (a fifth of MNIST with --quick; 2,000 samples on a software adapter)
+  const data = loadMnist(software ? { limitTrain: 2_000, limitTest: 200 } : quick ? { limitTrain: 12_000, limitTest: 1000 } : {});
+  const cfg = { ...presetById('lecture').config(), epochs: 1, evalEvery: 0 };
+  const steps = Math.ceil(data.train.n / cfg.batchSize);
+  // the epoch's steps at the measured rate, with room for its sessions and the data upload
+  const needs = 1.3 * steps * ms + 3000;
+  const left = deadline - performance.now();
+  if (needs > left) {
+    notes.push(`lecture epoch skipped: it needs about ${secs(needs)}, ${secs(left)} were left before the deadline`);
+    say(`  ${notes[notes.length - 1]}`);
+  } else {
+    let ep: Extract<TrainEvent, { event: 'epoch' }> | null = null;
+    const trainer = new Trainer({ spec, config: cfg, data, runtime: createNodeRuntime(device), onEvent: (e) => void (e.event === 'epoch' && (ep = e)) });
+    const r = await runUntil(trainer, deadline);
+    if (r.status === 'finished' && ep) {
+      const e = ep as Extract<TrainEvent, { event: 'epoch' }>;
+      result.epoch = { samples: data.train.n, steps, seconds: round(e.seconds), msPerStep: round((1000 * e.seconds) / steps), loss: round(e.loss, 5), error: round(e.error, 5) };
+      say(`  one lecture epoch (${data.train.n} samples, ${steps} steps): ${result.epoch.seconds} s, ${result.epoch.msPerStep} ms/step, loss ${result.epoch.loss}, error ${(100 * result.epoch.error).toFixed(2)}%`);
+    } else {
+      if (r.cut) notes.push('lecture epoch stopped by the deadline');
+      say(`  the epoch did not finish: ${r.reason ?? r.status}`);
+    }
+  }
+  if (rt.device === 'webgpu') {
+    result.dataGather = await gatherComparison(device, software, quick, say, deadline, notes);
+  }
+  return result;
 }
 
 /**
  * Trainer epochs of a small net with the training set on the device and with host gathering
  * (deviceDataBudget 0), interleaved; the first epoch of each run is a warm-up.
  */
-export async function gatherComparison(device: NodeDevice, software: boolean, quick: boolean, say: (l: string) => void): Promise<GatherComparison | null> {
+export async function gatherComparison(
+  device: NodeDevice,
+  software: boolean,
+  quick: boolean,
+  say: (l: string) => void,
+  deadline = Infinity,
+  notes: string[] = [],
+): Promise<GatherComparison | null> {
   const spec = { inputShape: [784], classes: 10, layers: [{ kind: 'linear' as const, units: 100, bias: true }, { kind: 'relu' as const }, { kind: 'linear' as const, units: 10, bias: true }] };
   const batch = 200;
   const data = loadMnist(software ? { limitTrain: 2_000, limitTest: 100 } : quick ? { limitTrain: 12_000, limitTest: 100 } : { limitTest: 100 });
@@ -180,6 +231,11 @@ export async function gatherComparison(device: NodeDevice, software: boolean, qu
   let deviceLabel = '';
   for (let r = 0; r < rounds; r++) {
     for (const mode of ['device', 'host'] as const) {
+      if (performance.now() >= deadline) {
+        notes.push(`device vs host gathering skipped: the deadline passed after ${r} of ${rounds} rounds`);
+        say(`  ${notes[notes.length - 1]}`);
+        return null;
+      }
       const epochs: number[] = [];
       const trainer = new Trainer({
         spec,
@@ -192,8 +248,9 @@ export async function gatherComparison(device: NodeDevice, software: boolean, qu
           if (e.event === 'epoch') epochs.push((1000 * e.seconds) / Math.ceil(data.train.n / batch));
         },
       });
-      const res = await trainer.run();
+      const res = await runUntil(trainer, deadline);
       if (res.status !== 'finished') {
+        if (res.cut) notes.push(`device vs host gathering stopped by the deadline in round ${r + 1} of ${rounds}`);
         say(`  device vs host gathering: the ${mode} run did not finish: ${res.reason ?? res.status}`);
         return null;
       }
@@ -239,6 +296,7 @@ export function markdown(r: GpuBenchResult): string {
     '',
     `Lecture net 784-1000-1500-10 (no bias, ReLU, SGD), batch 200; a step is ${(LECTURE_STEP_FLOPS / 1e9).toFixed(3)} GFLOP of matmuls; times are medians of train and bare steps interleaved in rounds.`,
     '',
+    ...r.devices.filter((d) => d.notes?.length).flatMap((d) => [`${d.label}: ${d.notes!.join('; ')}.`, '']),
     ...r.devices
       .filter((d) => d.dataGather)
       .flatMap((d) => {
@@ -252,30 +310,94 @@ export function markdown(r: GpuBenchResult): string {
   return lines.join('\n');
 }
 
-export async function runGpuBench(opts: { json: boolean; quick: boolean; devices?: NodeDevice[]; markdownFile?: string }): Promise<GpuBenchResult> {
+const notRun = (device: NodeDevice, error: string, software = false): DeviceBench => ({
+  device,
+  label: device,
+  software,
+  msPerStep: 0,
+  gflops: 0,
+  bareMatmulMsPerStep: 0,
+  bareMatmulGflops: 0,
+  ratioToBareMatmul: 0,
+  steps: 0,
+  epoch: null,
+  error,
+});
+
+export interface GpuBenchOptions {
+  json: boolean;
+  quick: boolean;
+  devices?: NodeDevice[];
+  markdownFile?: string;
+  /** seconds from the start: later parts are skipped, training runs stopped */
+  deadlineS?: number;
+}
+
+export async function runGpuBench(opts: GpuBenchOptions): Promise<GpuBenchResult> {
   const say = opts.json ? (l: string) => console.error(l) : (l: string) => console.log(l);
+  const deadline = opts.deadlineS === undefined ? Infinity : performance.now() + 1000 * opts.deadlineS;
   const loadStart = os.loadavg()[0];
   const listed = await listDevices({ measure: false });
   for (const d of listed) say(`device ${d.id}: ${d.available ? d.kind : 'unavailable'}${d.note ? ` (${d.note})` : ''}`);
-  const wanted = opts.devices ?? (listed.filter((d) => d.available).map((d) => d.id) as NodeDevice[]);
+  // under a deadline the parts to lose come last: hardware GPUs first, then the CPU, then a software adapter
+  const rank = { gpu: 0, cpu: 1, 'software-gpu': 2 } as const;
+  const wanted = opts.devices ?? listed.filter((d) => d.available).sort((a, b) => rank[a.kind] - rank[b.kind]).map((d) => d.id as NodeDevice);
   const results: DeviceBench[] = [];
+  let current: { device: NodeDevice; software: boolean; partial: DeviceBench | null } | null = null;
+  const onTerm = () => {
+    if (current) {
+      const { device, software, partial } = current;
+      results.push(
+        partial
+          ? { ...partial, notes: [...(partial.notes ?? []), 'interrupted by the time limit (SIGTERM) after its step timing'] }
+          : notRun(device, 'interrupted by the time limit (SIGTERM) during its step timing', software),
+      );
+    }
+    say('gpu-bench: stopped by SIGTERM; writing what was measured');
+    finish(results);
+    process.exit(143);
+  };
+  process.once('SIGTERM', onTerm);
   for (const device of wanted) {
     const info = listed.find((d) => d.id === device);
     if (!info?.available) {
-      results.push({ device, label: device, software: false, msPerStep: 0, gflops: 0, bareMatmulMsPerStep: 0, bareMatmulGflops: 0, ratioToBareMatmul: 0, steps: 0, epoch: null, error: info?.note ?? 'not offered by onnxruntime-node here' });
+      results.push(notRun(device, info?.note ?? 'not offered by onnxruntime-node here'));
       say(`${device}: skipped (${results[results.length - 1].error})`);
       continue;
     }
+    const software = info.kind === 'software-gpu';
+    if (performance.now() >= deadline) {
+      results.push(notRun(device, 'skipped: the deadline passed before its turn', software));
+      say(`${device}: skipped (the deadline passed before its turn)`);
+      continue;
+    }
+    current = { device, software, partial: null };
     try {
-      results.push(await benchDevice(device, opts.quick, say));
+      results.push(await benchDevice(device, opts.quick, say, deadline, (p) => current && (current.partial = p)));
     } catch (err) {
       const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-      results.push({ device, label: device, software: false, msPerStep: 0, gflops: 0, bareMatmulMsPerStep: 0, bareMatmulGflops: 0, ratioToBareMatmul: 0, steps: 0, epoch: null, error: msg });
+      results.push(notRun(device, msg));
       say(`${device}: failed: ${msg}`);
     }
+    current = null;
   }
+  process.removeListener('SIGTERM', onTerm);
+  return finish(results);
+
+  function finish(devices: DeviceBench[]): GpuBenchResult {
+    const result = describeRun(devices, opts.quick, loadStart);
+    if (opts.markdownFile) {
+      fs.appendFileSync(opts.markdownFile, markdown(result));
+      say(`appended the results to ${opts.markdownFile}`);
+    }
+    if (opts.json) console.log(JSON.stringify(result));
+    return result;
+  }
+}
+
+function describeRun(devices: DeviceBench[], quick: boolean, loadStart: number): GpuBenchResult {
   const cpu = os.cpus()[0]?.model?.trim() || 'unknown CPU';
-  const result: GpuBenchResult = {
+  return {
     date: new Date().toISOString(),
     machine: {
       cpu,
@@ -284,24 +406,22 @@ export async function runGpuBench(opts: { json: boolean; quick: boolean; devices
       platform: `${process.platform}-${process.arch}`,
       node: process.version,
       onnxruntime: require('onnxruntime-node/package.json').version,
-      vulkan: process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES || 'system drivers',
+      vulkan: process.env.VK_DRIVER_FILES || process.env.VK_ICD_FILENAMES || 'system drivers',
     },
-    quick: opts.quick,
-    devices: results,
+    quick,
+    devices,
     loadAverage: { start: round(loadStart, 2), end: round(os.loadavg()[0], 2) },
   };
-  if (opts.markdownFile) {
-    fs.appendFileSync(opts.markdownFile, markdown(result));
-    say(`appended the results to ${opts.markdownFile}`);
-  }
-  if (opts.json) console.log(JSON.stringify(result));
-  return result;
 }
 
 const isMain = process.argv[1] && /gpu-bench\.[cm]?[jt]s$/.test(process.argv[1]);
 if (isMain) {
   const args = process.argv.slice(2);
-  const usage = 'usage: npx tsx bench/gpu-bench.ts [--json] [--quick] [--devices cpu,webgpu,cuda] [--markdown FILE]';
+  const usage = 'usage: npx tsx bench/gpu-bench.ts [--json] [--quick] [--devices cpu,webgpu,cuda] [--markdown FILE] [--deadline-s S]';
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(usage);
+    process.exit(0);
+  }
   const take = (name: string): string | undefined => {
     const i = args.indexOf(name);
     if (i < 0) return undefined;
@@ -315,13 +435,14 @@ if (isMain) {
   };
   const devices = take('--devices')?.split(',') as NodeDevice[] | undefined;
   const markdownFile = take('--markdown');
+  const deadline = take('--deadline-s');
   const bad = args.filter((a) => a !== '--json' && a !== '--quick');
   const known = ['cpu', 'webgpu', 'cuda', 'tensorrt', 'dml', 'coreml'];
-  if (bad.length || devices?.some((d) => !known.includes(d))) {
-    console.error(`gpu-bench: bad arguments ${bad.join(' ')} ${devices?.join(',') ?? ''}\n${usage}`);
+  if (bad.length || devices?.some((d) => !known.includes(d)) || (deadline !== undefined && !(Number(deadline) > 0))) {
+    console.error(`gpu-bench: bad arguments ${bad.join(' ')} ${devices?.join(',') ?? ''} ${deadline !== undefined ? `--deadline-s ${deadline}` : ''}\n${usage}`);
     process.exit(2);
   }
-  runGpuBench({ json: args.includes('--json'), quick: args.includes('--quick'), devices, markdownFile }).catch((err) => {
+  runGpuBench({ json: args.includes('--json'), quick: args.includes('--quick'), devices, markdownFile, deadlineS: deadline === undefined ? undefined : Number(deadline) }).catch((err) => {
     console.error(`gpu-bench failed: ${err instanceof Error ? err.stack : String(err)}`);
     process.exit(1);
   });

@@ -15,7 +15,10 @@
  * Writes bench/results/scaling-<device>.json (and --out FILE), and with --chart FILE.png
  * draws the grid with Chart.js in headless Chromium. `--chart-from FILE.json --chart
  * FILE.png` redraws a saved result without measuring. Options: --device cpu|webgpu,
- * --no-grid, --no-mnist, --threads N. This is a benchmark, not a test.
+ * --no-grid, --no-mnist, --threads N, --widths / --batches LIST (another grid),
+ * --presets LIST (for the time to 98%), --deadline-s S (no grid point is started and every
+ * training run is stopped S seconds after the start; the result says what was cut).
+ * This is a benchmark, not a test.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,7 +26,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import { buildArtifacts, initParams, presetById, Rng, Trainer, type ModelSpec, type RuntimeAdapter, type TrainConfig, type TrainEvent } from '../src-main/engine';
+import { buildArtifacts, initParams, presetById, presets as allPresets, Rng, Trainer, type ModelSpec, type RuntimeAdapter, type TrainConfig, type TrainEvent } from '../src-main/engine';
 import { nextName } from '../src-main/engine/artifacts';
 import { createNodeRuntime } from '../src-main/runtime/node';
 import { loadMnist } from './mnist';
@@ -35,6 +38,7 @@ export const BATCHES = [32, 64, 128, 256, 512, 1024, 2048, 4096];
 export const WIDTHS = [256, 512, 1024, 2048, 4096];
 const QUICK_BATCHES = [32, 256, 2048];
 const QUICK_WIDTHS = [256, 1024, 4096];
+const presetIds = allPresets.map((p) => p.id);
 
 export interface GridPoint {
   batch: number;
@@ -63,6 +67,8 @@ export interface TimeTo98 {
   /** the same, training and test passes only */
   trainSeconds: number;
   perEpochSeconds: number[];
+  /** set when the deadline (--deadline-s) stopped the run before it reached 98% */
+  stoppedBy?: 'deadline';
 }
 
 export interface ScalingResult {
@@ -73,6 +79,8 @@ export interface ScalingResult {
   quick: boolean;
   grid: GridPoint[];
   gridSeconds: number;
+  /** grid points not measured because the deadline had passed */
+  gridPointsSkipped: number;
   timeTo98: TimeTo98[];
   loadAverage: { start: number; end: number };
   date: string;
@@ -176,14 +184,28 @@ async function measurePoint(rt: RuntimeAdapter, batch: number, width: number, bu
   }
 }
 
-export async function runGrid(rt: RuntimeAdapter, opts: { quick: boolean; log: (l: string) => void }): Promise<GridPoint[]> {
-  const batches = opts.quick ? QUICK_BATCHES : BATCHES;
-  const widths = opts.quick ? QUICK_WIDTHS : WIDTHS;
+export interface GridOptions {
+  quick: boolean;
+  log: (l: string) => void;
+  /** instead of the standard (or --quick) widths and batch sizes */
+  widths?: number[];
+  batches?: number[];
+  /** performance.now() after which no further point is started */
+  deadline?: number;
+}
+
+export async function runGrid(rt: RuntimeAdapter, opts: GridOptions): Promise<GridPoint[]> {
+  const batches = opts.batches ?? (opts.quick ? QUICK_BATCHES : BATCHES);
+  const widths = opts.widths ?? (opts.quick ? QUICK_WIDTHS : WIDTHS);
   const budget = opts.quick ? 300 : 1200;
   const grid: GridPoint[] = [];
   opts.log(`  width   batch   steps   ms/step    steps/s   samples/s   GFLOP/step   GFLOP/s   best GFLOP/s`);
   for (const width of widths) {
     for (const batch of batches) {
+      if (performance.now() > (opts.deadline ?? Infinity)) {
+        opts.log(`  the deadline has passed: ${grid.length} of ${widths.length * batches.length} points measured, the rest skipped`);
+        return grid;
+      }
       const p = await measurePoint(rt, batch, width, budget, opts.quick ? 10 : 40);
       grid.push(p);
       opts.log(
@@ -194,9 +216,13 @@ export async function runGrid(rt: RuntimeAdapter, opts: { quick: boolean; log: (
   return grid;
 }
 
-/** Trains `presetId` on MNIST from nothing, testing after every epoch, until 98% test accuracy. */
-export async function timeTo98(device: 'cpu' | 'webgpu', presetId: string, maxEpochs: number, log: (l: string) => void): Promise<TimeTo98> {
+/**
+ * Trains `presetId` on MNIST from nothing, testing after every epoch, until 98% test accuracy;
+ * stopped at `deadline` (performance.now()) if it has not got there by then.
+ */
+export async function timeTo98(device: 'cpu' | 'webgpu', presetId: string, maxEpochs: number, log: (l: string) => void, deadline = Infinity): Promise<TimeTo98> {
   const t0 = performance.now();
+  if (t0 >= deadline) return { preset: presetId, reached: false, epochs: 0, testAccuracy: 0, coldSeconds: 0, trainSeconds: 0, perEpochSeconds: [], stoppedBy: 'deadline' };
   const data = loadMnist();
   const preset = presetById(presetId);
   const spec = preset.model([784], 10);
@@ -227,7 +253,14 @@ export async function timeTo98(device: 'cpu' | 'webgpu', presetId: string, maxEp
       }
     },
   });
-  const r = await trainer.run();
+  let stoppedBy: 'deadline' | undefined;
+  const timer = Number.isFinite(deadline)
+    ? setTimeout(() => {
+        stoppedBy = 'deadline';
+        trainer.stop('the deadline (--deadline-s) passed');
+      }, deadline - performance.now())
+    : undefined;
+  const r = await trainer.run().finally(() => clearTimeout(timer));
   if (r.status === 'failed') throw new Error(`${presetId}: ${r.reason}`);
   const got = result as { epochs: number; acc: number; at: number } | null;
   const end = got ? got.at : performance.now();
@@ -237,8 +270,9 @@ export async function timeTo98(device: 'cpu' | 'webgpu', presetId: string, maxEp
     epochs: got ? got.epochs : perEpoch.length,
     testAccuracy: round(got ? got.acc : lastAcc, 4),
     coldSeconds: round((end - t0) / 1000, 2),
-    trainSeconds: round((end - trainStart) / 1000, 2),
+    trainSeconds: round((end - (trainStart || end)) / 1000, 2),
     perEpochSeconds: perEpoch,
+    ...(got === null && stoppedBy ? { stoppedBy } : {}),
   };
 }
 
@@ -303,24 +337,45 @@ export async function drawChart(result: ScalingResult, pngPath: string): Promise
 
 const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
-export async function runScaling(opts: { json: boolean; quick: boolean; device: 'cpu' | 'webgpu'; grid: boolean; mnist: boolean; threads?: number; out?: string; chart?: string }): Promise<ScalingResult> {
+export interface ScalingOptions {
+  json: boolean;
+  quick: boolean;
+  device: 'cpu' | 'webgpu';
+  grid: boolean;
+  mnist: boolean;
+  threads?: number;
+  out?: string;
+  chart?: string;
+  widths?: number[];
+  batches?: number[];
+  /** presets for the time to 98% (default: small and accurate; small alone with --quick) */
+  presets?: string[];
+  /** seconds from the start after which no grid point is started and training runs are stopped */
+  deadlineS?: number;
+}
+
+export async function runScaling(opts: ScalingOptions): Promise<ScalingResult> {
   const say = opts.json ? (l: string) => console.error(l) : (l: string) => console.log(l);
+  const deadline = opts.deadlineS === undefined ? Infinity : performance.now() + 1000 * opts.deadlineS;
   const loadStart = os.loadavg()[0];
   const rt = createNodeRuntime(opts.device, { threads: opts.threads });
   const ortVersion = require('onnxruntime-node/package.json').version as string;
   say(`MLP Studio scaling benchmark: 784-H-H-10 (ReLU, no bias, SGD), ${rt.label}`);
   say(`machine: ${cpuModel()}, ${os.availableParallelism()} logical cores, node ${process.version}, onnxruntime-node ${ortVersion}, load average ${loadStart.toFixed(2)}`);
   const g0 = performance.now();
-  const grid = opts.grid ? await runGrid(rt, { quick: opts.quick, log: say }) : [];
+  const gridOpts: GridOptions = { quick: opts.quick, log: say, widths: opts.widths, batches: opts.batches, deadline };
+  const grid = opts.grid ? await runGrid(rt, gridOpts) : [];
+  const gridPlanned = opts.grid ? (opts.widths ?? (opts.quick ? QUICK_WIDTHS : WIDTHS)).length * (opts.batches ?? (opts.quick ? QUICK_BATCHES : BATCHES)).length : 0;
   const gridSeconds = round((performance.now() - g0) / 1000, 1);
   if (opts.grid) say(`grid: ${grid.length} points in ${gridSeconds} s`);
   const t98: TimeTo98[] = [];
   if (opts.mnist) {
     say(`\ntime to 98% MNIST test accuracy from a cold start (test after every epoch):`);
-    for (const id of opts.quick ? ['small'] : ['small', 'accurate']) {
-      const r = await timeTo98(opts.device, id, opts.quick ? 3 : 20, say);
+    for (const id of opts.presets ?? (opts.quick ? ['small'] : ['small', 'accurate'])) {
+      const r = await timeTo98(opts.device, id, opts.quick ? 3 : 20, say, deadline);
       t98.push(r);
-      say(`  ${id}: ${r.reached ? `98% reached at epoch ${r.epochs}` : `not reached in ${r.epochs} epochs`} (${(100 * r.testAccuracy).toFixed(2)}%): ${r.coldSeconds} s from cold, ${r.trainSeconds} s training+testing`);
+      const cut = r.stoppedBy ? ', stopped by the deadline' : '';
+      say(`  ${id}: ${r.reached ? `98% reached at epoch ${r.epochs}` : `not reached in ${r.epochs} epochs${cut}`} (${(100 * r.testAccuracy).toFixed(2)}%): ${r.coldSeconds} s from cold, ${r.trainSeconds} s training+testing`);
     }
   }
   const result: ScalingResult = {
@@ -331,6 +386,7 @@ export async function runScaling(opts: { json: boolean; quick: boolean; device: 
     quick: opts.quick,
     grid,
     gridSeconds,
+    gridPointsSkipped: gridPlanned - grid.length,
     timeTo98: t98,
     loadAverage: { start: round(loadStart, 2), end: round(os.loadavg()[0], 2) },
     date: new Date().toISOString(),
@@ -349,8 +405,13 @@ export async function runScaling(opts: { json: boolean; quick: boolean; device: 
 
 const isMain = process.argv[1] && /scaling\.[cm]?[jt]s$/.test(process.argv[1]);
 if (isMain) {
-  const usage = 'usage: npx tsx bench/scaling.ts [--json] [--quick] [--device cpu|webgpu] [--threads N] [--no-grid] [--no-mnist] [--out FILE.json] [--chart FILE.png] [--chart-from FILE.json]';
+  const usage =
+    'usage: npx tsx bench/scaling.ts [--json] [--quick] [--device cpu|webgpu] [--threads N] [--no-grid] [--no-mnist] [--widths 256,1024] [--batches 32,256] [--presets small,accurate] [--deadline-s S] [--out FILE.json] [--chart FILE.png] [--chart-from FILE.json]';
   const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(usage);
+    process.exit(0);
+  }
   const value = (name: string): string | undefined => {
     const i = args.indexOf(name);
     if (i < 0) return undefined;
@@ -367,10 +428,26 @@ if (isMain) {
   const out = value('--out');
   const chart = value('--chart');
   const chartFrom = value('--chart-from');
+  const list = (name: string): number[] | undefined => {
+    const v = value(name);
+    if (v === undefined) return undefined;
+    if (!/^\d+(,\d+)*$/.test(v) || v.split(',').some((x) => Number(x) < 1)) {
+      console.error(`scaling: ${name} takes positive whole numbers separated by commas, not "${v}"\n${usage}`);
+      process.exit(2);
+    }
+    return v.split(',').map(Number);
+  };
+  const widths = list('--widths');
+  const batches = list('--batches');
+  const presets = value('--presets')?.split(',');
+  const deadline = value('--deadline-s');
   const flags = new Set(args);
   const unknown = args.filter((a) => !['--json', '--quick', '--no-grid', '--no-mnist'].includes(a));
-  if (unknown.length || (device !== 'cpu' && device !== 'webgpu') || (threads !== undefined && !/^\d+$/.test(threads))) {
-    console.error(`scaling: bad arguments ${[...unknown, device].join(' ')}\n${usage}`);
+  const badPreset = presets?.find((p) => !presetIds.includes(p));
+  const badDeadline = deadline !== undefined && !(Number(deadline) > 0);
+  if (unknown.length || (device !== 'cpu' && device !== 'webgpu') || (threads !== undefined && !/^\d+$/.test(threads)) || badPreset !== undefined || badDeadline) {
+    const what = [...unknown, device, ...(badPreset !== undefined ? [`preset "${badPreset}" (presets: ${presetIds.join(', ')})`] : []), ...(badDeadline ? [`--deadline-s ${deadline}`] : [])];
+    console.error(`scaling: bad arguments ${what.join(' ')}\n${usage}`);
     process.exit(2);
   }
   const main = async () => {
@@ -380,7 +457,20 @@ if (isMain) {
       console.log(`drew ${chart} from ${chartFrom}`);
       return;
     }
-    await runScaling({ json: flags.has('--json'), quick: flags.has('--quick'), device, grid: !flags.has('--no-grid'), mnist: !flags.has('--no-mnist'), threads: threads ? Number(threads) : undefined, out, chart });
+    await runScaling({
+      json: flags.has('--json'),
+      quick: flags.has('--quick'),
+      device,
+      grid: !flags.has('--no-grid'),
+      mnist: !flags.has('--no-mnist'),
+      threads: threads ? Number(threads) : undefined,
+      out,
+      chart,
+      widths,
+      batches,
+      presets,
+      deadlineS: deadline === undefined ? undefined : Number(deadline),
+    });
   };
   main().catch((err) => {
     console.error(`scaling failed: ${err instanceof Error ? err.stack : String(err)}`);
