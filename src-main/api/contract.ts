@@ -82,6 +82,8 @@ export interface RunSummary {
   deviceReason?: string;
   createdAt: string;
   epochsDone: number;
+  /** optimisation steps in its newest checkpoint: past epochsDone's steps when it was saved inside an epoch */
+  steps: number;
   epochs: number;
   bestTestError: number | null;
   lastTestError: number | null;

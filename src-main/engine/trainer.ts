@@ -63,8 +63,14 @@ export interface TrainerOptions {
   onEvent?: (e: TrainEvent) => void;
   /** called after every epoch (after its test evaluation, if any) with a snapshot */
   onEpochEnd?: (c: TrainerCheckpoint, info: { testError: number | null }) => void | Promise<void>;
-  /** called when stop() ends training inside an epoch, with a snapshot that `resumeFrom` continues exactly */
-  onStopMidEpoch?: (c: TrainerCheckpoint) => void | Promise<void>;
+  /**
+   * Called inside an epoch with a snapshot that `resumeFrom` continues exactly: when stop()
+   * ends training there (`stopping`), and every `midEpochEverySeconds` of a long epoch, so a
+   * crash loses at most that much training.
+   */
+  onMidEpoch?: (c: TrainerCheckpoint, info: { stopping: boolean }) => void | Promise<void>;
+  /** seconds between the periodic snapshots inside an epoch (default: none, only on a stop) */
+  midEpochEverySeconds?: number;
   /** receives the generated ONNX models before training starts (to save them in the run folder) */
   onArtifacts?: (a: Artifacts) => void | Promise<void>;
   resumeFrom?: TrainerCheckpoint;
@@ -412,21 +418,24 @@ export class Trainer {
         let batches = resumeAt ? resumeAt.stepsDone : 0;
         const firstStep = batches;
         resumeAt = null;
+        let lastSnapshot = now();
+        const snapshotMs = (this.opts.midEpochEverySeconds ?? Infinity) * 1000;
         for (let s = firstStep; s < stepsPerEpoch; s++) {
           await this.gate.pass();
-          if (this.stopReason !== null) {
-            if (s > 0 && this.opts.onStopMidEpoch) {
-              try {
-                const c = await this.checkpoint(epoch);
-                c.partial = { stepsDone: s, lossSum: runningLoss, errorSum: runningError, epochRngState, seconds: (now() - te) / 1000 };
-                await this.opts.onStopMidEpoch(c);
-              } catch (err) {
-                const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-                this.stopReason = `${this.stopReason} (where epoch ${epoch + 1} stood could not be saved: ${why}; resuming repeats that epoch)`;
-              }
+          const stopping = this.stopReason !== null;
+          if (s > 0 && this.opts.onMidEpoch && (stopping || now() - lastSnapshot >= snapshotMs)) {
+            try {
+              const c = await this.checkpoint(epoch);
+              c.partial = { stepsDone: s, lossSum: runningLoss, errorSum: runningError, epochRngState, seconds: (now() - te) / 1000 };
+              await this.opts.onMidEpoch(c, { stopping });
+            } catch (err) {
+              const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+              if (!stopping) throw err;
+              this.stopReason = `${this.stopReason} (where epoch ${epoch + 1} stood could not be saved: ${why}; resuming repeats that epoch)`;
             }
-            return this.finishStopped(epoch, lastTest);
+            lastSnapshot = now();
           }
+          if (stopping) return this.finishStopped(epoch, lastTest);
           const from = s * bs;
           const buf = from + bs <= nTrain || !partial ? full : partial;
           const count = Math.min(buf.n, nTrain - from);

@@ -58,7 +58,7 @@ const headerSchema = z.object({
   optimizerState: z.array(z.number().int().min(0)),
   testError: z.number().min(0).max(1).nullable(),
   createdAt: z.string(),
-  /** written when training stopped inside an epoch (stopped.ckpt) */
+  /** where an epoch stood, for a checkpoint taken inside it (mid-epoch.ckpt) */
   partial: z
     .object({
       stepsDone: z.number().int().min(1),

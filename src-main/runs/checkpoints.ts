@@ -1,9 +1,9 @@
 /**
  * A run's `checkpoints/` folder: `epoch-000007.ckpt` files (every `every` epochs and after the
  * last one), plus `best.ckpt`, the state with the lowest test error so far. Only the newest
- * `keepLast` epoch files are kept; `best.ckpt` is kept whatever its age. `stopped.ckpt` holds
- * where an epoch stood when training was stopped inside it; resume continues from it, and the
- * next epoch end removes it.
+ * `keepLast` epoch files are kept; `best.ckpt` is kept whatever its age. `mid-epoch.ckpt` holds
+ * where an epoch stood when training was stopped inside it, or when the periodic save inside a
+ * long epoch last ran; resume continues from it, and the next epoch end removes it.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -34,7 +34,7 @@ export interface Rejected {
 
 const EPOCH_RE = /^epoch-(\d+)\.ckpt$/;
 export const BEST_FILE = 'best.ckpt';
-export const STOPPED_FILE = 'stopped.ckpt';
+export const MID_EPOCH_FILE = 'mid-epoch.ckpt';
 
 export class CheckpointFolder {
   constructor(
@@ -53,16 +53,16 @@ export class CheckpointFolder {
     return path.join(this.dir, BEST_FILE);
   }
 
-  get stoppedFile(): string {
-    return path.join(this.dir, STOPPED_FILE);
+  get midEpochFile(): string {
+    return path.join(this.dir, MID_EPOCH_FILE);
   }
 
-  /** Writes where the epoch stood when training stopped inside it (state.partial is set). */
-  async saveStopped(state: CheckpointState, opts: { write?: AtomicWriteOptions } = {}): Promise<string> {
-    if (!state.partial) throw new Error('saveStopped needs a checkpoint taken inside an epoch');
+  /** Writes where the epoch stands, inside it (state.partial is set): on a stop, and every so often in a long epoch. */
+  async saveMidEpoch(state: CheckpointState, opts: { write?: AtomicWriteOptions } = {}): Promise<string> {
+    if (!state.partial) throw new Error('saveMidEpoch needs a checkpoint taken inside an epoch');
     await fs.mkdir(this.dir, { recursive: true });
-    await writeCheckpoint(this.stoppedFile, state, null, opts.write);
-    return this.stoppedFile;
+    await writeCheckpoint(this.midEpochFile, state, null, opts.write);
+    return this.midEpochFile;
   }
 
   /** Epoch checkpoint files present, newest first (headers only; checksums are checked on load). */
@@ -113,7 +113,7 @@ export class CheckpointFolder {
       wrote.push(this.bestFile);
     }
     // an epoch end supersedes where an earlier epoch stood
-    await fs.rm(this.stoppedFile, { force: true });
+    await fs.rm(this.midEpochFile, { force: true });
     await this.prune();
     return { wrote, isBest };
   }
@@ -127,29 +127,29 @@ export class CheckpointFolder {
 
   /**
    * Deletes half-written temporary files, epoch checkpoints newer than `epoch` (a resume from
-   * `epoch` makes them stale) and stopped.ckpt unless it is `resumingFrom`.
+   * `epoch` makes them stale) and mid-epoch.ckpt unless it is `resumingFrom`.
    */
   async cleanForResume(epoch: number, resumingFrom?: string): Promise<void> {
     await removeStaleTemps(this.dir);
     for (const e of await this.list()) if (e.kind === 'epoch' && e.epoch > epoch) await fs.rm(e.file, { force: true });
-    if (resumingFrom !== this.stoppedFile) await fs.rm(this.stoppedFile, { force: true });
+    if (resumingFrom !== this.midEpochFile) await fs.rm(this.midEpochFile, { force: true });
   }
 
   /**
-   * The newest checkpoint whose checksum verifies: stopped.ckpt when it is at least as new as
+   * The newest checkpoint whose checksum verifies: mid-epoch.ckpt when it is at least as new as
    * every epoch file, then epoch files and best.ckpt alike. Damaged files are skipped and
    * reported in `rejected`; null when nothing usable exists.
    */
   async loadLatestGood(): Promise<{ checkpoint: LoadedCheckpoint | null; rejected: Rejected[] }> {
     const rejected: Rejected[] = [];
     const entries = await this.list();
-    const stopped = await peekCheckpoint(this.stoppedFile);
-    const exists = await fs.stat(this.stoppedFile).then(() => true, () => false);
+    const stopped = await peekCheckpoint(this.midEpochFile);
+    const exists = await fs.stat(this.midEpochFile).then(() => true, () => false);
     if (exists && (!stopped || entries.every((e) => e.epoch <= stopped.epoch))) {
       try {
-        return { checkpoint: await readCheckpoint(this.stoppedFile), rejected };
+        return { checkpoint: await readCheckpoint(this.midEpochFile), rejected };
       } catch (err) {
-        rejected.push({ file: this.stoppedFile, reason: (err as Error).message });
+        rejected.push({ file: this.midEpochFile, reason: (err as Error).message });
       }
     }
     for (const e of entries) {

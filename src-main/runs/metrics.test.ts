@@ -74,7 +74,7 @@ describe('metrics.jsonl', () => {
     w.append(epoch(0));
     for (let s = 1; s <= 5; s++) w.append(batch(1, s));
     w.append({ event: 'stopped', epoch: 1, reason: 'user' });
-    // stopped.ckpt was written after step 3 (a later crash lost the newer one)
+    // mid-epoch.ckpt was written after step 3 (a later crash lost the newer one)
     w.append({ event: 'resume', epoch: 1, step: 3 });
     w.append(batch(1, 4));
     const evs = readMetrics(file).records.map((r) => `${r.event}${'epoch' in r ? r.epoch : ''}${'step' in r ? `.${r.step}` : ''}`);

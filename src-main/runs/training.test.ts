@@ -116,7 +116,7 @@ describe('training a run', () => {
     const interrupted = await train({ dropout: true, stopAt: { epoch: 2, step: 4 } });
     expect(interrupted.result.status).toBe('stopped');
     const folder = store.checkpoints(await store.get(interrupted.run.id));
-    const stopped = await readCheckpoint(folder.stoppedFile);
+    const stopped = await readCheckpoint(folder.midEpochFile);
     expect(stopped.epoch).toBe(2);
     expect(stopped.state.partial?.stepsDone).toBe(4);
     expect(stopped.step).toBe(24);
@@ -130,7 +130,7 @@ describe('training a run', () => {
     expect(resumed.find((e) => e.event === 'batch')).toMatchObject({ epoch: 2, step: 5 });
     const got = await finalState(interrupted.run.id, 4);
     expectSameState(got, ref);
-    expect(fs.existsSync(folder.stoppedFile)).toBe(false);
+    expect(fs.existsSync(folder.midEpochFile)).toBe(false);
 
     // one continuous history: the same epoch means as the uninterrupted run, each step of the third epoch once
     const means = (events: { event: string }[]) => events.filter((e) => e.event === 'epoch').map((e) => [(e as unknown as { loss: number }).loss, (e as unknown as { error: number }).error]);
@@ -141,18 +141,18 @@ describe('training a run', () => {
     expect((await store.get(interrupted.run.id)).resumes[0]).toMatchObject({ fromEpoch: 2, fromStep: 4 });
   });
 
-  it('a damaged stopped.ckpt is refused and the last epoch checkpoint resumes', async () => {
+  it('a damaged mid-epoch.ckpt is refused and the last epoch checkpoint resumes', async () => {
     const straight = await train();
     const ref = await finalState(straight.run.id, 4);
     const interrupted = await train({ stopAt: { epoch: 1, step: 7 } });
     const folder = store.checkpoints(await store.get(interrupted.run.id));
-    const b = fs.readFileSync(folder.stoppedFile);
+    const b = fs.readFileSync(folder.midEpochFile);
     b[b.length - 40] ^= 0x55;
-    fs.writeFileSync(folder.stoppedFile, b);
+    fs.writeFileSync(folder.midEpochFile, b);
     const h = await resumeTraining({ store, runId: interrupted.run.id, data, runtime });
     expect(h.fromEpoch).toBe(1);
-    expect(h.rejected[0].reason).toMatch(/stopped\.ckpt: checksum mismatch/);
-    expect(fs.existsSync(folder.stoppedFile)).toBe(false);
+    expect(h.rejected[0].reason).toMatch(/mid-epoch\.ckpt: checksum mismatch/);
+    expect(fs.existsSync(folder.midEpochFile)).toBe(false);
     await h.done;
     const got = await finalState(interrupted.run.id, 4);
     expect(bytes(got.state.params).equals(bytes(ref.state.params))).toBe(true);

@@ -1,7 +1,7 @@
 /**
  * Training a run: connects the engine's Trainer to a run folder. Every event goes to
  * metrics.jsonl, every epoch end writes the checkpoint(s) and the progress in run.json, a stop
- * inside an epoch writes where it stood (stopped.ckpt), the
+ * inside an epoch, and every minute of a long one, writes where it stands (mid-epoch.ckpt), the
  * generated ONNX models go to artifacts/, and the end sets the status. Resume continues a
  * stopped, failed or killed run from its newest checkpoint whose checksum verifies.
  *
@@ -31,7 +31,15 @@ export interface TrainingOptions {
   onEvent?: (e: TrainEvent) => void;
   /** tests: how checkpoint files are written (chunking, a hook between chunks) */
   checkpointWrite?: AtomicWriteOptions;
+  /** seconds between the saves of where a long epoch stands (default MID_EPOCH_EVERY_SECONDS) */
+  midEpochEverySeconds?: number;
 }
+
+/**
+ * A long epoch saves where it stands once a minute (mid-epoch.ckpt), so a crash or a power
+ * cut loses at most a minute of training; the lecture net's snapshot (9 MB) takes a few ms.
+ */
+export const MID_EPOCH_EVERY_SECONDS = 60;
 
 export interface ResumeOptions extends TrainingOptions {
   /** the content hash of the dataset being passed in: refused when it is not the run's dataset */
@@ -45,6 +53,8 @@ export interface TrainingHandle {
   trainer: Trainer;
   /** epochs completed before this session started (0 for a fresh run) */
   fromEpoch: number;
+  /** steps of the next epoch already done, when it continues inside that epoch */
+  fromStep?: number;
   /** damaged checkpoints skipped while looking for the newest good one */
   rejected: Rejected[];
   stop(reason?: string): void;
@@ -76,6 +86,7 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
   const checkpoints = store.checkpoints(record);
   const metrics = store.metricsWriter(record.id);
   const fromEpoch = from?.epoch ?? 0;
+  const fromStep = from?.state.partial?.stepsDone;
   const secondsBefore = record.progress.seconds;
   const t0 = Date.now();
   const seconds = () => secondsBefore + (Date.now() - t0) / 1000;
@@ -122,8 +133,9 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
         };
       });
     },
-    onStopMidEpoch: async (c) => {
-      await checkpoints.saveStopped(c, { write: opts.checkpointWrite });
+    midEpochEverySeconds: opts.midEpochEverySeconds ?? MID_EPOCH_EVERY_SECONDS,
+    onMidEpoch: async (c) => {
+      await checkpoints.saveMidEpoch(c, { write: opts.checkpointWrite });
       await store.update(record.id, (r) => {
         r.progress.step = c.step;
       });
@@ -149,6 +161,7 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
     runId: record.id,
     trainer,
     fromEpoch,
+    ...(fromStep !== undefined ? { fromStep } : {}),
     rejected,
     stop: (reason) => trainer.stop(reason),
     pause: () => trainer.pause(),
@@ -180,7 +193,7 @@ export async function startTraining(opts: TrainingOptions): Promise<TrainingHand
  * Continues a run from its newest good checkpoint. On CPU the result is bit-identical to a
  * run that was never interrupted: the checkpoint holds the parameters, the optimizer state,
  * the step counters and the RNG state that draws the next epoch's permutation; a run stopped
- * inside an epoch continues that epoch at its next step (stopped.ckpt).
+ * inside an epoch continues that epoch at its next step (mid-epoch.ckpt).
  */
 export async function resumeTraining(opts: ResumeOptions): Promise<TrainingHandle> {
   const { store } = opts;

@@ -281,16 +281,19 @@ function follow(run: RunSummary, history: TrainEvent[]): void {
 
 /**
  * Continues a stopped or failed run on this computer (the studio resumes it from its newest
- * checkpoint) and follows it on the Train screen. A run stopped by the person continues at the
- * step where it stopped; a failed or killed one repeats its unfinished epoch, whose batches are
- * left out of the curves here so that they are not drawn twice.
+ * checkpoint) and follows it on the Train screen. The checkpoint may lie inside an epoch (a
+ * stop, or the minute-by-minute save of a long epoch): the run's `steps` say where, and the
+ * batches after it, which the run trains again, are left out of the curves here so that they
+ * are not drawn twice.
  */
 export async function continueRun(id: string): Promise<void> {
   const detail = await studio().getRun(id);
   if (detail.status !== 'stopped' && detail.status !== 'failed') throw new Error(`The run “${detail.name}” is ${detail.status}; only a stopped or failed run can continue.`);
   const done = detail.epochsDone;
+  const perEpoch = detail.metrics.find((e) => e.event === 'batch')?.stepsPerEpoch ?? Infinity;
+  const stepsIn = Math.max(0, detail.steps - done * perEpoch);
   const history = detail.metrics.filter((e) =>
-    e.event === 'batch' ? e.epoch < done || (e.epoch === done && detail.status === 'stopped') : !('epoch' in e) || e.epoch < done,
+    e.event === 'batch' ? e.epoch < done || (e.epoch === done && e.step <= stepsIn) : !('epoch' in e) || e.epoch < done,
   );
   // follow it before asking, so that no event of the continued run arrives before the window listens
   const before = { live: store.live, builder, stepsSeen, series: liveSeries.value };
