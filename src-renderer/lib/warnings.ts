@@ -1,4 +1,4 @@
-import type { Series } from './series';
+import type { Pt, Series } from './series';
 
 /**
  * Plain-language warnings about how training is going. Pure function of the series so it
@@ -25,13 +25,21 @@ export function trainingWarnings(s: Series): string[] {
       out.push('The loss of the last epoch was much higher than the one before: the learning rate may be too high.');
     }
   }
-  // overfitting: test error rose over the last two test points while the training error fell
-  if (s.testError.length >= 2) {
-    const t1 = s.testError[s.testError.length - 2];
-    const t2 = s.testError[s.testError.length - 1];
-    const e1 = s.epochError.find((p) => p.x === t1.x);
-    const e2 = s.epochError.find((p) => p.x === t2.x);
-    if (e1 && e2 && t2.y > t1.y + 0.05 && e2.y < e1.y) {
+  // overfitting: the test error (in %) rose clearly while the training error fell. One small rise
+  // is noise (0.1 points on 10,000 test images is 10 images): it takes two rises in a row of at
+  // least half a point together, or one jump of at least a point and a fifth of its value
+  const t = s.testError;
+  const rising = (a: Pt, b: Pt): boolean => {
+    const ea = s.epochError.find((p) => p.x === a.x);
+    const eb = s.epochError.find((p) => p.x === b.x);
+    return !!ea && !!eb && b.y > a.y && eb.y < ea.y;
+  };
+  if (t.length >= 2) {
+    const [a, b, c] = t.slice(-3);
+    const last2 = t.slice(-2) as [Pt, Pt];
+    const twoRises = t.length >= 3 && rising(a, b) && rising(b, c) && c.y - a.y >= 0.5;
+    const jump = rising(last2[0], last2[1]) && last2[1].y - last2[0].y >= Math.max(1, 0.2 * last2[0].y);
+    if (twoRises || jump) {
       out.push('The error on the test images is rising while the error on the training images keeps falling: the network is starting to memorize the training set (overfitting). More epochs will not help; keep the best epoch, or add dropout, or use a smaller network.');
     }
   }

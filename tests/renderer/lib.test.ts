@@ -69,6 +69,17 @@ describe('trainingWarnings', () => {
     expect(trainingWarnings(s).join(' ')).toMatch(/overfitting/);
   });
 
+  it('does not call one small rise of the test error overfitting (noise: 5.04 % then 5.18 %)', () => {
+    const s = seriesOf(run([{ train: [0.3, 0.3, 0.3, 0.3], test: 0.2016 }, { train: [0.2, 0.2, 0.2, 0.2], test: 0.2072 }]));
+    expect(s.testError.map((p) => p.y)).toEqual([expect.closeTo(5.04, 6), expect.closeTo(5.18, 6)]);
+    expect(trainingWarnings(s).join(' ')).not.toMatch(/overfitting/);
+  });
+
+  it('calls one large jump of the test error overfitting (3 % then 5 %)', () => {
+    const s = seriesOf(run([{ train: [0.3, 0.3, 0.3, 0.3], test: 0.12 }, { train: [0.2, 0.2, 0.2, 0.2], test: 0.2 }]));
+    expect(trainingWarnings(s).join(' ')).toMatch(/overfitting/);
+  });
+
   it('does not call a falling test error overfitting', () => {
     const s = seriesOf(run([{ train: [1, 1, 1, 1], test: 1.3 }, { train: [0.8, 0.8, 0.8, 0.8], test: 1.1 }]));
     expect(trainingWarnings(s).join(' ')).not.toMatch(/overfitting/);
