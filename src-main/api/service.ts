@@ -329,6 +329,8 @@ export class StudioService implements StudioApi {
     // the run's own device when it still works; else 'auto', recording why
     const { choice, note } = await resumeChoice(record.device, () => this.devicesProbe());
     const plan = await this.planDevice(choice, note);
+    // a second request that arrived during the awaits above (a double click, another window)
+    if (this.queue.has(id) || this.live.has(id)) throw new StudioError('conflict', `The run “${record.name}” is already continuing.`);
     this.live.set(id, { record, chain: Promise.resolve() });
     this.queue.enqueue(
       {

@@ -70,8 +70,14 @@ describe('run control through the web host', () => {
     const epochsDone = (await api.getRun(runId)).epochsDone;
     expect(epochsDone).toBeGreaterThan(0);
     const mark = ev.events.length;
-    const again = await api.resumeRun(runId);
-    expect(again.status).toBe('running');
+    // asked twice at once (a double click): it continues once, the second request is refused
+    const both = await Promise.allSettled([api.resumeRun(runId), api.resumeRun(runId)]);
+    const fulfilled = both.filter((r) => r.status === 'fulfilled');
+    expect(fulfilled).toHaveLength(1);
+    expect(fulfilled[0].value.status).toBe('running');
+    const refused = both.find((r) => r.status === 'rejected')!.reason as { code: string; message: string };
+    expect(refused.code).toBe('conflict');
+    expect(refused.message).toMatch(/already continuing/);
     const first = await ev.waitFor((e) => ev.events.indexOf(e) >= mark && e.event?.event === 'batch');
     expect((first.event as { epoch: number }).epoch).toBe(epochsDone);
     await api.stopRun(runId);

@@ -63,6 +63,26 @@ describe('TrainingQueue', () => {
     expect(statuses.at(-1)).toEqual(['c', 'failed', 'The training worker sent a malformed message; the run was ended.']);
   });
 
+  it('every GPU provider shares one lane (they drive the same card); an auto run is offered only the devices of idle lanes', () => {
+    const { queue, workers } = setup();
+    const devices: NonNullable<TrainJob['devices']> = [
+      { id: 'cpu', kind: 'cpu', name: 'CPU', available: true },
+      { id: 'webgpu', kind: 'gpu', name: 'GPU (WebGPU)', available: true },
+      { id: 'cuda', kind: 'gpu', name: 'NVIDIA GPU (CUDA)', available: true },
+    ];
+    expect(queue.enqueue(job('a', 'cuda'))).toBe('running');
+    expect(queue.enqueue(job('b', 'webgpu'))).toBe('queued');
+    // an auto run in the CPU lane while the GPU trains 'a': it may time and take the CPU only
+    expect(queue.enqueue({ ...job('c', 'auto'), devices }, 'cpu')).toBe('running');
+    workers[1].send({ type: 'ready' });
+    const sent = workers[1].received[0] as Extract<ToWorker, { type: 'train' }>;
+    expect(sent.job.devices!.map((d) => [d.id, d.available, d.note])).toEqual([
+      ['cpu', true, undefined],
+      ['webgpu', false, 'busy training another run'],
+      ['cuda', false, 'busy training another run'],
+    ]);
+  });
+
   it('runs one job per device at a time and starts the next when one ends', () => {
     const { queue, workers, statuses } = setup();
     expect(queue.enqueue(job('a'))).toBe('running');

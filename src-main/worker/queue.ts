@@ -1,6 +1,8 @@
 /**
- * Runs queue per device: one training worker per device at a time, the rest wait their
- * turn ('auto' runs wait in the lane of the device they will most likely get). The queue
+ * Runs queue per processor: one training worker on the CPU and one on the GPU at a time (every
+ * GPU provider, webgpu, cuda, tensorrt, dml or coreml, drives the same card), the rest wait
+ * their turn. 'auto' runs wait in the lane of the device they will most likely get, and when
+ * one starts, the devices of the other lane are offered to it only while that lane is idle. The queue
  * starts workers, forwards pause/resume/stop, validates what workers send, and turns a
  * worker that dies without a result into a failed run with the reason. It writes nothing
  * itself: the service records statuses, events and checkpoints.
@@ -133,12 +135,26 @@ export class TrainingQueue {
   }
 
   private lane(device: string): Lane {
-    let lane = this.lanes.get(device);
+    const key = laneOf(device);
+    let lane = this.lanes.get(key);
     if (!lane) {
       lane = { active: null, waiting: [] };
-      this.lanes.set(device, lane);
+      this.lanes.set(key, lane);
     }
     return lane;
+  }
+
+  /** An 'auto' job's devices, less those of a lane another run is training in. */
+  private idleDevices(lane: Lane, job: TrainJob): TrainJob {
+    if (job.device !== 'auto' || !job.devices) return job;
+    const busy = (id: string) => {
+      const other = this.lanes.get(laneOf(id));
+      return other !== undefined && other !== lane && other.active !== null;
+    };
+    return {
+      ...job,
+      devices: job.devices.map((d) => (d.available && busy(d.id) ? { ...d, available: false, note: 'busy training another run' } : d)),
+    };
   }
 
   private find(runId: string): { lane: Lane; active: Active | null } | null {
@@ -149,7 +165,8 @@ export class TrainingQueue {
     return null;
   }
 
-  private start(lane: Lane, job: TrainJob): void {
+  private start(lane: Lane, queued: TrainJob): void {
+    const job = this.idleDevices(lane, queued);
     let handle: WorkerHandle;
     try {
       handle = this.spawn();
@@ -212,4 +229,9 @@ export class TrainingQueue {
     const job = lane.waiting.shift();
     if (job) this.start(lane, job);
   }
+}
+
+/** The queue lane of a device: 'cpu', or 'gpu' for every accelerator provider. */
+export function laneOf(device: string): 'cpu' | 'gpu' {
+  return device === 'cpu' ? 'cpu' : 'gpu';
 }
