@@ -136,15 +136,16 @@ export class CheckpointFolder {
   }
 
   /**
-   * The newest checkpoint whose checksum verifies: mid-epoch.ckpt when it is at least as new as
-   * every epoch file, then epoch files and best.ckpt alike. Damaged files are skipped and
-   * reported in `rejected`; null when nothing usable exists.
+   * The newest checkpoint whose checksum verifies, among epoch files and best.ckpt alike; with
+   * `includeMidEpoch` (resuming), mid-epoch.ckpt first when it is at least as new as every
+   * epoch file. Exports and evaluations stay on whole epochs, whose number says what they
+   * hold. Damaged files are skipped and reported in `rejected`; null when nothing usable exists.
    */
-  async loadLatestGood(): Promise<{ checkpoint: LoadedCheckpoint | null; rejected: Rejected[] }> {
+  async loadLatestGood(opts: { includeMidEpoch?: boolean } = {}): Promise<{ checkpoint: LoadedCheckpoint | null; rejected: Rejected[] }> {
     const rejected: Rejected[] = [];
     const entries = await this.list();
-    const stopped = await peekCheckpoint(this.midEpochFile);
-    const exists = await fs.stat(this.midEpochFile).then(() => true, () => false);
+    const stopped = opts.includeMidEpoch ? await peekCheckpoint(this.midEpochFile) : null;
+    const exists = opts.includeMidEpoch && (await fs.stat(this.midEpochFile).then(() => true, () => false));
     if (exists && (!stopped || entries.every((e) => e.epoch <= stopped.epoch))) {
       try {
         return { checkpoint: await readCheckpoint(this.midEpochFile), rejected };

@@ -121,6 +121,10 @@ describe('training a run', () => {
     expect(stopped.state.partial?.stepsDone).toBe(4);
     expect(stopped.step).toBe(24);
     expect((await store.get(interrupted.run.id)).progress.step).toBe(24);
+    // exports and evaluations take whole epochs: 'last' is the end of the second epoch
+    const last = (await folder.load('last')).checkpoint;
+    expect(last.epoch).toBe(2);
+    expect(last.state.partial).toBeUndefined();
 
     const resumed: TrainEvent[] = [];
     const h = await resumeTraining({ store, runId: interrupted.run.id, data, runtime, onEvent: (e) => resumed.push(e) });

@@ -213,7 +213,7 @@ export async function resumeTraining(opts: ResumeOptions): Promise<TrainingHandl
   }
   checkData(record, opts.data);
   const folder = store.checkpoints(record);
-  const { checkpoint, rejected } = await folder.loadLatestGood();
+  const { checkpoint, rejected } = await folder.loadLatestGood({ includeMidEpoch: true });
   const fromEpoch = checkpoint?.epoch ?? 0;
   const fromStep = checkpoint?.state.partial?.stepsDone;
   await folder.cleanForResume(fromEpoch, checkpoint?.file);
