@@ -12,7 +12,7 @@ import { validateSpec, validateConfig, paramInfos } from '../engine/spec';
 import { stateSlots } from '../engine/optimizers/index';
 import type { MetricsWriter } from '../runs/metrics';
 import { RunStore } from '../runs/store';
-import type { RunRecord } from '../runs/record';
+import { divergedProblem, type RunRecord } from '../runs/record';
 import {
   BROWSER_DEVICE,
   type BrowserCheckpoint,
@@ -322,6 +322,8 @@ export class StudioService implements StudioApi {
     const record = await this.runs.get(id);
     if (record.status === 'finished') throw new StudioError('conflict', `The run has finished all ${record.config.epochs} epochs; there is nothing to resume.`);
     if (record.status === 'running') throw new StudioError('conflict', 'The run is being trained by another studio process; stop it there first.');
+    const diverged = divergedProblem(record);
+    if (diverged) throw new StudioError('conflict', diverged);
     const dataset = await this.datasets.get(record.dataset.id).catch(() => {
       throw new StudioError('conflict', `The run's dataset "${record.dataset.name}" is no longer in the library, so the run cannot continue.`);
     });

@@ -22,7 +22,7 @@ import { Rng } from './rng';
 import type { RuntimeAdapter } from './runtime';
 import { countParams, lrAt, paramInfos, validateConfig, validateSpec } from './spec';
 import { optimizerScalarValues } from './optimizers';
-import type { DataSplit, ModelSpec, Preprocess, TrainConfig, TrainEvent, TrainingData } from './types';
+import { DIVERGED, type DataSplit, type ModelSpec, type Preprocess, type TrainConfig, type TrainEvent, type TrainingData } from './types';
 
 export interface TrainerCheckpoint {
   /** epochs completed */
@@ -429,9 +429,10 @@ export class Trainer {
               c.partial = { stepsDone: s, lossSum: runningLoss, errorSum: runningError, epochRngState, seconds: (now() - te) / 1000 };
               await this.opts.onMidEpoch(c, { stopping });
             } catch (err) {
+              // a periodic save is a safety net: training goes on (the epoch end saves anyway);
+              // a stop says that its position was not kept
               const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-              if (!stopping) throw err;
-              this.stopReason = `${this.stopReason} (where epoch ${epoch + 1} stood could not be saved: ${why}; resuming repeats that epoch)`;
+              if (stopping) this.stopReason = `${this.stopReason} (where epoch ${epoch + 1} stood could not be saved: ${why}; resuming continues from the last point that was saved)`;
             }
             lastSnapshot = now();
           }
@@ -468,7 +469,7 @@ export class Trainer {
           if (!Number.isFinite(loss)) {
             const reason =
               `The loss became ${Number.isNaN(loss) ? 'NaN (not a number)' : 'infinite'} at epoch ${epoch}, step ${s + 1}: ` +
-              `training has diverged. The learning rate (${lr}) is probably too high; try ${Number((lr / 10).toPrecision(2))} and train again.`;
+              `${DIVERGED}. The learning rate (${lr}) is probably too high; try ${Number((lr / 10).toPrecision(2))} and train again.`;
             this.emit({ event: 'failed', epoch, reason });
             return { status: 'failed', reason, testError: lastTest, epochs: epoch };
           }

@@ -101,3 +101,10 @@ export type TrainEvent =
   | { event: 'done'; epochs: number; testError: number | null; seconds: number }
   | { event: 'stopped'; epoch: number; reason: string }
   | { event: 'failed'; epoch: number; reason: string };
+
+/**
+ * The words in the reason of a run whose loss became NaN or infinite. Continuing such a run
+ * from its checkpoint would diverge again at the same step (resume is bit-identical), so the
+ * studio offers a new run instead.
+ */
+export const DIVERGED = 'training has diverged';

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { architectureLabel, countParams as engineCountParams } from '../engine/index';
-import type { ModelSpec, TrainConfig } from '../engine/types';
+import { DIVERGED, type ModelSpec, type TrainConfig } from '../engine/types';
 import pkg from '../../package.json' with { type: 'json' };
 
 export const STUDIO_VERSION: string = (pkg as { version: string }).version;
@@ -90,3 +90,12 @@ export const countParams = (spec: ModelSpec): number => engineCountParams(spec);
 
 /** A short description shared with the UI, e.g. "784-100-10 relu". */
 export const architectureOf = (spec: ModelSpec): string => architectureLabel(spec);
+
+/**
+ * Why a run that diverged cannot continue, or null: resume is bit-identical, so it would
+ * diverge again at the same step.
+ */
+export function divergedProblem(record: RunRecord): string | null {
+  if (record.status !== 'failed' || !record.reason?.includes(DIVERGED)) return null;
+  return `The run “${record.name}” diverged (its loss stopped being a number); continuing it would diverge again at the same step. Start a new run with a lower learning rate.`;
+}

@@ -182,6 +182,15 @@ describe('training a run', () => {
     expect((await store.get(interrupted.run.id)).resumes[0].rejected?.[0]).toMatch(/checksum mismatch/);
   });
 
+  it('refuses to continue a run that diverged: it would diverge again at the same step', async () => {
+    const run = await store.create({ model: toyModel([1, 4, 4]), config: toyConfig({ lr: 1e12, optimizer: { kind: 'sgd' }, schedule: { kind: 'constant' } }), dataset: toyDatasetRef });
+    const h = await startTraining({ store, runId: run.id, data, runtime });
+    const result = await h.done;
+    expect(result.status).toBe('failed');
+    expect(result.reason).toMatch(/training has diverged/);
+    await expect(resumeTraining({ store, runId: run.id, data, runtime })).rejects.toThrow(/diverged .*would diverge again at the same step/);
+  });
+
   it('refuses to resume on a different dataset, or a run that is training', async () => {
     const { run } = await train({ stopAfter: 1 });
     await expect(resumeTraining({ store, runId: run.id, data, runtime, datasetHash: 'other' })).rejects.toThrow(/not the one run .* was trained on/);

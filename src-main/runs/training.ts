@@ -20,7 +20,7 @@ import type { TrainEvent, TrainingData } from '../engine/types';
 import { writeFileAtomic, type AtomicWriteOptions } from './atomic';
 import type { LoadedCheckpoint } from './checkpoint';
 import type { Rejected } from './checkpoints';
-import type { RunRecord } from './record';
+import { divergedProblem, type RunRecord } from './record';
 import type { RunStore } from './store';
 
 export interface TrainingOptions {
@@ -206,6 +206,8 @@ export async function resumeTraining(opts: ResumeOptions): Promise<TrainingHandl
   if (record.status === 'finished') {
     throw new RunStateError(`run ${record.id} has finished all ${record.config.epochs} epochs; nothing to resume (replay it to train again)`);
   }
+  const diverged = divergedProblem(record);
+  if (diverged) throw new RunStateError(diverged);
   if (opts.datasetHash !== undefined && opts.datasetHash !== record.dataset.contentHash) {
     throw new RunStateError(
       `the dataset given (content hash ${opts.datasetHash.slice(0, 12)}…) is not the one run ${record.id} was trained on (${record.dataset.name}, hash ${record.dataset.contentHash.slice(0, 12)}…); resuming on other data would not continue the same training`,

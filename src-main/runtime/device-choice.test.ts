@@ -62,6 +62,14 @@ describe('resumeChoice', () => {
     expect(r.note).toBe(`the run trained on cuda before, but NVIDIA GPU (CUDA) ("cuda") cannot be used on this computer: ${missing}`);
   });
 
+  it('does not continue a WebGPU run on a software adapter (the card’s driver gone): auto, saying why', async () => {
+    const r = await resumeChoice('webgpu', devices);
+    expect(r.choice).toBe('auto');
+    expect(r.note).toMatch(/^the run trained on webgpu before, but WebGPU here is now a software adapter/);
+    const hardware = async () => probe.map((d) => (d.id === 'webgpu' ? { ...d, kind: 'gpu' as const } : d));
+    expect(await resumeChoice('webgpu', hardware)).toEqual({ choice: 'webgpu' });
+  });
+
   it('continues a browser-trained run on the CPU, and one whose device was never chosen on auto', async () => {
     expect(await resumeChoice(BROWSER_DEVICE, devices)).toEqual({ choice: 'cpu' });
     expect(await resumeChoice('auto', devices)).toEqual({ choice: 'auto' });

@@ -125,7 +125,7 @@ export class TrainingQueue {
     return this.find(runId)?.active?.handle ?? null;
   }
 
-  /** Ends every worker and forgets the queue (app quit). Runs still going are marked failed. */
+  /** Ends every worker and forgets the queue (app quit). Runs still going, or waiting, are marked stopped: they continue from their last saved point. */
   shutdown(reason = 'the studio was closed while the run was training'): void {
     for (const lane of this.lanes.values()) {
       for (const job of lane.waiting) this.listener.status(job.runId, 'stopped', reason);

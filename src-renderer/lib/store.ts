@@ -1,6 +1,6 @@
 import { reactive, markRaw, shallowRef, triggerRef } from 'vue';
 import type { DatasetMeta } from '../../src-main/datasets/types';
-import type { ModelSpec, TrainConfig, TrainEvent } from '../../src-main/engine/types';
+import { DIVERGED, type ModelSpec, type TrainConfig, type TrainEvent } from '../../src-main/engine/types';
 import type { RunStatus, RunSummary, StudioEvent } from '../../src-main/api/contract';
 import { studio, messageOf, forPeople } from '../studio';
 import { SeriesBuilder, type Series } from './series';
@@ -279,6 +279,16 @@ function follow(run: RunSummary, history: TrainEvent[]): void {
   };
 }
 
+/** A stopped or failed run can continue, unless it diverged: it would again, at the same step. */
+export function canContinueRun(r: { status: RunStatus; reason?: string }): boolean {
+  return (r.status === 'stopped' || r.status === 'failed') && !r.reason?.includes(DIVERGED);
+}
+
+/** The run this window follows is still training (this window shows one run's controls at a time). */
+export function liveIsTraining(): boolean {
+  return !!store.live && ['queued', 'running', 'paused'].includes(store.live.status);
+}
+
 /**
  * Continues a stopped or failed run on this computer (the studio resumes it from its newest
  * checkpoint) and follows it on the Train screen. The checkpoint may lie inside an epoch (a
@@ -287,6 +297,7 @@ function follow(run: RunSummary, history: TrainEvent[]): void {
  * are not drawn twice.
  */
 export async function continueRun(id: string): Promise<void> {
+  if (liveIsTraining()) throw new Error('Another run is training in this window: stop it, or let it finish, before continuing this one.');
   const detail = await studio().getRun(id);
   if (detail.status !== 'stopped' && detail.status !== 'failed') throw new Error(`The run “${detail.name}” is ${detail.status}; only a stopped or failed run can continue.`);
   const done = detail.epochsDone;
