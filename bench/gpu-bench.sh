@@ -52,6 +52,9 @@ while (($#)); do
   shift
 done
 [[ "$budget" =~ ^[0-9]+$ ]] && ((budget >= 60)) || { echo "gpu-bench.sh: --budget takes whole seconds, at least 60 (got '$budget')" >&2; exit 2; }
+# relative paths are meant from where the script was called: the repository mode `cd`s below
+[[ -z "$out" || "$out" == /* ]] || out=$PWD/$out
+[[ "$node_bin" != */* || "$node_bin" == /* ]] || node_bin=$PWD/$node_bin
 
 # How each part is started: the bundle's .mjs with its node, or the TypeScript through tsx
 # (one node process, no npx wrapper in between, so that `timeout`'s SIGTERM reaches it)
@@ -91,21 +94,38 @@ timed_part() {
 
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 
+# `has_lib NAME`: whether the dynamic linker finds library NAME: in its cache, or in a folder
+# of LD_LIBRARY_PATH (where run.sh puts the shipped Vulkan loader when it is not root).
+# The cache is read once, whole: `ldconfig -p | grep -q` can die of SIGPIPE under pipefail
+linker_cache=$(ldconfig -p 2>/dev/null || true)
+has_lib() {
+  local d dirs=()
+  grep -qF "$1 (" <<<"$linker_cache" && return 0
+  IFS=: read -ra dirs <<<"${LD_LIBRARY_PATH:-}"
+  for d in "${dirs[@]}"; do [[ -n "$d" && -e "$d/$1" ]] && return 0; done
+  return 1
+}
+
 software=0
 if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
   # Dawn sees the GPU through the NVIDIA Vulkan driver; a SwiftShader ICD in the environment would hide it
   if [[ "${VK_ICD_FILENAMES:-}" == *swiftshader* ]]; then unset VK_ICD_FILENAMES; fi
   if [[ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ]]; then
-    # the standard folders, then where NVIDIA's container toolkit mounts the driver
-    icd=$(ls /etc/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /usr/local/share/vulkan/icd.d/nvidia_icd.json \
-      /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json 2>/dev/null | head -n 1 || true)
+    # the standard folders, then where NVIDIA's container toolkit mounts the driver; the first found wins
+    icd=''
+    for f in /etc/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /usr/local/share/vulkan/icd.d/nvidia_icd.json \
+      /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json; do
+      [[ -f "$f" ]] && { icd=$f; break; }
+    done
     if [[ -n "$icd" ]]; then
       export VK_DRIVER_FILES=$icd
       echo "Vulkan driver: $icd (VK_DRIVER_FILES)"
-      lib=$(grep -o '"library_path"[^,}]*' "$icd" | sed 's/.*"\([^"]*\)"$/\1/')
+      lib=$(grep -o '"library_path"[^,}]*' "$icd" | sed -n 's/.*"\([^"]*\)"[[:space:]]*$/\1/p' | head -n 1) || true
+      if [[ -z "$lib" ]]; then
+        echo "  $icd names no \"library_path\" this script can read: the Vulkan loader looks for the driver's library itself" >&2
       # a driver mounted outside the loader's search path: let the loader find its library
-      if [[ -n "$lib" && "$lib" != /* ]] && ! ldconfig -p 2>/dev/null | grep -q "$lib"; then
+      elif [[ "$lib" != /* ]] && ! has_lib "$lib"; then
         for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do
           [[ -f "$d/$lib" ]] && export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" && echo "  $lib from $d (LD_LIBRARY_PATH)" && break
         done
@@ -114,8 +134,8 @@ if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
       echo "warning: no nvidia_icd.json found: WebGPU may not see the GPU (install the driver's Vulkan part, e.g. libnvidia-gl-<version>)" >&2
     fi
   fi
-  ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1' \
-    || echo "warning: no Vulkan loader (libvulkan.so.1) in the linker cache: WebGPU will find no adapter (install libvulkan1)" >&2
+  has_lib libvulkan.so.1 \
+    || echo "warning: no Vulkan loader (libvulkan.so.1) in the linker cache or on LD_LIBRARY_PATH: WebGPU will find no adapter (install libvulkan1)" >&2
 elif [[ $allow_software == 1 ]]; then
   software=1
   echo "no NVIDIA GPU: running on the software adapter (numbers are NOT GPU numbers)" >&2
