@@ -6,7 +6,8 @@
 #   2. gives the machine a Vulkan loader where it has none: each shipped .deb whose shared
 #      libraries the linker cache lacks is unpacked (to / as root, as the device README does,
 #      else into the unpacked folder with LD_LIBRARY_PATH; GPUBENCH_DEBS=private unpacks
-#      every one there, to try the shipped loader on a machine that has its own);
+#      every one there, to try the shipped loader on a machine that has its own; dpkg-deb
+#      reads them, or ar and tar where the machine has no dpkg-deb);
 #   3. prints nvidia-smi and what the linker finds of Vulkan and the NVIDIA driver;
 #   4. runs gpu-bench.sh --bundle (which picks the NVIDIA Vulkan driver, VK_DRIVER_FILES,
 #      where it is mounted) with the arguments given here (--quick, --budget S,
@@ -43,20 +44,52 @@ chmod +x "$dest/node"
 unxz_to_stdout "$here/libonnxruntime.so.1.xz" >"$dest/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1"
 echo "run.sh: node $("$dest/node" --version), unpacked in $((SECONDS - t0)) s"
 
+# `deb_data DEB`: the data.tar of a .deb, uncompressed, on stdout; dpkg-deb where the machine
+# has it, else ar and xz (Python's lzma), gzip or zstd; says so and fails where none fits
+deb_data() {
+  if command -v dpkg-deb >/dev/null; then dpkg-deb --fsys-tarfile "$1"; return; fi
+  local member
+  command -v ar >/dev/null || { echo "run.sh: cannot unpack $(basename "$1"): neither dpkg-deb nor ar (binutils) on this machine" >&2; return 1; }
+  member=$(ar t "$1" | grep -m1 '^data\.tar') || { echo "run.sh: $(basename "$1") holds no data.tar" >&2; return 1; }
+  case "$member" in
+    data.tar) ar p "$1" "$member" ;;
+    data.tar.xz) ar p "$1" "$member" | unxz_to_stdout /dev/stdin ;;
+    data.tar.gz) ar p "$1" "$member" | gzip -dc ;;
+    data.tar.zst) command -v zstd >/dev/null || { echo "run.sh: cannot unpack $(basename "$1"): its $member needs zstd (or dpkg-deb), which this machine lacks" >&2; return 1; }
+      ar p "$1" "$member" | zstd -dc ;;
+    *) echo "run.sh: cannot unpack $(basename "$1"): its $member is compressed in a way this script does not know (install dpkg-deb)" >&2; return 1 ;;
+  esac
+}
+
 # the Vulkan loader (and libglvnd, which the NVIDIA Vulkan driver links) where the machine lacks them
 have=$(ldconfig -p 2>/dev/null || true)
 private=0
 [[ "${GPUBENCH_DEBS:-}" == private ]] && private=1 have=''
+command -v dpkg-deb >/dev/null || echo "run.sh: no dpkg-deb on this machine: the shipped .deb files are read with ar and tar"
 for deb in "$here"/debs/*.deb; do
   [[ -e "$deb" ]] || continue
-  libs=$(dpkg-deb -c "$deb" | awk '{print $6}' | grep -o '[^/]*\.so\.[0-9]*$' | sort -u || true)
+  if ! list=$(deb_data "$deb" | tar -t); then
+    echo "run.sh: WARNING: could not read $(basename "$deb"), so it is not installed: where the machine lacks its libraries, WebGPU will find no adapter" >&2
+    continue
+  fi
+  libs=$(grep -o '[^/]*\.so\.[0-9]*$' <<<"$list" | sort -u || true)
   need=0
   for l in $libs; do grep -q "$l " <<<"$have" || need=1; done
   ((need)) || continue
   if [[ $(id -u) == 0 ]] && ((!private)); then
-    dpkg -x "$deb" /
+    to=/
   else
-    dpkg -x "$deb" "$dest/sysroot"
+    to="$dest/sysroot"
+  fi
+  mkdir -p "$to"
+  if command -v dpkg-deb >/dev/null; then
+    dpkg-deb -x "$deb" "$to"
+  else
+    # over /, keep /lib -> usr/lib and the like, and the modes of folders that exist
+    deb_data "$deb" | tar -x --keep-directory-symlink --no-overwrite-dir -C "$to" \
+      || { echo "run.sh: WARNING: unpacking $(basename "$deb") into $to failed: WebGPU may find no adapter" >&2; continue; }
+  fi
+  if [[ "$to" != / ]]; then
     [[ ":${LD_LIBRARY_PATH:-}:" == *":$dest/sysroot/usr/lib/x86_64-linux-gnu:"* ]] \
       || export LD_LIBRARY_PATH="$dest/sysroot/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   fi
