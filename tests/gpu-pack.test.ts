@@ -19,17 +19,22 @@ const linuxX64 = process.platform === 'linux' && process.arch === 'x64';
 describe.skipIf(!linuxX64)('bench/gpu-pack.sh --stage-only', () => {
   let dir: string;
   let stage: string;
+  const stageName = `gpubench-stage-${process.pid}`;
   // what the lent machine has: no NODE_PATH, no repository around the folder
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir() };
   const run = (file: string, args: string[]) => spawnSync(path.join(stage, 'node'), [path.join(stage, file), ...args], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
 
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpu-pack-'));
-    stage = path.join(dir, 'stage');
+    stage = path.join(dir, stageName);
     // a relative folder is meant from where the script is called, not the repository it cd's to
-    execFileSync('bash', [path.join(repo, 'bench/gpu-pack.sh'), '--stage-only', 'stage'], { cwd: dir, stdio: 'pipe' });
+    execFileSync('bash', [path.join(repo, 'bench/gpu-pack.sh'), '--stage-only', stageName], { cwd: dir, stdio: 'pipe' });
   });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    // where a relative folder taken after the cd would have gone
+    fs.rmSync(path.join(repo, stageName), { recursive: true, force: true });
+  });
 
   it('stages the two bundles, node and only the three packages they load at run time', () => {
     for (const f of ['node', 'gpu-bench.mjs', 'scaling.mjs']) expect(fs.existsSync(path.join(stage, f)), f).toBe(true);
@@ -103,17 +108,17 @@ describe.skipIf(process.platform !== 'linux')('the benchmark scripts, with stand
     const r0 = path.join(dir, 'pack-repo');
     fs.mkdirSync(path.join(r0, 'bench'), { recursive: true });
     fs.copyFileSync(path.join(repo, 'bench/gpu-pack.sh'), path.join(r0, 'bench/gpu-pack.sh'));
-    // 1500 names of ~110 bytes: more than the 128 KiB one `xargs` command line takes
-    const many = path.join(r0, 'd'.repeat(100));
+    // 700 names of ~210 bytes: more than the 128 KiB one `xargs` command line takes
+    const many = path.join(r0, 'd'.repeat(200));
     fs.mkdirSync(many);
-    const block = Buffer.alloc(2048, 1);
-    for (let i = 0; i < 1500; i++) fs.writeFileSync(path.join(many, `f${i}`), block);
+    const block = Buffer.alloc(4096, 1);
+    for (let i = 0; i < 700; i++) fs.writeFileSync(path.join(many, `f${i}`), block);
     fs.writeFileSync(path.join(r0, 'gone.txt'), 'tracked, then deleted from the working tree');
     fs.writeFileSync(path.join(r0, 'new.txt'), Buffer.alloc(1_048_576));
     sh('git init -q . && git add bench d* gone.txt && rm gone.txt', r0);
     const r = spawnSync('bash', [path.join(r0, 'bench/gpu-pack.sh'), '--sizes-only'], { cwd: dir, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    const tree = 1500 * 2048 + fs.statSync(path.join(r0, 'bench/gpu-pack.sh')).size;
+    const tree = 700 * 4096 + fs.statSync(path.join(r0, 'bench/gpu-pack.sh')).size;
     const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
     expect(r.stdout).toContain(`.gpubench/ 0.0 MiB; tracked tree ${mib(tree)}, untracked files 1.0 MiB; together ${mib(tree + 1_048_576)} of the 64 MiB`);
   });
@@ -164,20 +169,25 @@ describe.skipIf(process.platform !== 'linux')('the benchmark scripts, with stand
 
   describe.skipIf(!has('xz') || !has('ar') || !has('sha256sum'))('run.sh on a machine without dpkg-deb', () => {
     let pack: string;
-    // a PATH of links to everything on this one but the named commands
-    const pathWithout = (name: string, skip: string[]) => {
-      const p = path.join(dir, name);
-      fs.mkdirSync(p);
+    // PATHs without dpkg-deb: links to everything on this one but dpkg, dpkg-deb and ar, and a
+    // folder with only ar before it
+    let noDpkgNoAr: string;
+    let arOnly: string;
+    beforeAll(() => {
+      noDpkgNoAr = path.join(dir, 'path-no-dpkg-ar');
+      arOnly = path.join(dir, 'path-ar');
+      fs.mkdirSync(noDpkgNoAr);
+      fs.mkdirSync(arOnly);
+      const seen = new Set(['dpkg', 'dpkg-deb', 'ar']);
       for (const d of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
         if (!d || !fs.existsSync(d)) continue;
         for (const f of fs.readdirSync(d)) {
-          if (skip.includes(f) || fs.existsSync(path.join(p, f))) continue;
-          fs.symlinkSync(path.join(d, f), path.join(p, f));
+          if (f === 'ar' && !fs.existsSync(path.join(arOnly, f))) fs.symlinkSync(path.join(d, f), path.join(arOnly, f));
+          if (seen.has(f)) continue;
+          seen.add(f);
+          fs.symlinkSync(path.join(d, f), path.join(noDpkgNoAr, f));
         }
       }
-      return p;
-    };
-    beforeAll(() => {
       // a pack whose parts are stand-ins, and one .deb (data.tar.xz, as Debian's) with a library
       pack = path.join(dir, 'pack');
       fs.mkdirSync(pack);
@@ -210,7 +220,7 @@ describe.skipIf(process.platform !== 'linux')('the benchmark scripts, with stand
     };
 
     it('unpacks the .deb with ar and tar', () => {
-      const r = runSh('ar', pathWithout('path-no-dpkg', ['dpkg', 'dpkg-deb']));
+      const r = runSh('ar', `${arOnly}:${noDpkgNoAr}`);
       expect(r.status, r.log).toBe(0);
       expect(r.log).toContain('no dpkg-deb on this machine: the shipped .deb files are read with ar and tar');
       expect(r.log).toContain('installed libstandin1_1_amd64.deb (libstandin.so.1)');
@@ -220,7 +230,7 @@ describe.skipIf(process.platform !== 'linux')('the benchmark scripts, with stand
     });
 
     it('says loudly that it cannot, with neither dpkg-deb nor ar, and still runs the benchmark', () => {
-      const r = runSh('none', pathWithout('path-no-dpkg-ar', ['dpkg', 'dpkg-deb', 'ar']));
+      const r = runSh('none', noDpkgNoAr);
       expect(r.status, r.log).toBe(0);
       expect(r.log).toContain('cannot unpack libstandin1_1_amd64.deb: neither dpkg-deb nor ar');
       expect(r.log).toContain('WARNING: could not read libstandin1_1_amd64.deb, so it is not installed');
