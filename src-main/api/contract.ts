@@ -176,6 +176,10 @@ export interface BrowserRunReply {
   request?: 'pause' | 'resume' | 'stop';
 }
 
+/** pictures of mistakes kept per cell of the confusion matrix, and in all (EvaluationResult.mistakes) */
+export const MISTAKES_PER_CELL = 12;
+export const MAX_MISTAKES = 1000;
+
 export interface EvaluationResult {
   runId: string;
   testError: number;
@@ -183,8 +187,14 @@ export interface EvaluationResult {
   /** confusion[true][predicted] */
   confusion: number[][];
   perClassAccuracy: number[];
-  /** misclassified test samples (index into the test split) */
+  /**
+   * misclassified test samples (index into the test split), in test order: up to
+   * MISTAKES_PER_CELL of each (true, predicted) cell, so every cell of the confusion matrix
+   * shows some, and MAX_MISTAKES in all
+   */
   mistakes: { index: number; label: number; predicted: number; png?: string }[];
+  /** the network evaluated: the checkpoint after `epoch` epochs, the run's best (lowest test error) or its last */
+  checkpoint: { epoch: number; best: boolean };
   /** first layer weights as images, when the input is an image */
   firstLayer?: { png: string }[];
 }

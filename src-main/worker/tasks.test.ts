@@ -4,7 +4,7 @@
  * training data.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EvaluationResult, ExportResult, StartRunRequest } from '../api/contract';
+import { MISTAKES_PER_CELL, type EvaluationResult, type ExportResult, type StartRunRequest } from '../api/contract';
 import { StudioService } from '../api/service';
 import { isTerminal, makeTestHome, runEvents, tinyRun, type TestHome } from '../api/testkit';
 import { PNG } from 'pngjs';
@@ -71,6 +71,16 @@ describe('evaluate task', () => {
       expect(Array.from({ length: 784 }, (_, i) => img.data[i * 4])).toEqual(sample.values);
     }
     expect(r.mistakes.every((m) => m.png?.startsWith('data:image/png;base64,'))).toBe(true);
+    // every off-diagonal cell with mistakes has pictures, at most MISTAKES_PER_CELL of each, in test order
+    r.confusion.forEach((row, t) =>
+      row.forEach((v, p) => {
+        if (t === p) return;
+        const kept = r.mistakes.filter((m) => m.label === t && m.predicted === p);
+        expect(kept.length, `cell ${t}->${p}`).toBe(Math.min(v, MISTAKES_PER_CELL));
+      }),
+    );
+    expect(r.mistakes.map((m) => m.index)).toEqual([...r.mistakes.map((m) => m.index)].sort((a, b) => a - b));
+    expect(r.checkpoint).toEqual({ epoch: 1, best: true });
 
     // 16 hidden units: 16 pictures of 28×28, unit j is column j of the [784, 16] weights, stretched to its own range
     expect(r.firstLayer).toHaveLength(16);

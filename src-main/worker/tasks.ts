@@ -4,7 +4,7 @@
  * probing whether a GPU can be used. Each returns plain, structured-cloneable data.
  */
 import { z } from 'zod';
-import type { EpochEstimate, EvaluationResult, ExportResult } from '../api/contract';
+import { MAX_MISTAKES, MISTAKES_PER_CELL, type EpochEstimate, type EvaluationResult, type ExportResult } from '../api/contract';
 import { DatasetLibrary, chwPng, pngDataUrl } from '../datasets/library';
 import { evaluate } from '../engine/index';
 import type { DatasetMeta } from '../datasets/types';
@@ -17,7 +17,7 @@ import { RunStore } from '../runs/store';
 import { deviceChoiceSchema, deviceInfoSchema, modelSpecSchema } from '../api/schemas';
 
 export const taskSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('evaluate'), home: z.string().min(1), runId: z.string().min(1), mistakes: z.number().int().min(0).max(1000).default(100) }),
+  z.strictObject({ kind: z.literal('evaluate'), home: z.string().min(1), runId: z.string().min(1), perCell: z.number().int().min(0).max(MAX_MISTAKES).default(MISTAKES_PER_CELL) }),
   z.strictObject({ kind: z.literal('export'), home: z.string().min(1), runId: z.string().min(1), target: z.string().min(1).optional() }),
   z.strictObject({
     kind: z.literal('estimate'),
@@ -94,11 +94,26 @@ export async function runTask(input: Task): Promise<unknown> {
       const r = await evaluate(createNodeRuntime('cpu'), record.model, checkpoint.state.params, data, data.test);
       const labels = data.test.y.subarray(0, data.test.n);
       const { confusion, perClassAccuracy } = confusionMatrix(labels, r.predictions, record.model.classes);
+      // a few of every kind of mistake, so each cell of the confusion matrix has pictures
       const mistakes: EvaluationResult['mistakes'] = [];
-      for (let i = 0; i < data.test.n && mistakes.length < task.mistakes; i++) {
-        if (r.predictions[i] !== labels[i]) mistakes.push({ index: i, label: labels[i], predicted: r.predictions[i] });
+      const inCell = new Map<number, number>();
+      const classes = record.model.classes;
+      for (let i = 0; i < data.test.n && mistakes.length < MAX_MISTAKES; i++) {
+        const t = labels[i];
+        const p = r.predictions[i];
+        if (p === t || (inCell.get(t * classes + p) ?? 0) >= task.perCell) continue;
+        inCell.set(t * classes + p, (inCell.get(t * classes + p) ?? 0) + 1);
+        mistakes.push({ index: i, label: t, predicted: p });
       }
-      const result: EvaluationResult = { runId: record.id, testError: r.error, classNames: data.classNames, confusion, perClassAccuracy, mistakes };
+      const result: EvaluationResult = {
+        runId: record.id,
+        testError: r.error,
+        classNames: data.classNames,
+        confusion,
+        perClassAccuracy,
+        mistakes,
+        checkpoint: { epoch: checkpoint.epoch, best: hasBest },
+      };
       if (meta.kind === 'image') {
         // pictures, drawn as the dataset preview draws its samples
         const pngs = await library.samplePngs(meta.id, 'test', mistakes.map((m) => m.index));
