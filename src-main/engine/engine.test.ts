@@ -159,15 +159,22 @@ suite('Trainer', () => {
 
   it('pause holds the loop until resume', async () => {
     let resumedAt = 0;
+    const wall0 = performance.now();
     const { result, events } = await train(tiny, cfg({ epochs: 1 }), blobs(300), (e, t) => {
       if (e.event === 'batch' && e.step === 2 && !resumedAt) {
         t.pause();
-        setTimeout(() => ((resumedAt = Date.now()), t.resume()), 200);
+        setTimeout(() => ((resumedAt = Date.now()), t.resume()), 600);
       }
     });
+    const wall = (performance.now() - wall0) / 1000;
     expect(result.status).toBe('finished');
     expect(resumedAt).toBeGreaterThan(0);
     expect(events.filter((e) => e.event === 'batch')).toHaveLength(8);
+    // the 600 ms paused are not training time: neither in the epoch's seconds nor in the run's
+    const epoch = events.find((e) => e.event === 'epoch') as { seconds: number };
+    const done = events.find((e) => e.event === 'done') as { seconds: number };
+    expect(epoch.seconds).toBeLessThan(0.55); // 8 steps of a tiny net; with the pause it was over 0.6
+    expect(done.seconds).toBeLessThanOrEqual(wall - 0.55);
   });
 
   it('refuses labels outside the classes and mismatched input sizes', () => {

@@ -400,11 +400,13 @@ export class Trainer {
             return f;
           });
 
+      let pausedMs = 0;
       // a run stopped inside an epoch continues that epoch where it stood
       let resumeAt = this.opts.resumeFrom?.partial ?? null;
       for (; this.epoch < config.epochs; this.epoch++) {
         const epoch = this.epoch;
-        const te = now() - (resumeAt ? resumeAt.seconds * 1000 : 0);
+        // the epoch's clock: time paused is left out, a continued epoch counts its earlier part
+        let te = now() - (resumeAt ? resumeAt.seconds * 1000 : 0);
         const lr = lrAt(config, epoch);
         (lrT.data as Float32Array)[0] = lr;
         const epochRngState = resumeAt ? resumeAt.epochRngState : this.rng.state();
@@ -421,7 +423,12 @@ export class Trainer {
         let lastSnapshot = now();
         const snapshotMs = (this.opts.midEpochEverySeconds ?? Infinity) * 1000;
         for (let s = firstStep; s < stepsPerEpoch; s++) {
-          await this.gate.pass();
+          if (this.gate.isClosed) {
+            const w0 = now();
+            await this.gate.pass();
+            te += now() - w0;
+            pausedMs += now() - w0;
+          }
           const stopping = this.stopReason !== null;
           if (s > 0 && this.opts.onMidEpoch && (stopping || now() - lastSnapshot >= snapshotMs)) {
             try {
@@ -489,7 +496,7 @@ export class Trainer {
         }
         if (this.opts.onEpochEnd) await this.opts.onEpochEnd(await this.checkpoint(epoch + 1), { testError: testEpoch ? lastTest : null });
       }
-      const seconds = (now() - t0) / 1000;
+      const seconds = (now() - t0 - pausedMs) / 1000;
       this.emit({ event: 'done', epochs: config.epochs, testError: lastTest, seconds });
       return { status: 'finished', testError: lastTest, epochs: config.epochs };
     } catch (err) {
