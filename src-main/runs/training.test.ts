@@ -182,6 +182,27 @@ describe('training a run', () => {
     expect((await store.get(interrupted.run.id)).resumes[0].rejected?.[0]).toMatch(/checksum mismatch/);
   });
 
+  it('counts training time without the time paused', async () => {
+    const run = await store.create({ model: toyModel([1, 4, 4]), config: toyConfig({ epochs: 1 }), dataset: toyDatasetRef });
+    const wall0 = Date.now();
+    let paused = false;
+    const h = await startTraining({
+      store,
+      runId: run.id,
+      data,
+      runtime,
+      onEvent: (e) => {
+        if (e.event !== 'batch' || paused) return;
+        paused = true;
+        h.pause();
+        setTimeout(() => h.resume(), 600);
+      },
+    });
+    expect((await h.done).status).toBe('finished');
+    const wall = (Date.now() - wall0) / 1000;
+    expect((await store.get(run.id)).progress.seconds).toBeLessThanOrEqual(wall - 0.55);
+  });
+
   it('refuses to continue a run that diverged: it would diverge again at the same step', async () => {
     const run = await store.create({ model: toyModel([1, 4, 4]), config: toyConfig({ lr: 1e12, optimizer: { kind: 'sgd' }, schedule: { kind: 'constant' } }), dataset: toyDatasetRef });
     const h = await startTraining({ store, runId: run.id, data, runtime });

@@ -89,7 +89,10 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
   const fromStep = from?.state.partial?.stepsDone;
   const secondsBefore = record.progress.seconds;
   const t0 = Date.now();
-  const seconds = () => secondsBefore + (Date.now() - t0) / 1000;
+  // training time: the time paused is left out, as the trainer leaves it out of its epochs
+  let pausedAt: number | null = null;
+  let pausedMs = 0;
+  const seconds = () => secondsBefore + (Date.now() - t0 - pausedMs - (pausedAt === null ? 0 : Date.now() - pausedAt)) / 1000;
   let best = record.progress.bestTestError;
   let bestEpoch = record.progress.bestEpoch;
   if (from) {
@@ -164,8 +167,15 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
     ...(fromStep !== undefined ? { fromStep } : {}),
     rejected,
     stop: (reason) => trainer.stop(reason),
-    pause: () => trainer.pause(),
-    resume: () => trainer.resume(),
+    pause: () => {
+      pausedAt ??= Date.now();
+      trainer.pause();
+    },
+    resume: () => {
+      if (pausedAt !== null) pausedMs += Date.now() - pausedAt;
+      pausedAt = null;
+      trainer.resume();
+    },
     done,
   };
 }
