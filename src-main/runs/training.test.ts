@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNodeRuntime } from '../runtime/node';
-import type { TrainEvent } from '../engine/types';
+import type { TrainConfig, TrainEvent } from '../engine/types';
 import { readCheckpoint, type LoadedCheckpoint } from './checkpoint';
 import { toyConfig, toyDatasetRef, toyImages, toyModel } from './fixtures/toy';
 import { RunStore } from './store';
-import { resumeTraining, startTraining } from './training';
+import { resumeTraining, startTraining, type TrainingHandle } from './training';
 
 const runtime = createNodeRuntime('cpu', { threads: 1 });
 const data = toyImages();
@@ -36,9 +36,15 @@ function expectSameState(got: LoadedCheckpoint, ref: LoadedCheckpoint): void {
   expect(got.testError).toBe(ref.testError);
 }
 
-/** trains a fresh run; stops it right after `stopAfter` epochs, or after step `stopAt.step` of 0-based epoch `stopAt.epoch`, when given */
-async function train(opts: { stopAfter?: number; stopAt?: { epoch: number; step: number }; dropout?: boolean; epochs?: number } = {}) {
-  const run = await store.create({ model: toyModel([1, 4, 4], opts.dropout), config: toyConfig({ epochs: opts.epochs ?? 4 }), dataset: toyDatasetRef, checkpointPolicy: { every: 1, keepLast: 10 } });
+/**
+ * Trains a fresh run; stops it right after `stopAfter` epochs, or after step `stopAt.step` of
+ * 0-based epoch `stopAt.epoch`, when given; `onEvent` sees every event with the run's handle.
+ */
+async function train(
+  opts: { stopAfter?: number; stopAt?: { epoch: number; step: number }; dropout?: boolean; epochs?: number; config?: Partial<TrainConfig>; onEvent?: (e: TrainEvent, h: TrainingHandle) => void } = {},
+) {
+  const config = toyConfig({ epochs: opts.epochs ?? 4, ...opts.config });
+  const run = await store.create({ model: toyModel([1, 4, 4], opts.dropout), config, dataset: toyDatasetRef, checkpointPolicy: { every: 1, keepLast: 10 } });
   const events: TrainEvent[] = [];
   const h = await startTraining({
     store,
@@ -49,6 +55,7 @@ async function train(opts: { stopAfter?: number; stopAt?: { epoch: number; step:
       events.push(e);
       if (opts.stopAfter !== undefined && e.event === 'epoch' && e.epoch === opts.stopAfter - 1) h.stop('test stop');
       if (opts.stopAt && e.event === 'batch' && e.epoch === opts.stopAt.epoch && e.step === opts.stopAt.step) h.stop('test stop');
+      opts.onEvent?.(e, h);
     },
   });
   const result = await h.done;
@@ -183,30 +190,24 @@ describe('training a run', () => {
   });
 
   it('counts training time without the time paused', async () => {
-    const run = await store.create({ model: toyModel([1, 4, 4]), config: toyConfig({ epochs: 1 }), dataset: toyDatasetRef });
     const wall0 = Date.now();
     let paused = false;
-    const h = await startTraining({
-      store,
-      runId: run.id,
-      data,
-      runtime,
-      onEvent: (e) => {
+    const { run, result } = await train({
+      epochs: 1,
+      onEvent: (e, h) => {
         if (e.event !== 'batch' || paused) return;
         paused = true;
         h.pause();
         setTimeout(() => h.resume(), 600);
       },
     });
-    expect((await h.done).status).toBe('finished');
+    expect(result.status).toBe('finished');
     const wall = (Date.now() - wall0) / 1000;
     expect((await store.get(run.id)).progress.seconds).toBeLessThanOrEqual(wall - 0.55);
   });
 
   it('refuses to continue a run that diverged: it would diverge again at the same step', async () => {
-    const run = await store.create({ model: toyModel([1, 4, 4]), config: toyConfig({ lr: 1e12, optimizer: { kind: 'sgd' }, schedule: { kind: 'constant' } }), dataset: toyDatasetRef });
-    const h = await startTraining({ store, runId: run.id, data, runtime });
-    const result = await h.done;
+    const { run, result } = await train({ config: { lr: 1e12, optimizer: { kind: 'sgd' }, schedule: { kind: 'constant' } } });
     expect(result.status).toBe('failed');
     expect(result.reason).toMatch(/training has diverged/);
     await expect(resumeTraining({ store, runId: run.id, data, runtime })).rejects.toThrow(/diverged .*would diverge again at the same step/);
