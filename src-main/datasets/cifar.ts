@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { BinaryWriter, ImportContext, type ImportedData, writeInt32File } from './context';
-import { DatasetImportError } from './errors';
+import { DatasetImportError, fmtBytes, fmtCount } from './errors';
 
 const PIXELS = 3072;
 const CIFAR10_NAMES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
@@ -42,7 +42,7 @@ async function consumeBatch(ctx: ImportContext, stream: AsyncIterable<Buffer>, f
   const rec = variant === 'cifar10' ? PIXELS + 1 : PIXELS + 2;
   if (size % rec !== 0 || size === 0) {
     throw new DatasetImportError(
-      `${file}: ${size} bytes is not a whole number of ${variant === 'cifar10' ? 'CIFAR-10' : 'CIFAR-100'} records (${rec} bytes each: ${rec - PIXELS} label byte${rec - PIXELS > 1 ? 's' : ''} and 32×32×3 pixels); the file is truncated or not a CIFAR batch.`,
+      `${file}: ${fmtBytes(size)} is not a whole number of ${variant === 'cifar10' ? 'CIFAR-10' : 'CIFAR-100'} records (${fmtBytes(rec)} each: ${rec - PIXELS} label byte${rec - PIXELS > 1 ? 's' : ''} and 32×32×3 pixels); the file is truncated or not a CIFAR batch.`,
     );
   }
   const maxLabel = variant === 'cifar10' ? 10 : useCoarse ? 20 : 100;
@@ -82,7 +82,7 @@ async function consumeBatch(ctx: ImportContext, stream: AsyncIterable<Buffer>, f
     }
     ctx.progress('reading', labels.length, null);
   }
-  if (got !== size || have !== 0) throw new DatasetImportError(`${file}: ended after ${got} of ${size} bytes; the file is truncated.`);
+  if (got !== size || have !== 0) throw new DatasetImportError(`${file}: ended after ${fmtCount(got)} of ${fmtBytes(size)}; the file is truncated.`);
 }
 
 function namesFrom(text: string, file: string, expected: number): string[] {

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import Papa from 'papaparse';
 import { Growable, ImportContext, type ImportedData, BinaryWriter, writeInt32File } from './context';
-import { DatasetImportError, ImportCancelledError, printable } from './errors';
+import { DatasetImportError, ImportCancelledError, fmtCount, printable } from './errors';
 
 const isNumeric = (s: string) => {
   const t = s.trim();
@@ -169,7 +169,7 @@ async function parseCsvFile(ctx: ImportContext, file: string, expect: { header: 
     throw fail('the file has a single row; a dataset needs many rows of samples (one per line).');
   }
   const rows = labels.length;
-  if (rows === 0) throw fail(`no usable rows (${dropped} dropped for missing or non-numeric cells).`);
+  if (rows === 0) throw fail(`no usable rows (${fmtCount(dropped)} dropped for missing or non-numeric cells).`);
   return {
     file,
     header,
@@ -211,7 +211,7 @@ export async function importCsv(ctx: ImportContext, files: string[]): Promise<Im
     throw new DatasetImportError(`${trainFile}: every row has the label "${printable(distinct[0] ?? '', 40)}" (column ${train.labelColumn}); a classifier needs at least two classes. Is the label column right?`);
   }
   if (distinct.length > 1000) {
-    throw new DatasetImportError(`${trainFile}: the label column "${printable(train.labelColumn, 40)}" has ${distinct.length} different values; that looks like a feature, not a class. Choose the label column.`);
+    throw new DatasetImportError(`${trainFile}: the label column "${printable(train.labelColumn, 40)}" has ${fmtCount(distinct.length)} different values; that looks like a feature, not a class. Choose the label column.`);
   }
   const index = new Map(distinct.map((l, i) => [l, i]));
   const write = async (p: ParsedCsv, split: 'train' | 'test' | 'all') => {

@@ -58,3 +58,24 @@ export function printable(s: string, max = 120): string {
   const t = s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return t.length > max ? `${t.slice(0, max)}…` : t;
 }
+
+/** A count for a message, with thousands separators: 47040000 -> "47,040,000". */
+export function fmtCount(n: number): string {
+  return Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: 20 }) : String(n);
+}
+
+/** An exact size in bytes: "47,040,000 bytes", "1 byte". */
+export function fmtBytes(n: number): string {
+  return `${fmtCount(n)} byte${n === 1 ? '' : 's'}`;
+}
+
+/** A rounded size for large amounts (disk space): "784.0 GB", "12.5 MB", "4,984 bytes". */
+export function fmtSize(n: number): string {
+  const one = (x: number) => x.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  return n >= 1e9 ? `${one(n / 1e9)} GB` : n >= 1e6 ? `${one(n / 1e6)} MB` : fmtBytes(n);
+}
+
+/** A shape written with × and separated counts: [60000, 28, 28] -> "60,000×28×28". */
+export function fmtDims(shape: readonly number[]): string {
+  return shape.map(fmtCount).join('×');
+}

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import { DatasetImportError } from './errors';
+import { DatasetImportError, fmtCount } from './errors';
 import { BinaryWriter, ImportContext, type ImportedData, takeWrittenHash, writeInt32File } from './context';
 import type { SplitInfo } from './types';
 
@@ -163,7 +163,7 @@ export async function finalizeImport(ctx: ImportContext, data: ImportedData): Pr
     );
   }
   if (yTest.length === 0) {
-    throw new DatasetImportError(`${src}: the test set would be empty (only ${yTrain.length} samples); add samples or raise the test fraction.`);
+    throw new DatasetImportError(`${src}: the test set would be empty (only ${fmtCount(yTrain.length)} samples); add samples or raise the test fraction.`);
   }
   const sb = sampleBytes(data);
   for (const [s, y] of [['train', yTrain], ['test', yTest]] as const) {

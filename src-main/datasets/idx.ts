@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { BinaryWriter, ImportContext, type ImportedData, writeInt32File } from './context';
-import { DatasetImportError } from './errors';
+import { DatasetImportError, fmtBytes, fmtCount, fmtDims, fmtSize } from './errors';
 import { gunzipHead, readHead, type FileKind } from './sniff';
 
 export interface IdxArray {
@@ -23,7 +23,7 @@ const TYPE_NAMES: Record<number, string> = { 0x08: 'unsigned byte', 0x09: 'signe
 
 /** Parses and checks an IDX header; returns the shape and the header length. */
 export function parseIdxHeader(buf: Uint8Array, file: string): { shape: number[]; headerLen: number; count: number } {
-  if (buf.length < 4) throw new IdxError(`${file}: not an IDX file (only ${buf.length} bytes, the header alone needs 4).`);
+  if (buf.length < 4) throw new IdxError(`${file}: not an IDX file (only ${fmtBytes(buf.length)}, the header alone needs 4).`);
   if (buf[0] !== 0 || buf[1] !== 0) throw new IdxError(`${file}: not an IDX file (wrong magic number: an IDX file starts with two zero bytes).`);
   const type = buf[2];
   if (type !== 0x08) {
@@ -32,7 +32,7 @@ export function parseIdxHeader(buf: Uint8Array, file: string): { shape: number[]
   const nd = buf[3];
   if (nd < 1 || nd > 4) throw new IdxError(`${file}: the IDX header declares ${nd} dimensions (expected 1 to 4).`);
   const headerLen = 4 + 4 * nd;
-  if (buf.length < headerLen) throw new IdxError(`${file}: truncated IDX header (${buf.length} of ${headerLen} bytes).`);
+  if (buf.length < headerLen) throw new IdxError(`${file}: truncated IDX header (${fmtCount(buf.length)} of ${fmtBytes(headerLen)}).`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const shape: number[] = [];
   let count = 1;
@@ -50,7 +50,7 @@ export function parseIdx(buf: Uint8Array, file: string): IdxArray {
   const have = buf.length - headerLen;
   if (count !== have) {
     throw new IdxError(
-      `${file}: the header declares ${shape.join('×')} = ${count} values but the file holds ${have}` +
+      `${file}: the header declares ${fmtDims(shape)} = ${fmtCount(count)} values but the file holds ${fmtCount(have)}` +
         (count > have ? ' (the file is truncated).' : ' (extra bytes after the data).'),
     );
   }
@@ -75,8 +75,6 @@ async function readHeaderOf(file: string, gz: boolean): Promise<{ shape: number[
   const head = gz ? await gunzipHead(file, 20) : await readHead(file, 20);
   return parseIdxHeader(head, file);
 }
-
-const fmtBytes = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${n} bytes`);
 
 /**
  * Streams an IDX file's data (after the header) into `sink`, checking that exactly the
@@ -103,7 +101,7 @@ async function streamIdxData(ctx: ImportContext, f: IdxFile, sink: (chunk: Buffe
           }
           if (chunk.length === 0) continue;
           if (got + chunk.length > declared) {
-            throw new IdxError(`${f.file}: the file holds more data than its header declares (${f.shape.join('×')} = ${declared} values); it is not a valid IDX file.`);
+            throw new IdxError(`${f.file}: the file holds more data than its header declares (${fmtDims(f.shape)} = ${fmtCount(declared)} values); it is not a valid IDX file.`);
           }
           got += chunk.length;
           await sink(chunk);
@@ -121,7 +119,7 @@ async function streamIdxData(ctx: ImportContext, f: IdxFile, sink: (chunk: Buffe
     src.destroy();
   }
   if (got < declared) {
-    throw new IdxError(`${f.file}: truncated: the header declares ${f.shape.join('×')} = ${declared} values but the file holds only ${got}.`);
+    throw new IdxError(`${f.file}: truncated: the header declares ${fmtDims(f.shape)} = ${fmtCount(declared)} values but the file holds only ${fmtCount(got)}.`);
   }
 }
 
@@ -135,14 +133,14 @@ export async function importIdx(ctx: ImportContext, files: { file: string; kind:
       const size = (await fs.stat(file)).size;
       if (size - headerLen !== count) {
         throw new IdxError(
-          `${file}: the header declares ${shape.join('×')} = ${count} values but the file holds ${size - headerLen}` +
+          `${file}: the header declares ${fmtDims(shape)} = ${fmtCount(count)} values but the file holds ${fmtCount(size - headerLen)}` +
             (count > size - headerLen ? ' (the file is truncated).' : ' (extra bytes after the data).'),
         );
       }
     }
-    if (count === 0) throw new IdxError(`${file}: the IDX header declares zero samples (${shape.join('×')}).`);
+    if (count === 0) throw new IdxError(`${file}: the IDX header declares zero samples (${fmtDims(shape)}).`);
     if (shape.length !== 1 && shape.length !== 3) {
-      throw new IdxError(`${file}: an IDX file of shape ${shape.join('×')} is neither images (N×height×width) nor labels (N).`);
+      throw new IdxError(`${file}: an IDX file of shape ${fmtDims(shape)} is neither images (N×height×width) nor labels (N).`);
     }
     parsed.push({ file, gz, shape, role: roleOf(file) });
   }
@@ -165,7 +163,7 @@ export async function importIdx(ctx: ImportContext, files: { file: string; kind:
     if (!g.images) throw new IdxError(`${g.labels!.file}: no matching ${role} images file (…-images-idx3-ubyte).`);
     if (!g.labels) throw new IdxError(`${g.images.file}: no matching ${role} labels file (…-labels-idx1-ubyte).`);
     if (g.images.shape[0] !== g.labels.shape[0]) {
-      throw new IdxError(`${g.images.file} holds ${g.images.shape[0]} images but ${g.labels.file} holds ${g.labels.shape[0]} labels; they must match.`);
+      throw new IdxError(`${g.images.file} holds ${fmtCount(g.images.shape[0])} images but ${g.labels.file} holds ${fmtCount(g.labels.shape[0])} labels; they must match.`);
     }
   }
   const train = groups.get('train')!;
@@ -180,7 +178,7 @@ export async function importIdx(ctx: ImportContext, files: { file: string; kind:
   const st = await fs.statfs(ctx.staging);
   const free = st.bavail * st.bsize;
   if (totalBytes > free) {
-    throw new IdxError(`${train.images!.file}: the headers declare ${fmtBytes(totalBytes)} of data but only ${fmtBytes(free)} is free on the disk of the library.`);
+    throw new IdxError(`${train.images!.file}: the headers declare ${fmtSize(totalBytes)} of data but only ${fmtSize(free)} is free on the disk of the library.`);
   }
 
   const progress = { done: 0, total: totalBytes };

@@ -14,7 +14,7 @@ import { decode as decodeBmp } from 'bmp-ts';
 import { PNG } from 'pngjs';
 import sharp, { type Sharp } from 'sharp';
 import { BinaryWriter, ImportContext, type ImportedData, writeInt32File } from './context';
-import { DatasetImportError, printable } from './errors';
+import { DatasetImportError, fmtCount, printable } from './errors';
 import { seededRandom, shuffleInPlace } from './finalize';
 import { IMAGE_KINDS, kindOfBytes, type FileKind } from './sniff';
 import type { SkippedFile } from './types';
@@ -307,7 +307,7 @@ export async function importImageFolder(ctx: ImportContext, root: string): Promi
       }
       if (images === 0) {
         const where = path.join(s.files.root, cls);
-        throw new DatasetImportError(`${where}: the class folder "${printable(cls)}" holds no images${files.length ? ` (${files.length} other file${files.length > 1 ? 's' : ''})` : ''}; add images or remove the folder.`);
+        throw new DatasetImportError(`${where}: the class folder "${printable(cls)}" holds no images${files.length ? ` (${fmtCount(files.length)} other file${files.length > 1 ? 's' : ''})` : ''}; add images or remove the folder.`);
       }
     }
     items.push({ split: s.split, list });

@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../runs/atomic';
 import { ImportContext, type ImportedData, forgetWrittenHashes } from './context';
 import { bundledMnistDir } from './bundled-mnist';
 import { detectImporter } from './detect';
-import { BadRequestError, DatasetError, DatasetImportError, DatasetNotFoundError, DuplicateDatasetError, ImportCancelledError, printable } from './errors';
+import { BadRequestError, DatasetError, DatasetImportError, DatasetNotFoundError, DuplicateDatasetError, ImportCancelledError, fmtBytes, fmtCount, printable } from './errors';
 import { finalizeImport } from './finalize';
 import { DATASET_ID_PATTERN, assertDatasetId, assertIdOrName, isDatasetId, newDatasetId, validateDatasetName } from './ids';
 import { parseMeta } from './meta-schema';
@@ -43,7 +43,7 @@ async function readInto(file: string, target: ArrayBufferView, position = 0): Pr
     let off = 0;
     while (off < dst.length) {
       const { bytesRead } = await fh.read(dst, off, dst.length - off, position + off);
-      if (bytesRead === 0) throw new DatasetError('internal', `${file} is shorter than its meta.json says (read ${off} of ${dst.length} bytes); delete and re-import the dataset.`);
+      if (bytesRead === 0) throw new DatasetError('internal', `${file} is shorter than its meta.json says (read ${fmtCount(off)} of ${fmtBytes(dst.length)}); delete and re-import the dataset.`);
       off += bytesRead;
     }
   } finally {

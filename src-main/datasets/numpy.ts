@@ -10,7 +10,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { BinaryWriter, ImportContext, type ImportedData, writeInt32File } from './context';
-import { DatasetImportError } from './errors';
+import { DatasetImportError, fmtBytes, fmtCount } from './errors';
 import { readHead, type FileKind } from './sniff';
 
 export interface NpyArray {
@@ -41,8 +41,8 @@ export function parseNpyHeader(buf: Uint8Array, where: string): { kind: string; 
     headerLen = view.getUint32(8, true);
     start = 12;
   } else throw fail(`.npy format version ${major} is not supported (1 to 3 are).`);
-  if (headerLen > 1 << 20) throw fail(`the .npy header claims ${headerLen} bytes; the file is corrupt.`);
-  if (buf.length < start + headerLen) throw fail(`truncated .npy header (${buf.length} bytes, the header needs ${start + headerLen}).`);
+  if (headerLen > 1 << 20) throw fail(`the .npy header claims ${fmtBytes(headerLen)}; the file is corrupt.`);
+  if (buf.length < start + headerLen) throw fail(`truncated .npy header (${fmtBytes(buf.length)}, the header needs ${fmtCount(start + headerLen)}).`);
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(buf.subarray(start, start + headerLen));
   const descr = /'descr'\s*:\s*'([<>|=])([a-zA-Z])(\d*)'/.exec(text);
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text);
@@ -60,8 +60,8 @@ function checkNpy(h: ReturnType<typeof parseNpyHeader>, available: number, where
   const count = h.shape.reduce((a, b) => a * b, 1);
   const unit = h.kind === 'U' ? 4 * h.itemSize : h.itemSize;
   const need = count * unit;
-  if (need > available) throw new DatasetImportError(`${where}: the header declares shape (${h.shape.join(', ')}) = ${need} bytes of data but the file holds ${available} (truncated or corrupt).`);
-  if (need < available) throw new DatasetImportError(`${where}: ${available - need} bytes after the data that the header (shape (${h.shape.join(', ')})) does not account for.`);
+  if (need > available) throw new DatasetImportError(`${where}: the header declares shape (${h.shape.join(', ')}) = ${fmtBytes(need)} of data but the file holds ${fmtCount(available)} (truncated or corrupt).`);
+  if (need < available) throw new DatasetImportError(`${where}: ${fmtBytes(available - need)} after the data that the header (shape (${h.shape.join(', ')})) does not account for.`);
   if (h.fortran && h.shape.length > 1) throw new DatasetImportError(`${where}: the array is stored in Fortran order; save np.ascontiguousarray(arr) instead.`);
   return count;
 }
@@ -278,7 +278,7 @@ export async function importNumpy(ctx: ImportContext, files: { file: string; kin
           filter: (f) => {
             if (!keyOf(f.name)) return false;
             if (f.originalSize > free) {
-              tooBig.push(`${f.name} (${f.originalSize} bytes)`);
+              tooBig.push(`${f.name} (${fmtBytes(f.originalSize)})`);
               return false;
             }
             return true;
@@ -306,7 +306,7 @@ export async function importNumpy(ctx: ImportContext, files: { file: string; kin
   const check = (x: NpyArray, y: NpyArray) => {
     if (x.shape.length < 2) throw new DatasetImportError(`${x.where}: x must have one row per sample (shape (N, …)), not (${x.shape.join(', ')}).`);
     if (x.shape[0] === 0) throw new DatasetImportError(`${x.where}: holds zero samples.`);
-    if (y.shape[0] !== x.shape[0]) throw new DatasetImportError(`${x.where} holds ${x.shape[0]} samples but ${y.where} holds ${y.shape[0]} labels; they must match.`);
+    if (y.shape[0] !== x.shape[0]) throw new DatasetImportError(`${x.where} holds ${fmtCount(x.shape[0])} samples but ${y.where} holds ${fmtCount(y.shape[0])} labels; they must match.`);
     if (x.shape.slice(1).some((d) => d === 0)) throw new DatasetImportError(`${x.where}: samples of shape (${x.shape.slice(1).join(', ')}) hold no values.`);
   };
   check(xTrain, yTrain);
