@@ -264,6 +264,25 @@ describe('CSV', () => {
     await fs.writeFile(b, csvText(20));
     await expectRefused([a, b], /must be named train… and test…/, a);
   });
+  const NOT_A_DATASET = /not a dataset the studio can read; it is text but not a table .*The studio reads IDX files.*CIFAR-10\/100.*one subfolder of images per class.*CSV\/TSV table with a header row and a label column.*NumPy \.npy\/\.npz/;
+  it('a text file of notes, not a table (said so, not "a single row")', async () => {
+    const f = await csv('these are my shopping notes, not a dataset\n', 'notes.txt');
+    await expectRefused([f], NOT_A_DATASET, 'notes.txt');
+    await expectRefused([f], /\(it has a single line\)/, f);
+  });
+  it('an extension-less text file of several lines of prose', async () => {
+    const f = await csv('Remember:\nbuy milk\ncall the bank\n', 'README');
+    await expectRefused([f], NOT_A_DATASET, f);
+    await expectRefused([f], /its first line is not values separated by commas, tabs, semicolons or \|/, f);
+  });
+  it('a .txt whose lines do not line up into columns', async () => {
+    const f = await csv('Buy milk, eggs\nand bread\n', 'list.txt');
+    await expectRefused([f], /its first line has 2 fields but its second has 1/, f);
+  });
+  it('a folder that holds only a text file of notes', async () => {
+    const d = path.dirname(await csv('these are my shopping notes, not a dataset\n', 'notes.txt'));
+    await expectRefused([d], /found no dataset in this folder/, d);
+  });
   it('a test file with a different number of columns', async () => {
     const a = await csv(csvText(20), 'train.csv');
     const b = path.join(path.dirname(a), 'test.csv');

@@ -5,10 +5,52 @@
  * non-numeric cell is an error naming file, row and column (or the row is dropped, if asked).
  */
 import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import Papa from 'papaparse';
 import { Growable, ImportContext, type ImportedData, BinaryWriter, writeInt32File } from './context';
 import { DatasetImportError, ImportCancelledError, fmtCount, printable } from './errors';
+
+/** the delimiters the importer recognises, in papaparse's order of preference */
+const DELIMITERS = [',', '\t', ';', '|'];
+
+/** How much of a text file `tableProblem` looks at. */
+const TABLE_HEAD_BYTES = 1 << 20;
+
+/**
+ * Whether the start of a text file is "CSV-like enough" to be read as a table: at least two
+ * rows, the first with at least two fields split by a comma, tab, semicolon or |, and the
+ * second with as many fields as the first. Returns what is wrong in words, or null.
+ */
+export function tableProblem(text: string): string | null {
+  const rows = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { delimitersToGuess: DELIMITERS, skipEmptyLines: 'greedy', preview: 10 }).data.filter(
+    (r) => r.some((c) => c.trim() !== ''),
+  );
+  if (rows.length === 0) return 'it holds only blank lines';
+  if (rows[0].length < 2) return 'its first line is not values separated by commas, tabs, semicolons or |';
+  if (rows.length < 2) return 'it has a single line';
+  if (rows[1].length !== rows[0].length) return `its first line has ${fmtCount(rows[0].length)} fields but its second has ${fmtCount(rows[1].length)}`;
+  return null;
+}
+
+/** `tableProblem` for the first megabyte of a file (cut after its last complete line). */
+export async function fileTableProblem(file: string): Promise<string | null> {
+  const fh = await fs.open(file, 'r');
+  let text: string;
+  try {
+    const buf = Buffer.alloc(TABLE_HEAD_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    let head = buf.subarray(0, bytesRead);
+    if (bytesRead === buf.length) {
+      const nl = head.lastIndexOf(0x0a);
+      if (nl > 0) head = head.subarray(0, nl + 1);
+    }
+    text = head.toString('utf8');
+  } finally {
+    await fh.close();
+  }
+  return tableProblem(text);
+}
 
 const isNumeric = (s: string) => {
   const t = s.trim();
@@ -136,7 +178,7 @@ async function parseCsvFile(ctx: ImportContext, file: string, expect: { header: 
     let failed = false;
     Papa.parse<string[]>(stream as unknown as File, {
       skipEmptyLines: 'greedy',
-      delimitersToGuess: [',', '\t', ';', '|'],
+      delimitersToGuess: DELIMITERS,
       step: (res, parser) => {
         if (failed) return;
         try {

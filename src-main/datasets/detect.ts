@@ -6,7 +6,7 @@ import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { importCifarArchive, importCifarFolder, isCifarFolder } from './cifar';
-import { importCsv } from './csv';
+import { fileTableProblem, importCsv } from './csv';
 import type { ImportContext, ImportedData } from './context';
 import { DatasetImportError } from './errors';
 import { importIdx } from './idx';
@@ -16,8 +16,40 @@ import { IMAGE_KINDS, type FileKind, sniffFile } from './sniff';
 
 export type Importer = (ctx: ImportContext) => Promise<ImportedData>;
 
-const EXPECTED =
-  'expected IDX files (MNIST style), CIFAR binary batches (folder or .tar.gz), a folder with one subfolder of images per class, a CSV/TSV file, or NumPy .npy/.npz files';
+/** What the studio reads, for messages that refuse something else. */
+const FORMATS = [
+  'IDX files (MNIST style, also gzipped)',
+  'CIFAR-10/100 binary batches (a folder or .tar.gz)',
+  'a folder with one subfolder of images per class',
+  'a CSV/TSV table with a header row and a label column',
+  'NumPy .npy/.npz files',
+];
+const list = (items: string[], last: string) => `${items.slice(0, -1).join(', ')}, ${last} ${items[items.length - 1]}`;
+const EXPECTED = `expected ${list(FORMATS, 'or')}`;
+
+/** Files whose name says "table": their problems are told by the CSV importer, row by row. */
+const TABLE_NAME = /\.(csv|tsv)$/i;
+
+/**
+ * A text file not named .csv/.tsv (notes.txt, README, data.txt) is read as a table only when
+ * it looks like one; otherwise it is refused here, naming the file and what the studio reads.
+ */
+async function checkTextIsTable(file: string): Promise<void> {
+  if (TABLE_NAME.test(file)) return;
+  let problem: string | null;
+  try {
+    problem = await fileTableProblem(file);
+  } catch (e) {
+    throw new DatasetImportError(`${file}: cannot be read (${(e as Error).message}).`);
+  }
+  if (problem) {
+    throw new DatasetImportError(`${file}: not a dataset the studio can read; it is text but not a table (${problem}). The studio reads ${list(FORMATS, 'and')}.`);
+  }
+}
+
+async function isTable(file: string): Promise<boolean> {
+  return TABLE_NAME.test(file) || (await fileTableProblem(file).catch(() => 'unreadable')) === null;
+}
 
 async function statOrFail(p: string) {
   try {
@@ -61,14 +93,17 @@ export async function detectImporter(paths: string[], ctx: ImportContext): Promi
   return detectFiles(files, paths.length === 1 ? paths[0] : path.dirname(paths[0]));
 }
 
-function detectFiles(files: { file: string; kind: FileKind }[], where: string): Importer {
+async function detectFiles(files: { file: string; kind: FileKind }[], where: string): Promise<Importer> {
   const kinds = new Set(files.map((f) => f.kind));
   const empty = files.find((f) => f.kind === 'empty');
   if (empty) throw new DatasetImportError(`${empty.file}: the file is empty.`);
   if ([...kinds].every((k) => k === 'idx' || k === 'idx.gz')) return (ctx) => importIdx(ctx, files);
   if (files.length === 1 && (kinds.has('tar.gz') || kinds.has('tar'))) return (ctx) => importCifarArchive(ctx, files[0].file, files[0].kind === 'tar.gz');
   if ([...kinds].every((k) => k === 'npy' || k === 'zip')) return (ctx) => importNumpy(ctx, files);
-  if ([...kinds].every((k) => k === 'text')) return (ctx) => importCsv(ctx, files.map((f) => f.file));
+  if ([...kinds].every((k) => k === 'text')) {
+    for (const f of files) await checkTextIsTable(f.file);
+    return (ctx) => importCsv(ctx, files.map((f) => f.file));
+  }
   const img = files.find((f) => IMAGE_KINDS.has(f.kind));
   if (img) throw new DatasetImportError(`${img.file}: a single image is not a dataset; drop the folder that holds one subfolder of images per class.`);
   if (kinds.size > 1) {
@@ -124,7 +159,8 @@ async function detectFolder(dir: string, ctx: ImportContext): Promise<Importer> 
   if (subdirs.length) return (c) => importImageFolder(c, dir);
   const numpy = sniffed.filter((f) => f.kind === 'npy' || (f.kind === 'zip' && /\.npz$/i.test(f.file)));
   if (numpy.length) return (c) => importNumpy(c, numpy);
-  const text = sniffed.filter((f) => f.kind === 'text' && /\.(csv|tsv|txt|data)$/i.test(f.file));
+  const text: typeof sniffed = [];
+  for (const f of sniffed) if (f.kind === 'text' && /\.(csv|tsv|txt|data)$/i.test(f.file) && (await isTable(f.file))) text.push(f);
   if (text.length) return (c) => importCsv(c, text.map((f) => f.file));
   const archive = sniffed.filter((f) => f.kind === 'tar.gz' || f.kind === 'tar');
   if (archive.length === 1) return (c) => importCifarArchive(c, archive[0].file, archive[0].kind === 'tar.gz');

@@ -202,6 +202,25 @@ describe('CSV/TSV', () => {
     expect(m.preprocessing.header).toBe(false);
   });
 
+  it('reads a table in a .txt file, in an extension-less file, and beside a README.txt in a folder', async () => {
+    const dir = src('text-tables');
+    await fs.mkdir(path.join(dir, 'folder'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'measurements.txt'), csvText(50, { sep: '\t' }));
+    const txt = await lib.import([path.join(dir, 'measurements.txt')]);
+    expect(txt).toMatchObject({ format: 'csv', sampleShape: [4], classNames: ['setosa', 'versicolor', 'virginica'] });
+    expect(txt.train.count + txt.test.count).toBe(50);
+    await fs.writeFile(path.join(dir, 'plants'), csvText(44, { sep: ';', features: 3 }));
+    const bare = await lib.import([path.join(dir, 'plants')]);
+    expect(bare.sampleShape).toEqual([3]);
+    expect(bare.train.count + bare.test.count).toBe(44);
+    // a README.txt of prose is not taken for a second table
+    await fs.writeFile(path.join(dir, 'folder', 'README.txt'), 'Flower measurements, collected in spring.\nOne row per plant.\n');
+    await fs.writeFile(path.join(dir, 'folder', 'flowers.csv'), csvText(36));
+    const inFolder = await lib.import([path.join(dir, 'folder')]);
+    expect(inFolder.sources.map((f) => path.basename(f))).toEqual(['flowers.csv']);
+    expect(inFolder.train.count + inFolder.test.count).toBe(36);
+  });
+
   it('drops bad rows when asked, and counts them', async () => {
     const file = src('holes.csv');
     await fs.writeFile(file, csvText(30).replace(/\n([^\n]*)\n/, '\n$1\n1,,3,4,setosa\n'));
