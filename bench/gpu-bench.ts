@@ -331,10 +331,13 @@ export interface GpuBenchOptions {
   markdownFile?: string;
   /** seconds from the start: later parts are skipped, training runs stopped */
   deadlineS?: number;
+  /** where the output goes (default: stdout): progress lines, or with json the result (progress then goes to stderr) */
+  log?: (line: string) => void;
 }
 
 export async function runGpuBench(opts: GpuBenchOptions): Promise<GpuBenchResult> {
-  const say = opts.json ? (l: string) => console.error(l) : (l: string) => console.log(l);
+  const print = opts.log ?? ((l: string) => console.log(l));
+  const say = opts.json ? (l: string) => console.error(l) : print;
   const deadline = opts.deadlineS === undefined ? Infinity : performance.now() + 1000 * opts.deadlineS;
   const loadStart = os.loadavg()[0];
   const listed = await listDevices({ measure: false });
@@ -390,7 +393,7 @@ export async function runGpuBench(opts: GpuBenchOptions): Promise<GpuBenchResult
       fs.appendFileSync(opts.markdownFile, markdown(result));
       say(`appended the results to ${opts.markdownFile}`);
     }
-    if (opts.json) console.log(JSON.stringify(result));
+    if (opts.json) print(JSON.stringify(result));
     return result;
   }
 }

@@ -76,6 +76,8 @@ describe('mlp-studio train', () => {
     [['train', '--layers', '10,,x'], /hidden layer widths/],
     [['train', '--dropout', '1'], /dropout must be at least 0 and below 1/],
     [['fly'], /unknown command 'fly'/],
+    [['bench', '--devices', 'cpu,tpu'], /unknown device "tpu"; --devices takes "all" or some of cpu, webgpu, cuda/],
+    [['bench', '--markdown', 'out.md'], /--markdown goes with --devices/],
   ];
   for (const [args, msg] of bad) {
     it(`refuses ${args.join(' ')} with a usage message and exit code 2`, async () => {
@@ -137,5 +139,18 @@ describe('mlp-studio train', () => {
     const r = await cli('train', '--dataset', 'no-such-dataset', '--epochs', '1');
     expect(r.code).toBe(1);
     expect(r.err.join('\n')).toMatch(/no-such-dataset/);
+  });
+
+  it('bench --devices measures per device, and says why a device was not measured', async (ctx) => {
+    const { probeDevice } = await import('./runtime/devices');
+    if ((await probeDevice('cuda')).available) ctx.skip('CUDA works on this machine: its benchmark would take minutes');
+    const md = path.join(home, 'bench.md');
+    const r = await cli('bench', '--devices', 'cuda', '--json', '--markdown', md);
+    expect(r.code ?? 0, r.err.join('\n')).toBe(0);
+    const result = JSON.parse(r.out.at(-1)!);
+    expect(result.devices).toHaveLength(1);
+    expect(result.devices[0]).toMatchObject({ device: 'cuda', msPerStep: 0 });
+    expect(result.devices[0].error).toMatch(/CUDA|cuda/);
+    expect(fs.readFileSync(md, 'utf8')).toMatch(/\| cuda \| not run: /);
   });
 });

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { epochBar, percent as pct, printTrainEvent } from './cli-output';
-import { DEVICE_CHOICES, presetById, presets, validateConfig, validateSpec, type DeviceChoice, type LayerSpec, type ModelSpec, type TrainConfig, type TrainEvent } from './engine/index';
+import { DEVICE_CHOICES, isNodeDevice, NODE_DEVICES, presetById, presets, validateConfig, validateSpec, type DeviceChoice, type LayerSpec, type ModelSpec, type NodeDevice, type TrainConfig, type TrainEvent } from './engine/index';
 import { DatasetLibrary } from './datasets/library';
 import { DuplicateDatasetError } from './datasets/errors';
 import { studioHome } from './paths';
@@ -224,7 +224,24 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void,
     .description('benchmark a training step against the bare matmuls, a lecture epoch, and batch sizes')
     .option('--json', 'one JSON object')
     .option('--quick', 'fewer repetitions')
-    .action(async (o: { json?: boolean; quick?: boolean }) => {
+    .option('--devices <list>', `per device instead: the lecture step (ms, GFLOP/s, ratio to the bare matmuls on that device) and a lecture epoch; "all" (every device that works here) or some of ${NODE_DEVICES.join(',')}`)
+    .option('--markdown <file>', 'with --devices: also append the results to FILE as a table (BENCHMARKS.md)')
+    .action(async (o: { json?: boolean; quick?: boolean; devices?: string; markdown?: string }) => {
+      if (o.markdown !== undefined && o.devices === undefined) {
+        err('mlp-studio bench: --markdown goes with --devices');
+        return setCode(2);
+      }
+      if (o.devices !== undefined) {
+        const list = o.devices === 'all' ? undefined : o.devices.split(',').map((d) => d.trim());
+        const unknown = list?.filter((d) => !isNodeDevice(d)) ?? [];
+        if (list?.length === 0 || unknown.length) {
+          err(`mlp-studio bench: unknown device ${unknown.map((d) => `"${d}"`).join(', ') || '""'}; --devices takes "all" or some of ${NODE_DEVICES.join(', ')}`);
+          return setCode(2);
+        }
+        const { runGpuBench } = await import('../bench/gpu-bench');
+        await runGpuBench({ json: !!o.json, quick: !!o.quick, devices: list as NodeDevice[] | undefined, markdownFile: o.markdown, log: out });
+        return;
+      }
       const { runEngineBench } = await import('../bench/engine-bench');
       await runEngineBench({ json: !!o.json, quick: o.quick, log: out });
     });
