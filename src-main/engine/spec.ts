@@ -18,6 +18,12 @@ export const MAX_UNITS = 65_536;
 /** parameters, gradients and up to two optimizer states in float32 must fit in this */
 export const MAX_TRAINING_BYTES = 8 * 1024 ** 3;
 
+/** A value as a message shows it: "(got 0)", and "(got nothing)" for an empty, missing or NaN value. */
+function got(v: unknown): string {
+  const nothing = v === undefined || v === null || (typeof v === 'number' && Number.isNaN(v)) || (typeof v === 'string' && v.trim() === '');
+  return nothing ? '(got nothing)' : `(got ${v})`;
+}
+
 export const inputSize = (spec: Pick<ModelSpec, 'inputShape'>): number => spec.inputShape.reduce((a, b) => a * b, 1);
 
 export interface ParamInfo {
@@ -64,17 +70,17 @@ export function validateSpec(spec: ModelSpec): void {
     const where = `Layer ${i + 1} (${l && typeof l === 'object' && 'kind' in l ? l.kind : '?'})`;
     switch (l?.kind) {
       case 'linear':
-        if (!Number.isInteger(l.units) || l.units < 1) throw new SpecError(`${where}: the number of units must be a whole number of at least 1 (got ${l.units}).`, i);
+        if (!Number.isInteger(l.units) || l.units < 1) throw new SpecError(`${where}: the number of units must be a whole number of at least 1 ${got(l.units)}.`, i);
         if (l.units > MAX_UNITS) throw new SpecError(`${where}: ${l.units} units is more than the studio supports (${MAX_UNITS}).`, i);
         if (typeof l.bias !== 'boolean') throw new SpecError(`${where}: say whether the layer has a bias (true or false).`, i);
         break;
       case 'dropout':
-        if (!(typeof l.p === 'number' && l.p >= 0 && l.p < 1)) throw new SpecError(`${where}: the drop probability must be at least 0 and below 1 (got ${l.p}).`, i);
+        if (!(typeof l.p === 'number' && l.p >= 0 && l.p < 1)) throw new SpecError(`${where}: the drop probability must be at least 0 and below 1 ${got(l.p)}.`, i);
         if (prev?.kind === 'dropout') throw new SpecError(`${where}: two dropout layers in a row; merge them into one.`, i);
         break;
       case 'leaky_relu':
         if (!(typeof l.slope === 'number' && Number.isFinite(l.slope) && l.slope >= 0 && l.slope < 1)) {
-          throw new SpecError(`${where}: the negative slope must be at least 0 and below 1 (got ${l.slope}).`, i);
+          throw new SpecError(`${where}: the negative slope must be at least 0 and below 1 ${got(l.slope)}.`, i);
         }
         break;
       case 'relu':
@@ -233,14 +239,14 @@ export function validateConfig(c: TrainConfig): void {
   const bad = (m: string) => {
     throw new SpecError(m);
   };
-  if (!Number.isInteger(c.epochs) || c.epochs < 1) bad(`The number of epochs must be a whole number of at least 1 (got ${c.epochs}).`);
-  if (!Number.isInteger(c.batchSize) || c.batchSize < 1 || c.batchSize > 65536) bad(`The batch size must be a whole number from 1 to 65536 (got ${c.batchSize}).`);
-  if (!(c.lr > 0 && Number.isFinite(c.lr))) bad(`The learning rate must be a positive number (got ${c.lr}).`);
-  if (!Number.isInteger(c.evalEvery) || c.evalEvery < 0) bad(`"Test every N epochs" must be a whole number, 0 or more (got ${c.evalEvery}).`);
-  if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 2 ** 32 - 1) bad(`The seed must be a whole number from 0 to 4294967295 (got ${c.seed}).`);
+  if (!Number.isInteger(c.epochs) || c.epochs < 1) bad(`The number of epochs must be a whole number of at least 1 ${got(c.epochs)}.`);
+  if (!Number.isInteger(c.batchSize) || c.batchSize < 1 || c.batchSize > 65536) bad(`The batch size must be a whole number from 1 to 65536 ${got(c.batchSize)}.`);
+  if (!(c.lr > 0 && Number.isFinite(c.lr))) bad(`The learning rate must be a positive number ${got(c.lr)}.`);
+  if (!Number.isInteger(c.evalEvery) || c.evalEvery < 0) bad(`"Test every N epochs" must be a whole number, 0 or more ${got(c.evalEvery)}.`);
+  if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 2 ** 32 - 1) bad(`The seed must be a whole number from 0 to 4294967295 ${got(c.seed)}.`);
   const o = c.optimizer;
   if (o.weightDecay !== undefined && !(o.weightDecay >= 0)) bad('Weight decay must be 0 or more.');
-  if (o.kind === 'momentum' && !(o.momentum >= 0 && o.momentum < 1)) bad(`Momentum must be at least 0 and below 1 (got ${o.momentum}).`);
+  if (o.kind === 'momentum' && !(o.momentum >= 0 && o.momentum < 1)) bad(`Momentum must be at least 0 and below 1 ${got(o.momentum)}.`);
   if (o.kind === 'adam' && !(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1 && o.eps > 0)) bad('Adam needs 0 ≤ beta1, beta2 < 1 and eps > 0.');
   const s = c.schedule;
   if (s.kind === 'step' && !(Number.isInteger(s.every) && s.every >= 1 && s.factor > 0)) bad('A step schedule needs "every" ≥ 1 epoch and a factor above 0.');
