@@ -1,6 +1,6 @@
-/** The words of spec and config validation. */
+/** The words of spec and config validation, and the presets' texts. */
 import { describe, expect, it } from 'vitest';
-import { defaultTrainConfig, SpecError, validateConfig, validateSpec, type ModelSpec, type TrainConfig } from './index';
+import { defaultTrainConfig, presets, SpecError, validateConfig, validateSpec, type ModelSpec, type TrainConfig } from './index';
 
 const withUnits = (units: unknown): ModelSpec => ({
   inputShape: [4],
@@ -41,5 +41,14 @@ describe('validation messages', () => {
     expect(messageOf(() => validateConfig(configWith({ lr: -1 })))).toBe('The learning rate must be a positive number (got -1).');
     expect(messageOf(() => validateConfig(configWith({ lr: Infinity })))).toBe('The learning rate must be a positive number (got Infinity).');
     expect(messageOf(() => validateConfig(configWith({ epochs: 'ten' })))).toMatch(/\(got ten\)\.$/);
+  });
+});
+
+describe('preset texts', () => {
+  it('write percentages as the app does: a space before %', () => {
+    const texts = presets.flatMap((p) => [p.title, p.description]);
+    expect(texts.some((t) => t.includes('%'))).toBe(true);
+    for (const t of texts) expect(t).not.toMatch(/\d%/);
+    expect(presets.find((p) => p.id === 'accurate')!.title).toBe('Accurate (≤ 1.5 % on MNIST)');
   });
 });

@@ -201,7 +201,7 @@ export const presets: Preset[] = [
   },
   {
     id: 'accurate',
-    title: 'Accurate (≤ 1.5% on MNIST)',
+    title: 'Accurate (≤ 1.5 % on MNIST)',
     description: 'Two hidden layers of 1024 units with dropout, SGD with Nesterov momentum and a cosine schedule.',
     model: (inputShape, classes) => ({
       inputShape,
