@@ -6,6 +6,7 @@ import { studio, messageOf, forPeople } from '../studio';
 import { SeriesBuilder, type Series } from './series';
 import { defaultConfig, presetList, fitSpecToData } from './engine';
 import { BrowserRun } from '../training/browser-run';
+import { failedImportText } from './import-status';
 
 export type Screen = 'data' | 'model' | 'train' | 'evaluate' | 'try' | 'export' | 'runs';
 
@@ -227,7 +228,10 @@ function onImportEvent(e: StudioEvent & { channel: 'import' }): void {
     void refreshDatasets().then(() => selectDataset(e.dataset.id));
   } else {
     st.status = 'failed';
-    st.message = forPeople(e.message);
+    // the callout's heading names the file; the message, which starts with it too, goes on from there
+    const shown = failedImportText(st.label, forPeople(e.message));
+    st.label = shown.label;
+    st.message = shown.message;
   }
 }
 
