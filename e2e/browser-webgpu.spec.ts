@@ -171,5 +171,11 @@ test.describe('training in the window on its WebGPU', () => {
     const record = JSON.parse(fs.readFileSync(path.join(runsDir, runId, 'run.json'), 'utf8'));
     expect(record.status).toBe('stopped');
     expect(record.progress.epochsDone).toBeGreaterThanOrEqual(1);
+    // stopped inside an epoch (the usual case), the window reported where it stood
+    const metrics = fs.readFileSync(path.join(runsDir, runId, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; stepsPerEpoch?: number });
+    const perEpoch = metrics.find((m) => m.event === 'batch')!.stepsPerEpoch!;
+    const inside = record.progress.step - record.progress.epochsDone * perEpoch;
+    console.log(`stopped after step ${inside} of ${perEpoch} in epoch ${record.progress.epochsDone + 1}`);
+    expect(fs.existsSync(path.join(runsDir, runId, 'checkpoints', 'mid-epoch.ckpt'))).toBe(inside > 0);
   });
 });

@@ -18,7 +18,7 @@ import { stateSlots } from '../engine/optimizers/index';
 const b64 = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 
 function toReport(c: TrainerCheckpoint, testError: number | null): BrowserCheckpoint {
-  return { epoch: c.epoch, step: c.step, params: c.params.map(b64), optimizerState: c.optimizerState.map(b64), rngState: c.rngState, optimizerStep: c.optimizerStep, testError };
+  return { epoch: c.epoch, step: c.step, params: c.params.map(b64), optimizerState: c.optimizerState.map(b64), rngState: c.rngState, optimizerStep: c.optimizerStep, testError, ...(c.partial ? { partial: c.partial } : {}) };
 }
 
 /** What the window does: read the data in chunks of `chunk` samples and rebuild TrainingData. */
@@ -104,7 +104,8 @@ describe.each(transports)('browser runs over %s', (_name, connect) => {
     expect((await rejection(api.reportBrowserRun(begun.run.id, { events: [] }))).code).toBe('conflict');
     ev.off();
 
-    // a run stopped after one epoch in the window continues on the CPU worker
+    // a run stopped in the window after step 2 of its second epoch (4 steps an epoch) continues
+    // on the CPU worker at step 3: the window reports where the epoch stood
     const second = await api.beginBrowserRun({ ...req, name: 'stopped in the window' });
     const d2 = await readData(api, second.run.id, second.data, 1000);
     const t2 = new Trainer({
@@ -112,15 +113,20 @@ describe.each(transports)('browser runs over %s', (_name, connect) => {
       config: req.config,
       data: d2,
       runtime: createNodeRuntime('cpu', { threads: 1 }),
-      onEvent: (e) => events.push(e),
+      onEvent: (e) => {
+        events.push(e);
+        if (e.event === 'batch' && e.epoch === 1 && e.step === 2) t2.stop('stopped in the window');
+      },
       onEpochEnd: async (c, info) => {
         await api.reportBrowserRun(second.run.id, { events: events.splice(0), checkpoint: toReport(c, info.testError) });
-        t2.stop('stopped in the window');
+      },
+      onMidEpoch: async (c) => {
+        await api.reportBrowserRun(second.run.id, { events: events.splice(0), checkpoint: toReport(c, null) });
       },
     });
     expect((await t2.run()).status).toBe('stopped');
     const stopped = await api.reportBrowserRun(second.run.id, { events: events.splice(0), status: 'stopped', reason: 'stopped in the window' });
-    expect(stopped.run).toMatchObject({ status: 'stopped', epochsDone: 1, reason: 'stopped in the window' });
+    expect(stopped.run).toMatchObject({ status: 'stopped', epochsDone: 1, steps: 6, reason: 'stopped in the window' });
     watched = second.run.id;
     const ev2 = runEvents(api, () => watched);
     await api.resumeRun(second.run.id);
@@ -130,6 +136,8 @@ describe.each(transports)('browser runs over %s', (_name, connect) => {
     const resumed = await api.getRun(second.run.id);
     expect(resumed.epochsDone).toBe(2);
     expect(resumed.metrics.filter((m) => m.event === 'epoch').map((m) => (m as { epoch: number }).epoch)).toEqual([0, 1]);
+    // steps 1-2 of the second epoch from the window, 3-4 from the CPU, each once
+    expect(resumed.metrics.filter((m) => m.event === 'batch' && m.epoch === 1).map((m) => (m as { step: number }).step)).toEqual([1, 2, 3, 4]);
   }, 120_000);
 
   it('refuses bad reports with typed errors and hands requests from other windows to the training one', async () => {
@@ -171,6 +179,16 @@ describe.each(transports)('browser runs over %s', (_name, connect) => {
     expect(await code({ events: [{ event: 'epoch', epoch: 0, loss: 1, error: 2, seconds: 1, lr: 0.1 }] })).toBe('bad_request');
     expect(await code({ events: [{ event: 'nonsense' } as unknown as TrainEvent] })).toBe('bad_request');
     expect(await code({ events: [], status: 'finished' })).toBe('bad_request');
+    // a checkpoint inside an epoch: only inside the next epoch, before its last step, with no test error
+    const inside = (over: Partial<BrowserCheckpoint>, partial: Partial<NonNullable<BrowserCheckpoint['partial']>> = {}): BrowserRunReport => ({
+      events: [],
+      checkpoint: { ...good(), epoch: 0, testError: null, ...over, partial: { stepsDone: 2, lossSum: 4, errorSum: 1, epochRngState: [5, 6, 7, 8], seconds: 1, ...partial } },
+    });
+    expect((await rejection(api.reportBrowserRun(id, inside({ epoch: 1 })))).message).toMatch(/inside epoch 2, but the run has completed 0 epochs/);
+    expect((await rejection(api.reportBrowserRun(id, inside({}, { stepsDone: 4 })))).message).toMatch(/after step 4 of an epoch of 4 steps/);
+    expect((await rejection(api.reportBrowserRun(id, inside({ testError: 0.5 })))).message).toMatch(/no test error/);
+    expect(await code(inside({}, { stepsDone: 0 }))).toBe('bad_request');
+    expect(await code(inside({}, { epochRngState: [1, 2] }))).toBe('bad_request');
     expect((await rejection(api.readBrowserRunData(id, 'test', 60, 10))).code).toBe('bad_request');
     expect((await rejection(api.readBrowserRunData(id, 'train', -1, 10))).code).toBe('bad_request');
     // a model whose checkpoint could not come back in one message is refused before it starts

@@ -156,14 +156,19 @@ export interface BrowserCheckpoint {
   optimizerState: Float32Base64[];
   rngState: number[];
   optimizerStep: number;
-  /** the test error measured at this epoch's end, if any */
+  /** the test error measured at this epoch's end, if any (null for a checkpoint inside an epoch) */
   testError: number | null;
+  /**
+   * a checkpoint taken inside epoch `epoch + 1` (a stop, or the periodic save of a long
+   * epoch): where that epoch stood; `epoch` is then the epochs completed so far
+   */
+  partial?: { stepsDone: number; lossSum: number; errorSum: number; epochRngState: number[]; seconds: number };
 }
 
 export interface BrowserRunReport {
   /** the run's events since the last report, in order (batch events thinned by the window) */
   events: TrainEvent[];
-  /** the epoch just completed (one report per epoch end) */
+  /** the epoch just completed (one report per epoch end), or where the current one stands (`partial`) */
   checkpoint?: BrowserCheckpoint;
   /** 'paused' / 'running' when the person pauses or resumes; a terminal status ends the run */
   status?: 'running' | 'paused' | 'finished' | 'stopped' | 'failed';

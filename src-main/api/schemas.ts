@@ -160,13 +160,23 @@ export const browserRunReportSchema = z.strictObject({
   events: z.array(trainEventSchema).max(100_000),
   checkpoint: z
     .strictObject({
-      epoch: positiveInt(100_000),
+      // epochs completed: from 1 at an epoch's end, from 0 for a checkpoint inside an epoch
+      epoch: nonNegInt().max(100_000),
       step: nonNegInt(),
       params: z.array(float32Base64).max(256),
       optimizerState: z.array(float32Base64).max(1024),
       rngState: z.array(z.number().int().min(0).max(2 ** 32 - 1)).length(4),
       optimizerStep: nonNegInt(),
       testError: fraction().nullable(),
+      partial: z
+        .strictObject({
+          stepsDone: positiveInt(100_000_000),
+          lossSum: z.number().finite(),
+          errorSum: z.number().finite().min(0),
+          epochRngState: z.array(z.number().int().min(0).max(2 ** 32 - 1)).length(4),
+          seconds: z.number().finite().min(0),
+        })
+        .optional(),
     })
     .optional(),
   status: z.enum(['running', 'paused', 'finished', 'stopped', 'failed']).optional(),

@@ -524,10 +524,19 @@ export class StudioService implements StudioApi {
   }
 
   /** Checks a reported checkpoint against the run's model; the float32 tensors it holds. */
-  private decodeBrowserCheckpoint(live: BrowserLive, c: BrowserCheckpoint): { params: Float32Array[]; optimizerState: Float32Array[] } {
+  private async decodeBrowserCheckpoint(live: BrowserLive, c: BrowserCheckpoint): Promise<{ params: Float32Array[]; optimizerState: Float32Array[] }> {
     const { model, config } = live.record;
-    if (c.epoch !== live.epochsDone + 1) throw new StudioError('bad_request', `The checkpoint is for epoch ${c.epoch}, but the run has completed ${live.epochsDone} epochs; checkpoints come one per epoch, in order.`);
-    if (c.epoch > config.epochs) throw new StudioError('bad_request', `The checkpoint is for epoch ${c.epoch}, but the run has only ${config.epochs} epochs.`);
+    if (c.partial) {
+      // inside the epoch after the last completed one
+      const steps = Math.ceil((await live.data).train.n / config.batchSize);
+      if (c.epoch !== live.epochsDone) throw new StudioError('bad_request', `The checkpoint is inside epoch ${c.epoch + 1}, but the run has completed ${live.epochsDone} epochs; it can only stand inside epoch ${live.epochsDone + 1}.`);
+      if (c.epoch >= config.epochs) throw new StudioError('bad_request', `The checkpoint is inside epoch ${c.epoch + 1}, but the run has only ${config.epochs} epochs.`);
+      if (c.partial.stepsDone >= steps) throw new StudioError('bad_request', `The checkpoint stands after step ${c.partial.stepsDone} of an epoch of ${steps} steps; an epoch's end is reported without "partial".`);
+      if (c.testError !== null) throw new StudioError('bad_request', 'A checkpoint inside an epoch has no test error (the test set is evaluated at epoch ends).');
+    } else {
+      if (c.epoch !== live.epochsDone + 1) throw new StudioError('bad_request', `The checkpoint is for epoch ${c.epoch}, but the run has completed ${live.epochsDone} epochs; checkpoints come one per epoch, in order.`);
+      if (c.epoch > config.epochs) throw new StudioError('bad_request', `The checkpoint is for epoch ${c.epoch}, but the run has only ${config.epochs} epochs.`);
+    }
     const infos = paramInfos(model);
     const slots = stateSlots(config.optimizer, infos);
     const decode = (what: string, names: { name: string; shape: number[] }[], values: string[]): Float32Array[] => {
@@ -548,9 +557,10 @@ export class StudioService implements StudioApi {
 
   private async applyBrowserReport(id: string, live: BrowserLive, report: BrowserRunReport): Promise<void> {
     if (!this.browser.has(id)) throw new StudioError('conflict', 'The browser run is no longer training; its last report came too late.');
-    const decoded = report.checkpoint ? this.decodeBrowserCheckpoint(live, report.checkpoint) : null;
-    if (report.status === 'finished' && live.epochsDone + (report.checkpoint ? 1 : 0) < live.record.config.epochs) {
-      throw new StudioError('bad_request', `The run reports finished after ${live.epochsDone + (report.checkpoint ? 1 : 0)} of ${live.record.config.epochs} epochs; report "stopped" with a reason instead.`);
+    const decoded = report.checkpoint ? await this.decodeBrowserCheckpoint(live, report.checkpoint) : null;
+    const epochEnd = report.checkpoint && !report.checkpoint.partial ? 1 : 0;
+    if (report.status === 'finished' && live.epochsDone + epochEnd < live.record.config.epochs) {
+      throw new StudioError('bad_request', `The run reports finished after ${live.epochsDone + epochEnd} of ${live.record.config.epochs} epochs; report "stopped" with a reason instead.`);
     }
     live.lastReport = Date.now();
     for (const e of report.events) {
@@ -559,7 +569,15 @@ export class StudioService implements StudioApi {
       if (e.event === 'done') live.seconds = Math.max(live.seconds, e.seconds);
       this.emit({ channel: 'run', runId: id, status: live.status, event: e });
     }
-    if (report.checkpoint && decoded) {
+    if (report.checkpoint?.partial && decoded) {
+      const c = report.checkpoint;
+      await this.runs
+        .checkpoints(live.record)
+        .saveMidEpoch({ epoch: c.epoch, step: c.step, params: decoded.params, optimizerState: decoded.optimizerState, rngState: c.rngState, optimizerStep: c.optimizerStep, partial: c.partial });
+      await this.runs.update(id, (r) => {
+        r.progress.step = c.step;
+      });
+    } else if (report.checkpoint && decoded) {
       const c = report.checkpoint;
       const last = c.epoch >= live.record.config.epochs;
       const { isBest } = await this.runs.checkpoints(live.record).save(

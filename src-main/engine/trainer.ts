@@ -55,6 +55,13 @@ export interface PartialEpoch {
   seconds: number;
 }
 
+/**
+ * How often the studio has a long epoch save where it stands (mid-epoch.ckpt): a crash, a
+ * power cut or a closed window loses at most this much training; the lecture net's snapshot
+ * (9 MB) takes some 40 ms.
+ */
+export const MID_EPOCH_EVERY_SECONDS = 60;
+
 export interface TrainerOptions {
   spec: ModelSpec;
   config: TrainConfig;

@@ -14,7 +14,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Trainer, type TrainResult } from '../engine/trainer';
+import { MID_EPOCH_EVERY_SECONDS, Trainer, type TrainResult } from '../engine/trainer';
 import type { RuntimeAdapter } from '../engine/runtime';
 import type { TrainEvent, TrainingData } from '../engine/types';
 import { writeFileAtomic, type AtomicWriteOptions } from './atomic';
@@ -34,12 +34,6 @@ export interface TrainingOptions {
   /** seconds between the saves of where a long epoch stands (default MID_EPOCH_EVERY_SECONDS) */
   midEpochEverySeconds?: number;
 }
-
-/**
- * A long epoch saves where it stands once a minute (mid-epoch.ckpt), so a crash or a power
- * cut loses at most a minute of training; the lecture net's snapshot (9 MB) takes a few ms.
- */
-export const MID_EPOCH_EVERY_SECONDS = 60;
 
 export interface ResumeOptions extends TrainingOptions {
   /** the content hash of the dataset being passed in: refused when it is not the run's dataset */

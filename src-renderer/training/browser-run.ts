@@ -124,6 +124,9 @@ export class BrowserRun {
       case 'epoch':
         this.report({ checkpoint: toWire(m.checkpoint, m.testError) });
         break;
+      case 'position':
+        this.report({ checkpoint: toWire(m.checkpoint, null) });
+        break;
       case 'end':
         void this.end(m.status, m.reason);
         break;
@@ -201,5 +204,14 @@ export class BrowserRun {
 }
 
 function toWire(c: TrainerCheckpoint, testError: number | null): BrowserCheckpoint {
-  return { epoch: c.epoch, step: c.step, params: c.params.map(float32ToBase64), optimizerState: c.optimizerState.map(float32ToBase64), rngState: c.rngState, optimizerStep: c.optimizerStep, testError };
+  return {
+    epoch: c.epoch,
+    step: c.step,
+    params: c.params.map(float32ToBase64),
+    optimizerState: c.optimizerState.map(float32ToBase64),
+    rngState: c.rngState,
+    optimizerStep: c.optimizerStep,
+    testError,
+    ...(c.partial ? { partial: c.partial } : {}),
+  };
 }

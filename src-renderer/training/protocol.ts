@@ -20,6 +20,8 @@ export type ToTrainer =
 export type FromTrainer =
   | { type: 'event'; event: TrainEvent }
   | { type: 'epoch'; checkpoint: TrainerCheckpoint; testError: number | null }
+  /** where the epoch stands (a stop inside it, or the periodic save of a long one): checkpoint.partial is set */
+  | { type: 'position'; checkpoint: TrainerCheckpoint }
   | { type: 'end'; status: 'finished' | 'stopped' | 'failed'; reason?: string; testError: number | null }
   /** the worker could not start training (no WebGPU adapter, software adapter not allowed...) */
   | { type: 'error'; message: string };

@@ -2,12 +2,13 @@
 /**
  * Trains a run in this window, off the UI thread: the engine's Trainer on onnxruntime-web's
  * WebGPU provider, for machines where only the browser's WebGPU works. Batch events are
- * thinned as the host thins them for its own workers; each epoch's checkpoint goes to the
- * page, which reports it to the host (the host owns the run). The .wasm is bundled by Vite
+ * thinned as the host thins them for its own workers; each epoch's checkpoint, and where an
+ * epoch stands when it is stopped (or every minute of a long one), goes to the page, which
+ * reports it to the host (the host owns the run). The .wasm is bundled by Vite
  * and served by the app: nothing comes from the internet.
  */
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
-import { Trainer } from '../../src-main/engine/trainer';
+import { MID_EPOCH_EVERY_SECONDS, Trainer } from '../../src-main/engine/trainer';
 import { BatchCoalescer } from '../../src-main/worker/coalesce';
 import { createWebRuntime } from '../engine/web-runtime';
 import type { FromTrainer, ToTrainer } from './protocol';
@@ -39,6 +40,12 @@ async function start(msg: Extract<ToTrainer, { type: 'start' }>): Promise<void> 
       coalescer.flush();
       // copied, not transferred: on some paths the checkpoint shares buffers with the trainer
       post({ type: 'epoch', checkpoint: c, testError: info.testError });
+    },
+    // a stop inside an epoch, and every minute of a long one: the host keeps where it stands
+    midEpochEverySeconds: MID_EPOCH_EVERY_SECONDS,
+    onMidEpoch: (c) => {
+      coalescer.flush();
+      post({ type: 'position', checkpoint: c });
     },
   });
   try {
