@@ -83,6 +83,25 @@ describe('TrainingQueue', () => {
     ]);
   });
 
+  it('an auto run holds every processor it may choose until its worker chooses, then only the one it took', () => {
+    const { queue, workers } = setup();
+    const devices: NonNullable<TrainJob['devices']> = [
+      { id: 'cpu', kind: 'cpu', name: 'CPU', available: true },
+      { id: 'cuda', kind: 'gpu', name: 'NVIDIA GPU (CUDA)', available: true },
+    ];
+    // waits for the GPU (the probe's guess), may take the CPU too
+    expect(queue.enqueue({ ...job('a', 'auto'), devices }, 'cuda')).toBe('running');
+    expect(queue.enqueue(job('b', 'cpu'))).toBe('queued');
+    expect(queue.enqueue(job('c', 'cuda'))).toBe('queued');
+    // its own model is faster on the CPU: the GPU is free for 'c', the CPU run still waits
+    workers[0].send({ type: 'device', device: 'cpu', reason: 'auto chose cpu: cpu 90.0 steps/s, cuda 40.0 steps/s' });
+    expect(queue.statusOf('c')).toBe('running');
+    expect(queue.statusOf('b')).toBe('queued');
+    expect(workers).toHaveLength(2);
+    workers[0].send({ type: 'result', status: 'finished', testError: 0.1 });
+    expect(queue.statusOf('b')).toBe('running');
+  });
+
   it('runs one job per device at a time and starts the next when one ends', () => {
     const { queue, workers, statuses } = setup();
     expect(queue.enqueue(job('a'))).toBe('running');

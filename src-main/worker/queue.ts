@@ -19,6 +19,8 @@ export interface QueueListener {
   device?(runId: string, device: string, reason: string): void;
 }
 
+type Processor = 'cpu' | 'gpu';
+
 interface Active {
   job: TrainJob;
   handle: WorkerHandle;
@@ -27,10 +29,14 @@ interface Active {
   pendingPause: boolean;
   finished: boolean;
   stopTimer: ReturnType<typeof setTimeout> | null;
+  /**
+   * the processors the run holds: its device's; an 'auto' run holds every processor it was
+   * offered until its worker says which device it chose
+   */
+  holds: Set<Processor>;
 }
 
 interface Lane {
-  active: Active | null;
   waiting: TrainJob[];
 }
 
@@ -40,7 +46,8 @@ export interface QueueOptions {
 }
 
 export class TrainingQueue {
-  private readonly lanes = new Map<string, Lane>();
+  private readonly lanes = new Map<Processor, Lane>();
+  private readonly active: Active[] = [];
   private readonly stopGraceMs: number;
 
   constructor(
@@ -52,17 +59,19 @@ export class TrainingQueue {
   }
 
   /**
-   * Starts the job now if its lane (its device) is free, else queues it. An 'auto' job waits
-   * in the lane of the device it will most likely get (the caller knows from the probe).
+   * Starts the job now if its processor is free and nobody waits for it, else queues it. An
+   * 'auto' job waits for the processor of the device it will most likely get (the caller
+   * knows from the probe).
    */
   enqueue(job: TrainJob, device: string = job.device): 'running' | 'queued' {
-    const lane = this.lane(device);
-    if (lane.active) {
+    const p = laneOf(device);
+    const lane = this.lane(p);
+    if (this.held(p) || lane.waiting.length) {
       lane.waiting.push(job);
       this.listener.status(job.runId, 'queued');
       return 'queued';
     }
-    this.start(lane, job);
+    this.start(p, job);
     return 'running';
   }
 
@@ -78,9 +87,8 @@ export class TrainingQueue {
   }
 
   pause(runId: string): boolean {
-    const found = this.find(runId);
-    if (!found?.active || found.active.finished) return false;
-    const a = found.active;
+    const a = this.find(runId)?.active;
+    if (!a || a.finished) return false;
     if (a.paused) return true;
     a.paused = true;
     a.pendingPause = true;
@@ -90,9 +98,8 @@ export class TrainingQueue {
   }
 
   resume(runId: string): boolean {
-    const found = this.find(runId);
-    if (!found?.active || found.active.finished) return false;
-    const a = found.active;
+    const a = this.find(runId)?.active;
+    if (!a || a.finished) return false;
     if (!a.paused) return true;
     a.paused = false;
     a.pendingPause = false;
@@ -107,7 +114,7 @@ export class TrainingQueue {
     if (!found) return false;
     const { lane, active } = found;
     if (!active) {
-      lane.waiting = lane.waiting.filter((j) => j.runId !== runId);
+      if (lane) lane.waiting = lane.waiting.filter((j) => j.runId !== runId);
       this.listener.status(runId, 'stopped', reason);
       return true;
     }
@@ -115,7 +122,7 @@ export class TrainingQueue {
     active.handle.post({ type: 'stop', reason });
     if (active.paused) active.handle.post({ type: 'resume' });
     if (!active.stopTimer) {
-      active.stopTimer = setTimeout(() => this.finish(lane, active, 'stopped', `${reason} (the worker did not stop in time and was ended)`), this.stopGraceMs);
+      active.stopTimer = setTimeout(() => this.finish(active, 'stopped', `${reason} (the worker did not stop in time and was ended)`), this.stopGraceMs);
     }
     return true;
   }
@@ -130,65 +137,70 @@ export class TrainingQueue {
     for (const lane of this.lanes.values()) {
       for (const job of lane.waiting) this.listener.status(job.runId, 'stopped', reason);
       lane.waiting = [];
-      if (lane.active) this.finish(lane, lane.active, 'stopped', reason);
     }
+    for (const a of [...this.active]) this.finish(a, 'stopped', reason);
   }
 
-  private lane(device: string): Lane {
-    const key = laneOf(device);
-    let lane = this.lanes.get(key);
+  private lane(p: Processor): Lane {
+    let lane = this.lanes.get(p);
     if (!lane) {
-      lane = { active: null, waiting: [] };
-      this.lanes.set(key, lane);
+      lane = { waiting: [] };
+      this.lanes.set(p, lane);
     }
     return lane;
   }
 
-  /** An 'auto' job's devices, less those of a lane another run is training in. */
-  private idleDevices(lane: Lane, job: TrainJob): TrainJob {
+  /** some run trains on the processor, or may still choose it */
+  private held(p: Processor): boolean {
+    return this.active.some((a) => a.holds.has(p));
+  }
+
+  /** An 'auto' job's devices, less those of a processor another run holds. */
+  private idleDevices(job: TrainJob): TrainJob {
     if (job.device !== 'auto' || !job.devices) return job;
-    const busy = (id: string) => {
-      const other = this.lanes.get(laneOf(id));
-      return other !== undefined && other !== lane && other.active !== null;
-    };
     return {
       ...job,
-      devices: job.devices.map((d) => (d.available && busy(d.id) ? { ...d, available: false, note: 'busy training another run' } : d)),
+      devices: job.devices.map((d) => (d.available && this.held(laneOf(d.id)) ? { ...d, available: false, note: 'busy training another run' } : d)),
     };
   }
 
-  private find(runId: string): { lane: Lane; active: Active | null } | null {
-    for (const lane of this.lanes.values()) {
-      if (lane.active && lane.active.job.runId === runId) return { lane, active: lane.active };
-      if (lane.waiting.some((j) => j.runId === runId)) return { lane, active: null };
-    }
+  private find(runId: string): { lane: Lane | null; active: Active | null } | null {
+    const a = this.active.find((x) => x.job.runId === runId);
+    if (a) return { lane: null, active: a };
+    for (const lane of this.lanes.values()) if (lane.waiting.some((j) => j.runId === runId)) return { lane, active: null };
     return null;
   }
 
-  private start(lane: Lane, queued: TrainJob): void {
-    const job = this.idleDevices(lane, queued);
+  private start(p: Processor, queued: TrainJob): void {
+    const job = this.idleDevices(queued);
     let handle: WorkerHandle;
     try {
       handle = this.spawn();
     } catch (err) {
       this.listener.status(job.runId, 'failed', `Could not start the training worker: ${err instanceof Error ? err.message : String(err)}`);
-      this.next(lane);
+      this.pump();
       return;
     }
-    const active: Active = { job, handle, paused: false, pendingPause: false, finished: false, stopTimer: null };
-    lane.active = active;
+    const holds = new Set<Processor>([p]);
+    if (job.device === 'auto') {
+      for (const d of job.devices ?? []) if (d.available) holds.add(laneOf(d.id));
+    } else {
+      holds.add(laneOf(job.device));
+    }
+    const active: Active = { job, handle, paused: false, pendingPause: false, finished: false, stopTimer: null, holds };
+    this.active.push(active);
     this.listener.status(job.runId, 'running');
-    handle.onMessage((raw) => this.onMessage(lane, active, raw));
+    handle.onMessage((raw) => this.onMessage(active, raw));
     handle.onExit((exit) => {
-      if (!active.finished) this.finish(lane, active, 'failed', exit.reason ?? `The training worker ended before the run was done (exit code ${exit.code}).`);
+      if (!active.finished) this.finish(active, 'failed', exit.reason ?? `The training worker ended before the run was done (exit code ${exit.code}).`);
     });
   }
 
-  private onMessage(lane: Lane, active: Active, raw: unknown): void {
+  private onMessage(active: Active, raw: unknown): void {
     if (active.finished) return;
     const parsed = fromWorkerSchema.safeParse(raw);
     if (!parsed.success) {
-      this.finish(lane, active, 'failed', 'The training worker sent a malformed message; the run was ended.');
+      this.finish(active, 'failed', 'The training worker sent a malformed message; the run was ended.');
       return;
     }
     const msg = parsed.data;
@@ -204,34 +216,39 @@ export class TrainingQueue {
       case 'state':
         return; // the queue already reported the state the person asked for
       case 'device':
+        // the run holds only the processor of the device it chose: the other may start a run
+        active.holds = new Set([laneOf(msg.device)]);
         this.listener.device?.(runId, msg.device, msg.reason);
+        this.pump();
         return;
       case 'result':
-        this.finish(lane, active, msg.status, msg.reason);
+        this.finish(active, msg.status, msg.reason);
         return;
       case 'error':
-        this.finish(lane, active, 'failed', msg.message);
+        this.finish(active, 'failed', msg.message);
         return;
     }
   }
 
-  private finish(lane: Lane, active: Active, status: 'finished' | 'stopped' | 'failed', reason?: string): void {
+  private finish(active: Active, status: 'finished' | 'stopped' | 'failed', reason?: string): void {
     if (active.finished) return;
     active.finished = true;
     if (active.stopTimer) clearTimeout(active.stopTimer);
     active.handle.kill();
-    if (lane.active === active) lane.active = null;
+    this.active.splice(this.active.indexOf(active), 1);
     this.listener.status(active.job.runId, status, reason);
-    this.next(lane);
+    this.pump();
   }
 
-  private next(lane: Lane): void {
-    const job = lane.waiting.shift();
-    if (job) this.start(lane, job);
+  /** Starts the next waiting run of every processor nobody holds. */
+  private pump(): void {
+    for (const [p, lane] of this.lanes) {
+      if (!this.held(p) && lane.waiting.length) this.start(p, lane.waiting.shift()!);
+    }
   }
 }
 
 /** The queue lane of a device: 'cpu', or 'gpu' for every accelerator provider. */
-export function laneOf(device: string): 'cpu' | 'gpu' {
+export function laneOf(device: string): Processor {
   return device === 'cpu' ? 'cpu' : 'gpu';
 }
