@@ -33,7 +33,11 @@ export function tableProblem(text: string): string | null {
   return null;
 }
 
-/** `tableProblem` for the first megabyte of a file (cut after its last complete line). */
+/**
+ * `tableProblem` for the first megabyte of a file (cut after its last complete line). A file
+ * whose first megabyte holds fewer than two whole lines (a very wide table) is left to the
+ * CSV importer, which reads all of it.
+ */
 export async function fileTableProblem(file: string): Promise<string | null> {
   const fh = await fs.open(file, 'r');
   let text: string;
@@ -43,7 +47,9 @@ export async function fileTableProblem(file: string): Promise<string | null> {
     let head = buf.subarray(0, bytesRead);
     if (bytesRead === buf.length) {
       const nl = head.lastIndexOf(0x0a);
-      if (nl > 0) head = head.subarray(0, nl + 1);
+      const first = head.indexOf(0x0a);
+      if (nl < 0 || first === nl) return null;
+      head = head.subarray(0, nl + 1);
     }
     text = head.toString('utf8');
   } finally {

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetLibrary } from './library';
+import { fileTableProblem } from './csv';
 import {
   blobs, cifar10TarEntries, cifarBatch, classImage, csvText, mnistSlice, npyBytes, npzBytes, tempDir, writeCifar100Folder, writeCifar10Folder,
   writeImageFolder, writeMnistIdx, writeTarGz,
@@ -219,6 +220,16 @@ describe('CSV/TSV', () => {
     const inFolder = await lib.import([path.join(dir, 'folder')]);
     expect(inFolder.sources.map((f) => path.basename(f))).toEqual(['flowers.csv']);
     expect(inFolder.train.count + inFolder.test.count).toBe(36);
+  });
+
+  it('leaves a .txt table wider than the first megabyte to the CSV reader', async () => {
+    await fs.mkdir(src('wide'), { recursive: true });
+    const file = path.join(src('wide'), 'wide.txt');
+    const row = (v: string) => Array.from({ length: 300_000 }, () => v).join(',');
+    await fs.writeFile(file, `${row('1')},a\n${row('2')},b\n`);
+    expect(await fileTableProblem(file)).toBeNull();
+    await fs.writeFile(file, `${'my very long shopping list '.repeat(50_000)}\n`);
+    expect(await fileTableProblem(file)).toBeNull(); // one line past the megabyte: the importer says what is wrong
   });
 
   it('drops bad rows when asked, and counts them', async () => {
