@@ -194,8 +194,8 @@ export interface EvaluationResult {
   perClassAccuracy: number[];
   /**
    * misclassified test samples (index into the test split), in test order: up to
-   * MISTAKES_PER_CELL of each (true, predicted) cell, so every cell of the confusion matrix
-   * shows some, and MAX_MISTAKES in all
+   * MISTAKES_PER_CELL of each (true, predicted) cell, taken round by round so that every cell
+   * shows some, and MAX_MISTAKES in all (fewer for large samples: ~16 MiB of pictures)
    */
   mistakes: { index: number; label: number; predicted: number; png?: string }[];
   /** the network evaluated: the checkpoint after `epoch` epochs, the run's best (lowest test error) or its last */

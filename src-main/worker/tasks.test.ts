@@ -4,13 +4,13 @@
  * training data.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MISTAKES_PER_CELL, type EvaluationResult, type ExportResult, type StartRunRequest } from '../api/contract';
+import { MAX_MISTAKES, MISTAKES_PER_CELL, type EvaluationResult, type ExportResult, type StartRunRequest } from '../api/contract';
 import { StudioService } from '../api/service';
 import { isTerminal, makeTestHome, runEvents, tinyRun, type TestHome } from '../api/testkit';
 import { PNG } from 'pngjs';
 import { RunStore } from '../runs/store';
 import { DatasetLibrary } from '../datasets/library';
-import { FIRST_LAYER_IMAGES, runTask } from './tasks';
+import { FIRST_LAYER_IMAGES, maxMistakes, pickMistakes, runTask } from './tasks';
 
 function decode(dataUrl: string): PNG {
   expect(dataUrl.startsWith('data:image/png;base64,')).toBe(true);
@@ -53,6 +53,28 @@ describe('export task', () => {
     const over = await train({ ...tinyRun(t.dataset.id, { epochs: 1 }), limitTrain: 5000 });
     const card3 = ((await runTask({ kind: 'export', home: t.home, runId: over })) as ExportResult).modelCard;
     expect(card3).toContain('- Training samples used: 300; test samples: 100');
+  });
+});
+
+describe('mistakes kept with an evaluation', () => {
+  it('takes every cell\'s first mistake before any cell\'s second, so many classes do not starve late cells', () => {
+    // 100 classes, 20,000 samples, every sample wrong: 9,900 possible cells, ~20,000 mistakes
+    const n = 20_000;
+    const labels = Int32Array.from({ length: n }, (_, i) => i % 100);
+    const predictions = Int32Array.from({ length: n }, (_, i) => (i % 100 + 1 + ((i * 7919) % 99)) % 100);
+    const picked = pickMistakes(labels, predictions, 100, MISTAKES_PER_CELL, MAX_MISTAKES);
+    expect(picked).toHaveLength(MAX_MISTAKES);
+    const cells = new Set(picked.map((m) => m.label * 100 + m.predicted));
+    expect(cells.size).toBe(MAX_MISTAKES); // 1000 different cells, one each: none got a second first
+    expect(picked.map((m) => m.index)).toEqual([...picked.map((m) => m.index)].sort((a, b) => a - b));
+    expect(picked.every((m) => labels[m.index] === m.label && predictions[m.index] === m.predicted && m.label !== m.predicted)).toBe(true);
+  });
+
+  it('keeps fewer pictures of large samples (about 16 MiB in all)', () => {
+    expect(maxMistakes(784)).toBe(MAX_MISTAKES);
+    expect(maxMistakes(3 * 32 * 32)).toBe(MAX_MISTAKES);
+    expect(maxMistakes(3 * 224 * 224)).toBe(79);
+    expect(maxMistakes(100_000_000)).toBe(1);
   });
 });
 

@@ -81,6 +81,39 @@ export async function firstLayerImages(spec: ModelSpec, weights: Float32Array, s
   return out;
 }
 
+/** pictures of mistakes sent with an evaluation: about 16 MiB of PNGs at most (a 224×224 colour photo is some 100 KB) */
+const MISTAKE_PICTURE_BYTES = 16 * 1024 * 1024;
+
+/** How many mistakes an evaluation keeps for samples of `sampleSize` values (MAX_MISTAKES for MNIST or CIFAR). */
+export function maxMistakes(sampleSize: number): number {
+  return Math.max(1, Math.min(MAX_MISTAKES, Math.floor(MISTAKE_PICTURE_BYTES / (sampleSize * 1.4))));
+}
+
+/**
+ * A few of every kind of mistake, so each cell of the confusion matrix has pictures: up to
+ * `perCell` of each (true, predicted) pair, taken round by round (every cell's first, then
+ * every cell's second, ...) until `max`, so that with many classes the cells late in test
+ * order are not left without any; returned in test order.
+ */
+export function pickMistakes(labels: Int32Array, predictions: Int32Array, classes: number, perCell: number, max: number): EvaluationResult['mistakes'] {
+  const cells = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    if (predictions[i] === labels[i]) continue;
+    const key = labels[i] * classes + predictions[i];
+    const list = cells.get(key) ?? [];
+    if (list.length < perCell) list.push(i);
+    cells.set(key, list);
+  }
+  const picked: number[] = [];
+  for (let round = 0; round < perCell && picked.length < max; round++) {
+    for (const list of cells.values()) {
+      if (picked.length >= max) break;
+      if (round < list.length) picked.push(list[round]);
+    }
+  }
+  return picked.sort((a, b) => a - b).map((i) => ({ index: i, label: labels[i], predicted: predictions[i] }));
+}
+
 export async function runTask(input: Task): Promise<unknown> {
   const task = taskSchema.parse(input);
   switch (task.kind) {
@@ -94,17 +127,7 @@ export async function runTask(input: Task): Promise<unknown> {
       const r = await evaluate(createNodeRuntime('cpu'), record.model, checkpoint.state.params, data, data.test);
       const labels = data.test.y.subarray(0, data.test.n);
       const { confusion, perClassAccuracy } = confusionMatrix(labels, r.predictions, record.model.classes);
-      // a few of every kind of mistake, so each cell of the confusion matrix has pictures
-      const mistakes: EvaluationResult['mistakes'] = [];
-      const inCell = new Map<number, number>();
-      const classes = record.model.classes;
-      for (let i = 0; i < data.test.n && mistakes.length < MAX_MISTAKES; i++) {
-        const t = labels[i];
-        const p = r.predictions[i];
-        if (p === t || (inCell.get(t * classes + p) ?? 0) >= task.perCell) continue;
-        inCell.set(t * classes + p, (inCell.get(t * classes + p) ?? 0) + 1);
-        mistakes.push({ index: i, label: t, predicted: p });
-      }
+      const mistakes = pickMistakes(labels, r.predictions, record.model.classes, task.perCell, maxMistakes(data.sampleSize));
       const result: EvaluationResult = {
         runId: record.id,
         testError: r.error,
