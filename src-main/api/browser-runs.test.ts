@@ -108,6 +108,8 @@ describe.each(transports)('browser runs over %s', (_name, connect) => {
     // on the CPU worker at step 3: the window reports where the epoch stood
     const second = await api.beginBrowserRun({ ...req, name: 'stopped in the window' });
     const d2 = await readData(api, second.run.id, second.data, 1000);
+    let firstEpochSeconds = 0;
+    let stoppedAfter = 0;
     const t2 = new Trainer({
       spec: req.model,
       config: req.config,
@@ -115,18 +117,22 @@ describe.each(transports)('browser runs over %s', (_name, connect) => {
       runtime: createNodeRuntime('cpu', { threads: 1 }),
       onEvent: (e) => {
         events.push(e);
+        if (e.event === 'epoch') firstEpochSeconds = e.seconds;
         if (e.event === 'batch' && e.epoch === 1 && e.step === 2) t2.stop('stopped in the window');
       },
       onEpochEnd: async (c, info) => {
         await api.reportBrowserRun(second.run.id, { events: events.splice(0), checkpoint: toReport(c, info.testError) });
       },
       onMidEpoch: async (c) => {
+        stoppedAfter = c.partial!.seconds;
         await api.reportBrowserRun(second.run.id, { events: events.splice(0), checkpoint: toReport(c, null) });
       },
     });
     expect((await t2.run()).status).toBe('stopped');
     const stopped = await api.reportBrowserRun(second.run.id, { events: events.splice(0), status: 'stopped', reason: 'stopped in the window' });
     expect(stopped.run).toMatchObject({ status: 'stopped', epochsDone: 1, steps: 6, reason: 'stopped in the window' });
+    // its time is the first epoch's and the part of the second it trained
+    expect(stopped.run.seconds).toBeCloseTo(firstEpochSeconds + stoppedAfter, 9);
     watched = second.run.id;
     const ev2 = runEvents(api, () => watched);
     await api.resumeRun(second.run.id);

@@ -76,7 +76,10 @@ interface BrowserLive {
   best: number | null;
   bestEpoch: number | null;
   lastTestError: number | null;
+  /** seconds of the completed epochs */
   seconds: number;
+  /** seconds of the epoch in progress when it was last saved inside (a stop, or the periodic save) */
+  partialSeconds: number;
   /** reports of one run are applied one after the other */
   chain: Promise<unknown>;
 }
@@ -467,6 +470,7 @@ export class StudioService implements StudioApi {
       bestEpoch: null,
       lastTestError: null,
       seconds: 0,
+      partialSeconds: 0,
       chain: Promise.resolve(),
     };
     this.browser.set(record.id, live);
@@ -570,13 +574,21 @@ export class StudioService implements StudioApi {
       this.emit({ channel: 'run', runId: id, status: live.status, event: e });
     }
     if (report.checkpoint?.partial && decoded) {
+      // where the epoch stands is a safety net: a failed write (a full disk) does not end the run
       const c = report.checkpoint;
-      await this.runs
-        .checkpoints(live.record)
-        .saveMidEpoch({ epoch: c.epoch, step: c.step, params: decoded.params, optimizerState: decoded.optimizerState, rngState: c.rngState, optimizerStep: c.optimizerStep, partial: c.partial });
-      await this.runs.update(id, (r) => {
-        r.progress.step = c.step;
-      });
+      const partial = c.partial!;
+      try {
+        await this.runs
+          .checkpoints(live.record)
+          .saveMidEpoch({ epoch: c.epoch, step: c.step, params: decoded.params, optimizerState: decoded.optimizerState, rngState: c.rngState, optimizerStep: c.optimizerStep, partial });
+        live.partialSeconds = partial.seconds;
+        await this.runs.update(id, (r) => {
+          r.progress.step = c.step;
+          r.progress.seconds = live.seconds + partial.seconds;
+        });
+      } catch {
+        // the last epoch checkpoint (or an older position) stays the one to continue from
+      }
     } else if (report.checkpoint && decoded) {
       const c = report.checkpoint;
       const last = c.epoch >= live.record.config.epochs;
@@ -590,6 +602,7 @@ export class StudioService implements StudioApi {
         live.bestEpoch = c.epoch;
       }
       live.epochsDone = c.epoch;
+      live.partialSeconds = 0;
       if (c.testError !== null) live.lastTestError = c.testError;
       await this.runs.update(id, (r) => {
         r.progress = { epochsDone: c.epoch, step: c.step, bestTestError: live.best, bestEpoch: live.bestEpoch, lastTestError: live.lastTestError, seconds: live.seconds };
@@ -621,7 +634,7 @@ export class StudioService implements StudioApi {
         else delete r.reason;
         delete r.pid;
         delete r.hostname;
-        r.progress.seconds = live.seconds;
+        r.progress.seconds = live.seconds + live.partialSeconds;
         r.progress.lastTestError = live.lastTestError;
       })
       .catch(() => undefined)
