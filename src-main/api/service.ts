@@ -332,7 +332,7 @@ export class StudioService implements StudioApi {
     });
     if (dataset.contentHash !== record.dataset.contentHash) throw new StudioError('conflict', `The dataset "${dataset.name}" has changed since the run started; the run cannot continue on other data.`);
     // the run's own device when it still works; else 'auto', recording why
-    const { choice, note } = await resumeChoice(record.device, () => this.devicesProbe());
+    const { choice, note } = await resumeChoice(record.device, () => this.devicesProbe(), record.deviceReason);
     const plan = await this.planDevice(choice, note);
     // a second request that arrived during the awaits above (a double click, another window)
     if (this.queue.has(id) || this.live.has(id)) throw new StudioError('conflict', `The run “${record.name}” is already continuing.`);

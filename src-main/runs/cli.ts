@@ -68,7 +68,7 @@ const storeFor = (o: { runDir?: string }) => new RunStore(studioHome(), o.runDir
  * choice and why written to run.json and said.
  */
 async function runtimeForRun(store: RunStore, record: RunRecord, device: string, data: TrainingData, say: (s: string) => void): Promise<{ runtime: RuntimeAdapter; device: string }> {
-  const { choice, note } = await resumeChoice(device, async (d) => [await probeDevice(d)]);
+  const { choice, note } = await resumeChoice(device, async (d) => [await probeDevice(d)], record.deviceReason);
   const selection = await selectRuntime(choice, record.model, record.config, data);
   if (choice === 'auto') {
     const reason = note ? `${note}; ${selection.reason}` : selection.reason;

@@ -62,12 +62,14 @@ describe('resumeChoice', () => {
     expect(r.note).toBe(`the run trained on cuda before, but NVIDIA GPU (CUDA) ("cuda") cannot be used on this computer: ${missing}`);
   });
 
-  it('does not continue a WebGPU run on a software adapter (the card’s driver gone): auto, saying why', async () => {
-    const r = await resumeChoice('webgpu', devices);
+  it('does not continue a run auto put on a WebGPU card on a software adapter (the card’s driver gone): auto, saying why', async () => {
+    const r = await resumeChoice('webgpu', devices, 'auto chose webgpu: webgpu 900.0 steps/s, cpu 40.0 steps/s');
     expect(r.choice).toBe('auto');
     expect(r.note).toMatch(/^the run trained on webgpu before, but WebGPU here is now a software adapter/);
     const hardware = async () => probe.map((d) => (d.id === 'webgpu' ? { ...d, kind: 'gpu' as const } : d));
-    expect(await resumeChoice('webgpu', hardware)).toEqual({ choice: 'webgpu' });
+    expect(await resumeChoice('webgpu', hardware, 'auto chose webgpu: webgpu 900.0 steps/s')).toEqual({ choice: 'webgpu' });
+    // a software adapter chosen explicitly (no reason recorded) stays the run's device
+    expect(await resumeChoice('webgpu', devices)).toEqual({ choice: 'webgpu' });
   });
 
   it('continues a browser-trained run on the CPU, and one whose device was never chosen on auto', async () => {

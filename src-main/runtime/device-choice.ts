@@ -60,17 +60,24 @@ export function likelyAutoDevice(devices: readonly DeviceInfo[]): NodeDevice {
 
 /**
  * Where a stopped or failed run continues: on the device it trained on when that still
- * works (a WebGPU that is now only a software adapter does not count); otherwise 'auto', with a note saying why. A run trained in a browser window
+ * works (a WebGPU that auto chose, and that is now only a software adapter, does not count);
+ * otherwise 'auto', with a note saying why. A run trained in a browser window
  * continues on the CPU; one whose device was never chosen (its worker ended first) on 'auto'.
  */
-export async function resumeChoice(recorded: string, devices: (device: NodeDevice) => Promise<DeviceInfo[]>): Promise<{ choice: DeviceChoice; note?: string }> {
+export async function resumeChoice(
+  recorded: string,
+  devices: (device: NodeDevice) => Promise<DeviceInfo[]>,
+  /** the run's device reason: a run that auto put on WebGPU trained on a hardware adapter (auto never takes a software one) */
+  recordedReason?: string,
+): Promise<{ choice: DeviceChoice; note?: string }> {
   if (recorded === 'cpu' || recorded === BROWSER_DEVICE) return { choice: 'cpu' };
   if (!isNodeDevice(recorded)) return { choice: 'auto' };
   const list = await devices(recorded);
   const problem = deviceProblem(recorded, list);
   if (problem) return { choice: 'auto', note: `the run trained on ${recorded} before, but ${problem}` };
   // a GPU driver gone, and Dawn now finds only a software renderer: the CPU is faster than that
-  if (list.find((d) => d.id === recorded)?.kind === 'software-gpu') {
+  // (a run whose software adapter was chosen explicitly stays on it)
+  if (recordedReason?.includes('auto chose') && list.find((d) => d.id === recorded)?.kind === 'software-gpu') {
     return { choice: 'auto', note: `the run trained on ${recorded} before, but WebGPU here is now a software adapter (no graphics card), which auto never chooses` };
   }
   return { choice: recorded };
