@@ -429,27 +429,31 @@ export class Trainer {
         resumeAt = null;
         let lastSnapshot = now();
         const snapshotMs = (this.opts.midEpochEverySeconds ?? Infinity) * 1000;
+        /** hands where the epoch stands after `s` steps to onMidEpoch */
+        const snapshot = async (s: number, stopping: boolean): Promise<void> => {
+          try {
+            const c = await this.checkpoint(epoch);
+            c.partial = { stepsDone: s, lossSum: runningLoss, errorSum: runningError, epochRngState, seconds: (now() - te) / 1000 };
+            await this.opts.onMidEpoch!(c, { stopping });
+          } catch (err) {
+            // a periodic save is a safety net: training goes on (the epoch end saves anyway);
+            // a stop says that its position was not kept
+            const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+            if (stopping) this.stopReason = `${this.stopReason} (where epoch ${epoch + 1} stood could not be saved: ${why}; resuming continues from the last point that was saved)`;
+          }
+          lastSnapshot = now();
+        };
         for (let s = firstStep; s < stepsPerEpoch; s++) {
           if (this.gate.isClosed) {
+            // a paused run is often left so, and the studio closed: keep where it stands
+            if (s > 0 && this.opts.onMidEpoch && this.stopReason === null) await snapshot(s, false);
             const w0 = now();
             await this.gate.pass();
             te += now() - w0;
             pausedMs += now() - w0;
           }
           const stopping = this.stopReason !== null;
-          if (s > 0 && this.opts.onMidEpoch && (stopping || now() - lastSnapshot >= snapshotMs)) {
-            try {
-              const c = await this.checkpoint(epoch);
-              c.partial = { stepsDone: s, lossSum: runningLoss, errorSum: runningError, epochRngState, seconds: (now() - te) / 1000 };
-              await this.opts.onMidEpoch(c, { stopping });
-            } catch (err) {
-              // a periodic save is a safety net: training goes on (the epoch end saves anyway);
-              // a stop says that its position was not kept
-              const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-              if (stopping) this.stopReason = `${this.stopReason} (where epoch ${epoch + 1} stood could not be saved: ${why}; resuming continues from the last point that was saved)`;
-            }
-            lastSnapshot = now();
-          }
+          if (s > 0 && this.opts.onMidEpoch && (stopping || now() - lastSnapshot >= snapshotMs)) await snapshot(s, stopping);
           if (stopping) return this.finishStopped(epoch, lastTest);
           const from = s * bs;
           const buf = from + bs <= nTrain || !partial ? full : partial;

@@ -189,6 +189,32 @@ describe('training a run', () => {
     expect((await store.get(interrupted.run.id)).resumes[0].rejected?.[0]).toMatch(/checksum mismatch/);
   });
 
+  it('a pause inside an epoch saves where it stands (the studio may be closed while paused), and changes nothing', async () => {
+    const straight = await train({ dropout: true });
+    const ref = await finalState(straight.run.id, 4);
+    let seen: number | null = null;
+    const { run } = await train({
+      dropout: true,
+      onEvent: (e, h) => {
+        if (e.event !== 'batch' || e.epoch !== 1 || e.step !== 3) return;
+        h.pause();
+        void (async () => {
+          try {
+            const file = store.checkpoints(await store.get(h.runId)).midEpochFile;
+            for (let i = 0; i < 100 && !fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 20));
+            seen = (await readCheckpoint(file)).state.partial?.stepsDone ?? null;
+          } catch {
+            seen = -1; // no mid-epoch file while paused
+          } finally {
+            h.resume();
+          }
+        })();
+      },
+    });
+    expect(seen).toBe(3);
+    expectSameState(await finalState(run.id, 4), ref);
+  });
+
   it('counts training time without the time paused', async () => {
     const wall0 = Date.now();
     let paused = false;
