@@ -411,6 +411,8 @@ test.describe('first start and responsiveness', () => {
     // stop once the first batches of the first epoch are on the chart
     const loss = page.getByTestId('loss-chart').locator('canvas');
     await expect(loss).toHaveAttribute('aria-label', /with [1-9]\d* batch points/, { timeout: 60_000 });
+    // no timing of the next run while this one trains: it would take the processor from it
+    await expect(page.locator('#h-dev')).toContainText('measured once this one ends');
     await page.getByTestId('stop').click();
     await expect(page.getByTestId('train-status')).toContainText('stopped', { timeout: 30_000 });
     await expect(page.getByTestId('epoch-row')).toHaveCount(0);
