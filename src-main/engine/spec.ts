@@ -242,7 +242,7 @@ export function validateConfig(c: TrainConfig): void {
   if (!Number.isInteger(c.epochs) || c.epochs < 1) bad(`The number of epochs must be a whole number of at least 1 ${got(c.epochs)}.`);
   if (!Number.isInteger(c.batchSize) || c.batchSize < 1 || c.batchSize > 65536) bad(`The batch size must be a whole number from 1 to 65536 ${got(c.batchSize)}.`);
   if (!(c.lr > 0 && Number.isFinite(c.lr))) bad(`The learning rate must be a positive number ${got(c.lr)}.`);
-  if (!Number.isInteger(c.evalEvery) || c.evalEvery < 0) bad(`"Test every N epochs" must be a whole number, 0 or more ${got(c.evalEvery)}.`);
+  if (!Number.isInteger(c.evalEvery) || c.evalEvery < 0) bad(`"Check on the test set every N epochs" must be a whole number, 0 or more ${got(c.evalEvery)}.`);
   if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 2 ** 32 - 1) bad(`The seed must be a whole number from 0 to 4294967295 ${got(c.seed)}.`);
   const o = c.optimizer;
   if (o.weightDecay !== undefined && !(o.weightDecay >= 0)) bad('Weight decay must be 0 or more.');
