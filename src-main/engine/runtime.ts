@@ -17,3 +17,12 @@ export interface RuntimeAdapter {
   Tensor: TensorCtor;
   createSession(model: Uint8Array, opts?: { gpuOutputs?: string[] }): Promise<InferenceSession>;
 }
+
+/**
+ * The options of one session: `base`, and on WebGPU the outputs named in `gpuOutputs` kept on
+ * the device (`preferredOutputLocation: 'gpu-buffer'`). Both runtime adapters build them so.
+ */
+export function sessionOptions(base: InferenceSession.SessionOptions, device: string, opts?: { gpuOutputs?: string[] }): InferenceSession.SessionOptions {
+  if (device !== 'webgpu' || !opts?.gpuOutputs?.length) return { ...base };
+  return { ...base, preferredOutputLocation: Object.fromEntries(opts.gpuOutputs.map((n) => [n, 'gpu-buffer' as const])) };
+}

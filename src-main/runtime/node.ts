@@ -7,7 +7,7 @@
  */
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
-import type { RuntimeAdapter, TensorCtor } from '../engine/runtime';
+import { sessionOptions, type RuntimeAdapter, type TensorCtor } from '../engine/runtime';
 import { NODE_DEVICES, type NodeDevice } from '../engine/types';
 import { shortError } from './device-choice';
 import { softwareWebGpu } from './software';
@@ -38,10 +38,7 @@ export function createNodeRuntime(device: NodeDevice, opts: { threads?: number }
     software,
     Tensor: ort.Tensor as unknown as TensorCtor,
     async createSession(model, o) {
-      const options: ort.InferenceSession.SessionOptions = { ...base };
-      if (device === 'webgpu' && o?.gpuOutputs?.length) {
-        options.preferredOutputLocation = Object.fromEntries(o.gpuOutputs.map((n) => [n, 'gpu-buffer' as const]));
-      }
+      const options = sessionOptions(base, device, o);
       if (device === 'cpu' || device === 'webgpu') return ort.InferenceSession.create(model, options);
       try {
         return await ort.InferenceSession.create(model, options);

@@ -12,7 +12,7 @@
  * side type-checks the test fixture that imports it.
  */
 import * as ort from 'onnxruntime-web/webgpu';
-import type { RuntimeAdapter, TensorCtor } from '../../src-main/engine/runtime';
+import { sessionOptions, type RuntimeAdapter, type TensorCtor } from '../../src-main/engine/runtime';
 
 export type WebDevice = 'webgpu' | 'wasm';
 
@@ -94,11 +94,7 @@ export async function createWebRuntime(device: WebDevice, opts: WebRuntimeOption
     software,
     Tensor: ort.Tensor as unknown as TensorCtor,
     async createSession(model, o) {
-      const options: ort.InferenceSession.SessionOptions = { ...base };
-      if (device === 'webgpu' && o?.gpuOutputs?.length) {
-        options.preferredOutputLocation = Object.fromEntries(o.gpuOutputs.map((n) => [n, 'gpu-buffer' as const]));
-      }
-      const session = await ort.InferenceSession.create(model, options);
+      const session = await ort.InferenceSession.create(model, sessionOptions(base, device, o));
       if (device === 'wasm') fillPreallocatedOutputs(session);
       return session;
     },
