@@ -26,7 +26,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { initParams, presetById, Trainer, type RuntimeAdapter, type TrainEvent } from '../src-main/engine';
+import { initParams, isNodeDevice, presetById, Trainer, type RuntimeAdapter, type TrainEvent } from '../src-main/engine';
 import { createNodeRuntime, type NodeDevice } from '../src-main/runtime/node';
 import { listDevices } from '../src-main/runtime/devices';
 import { softwareWebGpu } from '../src-main/runtime/software';
@@ -440,8 +440,7 @@ if (isMain) {
   const markdownFile = take('--markdown');
   const deadline = take('--deadline-s');
   const bad = args.filter((a) => a !== '--json' && a !== '--quick');
-  const known = ['cpu', 'webgpu', 'cuda', 'tensorrt', 'dml', 'coreml'];
-  if (bad.length || devices?.some((d) => !known.includes(d)) || (deadline !== undefined && !(Number(deadline) > 0))) {
+  if (bad.length || devices?.some((d) => !isNodeDevice(d)) || (deadline !== undefined && !(Number(deadline) > 0))) {
     console.error(`gpu-bench: bad arguments ${bad.join(' ')} ${devices?.join(',') ?? ''} ${deadline !== undefined ? `--deadline-s ${deadline}` : ''}\n${usage}`);
     process.exit(2);
   }
