@@ -108,3 +108,8 @@ export type TrainEvent =
  * studio offers a new run instead.
  */
 export const DIVERGED = 'training has diverged';
+
+/** The run ended because its loss became NaN or infinite (see DIVERGED). */
+export function diverged(run: { status: string; reason?: string }): boolean {
+  return run.status === 'failed' && !!run.reason?.includes(DIVERGED);
+}

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { architectureLabel, countParams as engineCountParams } from '../engine/index';
-import { DIVERGED, type ModelSpec, type TrainConfig } from '../engine/types';
+import { diverged, type ModelSpec, type TrainConfig } from '../engine/types';
 import pkg from '../../package.json' with { type: 'json' };
 
 export const STUDIO_VERSION: string = (pkg as { version: string }).version;
@@ -96,6 +96,6 @@ export const architectureOf = (spec: ModelSpec): string => architectureLabel(spe
  * diverge again at the same step.
  */
 export function divergedProblem(record: RunRecord): string | null {
-  if (record.status !== 'failed' || !record.reason?.includes(DIVERGED)) return null;
+  if (!diverged(record)) return null;
   return `The run “${record.name}” diverged (its loss stopped being a number); continuing it would diverge again at the same step. Start a new run with a lower learning rate.`;
 }

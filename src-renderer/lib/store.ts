@@ -1,6 +1,6 @@
 import { reactive, markRaw, shallowRef, triggerRef } from 'vue';
 import type { DatasetMeta } from '../../src-main/datasets/types';
-import { DIVERGED, type ModelSpec, type TrainConfig, type TrainEvent } from '../../src-main/engine/types';
+import { diverged, type ModelSpec, type TrainConfig, type TrainEvent } from '../../src-main/engine/types';
 import type { RunStatus, RunSummary, StudioEvent } from '../../src-main/api/contract';
 import { studio, messageOf, forPeople } from '../studio';
 import { SeriesBuilder, type Series } from './series';
@@ -285,7 +285,7 @@ function follow(run: RunSummary, history: TrainEvent[]): void {
 
 /** A stopped or failed run can continue, unless it diverged: it would again, at the same step. */
 export function canContinueRun(r: { status: RunStatus; reason?: string }): boolean {
-  return (r.status === 'stopped' || r.status === 'failed') && !r.reason?.includes(DIVERGED);
+  return (r.status === 'stopped' || r.status === 'failed') && !diverged(r);
 }
 
 /** The run this window follows is still training (this window shows one run's controls at a time). */
