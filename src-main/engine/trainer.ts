@@ -417,15 +417,12 @@ export class Trainer {
         const lr = lrAt(config, epoch);
         (lrT.data as Float32Array)[0] = lr;
         const epochRngState = resumeAt ? resumeAt.epochRngState : this.rng.state();
-        if (resumeAt) {
-          new Rng(resumeAt.epochRngState).permutation(nTrain, order);
-        } else {
-          this.rng.permutation(nTrain, order);
-        }
-        let runningLoss = resumeAt ? resumeAt.lossSum : 0;
-        let runningError = resumeAt ? resumeAt.errorSum : 0;
-        let batches = resumeAt ? resumeAt.stepsDone : 0;
-        const firstStep = batches;
+        // a continued epoch draws its permutation again; the run's RNG is already past it
+        (resumeAt ? new Rng(resumeAt.epochRngState) : this.rng).permutation(nTrain, order);
+        let runningLoss = resumeAt?.lossSum ?? 0;
+        let runningError = resumeAt?.errorSum ?? 0;
+        const firstStep = resumeAt?.stepsDone ?? 0;
+        let batches = firstStep;
         resumeAt = null;
         let lastSnapshot = now();
         const snapshotMs = (this.opts.midEpochEverySeconds ?? Infinity) * 1000;

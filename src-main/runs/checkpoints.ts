@@ -144,11 +144,11 @@ export class CheckpointFolder {
   async loadLatestGood(opts: { includeMidEpoch?: boolean } = {}): Promise<{ checkpoint: LoadedCheckpoint | null; rejected: Rejected[] }> {
     const rejected: Rejected[] = [];
     const entries = await this.list();
-    const stopped = opts.includeMidEpoch ? await peekCheckpoint(this.midEpochFile) : null;
-    const exists = opts.includeMidEpoch && (await fs.stat(this.midEpochFile).then(() => true, () => false));
-    if (exists && (!stopped || entries.every((e) => e.epoch <= stopped.epoch))) {
+    if (opts.includeMidEpoch && (await fs.stat(this.midEpochFile).then(() => true, () => false))) {
       try {
-        return { checkpoint: await readCheckpoint(this.midEpochFile), rejected };
+        const mid = await readCheckpoint(this.midEpochFile);
+        // older than an epoch file: stale (an epoch end removes it; a crash just after may not have)
+        if (entries.every((e) => e.epoch <= mid.epoch)) return { checkpoint: mid, rejected };
       } catch (err) {
         rejected.push({ file: this.midEpochFile, reason: (err as Error).message });
       }
