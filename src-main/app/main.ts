@@ -57,6 +57,9 @@ function hardenContents(contents: WebContents): void {
   contents.on('will-attach-webview', (event) => event.preventDefault());
 }
 
+/** The app's icon (resources/icon.png, packaged beside out/): the window and task bar show it on Linux and Windows. */
+const windowIcon = path.join(app.getAppPath(), 'resources', 'icon.png');
+
 function createWindow(): BrowserWindow {
   const state = loadWindowState();
   const win = new BrowserWindow({
@@ -68,6 +71,7 @@ function createWindow(): BrowserWindow {
     minHeight: 600,
     show: false,
     title: 'MLP Studio',
+    icon: windowIcon,
     backgroundColor: '#ffffff',
     webPreferences: {
       preload: preloadFile,
