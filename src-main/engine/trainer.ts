@@ -81,6 +81,8 @@ export interface TrainerOptions {
   /** receives the generated ONNX models before training starts (to save them in the run folder) */
   onArtifacts?: (a: Artifacts) => void | Promise<void>;
   resumeFrom?: TrainerCheckpoint;
+  /** the test error measured at the checkpoint resumed from: the result's when no epoch is left to train */
+  resumeTestError?: number | null;
   /**
    * WebGPU: the most bytes the preprocessed training set (float32 samples + int32 labels) may
    * take on the device to be kept there (default DEVICE_DATA_BUDGET); 0 gathers batches on the host
@@ -372,7 +374,7 @@ export class Trainer {
   /** Runs the whole training. Never throws: failures come back as status 'failed'. */
   async run(): Promise<TrainResult> {
     const t0 = now();
-    let lastTest: number | null = null;
+    let lastTest: number | null = this.opts.resumeTestError ?? null;
     try {
       await this.setup();
       const { config, data } = this;

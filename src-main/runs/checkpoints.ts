@@ -8,8 +8,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { AtomicWriteOptions } from './atomic';
-import { removeStaleTemps } from './atomic';
-import { CheckpointError, peekCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointInfo, type CheckpointState, type LoadedCheckpoint } from './checkpoint';
+import { removeStaleTemps, writeFileAtomic } from './atomic';
+import { CheckpointError, decodeCheckpoint, peekCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointInfo, type CheckpointState, type LoadedCheckpoint } from './checkpoint';
 
 export interface CheckpointPolicy {
   /** write a checkpoint every N epochs (the last epoch is always written) */
@@ -88,6 +88,34 @@ export class CheckpointFolder {
   /** Test error stored in best.ckpt, or null when there is none (or it is unreadable). */
   async bestTestError(): Promise<number | null> {
     return (await peekCheckpoint(this.bestFile))?.testError ?? null;
+  }
+
+  /**
+   * After a crash between an epoch file and best.ckpt: makes best.ckpt the checkpoint with the
+   * lowest test error among best.ckpt and the epoch files up to `epoch` (the earliest on a tie,
+   * as save() keeps it), copying a verified epoch file when it beats best.ckpt or there is none.
+   * Returns that test error and epoch, or null when no checkpoint up to `epoch` has a test error.
+   */
+  async rebuildBest(epoch: number): Promise<{ testError: number; epoch: number } | null> {
+    const rank = (e: CheckpointEntry) => [e.testError!, e.epoch, e.kind === 'best' ? 0 : 1];
+    const candidates = (await this.list())
+      .filter((e) => e.testError !== null && e.epoch <= epoch)
+      .sort((a, b) => {
+        const [x, y] = [rank(a), rank(b)];
+        return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+      });
+    for (const c of candidates) {
+      if (c.kind === 'best') return { testError: c.testError!, epoch: c.epoch };
+      try {
+        const bytes = await fs.readFile(c.file);
+        decodeCheckpoint(bytes, c.file);
+        await writeFileAtomic(this.bestFile, bytes);
+        return { testError: c.testError!, epoch: c.epoch };
+      } catch {
+        // damaged: the next best candidate
+      }
+    }
+    return null;
   }
 
   /**

@@ -90,10 +90,11 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
   let best = record.progress.bestTestError;
   let bestEpoch = record.progress.bestEpoch;
   if (from) {
-    // the best may have been found after the checkpoint we continue from; best.ckpt tells the truth
-    const onDisk = await checkpoints.bestTestError();
-    best = onDisk;
-    bestEpoch = onDisk === null ? null : ((await checkpoints.list()).find((c) => c.kind === 'best')?.epoch ?? null);
+    // run.json may lag the checkpoints (a crash between them), and best.ckpt the epoch files:
+    // the best is what the checkpoints up to the one resumed from say
+    const rebuilt = await checkpoints.rebuildBest(from.epoch);
+    best = rebuilt?.testError ?? null;
+    bestEpoch = rebuilt?.epoch ?? null;
   }
 
   const trainer = new Trainer({
@@ -102,6 +103,7 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
     data,
     runtime,
     resumeFrom: from?.state,
+    resumeTestError: from?.testError ?? null,
     onEvent: (e) => {
       metrics.append(e);
       opts.onEvent?.(e);
@@ -149,6 +151,8 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
       delete r.pid;
       delete r.hostname;
       r.progress.seconds = seconds();
+      r.progress.bestTestError = best;
+      r.progress.bestEpoch = bestEpoch;
       if (result.testError !== null) r.progress.lastTestError = result.testError;
     });
     return result;
