@@ -3,14 +3,12 @@
  * or a path), imports tracked by an import id with progress events and cancellation.
  */
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { DatasetLibrary } from '../datasets/library';
 import { isDatasetId } from '../datasets/ids';
 import type { DatasetMeta } from '../datasets/types';
 import type { DatasetPreview, ImportRequest, StudioEvent } from './contract';
 import { StudioError, toErrorShape } from './errors';
-import { hideUploadFolders, uploadsDir } from './uploads';
+import { hideUploadFolders, removeUploadFolder, uploadFoldersOf } from './uploads';
 
 export class DatasetGateway {
   readonly library: DatasetLibrary;
@@ -52,6 +50,8 @@ export class DatasetGateway {
     const importId = `imp-${randomBytes(8).toString('hex')}`;
     const controller = new AbortController();
     this.imports.set(importId, controller);
+    // which uploads the import consumes is decided before anything is read, from resolved paths
+    const uploads = uploadFoldersOf(this.home, req.paths);
     const run = async () => {
       try {
         const dataset = await this.library.import(req.paths, {
@@ -60,7 +60,7 @@ export class DatasetGateway {
           signal: controller.signal,
           onProgress: (p) => this.emit({ channel: 'import', event: 'progress', importId, phase: p.phase, done: p.done, total: p.total }),
         });
-        await this.removeUploads(req.paths);
+        await this.removeUploads(await uploads);
         this.emit({ channel: 'import', event: 'done', importId, dataset });
       } catch (err) {
         const message = controller.signal.aborted ? 'The import was cancelled; nothing was added to the library.' : hideUploadFolders(toErrorShape(err).message, this.home);
@@ -75,10 +75,8 @@ export class DatasetGateway {
   }
 
   /** Files uploaded from a browser are copied into the library by a successful import: drop them. */
-  private async removeUploads(paths: string[]): Promise<void> {
-    const root = uploadsDir(this.home) + path.sep;
-    const folders = new Set(paths.filter((p) => p.startsWith(root)).map((p) => path.join(root, p.slice(root.length).split(path.sep)[0])));
-    for (const f of folders) await fs.rm(f, { recursive: true, force: true }).catch(() => undefined);
+  private async removeUploads(folders: string[]): Promise<void> {
+    for (const f of folders) await removeUploadFolder(this.home, f).catch(() => undefined);
   }
 
   cancelImport(importId: string): void {

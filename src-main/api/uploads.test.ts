@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetMeta } from '../datasets/types';
 import type { StudioEvent } from './contract';
 import { DatasetGateway } from './datasets';
-import { writeMnistSubset } from '../datasets/test-fixtures';
+import { csvText, writeMnistSubset } from '../datasets/test-fixtures';
 import { StudioService } from './service';
 import { startWebHost } from '../host/server';
 import { connectWebHost } from '../host/ws-client';
@@ -123,6 +123,84 @@ describe('a big file uploaded in chunks', () => {
       await conn.close();
       await host.close();
       await service.close();
+    }
+  });
+});
+
+describe('clean-up after an import of uploaded files (issue 15, item 1)', () => {
+  /** a home with a dataset, a run folder and a second upload that must all survive */
+  async function homeWithWork(): Promise<{ home: string; gw: DatasetGateway; ends: StudioEvent[]; keep: string[] }> {
+    const h = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-studio-uploads-escape-'));
+    const ends: StudioEvent[] = [];
+    const gw = new DatasetGateway(h, (e) => ends.push(e));
+    const first = await storeUpload(h, { files: [{ relativePath: 'first.csv', base64: Buffer.from(csvText(30)).toString('base64') }] });
+    const { importId } = await gw.startImport({ paths: first.paths });
+    await waitFor(ends, importId);
+    const run = path.join(h, 'runs', 'r-keep', 'run.json');
+    fs.mkdirSync(path.dirname(run), { recursive: true });
+    fs.writeFileSync(run, '{}');
+    const other = await storeUpload(h, { files: [{ relativePath: 'other.csv', base64: Buffer.from('a,b\n1,x\n').toString('base64') }] });
+    return { home: h, gw, ends, keep: [run, other.paths[0], ...(await gw.list()).map((d) => path.join(h, 'datasets', d.id, 'meta.json'))] };
+  }
+  async function waitFor(list: StudioEvent[], importId: string): Promise<Extract<StudioEvent, { channel: 'import' }>> {
+    for (let i = 0; i < 1500; i++) {
+      const end = list.find((e) => e.channel === 'import' && e.importId === importId && e.event !== 'progress');
+      if (end && end.channel === 'import') return end;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error('the import did not end');
+  }
+
+  for (const [label, via] of [
+    ['uploads/../uploads/<id>', (id: string) => `..${path.sep}uploads${path.sep}${id}`],
+    ['uploads/./<id>', (id: string) => `.${path.sep}${id}`],
+  ] as const) {
+    it(`an import through ${label} removes only that upload, never the studio folder or other uploads`, async () => {
+      const { home: h, gw, ends, keep } = await homeWithWork();
+      try {
+        const up = await storeUpload(h, { files: [{ relativePath: 'data.csv', base64: Buffer.from(csvText(40, { features: 3 })).toString('base64') }] });
+        const sneaky = `${uploadsDir(h)}${path.sep}${via(up.uploadId)}${path.sep}data.csv`;
+        const { importId } = await gw.startImport({ paths: [sneaky] });
+        expect((await waitFor(ends, importId)).event).toBe('done');
+        for (const f of keep) expect(fs.existsSync(f), f).toBe(true);
+        expect(await gw.list()).toHaveLength(2);
+        expect(fs.existsSync(path.join(uploadsDir(h), up.uploadId))).toBe(false);
+      } finally {
+        fs.rmSync(h, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('an import of files outside the uploads folder removes nothing', async () => {
+    const { home: h, gw, ends, keep } = await homeWithWork();
+    try {
+      const mine = path.join(h, 'mine');
+      fs.mkdirSync(mine);
+      fs.writeFileSync(path.join(mine, 'data.csv'), csvText(40, { features: 5 }));
+      const { importId } = await gw.startImport({ paths: [path.join(uploadsDir(h), '..', 'mine', 'data.csv')] });
+      expect((await waitFor(ends, importId)).event).toBe('done');
+      for (const f of [...keep, path.join(mine, 'data.csv')]) expect(fs.existsSync(f), f).toBe(true);
+    } finally {
+      fs.rmSync(h, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('uploads that cannot be stored', () => {
+  it('a file and a folder of the same name is a clear bad request, without the host path', async () => {
+    const up = storeUpload(home, { files: [{ relativePath: 'x', base64: 'AAAA' }, { relativePath: 'x/y', base64: 'AAAA' }] });
+    await expect(up).rejects.toMatchObject({ code: 'bad_request' });
+    const message = ((await up.catch((e: Error) => e)) as Error).message;
+    expect(message).toMatch(/"x\/y".*"x"/);
+    expect(message).not.toContain(home);
+    const reverse = storeUpload(home, { files: [{ relativePath: 'x/y', base64: 'AAAA' }, { relativePath: 'x', base64: 'AAAA' }] });
+    await expect(reverse).rejects.toMatchObject({ code: 'bad_request' });
+    expect(((await reverse.catch((e: Error) => e)) as Error).message).not.toContain(home);
+  });
+
+  it('only an upload id the studio made itself is accepted', async () => {
+    for (const uploadId of ['datasets', 'up-1', 'UP-0123456789abcdef']) {
+      await expect(storeUpload(home, { uploadId, files: [{ relativePath: 'a.csv', base64: 'AAAA' }] })).rejects.toMatchObject({ code: 'bad_request' });
     }
   });
 });
