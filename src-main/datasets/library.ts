@@ -9,6 +9,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Preprocess, TrainingData } from '../engine/types';
 import { datasetsDir } from '../paths';
+import { libraryLockFile, withLock } from '../locks';
 import { writeFileAtomic } from '../runs/atomic';
 import { ImportContext, type ImportedData, forgetWrittenHashes } from './context';
 import { bundledMnistDir } from './bundled-mnist';
@@ -34,6 +35,8 @@ export interface LoadOptions {
 
 const STAGING_PREFIX = '.staging-';
 const TRASH_PREFIX = '.trash-';
+/** how long a library write waits for another process's write (each is a few file operations) */
+const LIBRARY_LOCK_WAIT_MS = 30_000;
 
 /** Reads `bytes` bytes from the start of `file` into `target` (no intermediate copy). */
 async function readInto(file: string, target: ArrayBufferView, position = 0): Promise<void> {
@@ -60,9 +63,23 @@ export class DatasetLibrary {
     this.dir = datasetsDir(home);
   }
 
-  /** runs `fn` after every earlier library mutation of this process has finished */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn, fn);
+  /**
+   * Runs `fn` after every earlier library mutation of this process has finished, holding the
+   * home's library lock: another process (the app, the web host, a CLI command) writing to
+   * the same library waits its turn, so two imports of one file cannot both find no duplicate.
+   */
+  private exclusive<T>(purpose: string, fn: () => Promise<T>): Promise<T> {
+    const locked = () =>
+      withLock(
+        libraryLockFile(this.home),
+        {
+          purpose,
+          waitMs: LIBRARY_LOCK_WAIT_MS,
+          busyMessage: (o) => `The dataset library in ${this.home} is busy: process ${o.pid} (${o.purpose}) has held it since ${o.since}. Try again when it has finished; if that process hangs, end it.`,
+        },
+        fn,
+      );
+    const run = this.chain.then(locked, locked);
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -136,7 +153,7 @@ export class DatasetLibrary {
       ctx.checkAbort();
       const fin = await finalizeImport(ctx, data);
       ctx.checkAbort();
-      return await this.exclusive(async () => {
+      return await this.exclusive('importing a dataset', async () => {
         ctx.checkAbort();
         const existing = await this.list();
         const dup = existing.find((m) => m.contentHash === fin.contentHash);
@@ -188,7 +205,7 @@ export class DatasetLibrary {
 
   async rename(id: string, name: string): Promise<DatasetMeta> {
     const newName = validateDatasetName(name);
-    return this.exclusive(async () => {
+    return this.exclusive('renaming a dataset', async () => {
       const meta = await this.get(id);
       const clash = (await this.list()).find((m) => m.id !== meta.id && m.name.toLowerCase() === newName.toLowerCase());
       if (clash) throw new DatasetError('conflict', `A dataset named "${clash.name}" already exists (${clash.id}); choose another name.`);
@@ -199,12 +216,14 @@ export class DatasetLibrary {
   }
 
   async delete(id: string): Promise<void> {
-    await this.exclusive(async () => {
+    const trash = await this.exclusive('deleting a dataset', async () => {
       const meta = await this.get(id);
-      const trash = path.join(this.dir, `${TRASH_PREFIX}${meta.id}-${Date.now()}`);
-      await fs.rename(this.folder(meta.id), trash);
-      await fs.rm(trash, { recursive: true, force: true });
+      const to = path.join(this.dir, `${TRASH_PREFIX}${meta.id}-${Date.now()}`);
+      await fs.rename(this.folder(meta.id), to);
+      return to;
     });
+    // out of the listing already: the files go without holding up other writers
+    await fs.rm(trash, { recursive: true, force: true });
   }
 
   private files(meta: DatasetMeta, split: 'train' | 'test') {
