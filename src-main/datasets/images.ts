@@ -99,27 +99,72 @@ function describeKind(k: FileKind): string {
   return k === 'text' ? 'it holds text' : k === 'empty' ? 'it is empty' : 'its content is not PNG, JPEG, BMP, WebP or GIF';
 }
 
-/** Width, height and colour of an image, from its header (BMP, and images stored as colour: from the pixels). */
+/** The most pixels one picture may declare; checked from the header, before anything is decoded. */
+export const MAX_PICTURE_PIXELS = 50_000_000;
+/**
+ * PNGs up to this many pixels are decoded by pngjs on the calling thread (for the small
+ * pictures MLPs take it is several times faster than a sharp pipeline); larger ones go
+ * through sharp, which decodes on its own threads and leaves the event loop free.
+ */
+const SYNC_PNG_PIXELS = 1 << 20;
+
+/** Width and height as the file's header declares them, without decoding any pixel. */
+async function declaredSize(file: string, buf: Buffer, kind: FileKind): Promise<{ width: number; height: number }> {
+  let width = 0;
+  let height = 0;
+  if (kind === 'bmp') {
+    const headerSize = buf.length >= 18 ? buf.readUInt32LE(14) : 0;
+    if (headerSize === 12 && buf.length >= 22) {
+      width = buf.readUInt16LE(18);
+      height = buf.readUInt16LE(20);
+    } else if (headerSize >= 40 && buf.length >= 26) {
+      width = buf.readInt32LE(18);
+      height = Math.abs(buf.readInt32LE(22));
+    }
+  } else {
+    try {
+      const m = await sharp(buf, { pages: 1, limitInputPixels: false }).metadata();
+      width = m.width ?? 0;
+      height = m.height ?? 0;
+    } catch (e) {
+      throw new DatasetImportError(`${file}: not a readable ${kind.toUpperCase()} image (${(e as Error).message}); it is corrupt or truncated. Remove or replace it.`);
+    }
+  }
+  if (!(width > 0 && height > 0)) throw new DatasetImportError(`${file}: not a readable ${kind.toUpperCase()} image (its header gives no size); it is corrupt or truncated. Remove or replace it.`);
+  if (width * height > MAX_PICTURE_PIXELS) {
+    throw new DatasetImportError(
+      `${file}: the picture declares ${fmtCount(width)}×${fmtCount(height)} pixels (${fmtCount(Math.round((width * height) / 1e6))} megapixels); ` +
+        `the studio reads pictures of up to ${fmtCount(MAX_PICTURE_PIXELS / 1e6)} megapixels, so it was not decoded. Shrink it or remove it from the folder.`,
+    );
+  }
+  return { width, height };
+}
+
+/** Width, height and colour of an image: the size from its header, the colour from the pixels where the header cannot tell. */
 async function probe(file: string, buf: Buffer, kind: FileKind): Promise<Info> {
+  const { width, height } = await declaredSize(file, buf, kind);
   try {
-    if (kind === 'bmp' || kind === 'png') {
+    if (kind === 'bmp' || (kind === 'png' && width * height <= SYNC_PNG_PIXELS)) {
       const rgb = kind === 'bmp' ? bmpToRgba(buf) : pngToRgb(buf);
       return { width: rgb.width, height: rgb.height, channels: rgb.gray ? 1 : 3 };
     }
-    const m = await sharp(buf, { pages: 1 }).metadata();
-    if (!m.width || !m.height) throw new Error('no size in the header');
+    const m = await sharp(buf, { pages: 1, limitInputPixels: MAX_PICTURE_PIXELS }).metadata();
     let gray = m.channels === 1 || m.channels === 2 || m.space === 'b-w' || m.space === 'grey16';
     if (!gray) {
       // WebP, GIF, palette PNGs and many JPEGs store grey pictures as colour: look at the pixels
-      const { data, info } = await sharp(buf, { pages: 1 }).flatten({ background: '#000000' }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+      const { data, info } = await sharp(buf, { pages: 1, limitInputPixels: MAX_PICTURE_PIXELS })
+        .flatten({ background: '#000000' })
+        .toColourspace('srgb')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       const c = info.channels;
       gray = true;
       for (let i = 0; i + 2 < data.length && gray; i += c) if (data[i] !== data[i + 1] || data[i] !== data[i + 2]) gray = false;
     }
-    return { width: m.width, height: m.height, channels: gray ? 1 : 3 };
+    return { width, height, channels: gray ? 1 : 3 };
   } catch (e) {
     if (e instanceof DatasetImportError) throw e;
-    throw new DatasetImportError(`${file}: not a readable ${kind.toUpperCase()} image (${(e as Error).message}).`);
+    throw new DatasetImportError(`${file}: not a readable ${kind.toUpperCase()} image (${(e as Error).message}); it is corrupt or truncated. Remove or replace it.`);
   }
 }
 
@@ -174,9 +219,11 @@ interface Target {
 }
 
 /** Decodes one image to C×H×W uint8 at the target size. */
-async function decodeTo(file: string, buf: Buffer, kind: FileKind, t: Target): Promise<{ chw: Uint8Array; resized: boolean }> {
+async function decodeTo(file: string, buf: Buffer, src: Info & { kind: FileKind }, t: Target): Promise<{ chw: Uint8Array; resized: boolean }> {
+  const kind = src.kind;
+  const smallPng = kind === 'png' && src.width * src.height <= SYNC_PNG_PIXELS;
   try {
-    if (kind === 'png') {
+    if (smallPng) {
       const b = pngToRgb(buf);
       if (b.width === t.width && b.height === t.height) {
         const plane = b.width * b.height;
@@ -188,10 +235,10 @@ async function decodeTo(file: string, buf: Buffer, kind: FileKind, t: Target): P
       }
     }
     let img: Sharp;
-    if (kind === 'bmp' || kind === 'png') {
+    if (kind === 'bmp' || smallPng) {
       const b = kind === 'bmp' ? bmpToRgba(buf) : pngToRgb(buf);
       img = sharp(b.data, { raw: { width: b.width, height: b.height, channels: 3 } });
-    } else img = sharp(buf, { pages: 1, failOn: 'error' });
+    } else img = sharp(buf, { pages: 1, failOn: 'error', limitInputPixels: MAX_PICTURE_PIXELS });
     img = img.flatten({ background: '#000000' });
     if (t.channels === 1) img = img.toColourspace('b-w');
     else img = img.toColourspace('srgb');
@@ -350,7 +397,7 @@ export async function importImageFolder(ctx: ImportContext, root: string): Promi
       await mapOrdered(list, CONCURRENCY, async (it) => {
         ctx.checkAbort();
         const buf = await readFileOrFail(it.file);
-        return decodeTo(it.file, buf, infos.get(it.file)!.kind, target);
+        return decodeTo(it.file, buf, infos.get(it.file)!, target);
       }, async (r) => {
         if (r.resized) resizedCount++;
         await writer.write(r.chw);
