@@ -33,6 +33,8 @@ export interface CheckpointInfo {
 export interface LoadedCheckpoint extends CheckpointInfo {
   state: CheckpointState;
   file: string;
+  /** the run it was written for, when the file records it */
+  run?: string;
 }
 
 export class CheckpointError extends Error {
@@ -58,6 +60,8 @@ const headerSchema = z.object({
   optimizerState: z.array(z.number().int().min(0)),
   testError: z.number().min(0).max(1).nullable(),
   createdAt: z.string(),
+  /** the run the checkpoint was written for (absent in files written before it was recorded) */
+  run: z.string().optional(),
   /** where an epoch stood, for a checkpoint taken inside it (mid-epoch.ckpt) */
   partial: z
     .object({
@@ -76,7 +80,7 @@ if (os.endianness() !== 'LE') {
   throw new Error('MLP Studio checkpoints need a little-endian machine');
 }
 
-export function encodeCheckpoint(state: CheckpointState, testError: number | null, createdAt = new Date().toISOString()): Uint8Array {
+export function encodeCheckpoint(state: CheckpointState, testError: number | null, createdAt = new Date().toISOString(), run?: string): Uint8Array {
   const header: Header = {
     epoch: state.epoch,
     step: state.step,
@@ -86,6 +90,7 @@ export function encodeCheckpoint(state: CheckpointState, testError: number | nul
     optimizerState: state.optimizerState.map((p) => p.length),
     testError,
     createdAt,
+    ...(run !== undefined ? { run } : {}),
     ...(state.partial ? { partial: { ...state.partial, epochRngState: state.partial.epochRngState.slice() } } : {}),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
@@ -146,6 +151,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): LoadedCheckpo
     step: header.step,
     testError: header.testError,
     createdAt: header.createdAt,
+    ...(header.run !== undefined ? { run: header.run } : {}),
     state: {
       epoch: header.epoch,
       step: header.step,
@@ -163,8 +169,9 @@ export async function writeCheckpoint(
   state: CheckpointState,
   testError: number | null,
   opts: AtomicWriteOptions = {},
+  run?: string,
 ): Promise<void> {
-  await writeFileAtomic(file, encodeCheckpoint(state, testError), opts);
+  await writeFileAtomic(file, encodeCheckpoint(state, testError, undefined, run), opts);
 }
 
 export async function readCheckpoint(file: string): Promise<LoadedCheckpoint> {

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { AtomicWriteOptions } from './atomic';
 import { removeStaleTemps, writeFileAtomic } from './atomic';
-import { CheckpointError, decodeCheckpoint, peekCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointInfo, type CheckpointState, type LoadedCheckpoint } from './checkpoint';
+import { CheckpointError, peekCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointInfo, type CheckpointState, type LoadedCheckpoint } from './checkpoint';
 
 export interface CheckpointPolicy {
   /** write a checkpoint every N epochs (the last epoch is always written) */
@@ -27,6 +27,15 @@ export interface CheckpointEntry extends CheckpointInfo {
   kind: 'epoch' | 'best';
 }
 
+/** What a run's checkpoints must agree with: a checksum only says a file is whole, not that it is this run's. */
+export interface RunExpectation {
+  runId: string;
+  /** the epochs the run trains */
+  epochs: number;
+  /** the number of trainable parameters of the run's model */
+  params: number;
+}
+
 export interface Rejected {
   file: string;
   reason: string;
@@ -40,6 +49,7 @@ export class CheckpointFolder {
   constructor(
     readonly dir: string,
     readonly policy: CheckpointPolicy = defaultCheckpointPolicy(),
+    readonly expect?: RunExpectation,
   ) {
     if (!Number.isInteger(policy.every) || policy.every < 1) throw new Error(`checkpoint interval must be a whole number of epochs ≥ 1 (got ${policy.every})`);
     if (!Number.isInteger(policy.keepLast) || policy.keepLast < 1) throw new Error(`checkpoints to keep must be ≥ 1 (got ${policy.keepLast})`);
@@ -61,8 +71,47 @@ export class CheckpointFolder {
   async saveMidEpoch(state: CheckpointState, opts: { write?: AtomicWriteOptions } = {}): Promise<string> {
     if (!state.partial) throw new Error('saveMidEpoch needs a checkpoint taken inside an epoch');
     await fs.mkdir(this.dir, { recursive: true });
-    await writeCheckpoint(this.midEpochFile, state, null, opts.write);
+    await writeCheckpoint(this.midEpochFile, state, null, opts.write, this.expect?.runId);
     return this.midEpochFile;
+  }
+
+  /**
+   * Reads a checkpoint and checks it against the run: whole (checksum), for this run, of an
+   * epoch the run has (epoch files: the one their name says), with the model's parameter count.
+   */
+  async read(file: string): Promise<LoadedCheckpoint> {
+    const c = await readCheckpoint(file);
+    const problem = this.mismatch(c);
+    if (problem) throw new CheckpointError(file, `${file}: ${problem}; the file does not belong to this run (copied from elsewhere or edited), so it is not used`);
+    return c;
+  }
+
+  private mismatch(c: LoadedCheckpoint): string | null {
+    const named = EPOCH_RE.exec(path.basename(c.file));
+    if (named && Number(named[1]) !== c.epoch) return `its header says epoch ${c.epoch}, its name epoch ${Number(named[1])}`;
+    const x = this.expect;
+    if (!x) return null;
+    if (c.run !== undefined && c.run !== x.runId) return `it belongs to run ${c.run}, not ${x.runId}`;
+    if (c.epoch > x.epochs || (c.state.partial && c.epoch >= x.epochs)) return `its header says epoch ${c.epoch}${c.state.partial ? ' (inside it)' : ''}, but this run trains ${x.epochs} epochs`;
+    const params = c.state.params.reduce((n, p) => n + p.length, 0);
+    if (params !== x.params) return `it holds ${params} parameters, but this run's model has ${x.params}`;
+    return null;
+  }
+
+  /**
+   * Refuses, naming it, anything but a plain file where the studio keeps a checkpoint (a folder
+   * named best.ckpt, say): resuming would otherwise fail on it half-way with EISDIR.
+   */
+  async checkLayout(): Promise<void> {
+    const st = await fs.lstat(this.dir).catch(() => null);
+    if (!st) return;
+    if (!st.isDirectory()) throw new CheckpointError(this.dir, `${this.dir} is not a folder (the run's checkpoints folder); move it away, then resume`);
+    for (const n of await fs.readdir(this.dir)) {
+      if (!EPOCH_RE.test(n) && n !== BEST_FILE && n !== MID_EPOCH_FILE) continue;
+      const file = path.join(this.dir, n);
+      const s = await fs.lstat(file);
+      if (!s.isFile()) throw new CheckpointError(file, `${file} is a ${s.isDirectory() ? 'folder' : 'link or special file'} where the studio keeps a checkpoint file; move it out of ${this.dir} (or delete it), then resume`);
+    }
   }
 
   /** Epoch checkpoint files present, newest first (headers only; checksums are checked on load). */
@@ -105,11 +154,10 @@ export class CheckpointFolder {
         return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
       });
     for (const c of candidates) {
-      if (c.kind === 'best') return { testError: c.testError!, epoch: c.epoch };
       try {
-        const bytes = await fs.readFile(c.file);
-        decodeCheckpoint(bytes, c.file);
-        await writeFileAtomic(this.bestFile, bytes);
+        await this.read(c.file);
+        if (c.kind === 'best') return { testError: c.testError!, epoch: c.epoch };
+        await writeFileAtomic(this.bestFile, await fs.readFile(c.file));
         return { testError: c.testError!, epoch: c.epoch };
       } catch {
         // damaged: the next best candidate
@@ -131,13 +179,13 @@ export class CheckpointFolder {
     const wrote: string[] = [];
     if (opts.force || state.epoch % this.policy.every === 0) {
       const f = this.epochFile(state.epoch);
-      await writeCheckpoint(f, state, testError, opts.write);
+      await writeCheckpoint(f, state, testError, opts.write, this.expect?.runId);
       wrote.push(f);
     }
     const best = opts.bestSoFar !== undefined ? opts.bestSoFar : await this.bestTestError();
     const isBest = testError !== null && (best === null || testError < best);
     if (isBest) {
-      await writeCheckpoint(this.bestFile, state, testError, opts.write);
+      await writeCheckpoint(this.bestFile, state, testError, opts.write, this.expect?.runId);
       wrote.push(this.bestFile);
     }
     // an epoch end supersedes where an earlier epoch stood
@@ -174,7 +222,7 @@ export class CheckpointFolder {
     const entries = await this.list();
     if (opts.includeMidEpoch && (await fs.stat(this.midEpochFile).then(() => true, () => false))) {
       try {
-        const mid = await readCheckpoint(this.midEpochFile);
+        const mid = await this.read(this.midEpochFile);
         // older than an epoch file: stale (an epoch end removes it; a crash just after may not have)
         if (entries.every((e) => e.epoch <= mid.epoch)) return { checkpoint: mid, rejected };
       } catch (err) {
@@ -183,7 +231,7 @@ export class CheckpointFolder {
     }
     for (const e of entries) {
       try {
-        return { checkpoint: await readCheckpoint(e.file), rejected };
+        return { checkpoint: await this.read(e.file), rejected };
       } catch (err) {
         rejected.push({ file: e.file, reason: (err as Error).message });
       }
@@ -210,10 +258,10 @@ export class CheckpointFolder {
       if (!entries.some((e) => e.kind === 'best')) {
         throw new CheckpointError(this.bestFile, `no best checkpoint: the test set was never evaluated during this run; choose 'last' or an epoch (${available()})`);
       }
-      return { checkpoint: await readCheckpoint(this.bestFile), rejected: [] };
+      return { checkpoint: await this.read(this.bestFile), rejected: [] };
     }
     const entry = entries.find((e) => e.kind === 'epoch' && e.epoch === choice) ?? entries.find((e) => e.kind === 'best' && e.epoch === choice);
     if (!entry) throw new CheckpointError(this.dir, `no checkpoint for epoch ${choice}; available epochs: ${available() || 'none'}${entries.some((e) => e.kind === 'best') ? ", or 'best'" : ''}`);
-    return { checkpoint: await readCheckpoint(entry.file), rejected: [] };
+    return { checkpoint: await this.read(entry.file), rejected: [] };
   }
 }

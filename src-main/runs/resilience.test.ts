@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNodeRuntime } from '../runtime/node';
 import type { TrainConfig } from '../engine/types';
-import { readCheckpoint } from './checkpoint';
+import { encodeCheckpoint, readCheckpoint } from './checkpoint';
 import { toyConfig, toyDatasetRef, toyImages, toyModel } from './fixtures/toy';
 import { RunStore } from './store';
 import { resumeTraining, startTraining } from './training';
@@ -83,5 +83,66 @@ describe('a crash at the last epoch (item 6)', () => {
     expect(r.progress.bestTestError).toBe(refRecord.progress.bestTestError);
     expect(r.progress.lastTestError).toBe(refRecord.progress.lastTestError);
     expect((await readCheckpoint(store.checkpoints(r).bestFile)).testError).toBe(refRecord.progress.bestTestError);
+  });
+});
+
+describe('checkpoint headers are checked against the run (item 15)', () => {
+  async function stoppedAfter2() {
+    const run = await store.create({ model: toyModel(), config: toyConfig({ epochs: 3 }), dataset: toyDatasetRef, checkpointPolicy: { every: 1, keepLast: 10 } });
+    const h = await startTraining({ store, runId: run.id, data, runtime, onEvent: (e) => e.event === 'epoch' && e.epoch === 1 && h.stop('test stop') });
+    expect((await h.done).status).toBe('stopped');
+    return run;
+  }
+
+  it('a checkpoint whose checksum matches but whose header claims epoch 99 of 3 is refused, and resume goes on from the last true one', async () => {
+    const run = await stoppedAfter2();
+    const folder = store.checkpoints(run);
+    const two = await readCheckpoint(folder.epochFile(2));
+    const forged = encodeCheckpoint({ ...two.state, epoch: 99 }, 0);
+    fs.writeFileSync(folder.epochFile(3), forged);
+    fs.writeFileSync(folder.bestFile, forged);
+    const h = await resumeTraining({ store, runId: run.id, data, runtime });
+    expect(h.fromEpoch).toBe(2);
+    expect(h.rejected.map((r) => r.reason).join('\n')).toMatch(/epoch 99.*3 epochs/);
+    const done = await h.done;
+    expect(done.status).toBe('finished');
+    const r = await store.get(run.id);
+    expect(r.progress.epochsDone).toBe(3);
+    expect((await store.list()).find((s) => s.id === run.id)).toMatchObject({ status: 'finished', epochsDone: 3, epochs: 3 });
+  });
+
+  it('a checkpoint of another model, or of another run, is refused by name', async () => {
+    const run = await stoppedAfter2();
+    const folder = store.checkpoints(run);
+    const two = await readCheckpoint(folder.epochFile(2));
+    const other = { ...two.state, params: two.state.params.map((p) => new Float32Array(p.length + 1)) };
+    fs.writeFileSync(folder.epochFile(2), encodeCheckpoint(other, null));
+    fs.rmSync(folder.bestFile); // so that best.ckpt (maybe epoch 2) is not the fallback
+    await expect(folder.load(2)).rejects.toThrow(/epoch-000002\.ckpt: .*parameters.*this run's model has \d+/);
+    const h = await resumeTraining({ store, runId: run.id, data, runtime });
+    expect(h.fromEpoch).toBe(1);
+    expect(h.rejected[0].reason).toMatch(/parameters/);
+    await h.done;
+    // a file written for another run
+    const stranger = encodeCheckpoint(two.state, null, undefined, 'some-other-run');
+    fs.writeFileSync(folder.epochFile(2), stranger);
+    await expect(folder.load(2)).rejects.toThrow(/belongs to run some-other-run/);
+  });
+
+  it('a folder where a checkpoint file should be is a clear error naming it, not EISDIR', async () => {
+    for (const name of ['epoch-000003.ckpt', 'mid-epoch.ckpt', 'best.ckpt']) {
+      const run = await stoppedAfter2();
+      const where = path.join(store.checkpoints(run).dir, name);
+      fs.rmSync(where, { force: true });
+      fs.mkdirSync(where);
+      const err = await resumeTraining({ store, runId: run.id, data, runtime }).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(err?.message, name).toMatch(new RegExp(`${name.replace('.', '\\.')} is a folder where the studio keeps a checkpoint file; move it out .* then resume`));
+      expect(err?.message).not.toMatch(/EISDIR/);
+      expect(fs.statSync(where).isDirectory()).toBe(true); // nothing of the person's was deleted
+      expect((await store.get(run.id)).status).toBe('stopped');
+    }
   });
 });

@@ -287,8 +287,10 @@ export class RunStore {
     });
   }
 
-  checkpoints(record: Pick<RunRecord, 'id' | 'checkpointPolicy'>): CheckpointFolder {
-    return new CheckpointFolder(this.paths(record.id).checkpoints, record.checkpointPolicy);
+  /** The run's checkpoints; given the whole record, they are checked against its epochs and model when read. */
+  checkpoints(record: Pick<RunRecord, 'id' | 'checkpointPolicy'> & Partial<Pick<RunRecord, 'config' | 'params'>>): CheckpointFolder {
+    const expect = record.config && record.params !== undefined ? { runId: record.id, epochs: record.config.epochs, params: record.params } : undefined;
+    return new CheckpointFolder(this.paths(record.id).checkpoints, record.checkpointPolicy, expect);
   }
 
   metricsWriter(id: string): MetricsWriter {

@@ -223,6 +223,7 @@ export async function resumeTraining(opts: ResumeOptions): Promise<TrainingHandl
   }
   checkData(record, opts.data);
   const folder = store.checkpoints(record);
+  await folder.checkLayout();
   const { checkpoint, rejected } = await folder.loadLatestGood({ includeMidEpoch: true });
   const fromEpoch = checkpoint?.epoch ?? 0;
   const fromStep = checkpoint?.state.partial?.stepsDone;
