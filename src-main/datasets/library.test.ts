@@ -1,7 +1,7 @@
 /** The library itself: bundled MNIST, ids, names, rename, delete, cancel, progress, loading. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DatasetNotFoundError, DuplicateDatasetError, ImportCancelledError } from './errors';
 import { assertDatasetId, isDatasetId } from './ids';
 import { DatasetLibrary } from './library';
@@ -19,10 +19,9 @@ afterAll(async () => {
 });
 
 describe('bundled MNIST', () => {
-  it('appears on first start, once, fast, with the known statistics', async () => {
-    const t0 = performance.now();
+  it('appears on first start, once, with the known statistics', async () => {
+    // how fast: bench/datasets-bench.ts (MNIST IDX import, goal ≤ 1 s); here only what happens
     const [a, b] = await Promise.all([lib.ensureBundledMnist(), lib.ensureBundledMnist()]);
-    const first = performance.now() - t0;
     expect(a.id).toBe(b.id);
     expect(a.name).toBe('MNIST');
     expect(a.format).toBe('bundled-mnist');
@@ -31,11 +30,12 @@ describe('bundled MNIST', () => {
     expect(a.train.perClass).toEqual([5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
     expect(a.mean[0]).toBeCloseTo(0.1307, 4);
     expect(a.std[0]).toBeCloseTo(0.3081, 4);
-    expect(first).toBeLessThan(10_000);
-    const t1 = performance.now();
+    // the second start finds it: no second import
+    const importSpy = vi.spyOn(lib, 'import');
     const again = await lib.ensureBundledMnist();
     expect(again.id).toBe(a.id);
-    expect(performance.now() - t1).toBeLessThan(200);
+    expect(importSpy).not.toHaveBeenCalled();
+    importSpy.mockRestore();
     expect(await lib.list()).toHaveLength(1);
     // by name (any case) and by id
     expect((await lib.get('mnist')).id).toBe(a.id);

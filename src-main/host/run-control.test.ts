@@ -35,11 +35,12 @@ describe('run control through the web host', () => {
     expect(started.status).toBe('running');
     await ev.waitFor((e) => e.event?.event === 'batch');
 
-    // bounded rate: over one second of training, at most ~20 batch events (+ slack for timer jitter)
+    // bounded rate: over one second of training, at most ~20 batch events (+ slack for timer
+    // jitter); how many steps a second this machine manages is not the test's business
     const t0 = ev.events.length;
     await sleep(1000);
     const perSecond = ev.events.slice(t0).filter((e) => e.event?.event === 'batch').length;
-    expect(perSecond).toBeGreaterThan(3);
+    expect(perSecond).toBeGreaterThan(0);
     expect(perSecond).toBeLessThanOrEqual(21);
 
     const paused = await api.pauseRun(runId);
