@@ -8,6 +8,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import Papa from 'papaparse';
 import sharp from 'sharp';
+import { MAX_PICTURE_PIXELS } from '../datasets/images';
 import { readOnnxInfo, type OnnxInfo } from './onnxinfo';
 
 export interface LoadedModel {
@@ -80,16 +81,30 @@ export async function readImageSample(file: string, sampleShape: number[]): Prom
   if (c !== 1 && c !== 3) throw new PredictInputError(`${file}: the model expects ${c}-channel input, which images cannot provide`);
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
   try {
-    meta = await sharp(file).metadata();
+    meta = await sharp(file, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw new PredictInputError(`${file}: not a readable image (${(err as Error).message}); give a PNG or JPEG file`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || /missing|no such file/i.test((err as Error).message)) throw new PredictInputError(`${file}: no such file`);
+    throw new PredictInputError(`${file}: not a readable image (its content is not PNG, JPEG, WebP, GIF or TIFF); give a PNG or JPEG file`);
+  }
+  const mw = meta.width ?? 0;
+  const mh = meta.height ?? 0;
+  if (mw * mh > MAX_PICTURE_PIXELS) {
+    throw new PredictInputError(`${file}: the picture declares ${mw.toLocaleString('en-US')}×${mh.toLocaleString('en-US')} pixels; pictures of up to ${MAX_PICTURE_PIXELS / 1e6} megapixels are read, so it was not decoded. Shrink it first`);
   }
   const notes: string[] = [];
-  if (meta.width !== w || meta.height !== h) notes.push(`resized from ${meta.width}×${meta.height} to ${w}×${h}`);
-  let img = sharp(file).flatten({ background: '#000000' });
+  if (mw !== w || mh !== h) notes.push(`resized from ${mw}×${mh} to ${w}×${h}`);
+  let img = sharp(file, { limitInputPixels: MAX_PICTURE_PIXELS, failOn: 'error' }).flatten({ background: '#000000' });
   img = c === 1 ? img.greyscale() : img.toColourspace('srgb');
-  if (meta.width !== w || meta.height !== h) img = img.resize(w, h, { fit: 'fill' });
-  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+  if (mw !== w || mh !== h) img = img.resize(w, h, { fit: 'fill' });
+  let decoded: { data: Buffer; info: import('sharp').OutputInfo };
+  try {
+    decoded = await img.raw().toBuffer({ resolveWithObject: true });
+  } catch {
+    // the decoder's own words (e.g. "vipspng: libpng read error") mean nothing to a person
+    throw new PredictInputError(`${file}: the ${meta.format ? `${meta.format.toUpperCase()} ` : ''}picture is corrupt or truncated (its pixels cannot be decoded); export it again or give another file`);
+  }
+  const { data, info } = decoded;
   const values = new Float32Array(c * h * w);
   const ch = info.channels;
   for (let y = 0; y < h; y++)
