@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { requireOnnxChecker } from '../../tests/onnx-checker';
 import type { RuntimeAdapter } from '../engine/runtime';
 import type { TrainingData } from '../engine/types';
 import { createNodeRuntime } from '../runtime/node';
@@ -15,15 +15,6 @@ import { RunStore } from './store';
 import { startTraining } from './training';
 
 const runtime = createNodeRuntime('cpu', { threads: 1 });
-
-/** a Python with the onnx package (Debian: apt-get install -y python3-onnx), or null */
-function pythonWithOnnx(): string | null {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(py, ['-c', 'import onnx'], { encoding: 'utf8' });
-    if (r.status === 0) return py;
-  }
-  return null;
-}
 
 let home: string;
 let store: RunStore;
@@ -41,12 +32,7 @@ async function trainedRun(data: TrainingData, evalEvery = 1) {
 }
 
 describe('export', () => {
-  let py: string | null;
-  beforeAll(() => {
-    py = pythonWithOnnx();
-  });
-
-  it('writes a verified image model (raw 0-255 input, metadata, dynamic batch, opset ≥ 17), its report and model card', async () => {
+  it('writes a verified image model (raw 0-255 input, metadata, dynamic batch, opset ≥ 17), its report and model card', async (ctx) => {
     const data = toyImages();
     const id = await trainedRun(data);
     const r = await exportRun({ store, runId: id, data, runtime });
@@ -89,14 +75,8 @@ describe('export', () => {
     expect(card).toBe(r.modelCard);
     for (const s of ['## Data', '## Architecture', '## Training', 'Confusion matrix', '| **diagonal** |', 'import onnxruntime as ort', "import * as ort from 'onnxruntime-node'", 'Test error **', 'learning rate | 0.05', 'Adam']) expect(card).toContain(s);
 
-    if (!py) {
-      console.log('SKIPPED onnx.checker: no python3 with the onnx package (install it with: apt-get install -y python3-onnx)');
-      return;
-    }
-    console.log(`onnx.checker with ${py}`);
-    const check = spawnSync(py, ['-c', 'import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print("checker ok", m.opset_import[0].version)', r.path], { encoding: 'utf8' });
-    expect(check.stderr).toBe('');
-    expect(check.stdout.trim()).toMatch(/^checker ok 1[7-9]/);
+    const checker = requireOnnxChecker(ctx);
+    expect(checker.check([r.path])[0]).toMatch(/^ok 1[7-9] /);
   });
 
   it('exports a tabular model taking raw features; chosen checkpoints; no best falls back to last', async () => {
