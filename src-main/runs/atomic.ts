@@ -46,6 +46,8 @@ export async function writeFileAtomic(target: string, data: Uint8Array | string,
   } catch (err) {
     await fh.close().catch(() => {});
     await fs.rm(tmp, { force: true });
+    // a failed write() names no file: name the one being written
+    if (err && typeof err === 'object' && !('path' in err)) (err as NodeJS.ErrnoException).path = target;
     throw err;
   }
   await fh.close();

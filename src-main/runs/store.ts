@@ -17,6 +17,7 @@ import type { ModelSpec, TrainConfig, TrainEvent } from '../engine/types';
 import type { RunDetail, RunStatus, RunSummary } from '../api/contract';
 import { runsDir } from '../paths';
 import { writeFileAtomic } from './atomic';
+import { asDiskFull, continueRun, diskErrorCode } from './diskfull';
 import { CheckpointFolder, defaultCheckpointPolicy, type CheckpointPolicy } from './checkpoints';
 import { MetricsWriter, readMetrics, thinBatches, type MetricRecord, type MetricsReadResult } from './metrics';
 import { STUDIO_VERSION, architectureOf, countParams, runRecordSchema, type DatasetRef, type RunRecord } from './record';
@@ -201,9 +202,15 @@ export class RunStore {
     runRecordSchema.parse(record);
     await fsp.mkdir(this.dir, { recursive: true });
     await fsp.mkdir(p.dir);
-    for (const d of [p.artifacts, p.checkpoints, p.export]) await fsp.mkdir(d);
-    await fsp.writeFile(p.metrics, '');
-    await this.write(record);
+    // run.json first: a folder without it would be no run at all; on failure the folder goes
+    try {
+      await this.write(record, { inPlaceOnDiskFull: false });
+      for (const d of [p.artifacts, p.checkpoints, p.export]) await fsp.mkdir(d);
+      await fsp.writeFile(p.metrics, '');
+    } catch (err) {
+      await fsp.rm(p.dir, { recursive: true, force: true });
+      throw asDiskFull(err, 'train again (nothing was created).') ?? err;
+    }
     return record;
   }
 
@@ -264,8 +271,21 @@ export class RunStore {
     return record;
   }
 
-  async write(record: RunRecord): Promise<void> {
-    await writeFileAtomic(this.paths(record.id).runJson, JSON.stringify({ ...record, updatedAt: new Date().toISOString() }, null, 2) + '\n');
+  /**
+   * Writes run.json atomically. On a full disk there is no room for the temporary copy: it is
+   * then rewritten in place (it is small, and a run left 'running' would be worse).
+   */
+  async write(record: RunRecord, opts: { inPlaceOnDiskFull?: boolean } = {}): Promise<void> {
+    const file = this.paths(record.id).runJson;
+    const text = JSON.stringify({ ...record, updatedAt: new Date().toISOString() }, null, 2) + '\n';
+    try {
+      await writeFileAtomic(file, text);
+    } catch (err) {
+      if (!diskErrorCode(err) || opts.inPlaceOnDiskFull === false) throw err;
+      await fsp.writeFile(file, text).catch(() => {
+        throw asDiskFull(err, continueRun(record.id), file);
+      });
+    }
   }
 
   /** Read-modify-write of run.json. */
@@ -333,11 +353,27 @@ export class RunStore {
     };
   }
 
+  /** Run folders without run.json (cut short while being created or copied): listed, not hidden. */
+  private incompleteIds(): string[] {
+    try {
+      return fs
+        .readdirSync(this.dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && isRunId(d.name) && !d.name.startsWith('.') && !fs.existsSync(path.join(this.dir, d.name, 'run.json')))
+        .map((d) => d.name);
+    } catch {
+      return [];
+    }
+  }
+
   /** Every run, newest first. A damaged run folder is listed as failed with the reason, not hidden. */
   async list(): Promise<RunSummary[]> {
     const out: RunSummary[] = [];
-    for (const id of this.ids().reverse()) {
+    const incomplete = new Set(this.incompleteIds());
+    for (const id of [...this.ids(), ...incomplete].sort().reverse()) {
       try {
+        if (incomplete.has(id)) {
+          throw new RunFileError(this.paths(id).runJson, `${this.paths(id).dir} has no run.json (it was cut short while being created or copied): nothing in it can be resumed; delete the folder, or restore its run.json`);
+        }
         out.push(this.summary(await this.get(id)));
       } catch (err) {
         out.push({

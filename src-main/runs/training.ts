@@ -20,6 +20,7 @@ import type { TrainEvent, TrainingData } from '../engine/types';
 import { writeFileAtomic, type AtomicWriteOptions } from './atomic';
 import type { LoadedCheckpoint } from './checkpoint';
 import type { Rejected } from './checkpoints';
+import { asDiskFull, continueRun, type DiskFullError } from './diskfull';
 import { divergedProblem, type RunRecord } from './record';
 import { holdingRunLock } from './run-lock';
 import type { RunStore } from './store';
@@ -98,7 +99,23 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
     bestEpoch = rebuilt?.epoch ?? null;
   }
 
-  const trainer = new Trainer({
+  // a full disk ends the run failed with a plain reason (the first write that failed)
+  let diskFull: DiskFullError | null = null;
+  const then = continueRun(record.id);
+  const guard =
+    <A extends unknown[]>(fn: (...a: A) => Promise<void>, record: boolean) =>
+    async (...a: A): Promise<void> => {
+      try {
+        await fn(...a);
+      } catch (err) {
+        const d = asDiskFull(err, then);
+        if (!d) throw err;
+        if (record) diskFull ??= d;
+        throw d;
+      }
+    };
+
+  const trainer: Trainer = new Trainer({
     spec: record.model,
     config: record.config,
     data,
@@ -106,16 +123,23 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
     resumeFrom: from?.state,
     resumeTestError: from?.testError ?? null,
     onEvent: (e) => {
-      metrics.append(e);
+      try {
+        metrics.append(e);
+      } catch (err) {
+        const d = asDiskFull(err, then, p.metrics);
+        if (!d) throw err;
+        if (!diskFull) trainer.stop(d.message);
+        diskFull ??= d;
+      }
       opts.onEvent?.(e);
     },
-    onArtifacts: async (a) => {
+    onArtifacts: guard(async (a) => {
       await fs.mkdir(p.artifacts, { recursive: true });
       await writeFileAtomic(path.join(p.artifacts, 'train.onnx'), a.train);
       await writeFileAtomic(path.join(p.artifacts, 'eval.onnx'), a.eval);
       await writeFileAtomic(path.join(p.artifacts, 'infer.onnx'), a.infer);
-    },
-    onEpochEnd: async (c, info) => {
+    }, true),
+    onEpochEnd: guard(async (c, info) => {
       const last = c.epoch >= record.config.epochs;
       const { isBest } = await checkpoints.save(c, info.testError, { force: last, bestSoFar: best, write: opts.checkpointWrite });
       if (isBest) {
@@ -132,19 +156,25 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
           seconds: seconds(),
         };
       });
-    },
+    }, true),
     midEpochEverySeconds: opts.midEpochEverySeconds ?? MID_EPOCH_EVERY_SECONDS,
-    onMidEpoch: async (c) => {
+    // a periodic save inside an epoch is a safety net: one the disk refuses does not end the run
+    onMidEpoch: guard(async (c) => {
       await checkpoints.saveMidEpoch(c, { write: opts.checkpointWrite });
       await store.update(record.id, (r) => {
         r.progress.step = c.step;
       });
-    },
+    }, false),
   });
 
   const done = (async (): Promise<TrainResult> => {
-    const result = await trainer.run();
-    metrics.close();
+    const ran = await trainer.run();
+    const result: TrainResult = diskFull ? { ...ran, status: 'failed', reason: (diskFull as DiskFullError).message } : ran;
+    try {
+      metrics.close();
+    } catch {
+      // closing a file the disk could not take: what was written stays
+    }
     await store.update(record.id, (r) => {
       r.status = result.status;
       if (result.reason) r.reason = result.reason;
