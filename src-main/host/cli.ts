@@ -22,6 +22,26 @@ function parsePort(value: string): number {
   return n;
 }
 
+/** The interface to bind, as typed: an empty one (which Node takes for every interface) is refused. */
+function parseHost(value: string): string {
+  const host = value.trim().replace(/^\[(.*)\]$/, '$1');
+  if (!host) throw new InvalidArgumentError('the host is empty. Give an address such as 127.0.0.1 (the default); to listen on every interface say 0.0.0.0 with --allow-remote.');
+  if (/[\s/?#@]/.test(host)) throw new InvalidArgumentError(`"${value}" is not an address or host name.`);
+  return host;
+}
+
+/** Addresses only this computer can reach. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** What listening on `host` exposes, for the terminal; null for loopback. */
+export function bindWarning(host: string): string | null {
+  if (isLoopback(host)) return null;
+  const where = host === '0.0.0.0' || host === '::' ? 'every network interface of this computer' : host;
+  return `Warning: listening on ${where}: anyone who can reach it over the network and has the token can use this studio (read and train on its data, import files this account can read, write exports into its exports folder). Stop with Ctrl+C when done.`;
+}
+
 /** Opens the URL in the default browser where the platform has a way to; false otherwise. */
 export function openBrowser(url: string): boolean {
   const cmd = process.platform === 'darwin' ? ['open', url] : process.platform === 'win32' ? ['cmd', '/c', 'start', '""', url] : ['xdg-open', url];
@@ -41,9 +61,14 @@ export function registerServeCommand(program: Command): void {
     .command('serve')
     .description('serve the studio to a web browser (the Studio API over WebSocket, with a token, on 127.0.0.1 by default)')
     .option('--port <port>', 'port to listen on (0: any free port)', parsePort, 0)
-    .option('--host <host>', 'interface to bind; anything but 127.0.0.1/localhost exposes the studio to your network', '127.0.0.1')
+    .option('--host <host>', 'interface to bind; anything but 127.0.0.1/localhost/::1 needs --allow-remote and exposes the studio to your network', parseHost, '127.0.0.1')
+    .option('--allow-remote', 'allow a --host other computers can reach (0.0.0.0, ::, a LAN address)')
     .option('--open', 'open the page in the default browser')
-    .action(async (opts: { port: number; host: string; open?: boolean }) => {
+    .action(async (opts: { port: number; host: string; allowRemote?: boolean; open?: boolean }, cmd: Command) => {
+      const warning = bindWarning(opts.host);
+      if (warning && !opts.allowRemote) {
+        cmd.error(`Refusing to listen on ${opts.host}: other computers could reach the studio there. Add --allow-remote if that is what you want, or leave --host out to stay on 127.0.0.1.`, { exitCode: 2, code: 'mlp-studio.remoteRefused' });
+      }
       const home = studioHome();
       fs.mkdirSync(home, { recursive: true });
       const staticDir = defaultRendererDir();
@@ -53,9 +78,7 @@ export function registerServeCommand(program: Command): void {
       const service = new StudioService({ home });
       void service.datasets.library.ensureBundledMnist().catch((err: unknown) => console.error(`Could not add the bundled MNIST: ${err instanceof Error ? err.message : String(err)}`));
       const host = await startWebHost({ api: service, host: opts.host, port: opts.port, staticDir });
-      if (!['127.0.0.1', 'localhost', '::1'].includes(opts.host)) {
-        console.error(`Warning: listening on ${opts.host}: anyone on your network who has the token can use this studio.`);
-      }
+      if (warning) console.error(warning);
       console.log(`MLP Studio is serving ${home}`);
       console.log(`Open this address in a browser (it contains the access token):`);
       console.log(`  ${host.url}`);

@@ -105,12 +105,16 @@ function cookieToken(header: string | undefined, name: string): string | null {
   return null;
 }
 
-function hostForUrl(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
+/** A host as it goes in a URL: IPv6 addresses in brackets (once). */
+export function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
+const hostForUrl = urlHost;
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const bindHost = options.host ?? '127.0.0.1';
+  // Node binds every interface for an empty host: that must be asked for by name (0.0.0.0 or ::)
+  if (!bindHost.trim()) throw new Error('The host to listen on is empty; give an address such as 127.0.0.1 (every interface must be asked for as 0.0.0.0 or ::).');
   const token = options.token ?? crypto.randomBytes(32).toString('hex');
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
