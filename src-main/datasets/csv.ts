@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import Papa from 'papaparse';
 import { Growable, ImportContext, type ImportedData, BinaryWriter, writeInt32File } from './context';
+import { cellValue, looksNumeric } from './cells';
 import { DatasetImportError, ImportCancelledError, fmtCount, printable } from './errors';
 
 /** the delimiters the importer recognises, in papaparse's order of preference */
@@ -58,10 +59,6 @@ export async function fileTableProblem(file: string): Promise<string | null> {
   return tableProblem(text);
 }
 
-const isNumeric = (s: string) => {
-  const t = s.trim();
-  return t !== '' && Number.isFinite(Number(t));
-};
 
 interface ParsedCsv {
   file: string;
@@ -126,12 +123,12 @@ async function parseCsvFile(ctx: ImportContext, file: string, expect: { header: 
     if (!bad) {
       for (let j = 0, k = 0; j < width; j++) {
         if (j === labelIdx) continue;
-        const c = cells[j];
-        if (!isNumeric(c)) {
-          bad = c.trim() === '' ? `row ${r}, ${colName(j)}: the cell is empty.` : `row ${r}, ${colName(j)}: "${printable(c.trim(), 40)}" is not a number.`;
+        const v = cellValue(cells[j]);
+        if (typeof v === 'string') {
+          bad = `row ${r}, ${colName(j)}: ${printable(v, 200)}`;
           break;
         }
-        row[k++] = Number(c);
+        row[k++] = v;
       }
     }
     if (bad) {
@@ -164,7 +161,8 @@ async function parseCsvFile(ctx: ImportContext, file: string, expect: { header: 
       }
       // decide whether the first record is a header, using the second
       const a = pendingFirst;
-      const looksHeader = a.some((c, j) => !isNumeric(c) && j < cells.length && isNumeric(cells[j]));
+      // NaN, Infinity and 1e39 count as numbers here: a row of them is data (refused cell by cell), not a header
+      const looksHeader = a.some((c, j) => !looksNumeric(c) && j < cells.length && looksNumeric(cells[j]));
       firstData = false;
       if (looksHeader) {
         header = a;

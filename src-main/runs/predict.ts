@@ -8,6 +8,8 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import Papa from 'papaparse';
 import sharp from 'sharp';
+import { cellValue, looksNumeric } from '../datasets/cells';
+import { printable } from '../datasets/errors';
 import { MAX_PICTURE_PIXELS } from '../datasets/images';
 import { readOnnxInfo, type OnnxInfo } from './onnxinfo';
 
@@ -118,8 +120,8 @@ export function parseCsvSamples(text: string, file: string, sampleSize: number):
   const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { skipEmptyLines: 'greedy', dynamicTyping: false });
   const rows = parsed.data;
   if (rows.length === 0) throw new PredictInputError(`${file}: the file has no rows`);
-  const isNum = (s: string) => s.trim() !== '' && Number.isFinite(Number(s));
-  const hasHeader = rows[0].some((cell) => !isNum(cell));
+  // a row of NaN, Infinity or 1e39 is data (refused below, cell by cell), not a header
+  const hasHeader = rows[0].some((cell) => !looksNumeric(cell));
   let drop = -1;
   if (hasHeader) {
     const header = rows[0].map((h) => h.trim().toLowerCase());
@@ -139,8 +141,9 @@ export function parseCsvSamples(text: string, file: string, sampleSize: number):
     }
     const values = new Float32Array(sampleSize);
     cells.forEach((cell, i) => {
-      if (!isNum(cell)) throw new PredictInputError(`${file}, line ${line}, column ${i + 1}: "${cell.slice(0, 30)}" is not a number`);
-      values[i] = Number(cell);
+      const v = cellValue(cell);
+      if (typeof v === 'string') throw new PredictInputError(`${file}, line ${line}, column ${i + 1}: ${printable(v, 200)}`);
+      values[i] = v;
     });
     samples.push({ source: `${path.basename(file)}, line ${line}`, values });
   });

@@ -1,0 +1,109 @@
+/**
+ * Hostile text tables (issue 15, items 3, 5 and 16): values beyond float32, NaN and Infinity
+ * spelled in cells, a table of 100,000 columns, UTF-16 files, a data row of NaN only, and
+ * class names with control or bidirectional characters. Each refusal names the file, row and
+ * column, and leaves the library as it was.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DatasetError } from './errors';
+import { DatasetLibrary } from './library';
+import { csvText, tempDir } from './test-fixtures';
+
+let root: string;
+let lib: DatasetLibrary;
+let n = 0;
+
+beforeAll(async () => {
+  root = await tempDir('mlps-tables-');
+  lib = new DatasetLibrary(path.join(root, 'home'));
+});
+afterAll(async () => {
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+async function file(content: string | Buffer, name = 'data.csv'): Promise<string> {
+  const d = path.join(root, 'cases', `c${n++}`);
+  await fs.mkdir(d, { recursive: true });
+  const f = path.join(d, name);
+  await fs.writeFile(f, content);
+  return f;
+}
+
+async function refusal(paths: string[], opts: Parameters<DatasetLibrary['import']>[1] = {}): Promise<string> {
+  const before = (await lib.list()).map((m) => m.id).sort();
+  let err: unknown;
+  try {
+    await lib.import(paths, opts);
+  } catch (e) {
+    err = e;
+  }
+  expect(err, 'the import should have failed').toBeInstanceOf(DatasetError);
+  expect((await lib.list()).map((m) => m.id).sort()).toEqual(before);
+  expect((await fs.readdir(lib.dir)).filter((e) => e.startsWith('.staging'))).toEqual([]);
+  return (err as Error).message;
+}
+
+/** a small table with one cell replaced: row `r` (1-based data row), feature column `c` (0-based) */
+function tableWith(r: number, c: number, cell: string): string {
+  const lines = csvText(30, { features: 3 }).trimEnd().split('\n');
+  const cells = lines[r].split(',');
+  cells[c] = cell;
+  lines[r] = cells.join(',');
+  return lines.join('\n') + '\n';
+}
+
+describe('values beyond float32 and spelled non-numbers (item 3)', () => {
+  it.each(['1e39', '-1e39', '3.5e38', '1e309'])('%s is refused naming the file, row and column, never stored as Infinity', async (cell) => {
+    const f = await file(tableWith(5, 1, cell));
+    const msg = await refusal([f]);
+    expect(msg).toContain(f);
+    expect(msg).toMatch(/row 6, column 2 \("feature 1"\)/);
+    expect(msg).toContain(cell);
+    expect(msg).toMatch(/32-bit|float32/);
+  });
+
+  it('the largest float32 value itself is accepted', async () => {
+    const f = await file(tableWith(5, 1, '3.4028234e38'));
+    const meta = await lib.import([f], { name: 'largest float32' });
+    expect(meta.mean.every(Number.isFinite)).toBe(true);
+    await lib.delete(meta.id);
+  });
+
+  it.each(['NaN', 'nan', 'Infinity', '-inf', 'Inf'])('"%s" in a cell is refused like a missing value, naming row and column', async (cell) => {
+    const f = await file(tableWith(7, 0, cell));
+    const msg = await refusal([f]);
+    expect(msg).toContain(f);
+    expect(msg).toMatch(/row 8, column 1 \("feature 0"\)/);
+    expect(msg).toContain(`"${cell}"`);
+    expect(msg).toMatch(/drop rows with missing values/);
+  });
+
+  it('with "drop rows with missing values", rows with NaN or 1e39 are dropped and counted, never stored', async () => {
+    let text = tableWith(3, 0, 'NaN');
+    const lines = text.trimEnd().split('\n');
+    lines[10] = lines[10].replace(/^[^,]+/, '1e39');
+    text = lines.join('\n') + '\n';
+    const f = await file(text);
+    const meta = await lib.import([f], { name: 'dropped', dropBadRows: true });
+    expect(meta.preprocessing.droppedRows).toBe(2);
+    expect(meta.train.count + meta.test.count).toBe(28);
+    expect([...meta.mean, ...meta.std].every(Number.isFinite)).toBe(true);
+    await lib.delete(meta.id);
+  });
+
+  it('a header and one data row of NaN only is not taken for "only a header" but names the NaN', async () => {
+    const f = await file('a,b,label\nNaN,NaN,NaN\n');
+    const msg = await refusal([f]);
+    expect(msg).toContain(f);
+    expect(msg).toMatch(/row 2, column 1 \("a"\): "NaN"/);
+    expect(msg).not.toMatch(/"a" is not a number/);
+  });
+
+  it('a first row of NaN above numbers is data, not a header', async () => {
+    const f = await file('NaN,NaN,x\n1,2,y\n3,4,x\n');
+    const msg = await refusal([f]);
+    expect(msg).toMatch(/row 1, column 1: "NaN"/);
+  });
+});

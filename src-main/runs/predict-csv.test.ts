@@ -1,0 +1,31 @@
+/** `predict` on CSV rows (issue 15, items 3 and 16): NaN, Infinity and values beyond float32 are refused naming the line and column. */
+import { describe, expect, it } from 'vitest';
+import { PredictInputError, parseCsvSamples } from './predict';
+
+const refusal = (text: string, size: number): string => {
+  try {
+    parseCsvSamples(text, 'samples.csv', size);
+  } catch (e) {
+    expect(e).toBeInstanceOf(PredictInputError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a refusal');
+};
+
+describe('predict on CSV rows', () => {
+  it('a single row of NaN is not "only a header row": the NaN is named', () => {
+    const msg = refusal('NaN,NaN,NaN\n', 3);
+    expect(msg).not.toMatch(/only a header/);
+    expect(msg).toMatch(/samples\.csv, line 1, column 1: "NaN" is not a number/);
+  });
+  it('a header then a row of NaN names the NaN on line 2', () => {
+    expect(refusal('a,b,c\nNaN,NaN,NaN\n', 3)).toMatch(/samples\.csv, line 2, column 1: "NaN"/);
+  });
+  it.each(['1e39', '-1e39', 'Infinity'])('%s is refused, never passed to the model as Infinity', (cell) => {
+    expect(refusal(`1,2,3\n4,${cell},6\n`, 3)).toMatch(new RegExp(`samples\\.csv, line 2, column 2: "${cell}"`));
+  });
+  it('ordinary rows are read as before', () => {
+    const s = parseCsvSamples('a,b,label\n1,2.5,x\n', 'samples.csv', 2);
+    expect(Array.from(s[0].values)).toEqual([1, 2.5]);
+  });
+});
