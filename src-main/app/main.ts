@@ -15,6 +15,7 @@ import { createDispatcher } from '../api/dispatcher';
 import { IPC_CALL_CHANNEL, IPC_CHOOSE_IMPORT_CHANNEL, IPC_CHOOSE_SAVE_CHANNEL, IPC_EVENT_CHANNEL } from '../api/methods';
 import { StudioService } from '../api/service';
 import { contentSecurityPolicy } from '../host/server';
+import { offerBundledMnist } from '../datasets/bundled-mnist';
 import { studioHome } from '../paths';
 import { buildMenu } from './menu';
 import { spawnUtilityWorker } from './utility-worker';
@@ -157,7 +158,7 @@ async function start(): Promise<void> {
   );
 
   // the bundled MNIST is in the library from the first start on (in the background)
-  void service.datasets.library.ensureBundledMnist().catch((err: unknown) => console.error('Could not add the bundled MNIST:', err));
+  void offerBundledMnist(service.datasets.library).then(({ notice }) => notice && console.error(notice));
 
   mainWindow = createWindow();
   mainWindow.on('closed', () => (mainWindow = null));

@@ -7,6 +7,7 @@
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { studioHome } from '../paths';
+import { offerBundledMnist } from './bundled-mnist';
 import { DatasetLibrary } from './library';
 import type { DatasetMeta, ImportOptions } from './types';
 
@@ -134,9 +135,10 @@ export function registerDatasetCommands(program: Command): void {
     .description('list the datasets in the library')
     .option('--json', 'as JSON')
     .action(async (f: { json?: boolean }, cmd: Command) => {
-      const { out } = io(cmd.parent ?? program);
+      const { out, err } = io(cmd.parent ?? program);
       const lib = library();
-      await lib.ensureBundledMnist();
+      const { notice } = await offerBundledMnist(lib);
+      if (notice) err(notice);
       const metas = await lib.list();
       out(f.json ? JSON.stringify(metas, null, 2) : table(metas));
     });

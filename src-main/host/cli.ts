@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import { StudioService } from '../api/service';
+import { offerBundledMnist } from '../datasets/bundled-mnist';
 import { studioHome } from '../paths';
 import { startWebHost } from './server';
 
@@ -76,7 +77,7 @@ export function registerServeCommand(program: Command): void {
         console.error(`The user interface is not built (no ${path.join(staticDir, 'index.html')}). Run "npx electron-vite build" (or "npm run build") first; the API is served anyway.`);
       }
       const service = new StudioService({ home });
-      void service.datasets.library.ensureBundledMnist().catch((err: unknown) => console.error(`Could not add the bundled MNIST: ${err instanceof Error ? err.message : String(err)}`));
+      void offerBundledMnist(service.datasets.library).then(({ notice }) => notice && console.error(notice));
       const host = await startWebHost({ api: service, host: opts.host, port: opts.port, staticDir });
       if (warning) console.error(warning);
       console.log(`MLP Studio is serving ${home}`);
