@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { epochBar, percent as pct, printTrainEvent } from './cli-output';
 import { DEVICE_CHOICES, isNodeDevice, NODE_DEVICES, presetById, presets, validateConfig, validateSpec, type DeviceChoice, type LayerSpec, type ModelSpec, type NodeDevice, type TrainConfig, type TrainEvent } from './engine/index';
 import { DatasetLibrary } from './datasets/library';
+import { stopOnSignals } from './runs/signals';
 import { DuplicateDatasetError } from './datasets/errors';
 import { studioHome } from './paths';
 import { RunStore } from './runs/store';
@@ -171,14 +172,13 @@ async function train(f: TrainFlags, out: (s: string) => void, err: (s: string) =
     } else printTrainEvent(e, out, err, bar);
   };
   const handle = await startTraining({ store, runId: run.id, data, runtime: selection.runtime, onEvent });
-  const onSigint = () => handle.stop('Stopped from the keyboard (Ctrl+C). Resume it with: mlp-studio resume ' + run.id);
-  process.once('SIGINT', onSigint);
+  const signals = stopOnSignals(handle);
   const result = await handle.done;
-  process.off('SIGINT', onSigint);
+  signals.dispose();
   const runDir = store.paths(run.id).dir;
   if (f.json) out(JSON.stringify({ event: 'done', runId: run.id, runDir, status: result.status, testError: result.testError, epochs: result.epochs, seconds: (finished as { seconds: number } | null)?.seconds ?? null }));
   else if (result.status === 'finished') out(`done: test error ${result.testError === null ? 'n/a' : pct(result.testError) + ' percent'}; run folder ${runDir}`);
-  return result.status === 'finished' ? 0 : result.status === 'stopped' ? 130 : 1;
+  return result.status === 'finished' ? 0 : result.status === 'stopped' ? signals.exitCode : 1;
 }
 
 export function buildProgram(out: (s: string) => void, err: (s: string) => void, setCode: (c: number) => void): Command {

@@ -23,6 +23,7 @@ import type { CheckpointChoice } from './checkpoints';
 import { exportRun, pct, verificationLine } from './export';
 import { loadModel, predict, predictionLine, readSamples } from './predict';
 import type { RunRecord } from './record';
+import { stopOnSignals } from './signals';
 import { RunStore, epochCurve } from './store';
 import { resumeTraining } from './training';
 
@@ -202,9 +203,11 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
       const { startTraining } = await import('./training');
       const { runtime } = await runtimeForRun(store, copy, copy.device, data, io_.out);
       const h = await startTraining({ store, runId: copy.id, data, runtime, onEvent: (e) => printEvent(e, io_, null) });
+      const signals = stopOnSignals(h);
       const r = await h.done;
+      signals.dispose();
       io_.out(`done: ${r.status}, test error ${pct(r.testError)}`);
-      io_.setCode(r.status === 'finished' ? 0 : 1);
+      io_.setCode(r.status === 'finished' ? 0 : r.status === 'stopped' ? signals.exitCode : 1);
     });
 
   run
@@ -257,13 +260,12 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
       });
       for (const r of h.rejected) io_.err(`warning: skipped a damaged checkpoint: ${r.reason}`);
       if (!f.json) io_.out(`resuming run ${record.id} from epoch ${h.fromEpoch} of ${record.config.epochs} (${data.train.n} train, ${data.test.n} test samples, ${device})`);
-      const onSigint = () => h.stop(`Stopped from the keyboard (Ctrl+C). Resume it with: mlp-studio resume ${record.id}`);
-      process.once('SIGINT', onSigint);
+      const signals = stopOnSignals(h);
       const r = await h.done;
-      process.off('SIGINT', onSigint);
+      signals.dispose();
       if (f.json) io_.out(JSON.stringify({ event: 'done', runId: record.id, status: r.status, testError: r.testError, fromEpoch: h.fromEpoch }));
       else if (r.status === 'finished') io_.out(`done: test error ${pct(r.testError)}; run folder ${store.paths(record.id).dir}`);
-      io_.setCode(r.status === 'finished' ? 0 : r.status === 'stopped' ? 130 : 1);
+      io_.setCode(r.status === 'finished' ? 0 : r.status === 'stopped' ? signals.exitCode : 1);
     });
 
   program
