@@ -26,9 +26,14 @@ export interface ImportedData {
   knownName?: string;
 }
 
+/** How much of a dataset an import may hold in memory at once (splitting streams in windows of this size). */
+export const DEFAULT_MEMORY_BUDGET = 512 << 20;
+
 export class ImportContext {
   private lastPhase = '';
   private lastEmit = 0;
+  /** bytes of samples held in memory at once while splitting; tests set it small to prove streaming */
+  memoryBudget = DEFAULT_MEMORY_BUDGET;
   constructor(
     readonly staging: string,
     readonly opts: ImportOptions,

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import { DatasetImportError, fmtCount } from './errors';
+import { DatasetImportError, fmtCount, fmtSize } from './errors';
 import { BinaryWriter, ImportContext, type ImportedData, takeWrittenHash, writeInt32File } from './context';
 import type { SplitInfo } from './types';
 
@@ -65,35 +65,79 @@ export function stratifiedSplit(labels: Int32Array, classes: number, fraction: n
   return { train: Int32Array.from(train), test: Int32Array.from(test) };
 }
 
-async function splitOff(ctx: ImportContext, data: ImportedData, fraction: number, seed: number): Promise<void> {
+/** Where each source sample goes: its position in the train-then-test output order. */
+function destinations(train: Int32Array, test: Int32Array): Int32Array {
+  const dest = new Int32Array(train.length + test.length);
+  for (let i = 0; i < train.length; i++) dest[train[i]] = i;
+  for (let i = 0; i < test.length; i++) dest[test[i]] = train.length + i;
+  return dest;
+}
+
+/**
+ * Writes all-x.bin out as train-x.bin and test-x.bin in the split's order, holding at most
+ * `ctx.memoryBudget` bytes of samples: each pass reads all-x.bin sequentially and keeps the
+ * samples that land in the next window of the output, so a dataset of any size splits in
+ * ceil(size / budget) passes. The bytes written are the same whatever the budget.
+ */
+async function splitOff(ctx: ImportContext, data: ImportedData, fraction: number, seed: number): Promise<{ train: Int32Array; test: Int32Array }> {
   const labels = await readInt32File(ctx.file('all', 'y'));
   const { train, test } = stratifiedSplit(labels, data.classNames.length, fraction, seed);
   const sb = sampleBytes(data);
-  const all = await fs.readFile(ctx.file('all', 'x'));
   const total = labels.length;
-  let done = 0;
-  for (const [split, order] of [['train', train], ['test', test]] as const) {
-    const w = await BinaryWriter.create(ctx.file(split, 'x'));
-    try {
-      const y = new Int32Array(order.length);
-      for (let i = 0; i < order.length; i++) {
-        const j = order[i];
-        await w.write(all.subarray(j * sb, (j + 1) * sb));
-        y[i] = labels[j];
-        if ((++done & 1023) === 0) {
-          ctx.checkAbort();
-          ctx.progress('splitting', done, total);
-        }
-      }
-      await w.close();
-      await writeInt32File(ctx.file(split, 'y'), y);
-    } finally {
-      await w.abandon();
-    }
+  const size = total * sb;
+  const st = await fs.statfs(ctx.staging);
+  const free = st.bavail * st.bsize;
+  if (size > free) {
+    throw new DatasetImportError(
+      `${data.sources[0] ?? 'input'}: splitting off a test set writes a second copy of the samples (${fmtSize(size)}) but only ${fmtSize(free)} is free on the disk of the library; free some space and import again.`,
+    );
   }
-  ctx.progress('splitting', total, total);
+  const dest = destinations(train, test);
+  const window = Math.max(1, Math.floor(ctx.memoryBudget / sb));
+  const perRead = Math.max(1, Math.min(window, Math.floor((4 << 20) / sb)));
+  const readBuf = Buffer.allocUnsafe(perRead * sb);
+  const writers = { train: await BinaryWriter.create(ctx.file('train', 'x')), test: await BinaryWriter.create(ctx.file('test', 'x')) };
+  const fh = await fs.open(ctx.file('all', 'x'), 'r');
+  try {
+    for (let ws = 0; ws < total; ws += window) {
+      const we = Math.min(total, ws + window);
+      const out = Buffer.allocUnsafe((we - ws) * sb);
+      for (let j0 = 0; j0 < total; j0 += perRead) {
+        const k = Math.min(perRead, total - j0);
+        await readFully(fh, readBuf, k * sb, j0 * sb);
+        for (let i = 0; i < k; i++) {
+          const d = dest[j0 + i];
+          if (d >= ws && d < we) readBuf.copy(out, (d - ws) * sb, i * sb, (i + 1) * sb);
+        }
+        ctx.checkAbort();
+      }
+      // the window may straddle the end of the train part
+      const cut = Math.min(Math.max(train.length - ws, 0), we - ws);
+      if (cut > 0) await writers.train.write(out.subarray(0, cut * sb));
+      if (cut < we - ws) await writers.test.write(out.subarray(cut * sb));
+      ctx.progress('splitting', we, total);
+    }
+    await writers.train.close();
+    await writers.test.close();
+  } finally {
+    await fh.close();
+    await writers.train.abandon();
+    await writers.test.abandon();
+  }
+  await writeInt32File(ctx.file('train', 'y'), Int32Array.from(train, (j) => labels[j]));
+  await writeInt32File(ctx.file('test', 'y'), Int32Array.from(test, (j) => labels[j]));
   await fs.rm(ctx.file('all', 'x'));
   await fs.rm(ctx.file('all', 'y'));
+  return { train, test };
+}
+
+async function readFully(fh: fs.FileHandle, buf: Buffer, length: number, position: number): Promise<void> {
+  let off = 0;
+  while (off < length) {
+    const { bytesRead } = await fh.read(buf, off, length - off, position + off);
+    if (bytesRead === 0) throw new Error(`internal: all-x.bin ended at byte ${position + off}, expected ${position + length}`);
+    off += bytesRead;
+  }
 }
 
 function countPerClass(labels: Int32Array, classes: number, where: string): number[] {
@@ -137,6 +181,7 @@ export async function finalizeImport(ctx: ImportContext, data: ImportedData): Pr
   let split: FinalizedData['split'];
   const header = JSON.stringify({ kind: data.kind, sampleShape: data.sampleShape, classNames: data.classNames });
   let contentHash = '';
+  let order: { train: Int32Array; test: Int32Array } | null = null;
   if (!data.hasTest) {
     // the hash is taken before the split, so the same data imported with another split is still recognised
     const fraction = ctx.opts.testFraction ?? DEFAULT_TEST_FRACTION;
@@ -147,7 +192,7 @@ export async function finalizeImport(ctx: ImportContext, data: ImportedData): Pr
     const hx = await streamFile(ctx.file('all', 'x'), undefined, ctx);
     const hy = await streamFile(ctx.file('all', 'y'));
     contentHash = createHash('sha256').update(header).update('all').update(hx).update(hy).digest('hex');
-    await splitOff(ctx, data, fraction, seed);
+    order = await splitOff(ctx, data, fraction, seed);
     split = { fraction, seed, stratified: true };
   }
   ctx.progress('checking', 0, null);
@@ -165,6 +210,12 @@ export async function finalizeImport(ctx: ImportContext, data: ImportedData): Pr
   if (yTest.length === 0) {
     throw new DatasetImportError(`${src}: the test set would be empty (only ${fmtCount(yTrain.length)} samples); add samples or raise the test fraction.`);
   }
+  /** a non-finite feature value, named by its place in the source (before the split) */
+  const nonFinite = (part: 'train' | 'test', i: number, j: number, v: number) =>
+    new DatasetImportError(
+      `${src}: ${order ? `sample ${fmtCount(order[part][i])} (counting from 0, in the order of the input)` : `${part} sample ${fmtCount(i)} (counting from 0)`}, feature ${j}, is ${v}; ` +
+        'every value must be a finite number (at most about ±3.4e38, the range of the 32-bit floats the studio stores). Fix or remove that sample and import again.',
+    );
   const sb = sampleBytes(data);
   for (const [s, y] of [['train', yTrain], ['test', yTest]] as const) {
     const st = await fs.stat(ctx.file(s, 'x'));
@@ -224,30 +275,18 @@ export async function finalizeImport(ctx: ImportContext, data: ImportedData): Pr
     const sum = new Float64Array(f);
     const sum2 = new Float64Array(f);
     let shift: Float64Array | null = null; // first sample, to keep the sums well conditioned
-    let pending = new Uint8Array(0);
     let rows = 0;
-    visit = (b) => {
-      let bytes: Uint8Array = b;
-      if (pending.length) {
-        const merged = new Uint8Array(pending.length + b.length);
-        merged.set(pending);
-        merged.set(b, pending.length);
-        bytes = merged;
+    visit = float32Rows(f, (row) => {
+      if (!shift) shift = Float64Array.from(row);
+      for (let j = 0; j < f; j++) {
+        const v = row[j];
+        if (!Number.isFinite(v)) throw nonFinite('train', rows, j, v);
+        const d = v - shift[j];
+        sum[j] += d;
+        sum2[j] += d * d;
       }
-      const whole = Math.floor(bytes.length / (4 * f)) * f;
-      const aligned = new Float32Array(whole);
-      new Uint8Array(aligned.buffer).set(bytes.subarray(0, whole * 4));
-      pending = bytes.slice(whole * 4);
-      for (let r = 0; r < whole / f; r++) {
-        if (!shift) shift = Float64Array.from(aligned.subarray(0, f));
-        for (let j = 0; j < f; j++) {
-          const d = aligned[r * f + j] - shift[j];
-          sum[j] += d;
-          sum2[j] += d * d;
-        }
-        rows++;
-      }
-    };
+      rows++;
+    });
     result = () => {
       mean = [];
       std = [];
@@ -263,7 +302,15 @@ export async function finalizeImport(ctx: ImportContext, data: ImportedData): Pr
   result();
   ctx.progress('checking', 1, 4);
   const hTrainY = await streamFile(ctx.file('train', 'y'));
-  const hTestX = await streamFile(ctx.file('test', 'x'), undefined, ctx);
+  let testRows = 0;
+  const checkTest =
+    data.kind === 'tabular'
+      ? float32Rows(shape[0], (row) => {
+          for (let j = 0; j < row.length; j++) if (!Number.isFinite(row[j])) throw nonFinite('test', testRows, j, row[j]);
+          testRows++;
+        })
+      : undefined;
+  const hTestX = await streamFile(ctx.file('test', 'x'), checkTest, ctx);
   const hTestY = await streamFile(ctx.file('test', 'y'));
   ctx.progress('checking', 4, 4);
   if (!contentHash) contentHash = createHash('sha256').update(header).update(hTrainX).update(hTrainY).update(hTestX).update(hTestY).digest('hex');
@@ -274,5 +321,24 @@ export async function finalizeImport(ctx: ImportContext, data: ImportedData): Pr
     std: std!,
     contentHash,
     split,
+  };
+}
+
+/** A chunk visitor handing over whole float32 rows of `f` values, whatever the chunk boundaries. */
+function float32Rows(f: number, onRow: (row: Float32Array) => void): (chunk: Buffer) => void {
+  let pending = new Uint8Array(0);
+  return (b) => {
+    let bytes: Uint8Array = b;
+    if (pending.length) {
+      const merged = new Uint8Array(pending.length + b.length);
+      merged.set(pending);
+      merged.set(b, pending.length);
+      bytes = merged;
+    }
+    const whole = Math.floor(bytes.length / (4 * f)) * f;
+    const aligned = new Float32Array(whole);
+    new Uint8Array(aligned.buffer).set(bytes.subarray(0, whole * 4));
+    pending = bytes.slice(whole * 4);
+    for (let r = 0; r < whole / f; r++) onRow(aligned.subarray(r * f, (r + 1) * f));
   };
 }
