@@ -4,13 +4,14 @@
  * the last one unless named, and every other column must be numeric: a missing or
  * non-numeric cell is an error naming file, row and column (or the row is dropped, if asked).
  */
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import Papa from 'papaparse';
 import { Growable, ImportContext, type ImportedData, BinaryWriter, writeInt32File } from './context';
 import { cellValue, looksNumeric } from './cells';
 import { DatasetImportError, ImportCancelledError, fmtCount, printable } from './errors';
+import { readHead } from './sniff';
+import { textEncodingOf, textStream } from './text-encoding';
 
 /** the delimiters the importer recognises, in papaparse's order of preference */
 const DELIMITERS = [',', '\t', ';', '|'];
@@ -45,14 +46,14 @@ export async function fileTableProblem(file: string): Promise<string | null> {
   try {
     const buf = Buffer.alloc(TABLE_HEAD_BYTES);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    let head = buf.subarray(0, bytesRead);
+    const head = buf.subarray(0, bytesRead);
+    text = new TextDecoder(textEncodingOf(head)).decode(head);
     if (bytesRead === buf.length) {
-      const nl = head.lastIndexOf(0x0a);
-      const first = head.indexOf(0x0a);
+      const nl = text.lastIndexOf('\n');
+      const first = text.indexOf('\n');
       if (nl < 0 || first === nl) return null;
-      head = head.subarray(0, nl + 1);
+      text = text.slice(0, nl + 1);
     }
-    text = head.toString('utf8');
   } finally {
     await fh.close();
   }
@@ -178,8 +179,9 @@ async function parseCsvFile(ctx: ImportContext, file: string, expect: { header: 
     addRow(cells, rowNo);
   };
 
+  const encoding = textEncodingOf(await readHead(file, 4096).catch(() => Buffer.alloc(0)));
   await new Promise<void>((resolve, reject) => {
-    const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+    const stream = textStream(file, encoding);
     stream.on('error', (e) => reject(fail(`cannot be read (${e.message}).`)));
     let failed = false;
     Papa.parse<string[]>(stream as unknown as File, {

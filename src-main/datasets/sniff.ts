@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
+import { looksLikeUtf16Text } from './text-encoding';
 
 export type FileKind =
   | 'idx'
@@ -71,7 +72,7 @@ export function kindOfBytes(b: Uint8Array): FileKind {
   if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) return 'gz';
   if (b.length >= 262 && s(257, 'ustar')) return 'tar';
   if (b.length >= 4 && b[0] === 0 && b[1] === 0 && [0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e].includes(b[2]) && b[3] >= 1 && b[3] <= 4) return 'idx';
-  if (looksLikeText(b)) return 'text';
+  if (looksLikeText(b) || looksLikeUtf16Text(b)) return 'text';
   return 'unknown';
 }
 

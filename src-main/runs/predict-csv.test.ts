@@ -1,6 +1,9 @@
 /** `predict` on CSV rows (issue 15, items 3 and 16): NaN, Infinity and values beyond float32 are refused naming the line and column. */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PredictInputError, parseCsvSamples } from './predict';
+import { PredictInputError, parseCsvSamples, readSamples } from './predict';
 
 const refusal = (text: string, size: number): string => {
   try {
@@ -27,5 +30,16 @@ describe('predict on CSV rows', () => {
   it('ordinary rows are read as before', () => {
     const s = parseCsvSamples('a,b,label\n1,2.5,x\n', 'samples.csv', 2);
     expect(Array.from(s[0].values)).toEqual([1, 2.5]);
+  });
+  it('a UTF-16 CSV (with a byte-order mark) is read as text', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlps-predict-'));
+    try {
+      const f = path.join(dir, 'samples.csv');
+      await fs.writeFile(f, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b,label\n1,2.5,x\n', 'utf16le')]));
+      const s = await readSamples([f], { sampleShape: [2], sampleSize: 2 });
+      expect(Array.from(s[0].values)).toEqual([1, 2.5]);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import { cellValue, looksNumeric } from '../datasets/cells';
 import { printable } from '../datasets/errors';
 import { MAX_PICTURE_PIXELS } from '../datasets/images';
+import { decodeText } from '../datasets/text-encoding';
 import { readOnnxInfo, type OnnxInfo } from './onnxinfo';
 
 export interface LoadedModel {
@@ -167,7 +168,7 @@ export async function readSamples(inputs: string[], model: Pick<LoadedModel, 'sa
     if (ext === '.csv' || ext === '.tsv' || ext === '.txt') {
       let text: string;
       try {
-        text = await fs.readFile(input, 'utf8');
+        text = decodeText(await fs.readFile(input)); // UTF-8 or UTF-16
       } catch (err) {
         throw new PredictInputError(`${input}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
       }
