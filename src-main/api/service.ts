@@ -145,8 +145,13 @@ export class StudioService implements StudioApi {
     }
   }
 
-  /** Ends all workers (app quit, tests) and waits for the pending writes. */
-  async close(): Promise<void> {
+  /**
+   * Ends all workers (app quit, SIGTERM, tests) and waits for the pending writes. With
+   * `graceMs`, runs are first asked to stop (each saves where its epoch stands) and given
+   * that long to do so.
+   */
+  async close(opts: { graceMs?: number } = {}): Promise<void> {
+    if (opts.graceMs) await this.queue.stopAll(undefined, opts.graceMs);
     this.queue.shutdown();
     if (this.browserWatch) clearInterval(this.browserWatch);
     this.browserWatch = null;

@@ -86,7 +86,8 @@ export function registerServeCommand(program: Command): void {
       if (opts.open && !openBrowser(host.url)) console.log('(no browser could be opened here; copy the address above)');
       const shutdown = async () => {
         await host.close();
-        await service.close();
+        // runs in training stop as with the Stop button: where each epoch stands is saved
+        await service.close({ graceMs: 10_000 });
         process.exit(0);
       };
       process.once('SIGINT', () => void shutdown());

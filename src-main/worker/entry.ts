@@ -32,8 +32,8 @@ function connect(): Port {
   }
   if (process.send) {
     const send = process.send.bind(process);
-    // the parent going away ends the worker: nobody is left to read its results
-    process.on('disconnect', () => process.exit(0));
+    // the parent going away ends the worker (nobody is left to read its results), once the run has saved where it stands
+    process.on('disconnect', () => endSoon('the studio closed while the run was training'));
     return { post: (m) => void send(m), listen: (h) => process.on('message', h) };
   }
   throw new Error('The training worker must be started by the studio (no parent port).');
@@ -121,6 +121,16 @@ port.listen((raw) => {
       return;
   }
 });
+
+/** stops the run (it saves where its epoch stands and records itself stopped), then exits */
+function endSoon(reason: string): void {
+  if (!handle) process.exit(0);
+  handle.stop(reason);
+  void handle.done.finally(() => setTimeout(() => process.exit(0), 50));
+}
+// a SIGTERM or Ctrl+C sent to the whole process group reaches the worker too: stop, do not die mid-write
+process.once('SIGTERM', () => endSoon('Stopped by a request to end the program (SIGTERM).'));
+process.once('SIGINT', () => endSoon('Stopped from the keyboard (Ctrl+C).'));
 
 process.on('uncaughtException', (err) => {
   port.post({ type: 'result', status: 'failed', reason: `The training process hit an unexpected error: ${errorMessage(err)}`, testError: null });

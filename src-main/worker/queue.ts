@@ -141,6 +141,27 @@ export class TrainingQueue {
     for (const a of [...this.active]) this.finish(a, 'stopped', reason);
   }
 
+  /**
+   * Closing cleanly (app quit, SIGTERM on the host): asks every worker to stop, so each saves
+   * where its epoch stands and records the run stopped, waits for them at most `graceMs`,
+   * then ends what is left as shutdown() does.
+   */
+  async stopAll(reason = 'the studio was closed while the run was training', graceMs = this.stopGraceMs): Promise<void> {
+    const running = this.active.filter((a) => !a.finished);
+    for (const a of running) {
+      a.handle.post({ type: 'stop', reason });
+      if (a.paused) a.handle.post({ type: 'resume' });
+    }
+    // nothing waiting may start in the meantime
+    for (const lane of this.lanes.values()) {
+      for (const job of lane.waiting) this.listener.status(job.runId, 'stopped', reason);
+      lane.waiting = [];
+    }
+    const deadline = Date.now() + graceMs;
+    while (running.some((a) => !a.finished) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.shutdown(`${reason} (the worker did not stop in time and was ended)`);
+  }
+
   private lane(p: Processor): Lane {
     let lane = this.lanes.get(p);
     if (!lane) {
