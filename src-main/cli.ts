@@ -10,6 +10,7 @@ import { DatasetLibrary } from './datasets/library';
 import { stopOnSignals } from './runs/signals';
 import { DuplicateDatasetError } from './datasets/errors';
 import { studioHome } from './paths';
+import { WRITING_COMMANDS, cleanLeftoversAtStart } from './leftovers';
 import { RunStore } from './runs/store';
 import { startTraining } from './runs/training';
 import { registerRunCommands } from './runs/cli';
@@ -186,7 +187,11 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void,
     .description('Train multi-layer perceptrons, headless. The data folder is shared with the app (set MLP_STUDIO_HOME to use another).')
     .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
     .exitOverride()
-    .showHelpAfterError('(run mlp-studio --help for usage)');
+    .showHelpAfterError('(run mlp-studio --help for usage)')
+    // what killed processes left (day-old staging folders, abandoned uploads) goes before a command writes
+    .hook('preAction', async (_program, action) => {
+      if (WRITING_COMMANDS.has(action.name())) await cleanLeftoversAtStart(studioHome());
+    });
 
   program
     .command('train')

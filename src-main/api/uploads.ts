@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { LEFTOVER_AGE_MS, untouchedSince } from '../fs-age';
 import type { UploadRequest } from './contract';
 import { StudioError } from './errors';
 
@@ -105,6 +106,22 @@ export async function removeUploadFolder(home: string, folder: string): Promise<
   if (!st?.isDirectory()) return false;
   await fsp.rm(folder, { recursive: true, force: true });
   return true;
+}
+
+/**
+ * Removes uploads nobody imported: `<uploads>/<uploadId>` folders in which nothing was written
+ * for a day (an upload still arriving, or waiting for its import, is younger). Anything under
+ * uploads/ not named like an upload id is not the studio's and is left alone. Answers how many went.
+ */
+export async function cleanAbandonedUploads(home: string, now = Date.now()): Promise<number> {
+  const entries = await fsp.readdir(uploadsDir(home)).catch(() => [] as string[]);
+  let removed = 0;
+  for (const id of entries.filter(isUploadId)) {
+    const folder = path.join(uploadsDir(home), id);
+    if (!(await untouchedSince(folder, now - LEFTOVER_AGE_MS))) continue;
+    if (await removeUploadFolder(home, folder).catch(() => false)) removed++;
+  }
+  return removed;
 }
 
 /**

@@ -16,6 +16,7 @@ import { IPC_CALL_CHANNEL, IPC_CHOOSE_IMPORT_CHANNEL, IPC_CHOOSE_SAVE_CHANNEL, I
 import { StudioService } from '../api/service';
 import { contentSecurityPolicy } from '../host/server';
 import { offerBundledMnist } from '../datasets/bundled-mnist';
+import { cleanLeftoversAtStart } from '../leftovers';
 import { studioHome } from '../paths';
 import { buildMenu } from './menu';
 import { spawnUtilityWorker } from './utility-worker';
@@ -158,7 +159,8 @@ async function start(): Promise<void> {
   );
 
   // the bundled MNIST is in the library from the first start on (in the background)
-  void offerBundledMnist(service.datasets.library).then(({ notice }) => notice && console.error(notice));
+  // what killed processes left (day-old staging folders, abandoned uploads) is cleaned first
+  void cleanLeftoversAtStart(home).then(() => offerBundledMnist(service.datasets.library)).then(({ notice }) => notice && console.error(notice));
 
   mainWindow = createWindow();
   mainWindow.on('closed', () => (mainWindow = null));

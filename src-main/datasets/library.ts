@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Preprocess, TrainingData } from '../engine/types';
+import { LEFTOVER_AGE_MS, untouchedSince } from '../fs-age';
 import { datasetsDir } from '../paths';
 import { libraryLockFile, withLock } from '../locks';
 import { writeFileAtomic } from '../runs/atomic';
@@ -359,8 +360,8 @@ export class DatasetLibrary {
       if (e.startsWith(TRASH_PREFIX) || e.startsWith(STAGING_PREFIX)) {
         const p = path.join(this.dir, e);
         const st = await fs.stat(p).catch(() => null);
-        // a staging folder younger than a day may belong to an import still running elsewhere
-        if (st && (e.startsWith(TRASH_PREFIX) || Date.now() - st.mtimeMs > 86_400_000)) {
+        // a staging folder with anything written in the last day may belong to an import still running elsewhere
+        if (st && (e.startsWith(TRASH_PREFIX) || (await untouchedSince(p, Date.now() - LEFTOVER_AGE_MS)))) {
           await fs.rm(p, { recursive: true, force: true });
           removed++;
         }
