@@ -100,7 +100,8 @@ function importKilledAt(point: KillPoint | null): Promise<{ code: number | null;
         return false;
       }
     };
-    if (point?.when === 'starting') timer = setTimeout(kill, point.afterMs);
+    const afterMs = point && 'afterMs' in point ? point.afterMs : 0;
+    if (point?.when === 'starting') timer = setTimeout(kill, afterMs);
     else if (point) {
       const known = new Set(fs.readdirSync(datasets));
       poll = setInterval(() => {
@@ -115,7 +116,7 @@ function importKilledAt(point: KillPoint | null): Promise<{ code: number | null;
         if (fs.readdirSync(datasets).some((n) => n.startsWith('.staging-') && !known.has(n))) {
           clearInterval(poll!);
           poll = null;
-          timer = setTimeout(kill, point.afterMs);
+          timer = setTimeout(kill, afterMs);
         }
       }, 2);
     }
