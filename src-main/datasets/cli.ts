@@ -9,6 +9,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { studioHome } from '../paths';
 import { offerBundledMnist } from './bundled-mnist';
 import { DatasetLibrary } from './library';
+import { safeText } from './safe-text';
 import type { DatasetMeta, ImportOptions } from './types';
 
 interface Io {
@@ -33,24 +34,26 @@ const size = (v: string) => {
   return [Number(m[1]), Number(m[2] ?? m[1])] as [number, number];
 };
 
-function summary(m: DatasetMeta): string {
+/** What the CLI prints of a dataset; every text that came from files or people goes through safeText. */
+export function summary(m: DatasetMeta): string {
+  const t = safeText;
   const lines = [
-    `${m.name}  (${m.id})`,
+    `${t(m.name)}  (${m.id})`,
     `  format      ${m.format}${m.split ? `, test split off: ${(m.split.fraction * 100).toFixed(1)}% stratified, seed ${m.split.seed}` : ''}`,
     `  samples     ${m.sampleShape.join('×')} ${m.kind === 'image' ? 'pixels (channels×height×width)' : 'features'}`,
-    `  classes     ${m.classNames.length}: ${m.classNames.slice(0, 12).join(', ')}${m.classNames.length > 12 ? ', …' : ''}`,
+    `  classes     ${m.classNames.length}: ${m.classNames.slice(0, 12).map(t).join(', ')}${m.classNames.length > 12 ? ', …' : ''}`,
     `  train       ${m.train.count} (${m.train.perClass.join(' / ')})`,
     `  test        ${m.test.count} (${m.test.perClass.join(' / ')})`,
     `  mean / std  ${m.mean.slice(0, 6).map((v) => v.toFixed(4)).join(' ')}${m.mean.length > 6 ? ' …' : ''} / ${m.std.slice(0, 6).map((v) => v.toFixed(4)).join(' ')}${m.std.length > 6 ? ' …' : ''}`,
-    `  sources     ${m.sources.slice(0, 4).join(', ')}${m.sources.length > 4 ? ', …' : ''}`,
+    `  sources     ${m.sources.slice(0, 4).map(t).join(', ')}${m.sources.length > 4 ? ', …' : ''}`,
     `  imported    ${m.createdAt}`,
   ];
-  if (m.skipped?.count) lines.push(`  skipped     ${m.skipped.count} file(s), e.g. ${m.skipped.files.slice(0, 3).map((f) => `${f.path} (${f.reason})`).join(', ')}`);
+  if (m.skipped?.count) lines.push(`  skipped     ${m.skipped.count} file(s), e.g. ${m.skipped.files.slice(0, 3).map((f) => `${t(f.path)} (${t(f.reason)})`).join(', ')}`);
   return lines.join('\n');
 }
 
-function table(metas: DatasetMeta[]): string {
-  const rows = [['ID', 'NAME', 'FORMAT', 'SHAPE', 'CLASSES', 'TRAIN', 'TEST'], ...metas.map((m) => [m.id, m.name, m.format, m.sampleShape.join('×'), String(m.classNames.length), String(m.train.count), String(m.test.count)])];
+export function table(metas: DatasetMeta[]): string {
+  const rows = [['ID', 'NAME', 'FORMAT', 'SHAPE', 'CLASSES', 'TRAIN', 'TEST'], ...metas.map((m) => [m.id, safeText(m.name), m.format, m.sampleShape.join('×'), String(m.classNames.length), String(m.train.count), String(m.test.count)])];
   const w = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
   return rows.map((r) => r.map((c, j) => c.padEnd(w[j])).join('  ').trimEnd()).join('\n');
 }
@@ -160,7 +163,7 @@ export function registerDatasetCommands(program: Command): void {
     .action(async (id: string, name: string) => {
       const { out } = io(program);
       const meta = await library().rename(id, name);
-      out(`renamed ${meta.id} to "${meta.name}"`);
+      out(`renamed ${meta.id} to "${safeText(meta.name)}"`);
     });
   dataset
     .command('delete')
@@ -170,6 +173,6 @@ export function registerDatasetCommands(program: Command): void {
       const lib = library();
       const meta = await lib.get(id);
       await lib.delete(meta.id);
-      out(`deleted "${meta.name}" (${meta.id})`);
+      out(`deleted "${safeText(meta.name)}" (${meta.id})`);
     });
 }

@@ -4,6 +4,7 @@
  * where (file, row, record) and what to do.
  */
 import type { ErrorCode } from '../api/contract';
+import { safeText } from './safe-text';
 
 export class DatasetError extends Error {
   readonly code: ErrorCode;
@@ -52,10 +53,9 @@ export class BadRequestError extends DatasetError {
   }
 }
 
-/** A string safe to echo in a message: control characters escaped, long strings cut. */
+/** A string safe to echo in a message: control and bidirectional characters escaped (safeText), long strings cut. */
 export function printable(s: string, max = 120): string {
-  // eslint-disable-next-line no-control-regex
-  const t = s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const t = safeText(s);
   return t.length > max ? `${t.slice(0, max)}…` : t;
 }
 

@@ -20,6 +20,7 @@ import { finalizeImport } from './finalize';
 import { DATASET_ID_PATTERN, assertDatasetId, assertIdOrName, isDatasetId, newDatasetId, validateDatasetName } from './ids';
 import { parseMeta } from './meta-schema';
 import { type DroppedInput, nameForImport } from './naming';
+import { safeClassNames } from './safe-text';
 import type { DatasetMeta, ImportOptions } from './types';
 
 if (os.endianness() !== 'LE') throw new Error('The dataset library stores little-endian binaries and needs a little-endian machine.');
@@ -174,7 +175,7 @@ export class DatasetLibrary {
           sources: data.sources,
           kind: data.kind,
           sampleShape: data.sampleShape,
-          classNames: data.classNames,
+          classNames: safeClassNames(data.classNames), // newlines, escapes and bidi controls written visibly
           train: fin.train,
           test: fin.test,
           mean: fin.mean,

@@ -1,6 +1,7 @@
 /** The schema of meta.json: a file read back from disk is checked before it is trusted. */
 import { z } from 'zod';
 import { DATASET_ID_PATTERN } from './ids';
+import { safeText } from './safe-text';
 import type { DatasetMeta } from './types';
 
 const split = z.object({ count: z.number().int().nonnegative(), perClass: z.array(z.number().int().nonnegative()) });
@@ -12,7 +13,8 @@ export const datasetMetaSchema = z.object({
   sources: z.array(z.string()),
   kind: z.enum(['image', 'tabular']),
   sampleShape: z.array(z.number().int().positive()).min(1).max(3),
-  classNames: z.array(z.string()).min(2),
+  // escaped when read, so a meta.json written before names were made safe shows them safely too
+  classNames: z.array(z.string().transform(safeText)).min(2),
   train: split,
   test: split,
   mean: z.array(z.number()),

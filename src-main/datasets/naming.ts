@@ -15,6 +15,7 @@
 import path from 'node:path';
 import type { ImportedData } from './context';
 import { validateDatasetName, MAX_NAME_LENGTH } from './ids';
+import { replaceUnsafe } from './safe-text';
 import type { SourceFormat } from './types';
 
 /** endings that say how a file is stored, not what it holds */
@@ -95,8 +96,8 @@ export function describingName(data: Pick<ImportedData, 'format' | 'kind' | 'sam
 /** A candidate cleaned into a valid dataset name, or undefined when nothing valid is left. */
 function usable(candidate: string | undefined): string | undefined {
   if (candidate === undefined) return undefined;
-  // eslint-disable-next-line no-control-regex
-  const cleaned = candidate.replace(/[/\\\u0000-\u001f\u007f]/g, '_').trim().slice(0, MAX_NAME_LENGTH).trim();
+  // path separators, control characters and characters that reorder text (safe-text.ts) become _
+  const cleaned = replaceUnsafe(candidate.replace(/[/\\]/g, '_'), '_').trim().slice(0, MAX_NAME_LENGTH).trim();
   if (!cleaned || /^[-_.\s]+$/.test(cleaned)) return undefined;
   try {
     return validateDatasetName(cleaned);

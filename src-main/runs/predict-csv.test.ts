@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PredictInputError, parseCsvSamples, readSamples } from './predict';
+import { PredictInputError, parseCsvSamples, predictionLine, readSamples } from './predict';
 
 const refusal = (text: string, size: number): string => {
   try {
@@ -41,5 +41,10 @@ describe('predict on CSV rows', () => {
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
+  });
+  it('a prediction line escapes class names from the model and file names (newlines, bidi overrides)', () => {
+    const line = predictionLine({ source: 'a\u202egnp.exe', label: 'cat\nrm', labelIndex: 0, top: [{ label: 'cat\nrm', probability: 1 }, { label: 'd\u2066og', probability: 0 }] });
+    expect(line).not.toMatch(/[\n\u202e\u2066]/);
+    expect(line).toContain('cat\\x0arm');
   });
 });

@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import { cellValue, looksNumeric } from '../datasets/cells';
 import { printable } from '../datasets/errors';
 import { MAX_PICTURE_PIXELS } from '../datasets/images';
+import { safeText } from '../datasets/safe-text';
 import { decodeText } from '../datasets/text-encoding';
 import { readOnnxInfo, type OnnxInfo } from './onnxinfo';
 
@@ -206,6 +207,7 @@ export async function predict(model: LoadedModel, samples: Sample[], top = 3): P
 }
 
 export function predictionLine(p: Prediction): string {
-  const tops = p.top.map((t) => `${t.label} ${(t.probability * 100).toFixed(2)}%`).join(', ');
-  return `${p.source}: ${p.label}   (top: ${tops})${p.note ? `   [${p.note}]` : ''}`;
+  // class names come from the model's metadata, file names from the disk: both escaped (safeText)
+  const tops = p.top.map((t) => `${safeText(t.label)} ${(t.probability * 100).toFixed(2)}%`).join(', ');
+  return `${safeText(p.source)}: ${safeText(p.label)}   (top: ${tops})${p.note ? `   [${p.note}]` : ''}`;
 }
