@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LockBusyError, acquireLock, pidAlive, withLock } from './locks';
+import { LockBusyError, acquireLock, pidAlive, processStart, withLock } from './locks';
 
 let root: string;
 beforeAll(async () => {
@@ -66,6 +66,20 @@ describe('lock files', () => {
     const lock2 = await acquireLock(file, { purpose: 'after a torn file' });
     await lock2.release();
     expect((await fs.readdir(path.dirname(file))).filter((n) => n !== '.lock')).toEqual([]); // no temporary or set-aside files left
+  });
+
+  it.runIf(process.platform === 'linux')('takes over a lock whose pid now belongs to another process (started at another time)', async () => {
+    const file = path.join(root, 'g', '.lock');
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    expect(processStart(process.pid)).toMatch(/^\d+$/);
+    const reused = { pid: process.pid, hostname: os.hostname(), since: 's', purpose: 'a process long gone', token: 'z', procStart: '1' };
+    await fs.writeFile(file, JSON.stringify(reused));
+    const lock = await acquireLock(file, { purpose: 'next' });
+    expect(JSON.parse(await fs.readFile(file, 'utf8')).procStart).toBe(processStart(process.pid));
+    await lock.release();
+    // the same pid with its own start time is the live holder
+    await fs.writeFile(file, JSON.stringify({ ...reused, procStart: processStart(process.pid) }));
+    await expect(acquireLock(file, { purpose: 'p' })).rejects.toThrow(/a process long gone/);
   });
 
   it('trusts a lock of a live process, and one from another machine', async () => {

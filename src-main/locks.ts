@@ -26,6 +26,8 @@ export interface LockOwner {
   purpose: string;
   /** tells this taking of the lock from any other, even by the same pid */
   token: string;
+  /** Linux: when the process started (clock ticks after boot), so a reused pid is not taken for the holder */
+  procStart?: string;
 }
 
 /** A lock another live process holds. `code` is 'busy'. */
@@ -75,11 +77,23 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** Linux: the start time of process `pid` (field 22 of /proc/PID/stat); null elsewhere or when unknown. */
+export function processStart(pid: number): string | null {
+  if (process.platform !== 'linux') return null;
+  try {
+    const stat = fsSync.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) may hold spaces and parentheses: count from its closing one
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 async function readOwner(file: string): Promise<LockOwner | null> {
   try {
     const o = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<LockOwner>;
     if (typeof o.pid !== 'number' || typeof o.token !== 'string') return null;
-    return { pid: o.pid, hostname: String(o.hostname ?? ''), since: String(o.since ?? ''), purpose: String(o.purpose ?? ''), token: o.token };
+    return { pid: o.pid, hostname: String(o.hostname ?? ''), since: String(o.since ?? ''), purpose: String(o.purpose ?? ''), token: o.token, ...(typeof o.procStart === 'string' ? { procStart: o.procStart } : {}) };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     // unreadable or half-written by something else than this module: treat as nobody's
@@ -87,8 +101,12 @@ async function readOwner(file: string): Promise<LockOwner | null> {
   }
 }
 
+/** The holder is gone: on this machine, its pid is not alive, or is now another process (started at another time). */
 function isStale(owner: LockOwner): boolean {
-  return owner.hostname === os.hostname() && !pidAlive(owner.pid);
+  if (owner.hostname !== os.hostname()) return false;
+  if (!pidAlive(owner.pid)) return true;
+  const now = owner.procStart ? processStart(owner.pid) : null;
+  return now !== null && now !== owner.procStart;
 }
 
 /** "process 1234 (importing a dataset, since 10:51:07)" */
@@ -120,7 +138,8 @@ async function breakStale(file: string, stale: LockOwner): Promise<void> {
 /** One attempt: the lock, or the live owner that holds it. */
 async function tryAcquire(file: string, purpose: string): Promise<HeldLock | LockOwner> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const owner: LockOwner = { pid: process.pid, hostname: os.hostname(), since: new Date().toISOString(), purpose, token: crypto.randomUUID() };
+  const start = processStart(process.pid);
+  const owner: LockOwner = { pid: process.pid, hostname: os.hostname(), since: new Date().toISOString(), purpose, token: crypto.randomUUID(), ...(start ? { procStart: start } : {}) };
   const tmp = `${file}.${process.pid}-${owner.token.slice(0, 8)}.tmp`;
   await fs.writeFile(tmp, JSON.stringify(owner));
   try {
