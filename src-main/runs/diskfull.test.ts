@@ -108,3 +108,8 @@ it('metrics.jsonl refusing a line (disk full) stops the run at once, failed with
   }
   expect((await store.get(run.id)).status).toBe('failed');
 });
+
+it('a run folder without run.json is refused by name when asked for', async () => {
+  fs.mkdirSync(path.join(store.dir, '20260101-000000-abcdef'), { recursive: true });
+  await expect(store.get('20260101-000000-abcdef')).rejects.toThrow(/20260101-000000-abcdef has no run\.json .*delete the folder/);
+});

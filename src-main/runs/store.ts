@@ -226,6 +226,9 @@ export class RunStore {
       }
       return path.basename(asPath);
     }
+    if (isRunId(trimmed) && fs.existsSync(path.join(this.dir, trimmed))) {
+      throw new RunNotFoundError(ref, `${path.join(this.dir, trimmed)} has no run.json (it was cut short while being created or copied): there is nothing to resume or show; delete the folder, or restore its run.json`);
+    }
     const ids = this.ids();
     const matches = isRunId(trimmed) ? ids.filter((id) => id.startsWith(trimmed)) : [];
     if (!opts.exact && trimmed.length >= 4 && matches.length === 1) return matches[0];
