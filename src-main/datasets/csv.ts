@@ -74,6 +74,12 @@ interface ParsedCsv {
   labelIdx: number;
 }
 
+/** the header's names for a message: all of a short header, the first few and the count of a wide one */
+function headerList(header: string[]): string {
+  const shown = header.slice(0, 12).map((h) => `"${printable(h, 30)}"`).join(', ');
+  return header.length > 12 ? `${fmtCount(header.length)} columns: ${shown}, …` : shown;
+}
+
 function roleOf(file: string): 'train' | 'test' | null {
   const base = path.basename(file).toLowerCase();
   if (/(^|[-_.])test([-_.]|$)/.test(base)) return 'test';
@@ -108,7 +114,7 @@ async function parseCsvFile(ctx: ImportContext, file: string, expect: { header: 
       if (!header) throw fail(`the file has no header row, so the label column "${printable(lc)}" cannot be found by name; give its number instead.`);
       labelIdx = header.findIndex((h) => h.trim() === lc);
       if (labelIdx < 0) labelIdx = header.findIndex((h) => h.trim().toLowerCase() === lc.toLowerCase());
-      if (labelIdx < 0) throw fail(`no column named "${printable(lc)}" (the header has ${header.map((h) => `"${printable(h, 30)}"`).join(', ')}).`);
+      if (labelIdx < 0) throw fail(`no column named "${printable(lc)}" (the header has ${headerList(header)}).`);
     }
     if (expect && (expect.width !== width)) throw fail(`has ${width} columns but the training file has ${expect.width}.`);
   };
@@ -233,6 +239,37 @@ async function parseCsvFile(ctx: ImportContext, file: string, expect: { header: 
   };
 }
 
+/**
+ * The class names: integers in numeric order, otherwise text in natural order. Checked before
+ * sorting, and in one pass each, so a feature taken for the label (a million different values)
+ * is refused quickly.
+ */
+function classNamesOf(trainFile: string, train: ParsedCsv, test: ParsedCsv | null): string[] {
+  const set = new Set(train.labels);
+  for (const l of test?.labels ?? []) set.add(l);
+  const distinct = [...set];
+  if (distinct.length < 2) {
+    throw new DatasetImportError(`${trainFile}: every row has the label "${printable(distinct[0] ?? '', 40)}" (column ${printable(train.labelColumn, 40)}); a classifier needs at least two classes. Is the label column right?`);
+  }
+  if (distinct.length > 1000) {
+    throw new DatasetImportError(`${trainFile}: the label column "${printable(train.labelColumn, 40)}" has ${fmtCount(distinct.length)} different values; that looks like a feature, not a class. Choose the label column.`);
+  }
+  const allInts = distinct.every((l) => /^[+-]?\d+$/.test(l));
+  if (allInts) {
+    // "1" and "01" are the same class
+    const seen = new Map<number, string>();
+    for (const l of distinct) {
+      const other = seen.get(Number(l));
+      if (other !== undefined) {
+        const [a, b] = [other, l].sort((x, y) => x.length - y.length);
+        throw new DatasetImportError(`${trainFile}: the labels "${printable(a, 40)}" and "${printable(b, 40)}" are the same number written differently; write each class one way.`);
+      }
+      seen.set(Number(l), l);
+    }
+  }
+  return distinct.sort(allInts ? (a, b) => Number(a) - Number(b) : (a, b) => a.localeCompare(b, undefined, { numeric: true }));
+}
+
 export async function importCsv(ctx: ImportContext, files: string[]): Promise<ImportedData> {
   if (files.length > 2) throw new DatasetImportError(`${files[2]}: give one CSV file, or two named train… and test….`);
   let trainFile = files[0];
@@ -249,21 +286,7 @@ export async function importCsv(ctx: ImportContext, files: string[]): Promise<Im
   if (train.rows < 2 && !testFile) throw new DatasetImportError(`${trainFile}: only one usable row; a dataset needs many.`);
   const test = testFile ? await parseCsvFile(ctx, testFile, { header: train.header, width: train.featureCount + 1 }) : null;
   // class names: integers in numeric order, otherwise text in natural order
-  const distinct = [...new Set([...train.labels, ...(test?.labels ?? [])])];
-  const allInts = distinct.every((l) => /^[+-]?\d+$/.test(l));
-  distinct.sort(allInts ? (a, b) => Number(a) - Number(b) : (a, b) => a.localeCompare(b, undefined, { numeric: true }));
-  if (allInts) {
-    // "1" and "01" are the same class
-    const seen = new Map<number, string>();
-    for (const l of distinct) if (!seen.has(Number(l))) seen.set(Number(l), l);
-    if (seen.size !== distinct.length) throw new DatasetImportError(`${trainFile}: labels such as "${distinct.find((l, i) => distinct.findIndex((m) => Number(m) === Number(l)) !== i)}" are the same number written differently; write each class one way.`);
-  }
-  if (distinct.length < 2) {
-    throw new DatasetImportError(`${trainFile}: every row has the label "${printable(distinct[0] ?? '', 40)}" (column ${train.labelColumn}); a classifier needs at least two classes. Is the label column right?`);
-  }
-  if (distinct.length > 1000) {
-    throw new DatasetImportError(`${trainFile}: the label column "${printable(train.labelColumn, 40)}" has ${fmtCount(distinct.length)} different values; that looks like a feature, not a class. Choose the label column.`);
-  }
+  const distinct = classNamesOf(trainFile, train, test);
   const index = new Map(distinct.map((l, i) => [l, i]));
   const write = async (p: ParsedCsv, split: 'train' | 'test' | 'all') => {
     const w = await BinaryWriter.create(ctx.file(split, 'x'));
