@@ -273,16 +273,18 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
     .argument('<run>', 'run id, id prefix, or run folder')
     .description('write the inference model (ONNX), verified against the studio on the whole test set, with a model card')
     .option('--checkpoint <which>', 'best, last, or an epoch number', parseCheckpointChoice)
-    .option('--out <file>', 'the .onnx file to write (default: the run folder\'s export/)')
+    .option('--out <file>', 'the .onnx file to write (default: the run folder\'s export/, under a name not yet taken)')
+    .option('--overwrite', 'replace the .onnx, .md and .verification.json of that name if they exist (refused otherwise)')
+    .option('--force', 'the same as --overwrite')
     .option('--json', 'the export report as JSON')
     .option('--run-dir <dir>', 'folder that holds the run folders')
-    .action(async (ref: string, f: { checkpoint?: CheckpointChoice; out?: string; json?: boolean; runDir?: string }) => {
+    .action(async (ref: string, f: { checkpoint?: CheckpointChoice; out?: string; overwrite?: boolean; force?: boolean; json?: boolean; runDir?: string }) => {
       const io_ = o();
       const store = storeFor(f);
       const record = await store.get(ref);
       if (f.out && !f.out.toLowerCase().endsWith('.onnx')) throw new Error(`--out ${f.out}: the file name must end in .onnx`);
       const { meta, data } = await loadRunData(record);
-      const r = await exportRun({ store, runId: record.id, data, runtime: createNodeRuntime('cpu'), checkpoint: f.checkpoint, out: f.out, datasetHash: meta.contentHash });
+      const r = await exportRun({ store, runId: record.id, data, runtime: createNodeRuntime('cpu'), checkpoint: f.checkpoint, out: f.out, overwrite: !!(f.overwrite || f.force), datasetHash: meta.contentHash });
       if (f.json) {
         const { modelCard: _card, ...rest } = r;
         return io_.out(JSON.stringify(rest, null, 2));

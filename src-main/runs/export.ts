@@ -15,7 +15,8 @@ import * as ort from 'onnxruntime-node';
 import { buildExportModel, describe as describeSpec, evaluate, type EvalResult } from '../engine/index';
 import type { RuntimeAdapter } from '../engine/runtime';
 import type { TrainingData } from '../engine/types';
-import { fsyncDir, tempPathFor, writeFileAtomic } from './atomic';
+import { tempPathFor } from './atomic';
+import { chooseExportFile, exportFiles, placeFile, writeExportFile } from './export-files';
 import { CheckpointError } from './checkpoint';
 import type { CheckpointChoice } from './checkpoints';
 import { STUDIO_VERSION, type RunRecord } from './record';
@@ -32,8 +33,14 @@ export interface ExportRunOptions {
   runtime: RuntimeAdapter;
   /** default 'best' (falls back to 'last' when the test set was never evaluated) */
   checkpoint?: CheckpointChoice;
-  /** the .onnx file to write, or an existing folder to write model-epoch-N.onnx into; default <run>/export/ */
+  /**
+   * the .onnx file to write, or an existing folder to write model-epoch-N.onnx into; default
+   * <run>/export/. In a folder a free name is chosen (model-epoch-N-2.onnx…); a named file is
+   * refused when it, its .md or its .verification.json exists, unless `overwrite`.
+   */
   out?: string;
+  /** the person agreed to replace existing files of a named `out` */
+  overwrite?: boolean;
   /** refuse when the data is not the run's dataset */
   datasetHash?: string;
   /**
@@ -238,10 +245,6 @@ export function modelCard(args: {
   return lines.join('\n');
 }
 
-function stem(file: string): string {
-  return file.toLowerCase().endsWith('.onnx') ? file.slice(0, -5) : file;
-}
-
 /** Exports a run's checkpoint, verifies it against the studio, writes report and model card. */
 export async function exportRun(opts: ExportRunOptions): Promise<ExportReport> {
   const { store, data, runtime } = opts;
@@ -253,6 +256,9 @@ export async function exportRun(opts: ExportRunOptions): Promise<ExportReport> {
     throw new Error(`the data given (${data.sampleSize} values, ${data.classNames.length} classes) does not fit run ${record.id}'s model (${record.architecture})`);
   }
   if (data.test.n === 0) throw new Error(`dataset ${record.dataset.name} has no test samples: the export cannot be verified`);
+  const overwrite = opts.overwrite === true;
+  // a clash with existing files is said before any work (the epoch is known once the checkpoint is)
+  if (opts.out !== undefined) await chooseExportFile(opts.out, store.paths(record.id).export, 'model', overwrite);
   const folder = store.checkpoints(record);
   let choice: CheckpointChoice = opts.checkpoint ?? 'best';
   let note: string | undefined;
@@ -278,10 +284,9 @@ export async function exportRun(opts: ExportRunOptions): Promise<ExportReport> {
   const studio = await evaluate(runtime, record.model, params, data, data.test);
   const { confusion, perClassAccuracy } = confusionMatrix(data.test.y.subarray(0, data.test.n), studio.predictions, record.model.classes);
 
-  const defaultName = `model-epoch-${checkpoint.epoch}.onnx`;
-  let out = path.resolve(opts.out ?? path.join(store.paths(record.id).export, defaultName));
-  if (opts.out && (await fs.stat(out).catch(() => null))?.isDirectory()) out = path.join(out, defaultName);
-  await fs.mkdir(path.dirname(out), { recursive: true });
+  await fs.mkdir(opts.out === undefined ? store.paths(record.id).export : path.dirname(path.resolve(opts.out)), { recursive: true });
+  const out = await chooseExportFile(opts.out, store.paths(record.id).export, `model-epoch-${checkpoint.epoch}`, overwrite);
+  const files = exportFiles(out);
   const bytes = buildExportModel(record.model, params, {
     preprocess: data.preprocess,
     classNames: data.classNames,
@@ -298,7 +303,7 @@ export async function exportRun(opts: ExportRunOptions): Promise<ExportReport> {
 
   const tmp = tempPathFor(out);
   await fs.writeFile(tmp, bytes);
-  const reportPath = `${stem(out)}.verification.json`;
+  const reportPath = files.report;
   let verification: Verification;
   try {
     const exported = await runExportedModel(tmp, data, data.test, record.model.classes);
@@ -308,7 +313,12 @@ export async function exportRun(opts: ExportRunOptions): Promise<ExportReport> {
     throw new Error(`the exported model could not be run by ONNX Runtime (${(err as Error).message}); nothing was written`);
   }
   const report = { runId: record.id, checkpointEpoch: checkpoint.epoch, model: path.basename(out), testError: studio.error, ...verification, at: new Date().toISOString() };
-  await writeFileAtomic(reportPath, JSON.stringify(report, null, 2) + '\n');
+  try {
+    await writeExportFile(reportPath, JSON.stringify(report, null, 2) + '\n', overwrite);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
   if (!verification.ok) {
     await fs.rm(tmp, { force: true });
     const first = verification.mismatches[0];
@@ -323,12 +333,11 @@ export async function exportRun(opts: ExportRunOptions): Promise<ExportReport> {
   const fh = await fs.open(tmp, 'r+');
   await fh.sync();
   await fh.close();
-  await fs.rename(tmp, out);
-  await fsyncDir(path.dirname(out));
+  await placeFile(tmp, out, overwrite);
 
   const card = modelCard({ record, data, file: out, epoch: checkpoint.epoch, choice: String(choice), testError: studio.error, confusion, perClassAccuracy, verification, trainSamples: opts.trainSamples ?? data.train.n });
-  const modelCardPath = `${stem(out)}.md`;
-  await writeFileAtomic(modelCardPath, card);
+  const modelCardPath = files.card;
+  await writeExportFile(modelCardPath, card, overwrite);
   await store.update(record.id, (r) => {
     r.exports.push({ at: new Date().toISOString(), path: out, checkpointEpoch: checkpoint.epoch, testError: studio.error, verification: { samples: verification.samples, labelAgreement: verification.labelAgreement, maxProbDiff: verification.maxProbDiff, ok: verification.ok } });
   });
