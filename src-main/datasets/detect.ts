@@ -11,6 +11,7 @@ import type { ImportContext, ImportedData } from './context';
 import { DatasetImportError } from './errors';
 import { importIdx } from './idx';
 import { importImageFolder } from './images';
+import { refusePickles } from './npz-guards';
 import { importNumpy } from './numpy';
 import { IMAGE_KINDS, type FileKind, sniffFile } from './sniff';
 
@@ -104,6 +105,7 @@ async function detectFiles(files: { file: string; kind: FileKind }[], where: str
     for (const f of files) await checkTextIsTable(f.file);
     return (ctx) => importCsv(ctx, files.map((f) => f.file));
   }
+  await refusePickles(files);
   const img = files.find((f) => IMAGE_KINDS.has(f.kind));
   if (img) throw new DatasetImportError(`${img.file}: a single image is not a dataset; drop the folder that holds one subfolder of images per class.`);
   if (kinds.size > 1) {
@@ -157,6 +159,7 @@ async function detectFolder(dir: string, ctx: ImportContext): Promise<Importer> 
   const idx = sniffed.filter((f) => f.kind === 'idx' || f.kind === 'idx.gz');
   if (idx.length) return (c) => importIdx(c, idx);
   if (subdirs.length) return (c) => importImageFolder(c, dir);
+  await refusePickles(sniffed.filter((f) => /\.(npy|npz|pkl|pickle)$/i.test(f.file)));
   const numpy = sniffed.filter((f) => f.kind === 'npy' || (f.kind === 'zip' && /\.npz$/i.test(f.file)));
   if (numpy.length) return (c) => importNumpy(c, numpy);
   const text: typeof sniffed = [];

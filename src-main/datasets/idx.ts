@@ -182,7 +182,8 @@ export async function importIdx(ctx: ImportContext, files: { file: string; kind:
   }
 
   const progress = { done: 0, total: totalBytes };
-  let maxLabel = 0;
+  const present = new Uint32Array(256);
+  const staged: { split: 'train' | 'test' | 'all'; labels: Int32Array }[] = [];
   for (const [role, g] of groups) {
     const split = test ? role : 'all';
     const n = g.images!.shape[0];
@@ -191,9 +192,8 @@ export async function importIdx(ctx: ImportContext, files: { file: string; kind:
     let li = 0;
     await streamIdxData(ctx, g.labels!, (chunk) => {
       for (let i = 0; i < chunk.length; i++) {
-        const v = chunk[i];
-        labels[li++] = v;
-        if (v > maxLabel) maxLabel = v;
+        labels[li++] = chunk[i];
+        present[chunk[i]]++;
       }
     }, n, progress);
     const writer = await BinaryWriter.create(ctx.file(split, 'x'));
@@ -203,9 +203,13 @@ export async function importIdx(ctx: ImportContext, files: { file: string; kind:
     } finally {
       await writer.abandon();
     }
+    staged.push({ split, labels });
+  }
+  const { classNames, map, note } = labelClasses(present);
+  for (const { split, labels } of staged) {
+    if (map) for (let i = 0; i < labels.length; i++) labels[i] = map[labels[i]];
     await writeInt32File(ctx.file(split, 'y'), labels);
   }
-  const classNames = Array.from({ length: maxLabel + 1 }, (_, i) => String(i));
   return {
     format: 'idx',
     kind: 'image',
@@ -213,6 +217,23 @@ export async function importIdx(ctx: ImportContext, files: { file: string; kind:
     classNames,
     sources: parsed.map((p) => p.file),
     hasTest: !!test,
-    preprocessing: { source: 'idx', gzip: parsed.some((p) => p.gz) },
+    preprocessing: { source: 'idx', gzip: parsed.some((p) => p.gz), ...(note ? { labels: note } : {}) },
   };
+}
+
+/**
+ * Classes from the label values present. Labels 0..K-1 with a few gaps keep their numbers (a
+ * small MNIST slice missing a digit still has ten classes); sparse values such as {0, 255}
+ * become classes 0, 1, … in order, and the import summary says how they were mapped.
+ */
+export function labelClasses(present: Uint32Array): { classNames: string[]; map: Int32Array | null; note?: string } {
+  const values: number[] = [];
+  for (let v = 0; v < present.length; v++) if (present[v] > 0) values.push(v);
+  const max = values[values.length - 1] ?? 0;
+  if (max < 2 * values.length) return { classNames: Array.from({ length: max + 1 }, (_, i) => String(i)), map: null };
+  const map = new Int32Array(present.length).fill(-1);
+  values.forEach((v, i) => (map[v] = i));
+  const pairs = values.map((v, i) => `${v}→${i}`);
+  const note = `the label values present (${values.join(', ')}) were mapped to classes 0 to ${values.length - 1} (${pairs.slice(0, 20).join(', ')}${pairs.length > 20 ? ', …' : ''}); class names keep the original values`;
+  return { classNames: values.map(String), map, note };
 }

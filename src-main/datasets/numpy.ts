@@ -10,7 +10,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { BinaryWriter, ImportContext, type ImportedData, writeInt32File } from './context';
-import { DatasetImportError, fmtBytes, fmtCount } from './errors';
+import { DatasetImportError, fmtBytes, fmtCount, fmtSize, printable } from './errors';
+import { MAX_NPZ_EXPANDED, PICKLE_MESSAGE, checkNpzDirectory, isPickle } from './npz-guards';
 import { readHead, type FileKind } from './sniff';
 
 export interface NpyArray {
@@ -28,6 +29,7 @@ const MAGIC = '\x93NUMPY';
 
 export function parseNpyHeader(buf: Uint8Array, where: string): { kind: string; itemSize: number; littleEndian: boolean; shape: number[]; fortran: boolean; dataOffset: number } {
   const fail = (m: string) => new DatasetImportError(`${where}: ${m}`);
+  if (isPickle(buf)) throw fail(PICKLE_MESSAGE);
   if (buf.length < 10 || Buffer.from(buf.subarray(0, 6)).toString('latin1') !== MAGIC) throw fail('not a NumPy .npy file (wrong magic number).');
   const major = buf[6];
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -185,7 +187,12 @@ async function writeX(ctx: ImportContext, x: NpyArray, layout: Layout, split: 't
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < sampleSize; j++) {
           const v = get(i * sampleSize + j);
-          if (!Number.isFinite(v)) throw new DatasetImportError(`${x.where}: sample ${i}, feature ${j} is ${v}; every value must be a finite number.`);
+          if (!Number.isFinite(v)) throw new DatasetImportError(`${x.where}: sample ${i}, feature ${j} (index [${i}, ${j}]) is ${v}; every value must be a finite number.`);
+          if (!Number.isFinite(Math.fround(v))) {
+            throw new DatasetImportError(
+              `${x.where}: sample ${i}, feature ${j} (index [${i}, ${j}]) is ${v}, beyond the range of 32-bit floats (±3.4e38) in which features are stored; scale that feature down and save again.`,
+            );
+          }
           row[j] = v;
         }
         await w.write(row);
@@ -267,29 +274,26 @@ export async function importNumpy(ctx: ImportContext, files: { file: string; kin
       const h = parseNpyHeader(head, file);
       const size = (await fs.stat(file)).size;
       checkNpy(h, size - h.dataOffset, file);
+      if (size > MAX_NPZ_EXPANDED) {
+        throw new DatasetImportError(`${file}: ${fmtSize(size)}; NumPy files are read into memory whole and the studio reads them up to ${fmtSize(MAX_NPZ_EXPANDED)}. Save the data as IDX files or a CSV table, which are streamed, or use fewer samples.`);
+      }
       const buf = await fs.readFile(file);
       put(key, () => parseNpy(buf, file), file);
     } else {
       const buf = await fs.readFile(file);
+      checkNpzDirectory(buf, file, free, (name) => keyOf(name) !== null);
       let entries: Record<string, Uint8Array>;
-      const tooBig: string[] = [];
       try {
-        entries = unzipSync(buf, {
-          filter: (f) => {
-            if (!keyOf(f.name)) return false;
-            if (f.originalSize > free) {
-              tooBig.push(`${f.name} (${fmtBytes(f.originalSize)})`);
-              return false;
-            }
-            return true;
-          },
-        });
+        entries = unzipSync(buf, { filter: (f) => keyOf(f.name) !== null });
       } catch (e) {
         throw new DatasetImportError(`${file}: not a readable .npz (zip) archive (${(e as Error).message}).`);
       }
-      if (tooBig.length) throw new DatasetImportError(`${file}: ${tooBig.join(', ')} would not fit on the disk of the library.`);
       for (const [name, data] of Object.entries(entries)) put(keyOf(name), () => parseNpy(data, `${file}:${name}`), `${file}:${name}`);
-      if (!Object.keys(entries).length) throw new DatasetImportError(`${file}: the archive holds no arrays named ${EXPECTED_KEYS}.`);
+      if (!Object.keys(entries).length) {
+        const names: string[] = [];
+        unzipSync(buf, { filter: (f) => (names.push(f.name), false) });
+        throw new DatasetImportError(`${file}: the archive holds no arrays named ${EXPECTED_KEYS} (it holds: ${names.slice(0, 10).map((nm) => printable(nm)).join(', ') || 'nothing'}).`);
+      }
     }
   }
   const where = files.map((f) => f.file).join(', ');
