@@ -22,6 +22,8 @@ import { Rng } from './rng';
 import type { RuntimeAdapter } from './runtime';
 import { countParams, lrAt, paramInfos, validateConfig, validateSpec } from './spec';
 import { optimizerScalarValues } from './optimizers';
+import { RunWatch } from './kept';
+import { carveValidation, diagnose, majorityClass, majorityError, validationFraction, type ValidationSplitInfo } from './validation';
 import { DIVERGED, type DataSplit, type ModelSpec, type Preprocess, type TrainConfig, type TrainEvent, type TrainingData } from './types';
 
 export interface TrainerCheckpoint {
@@ -36,6 +38,8 @@ export interface TrainerCheckpoint {
   optimizerStep: number;
   /** present when training stopped inside epoch `epoch` (0-based): where that epoch stood */
   partial?: PartialEpoch;
+  /** at an epoch's end: the validation error after it (null without a validation part) */
+  validationError?: number | null;
 }
 
 /**
@@ -68,8 +72,8 @@ export interface TrainerOptions {
   data: TrainingData;
   runtime: RuntimeAdapter;
   onEvent?: (e: TrainEvent) => void;
-  /** called after every epoch (after its test evaluation, if any) with a snapshot */
-  onEpochEnd?: (c: TrainerCheckpoint, info: { testError: number | null }) => void | Promise<void>;
+  /** called after every epoch (after its test and validation evaluations) with a snapshot */
+  onEpochEnd?: (c: TrainerCheckpoint, info: EpochEndInfo) => void | Promise<void>;
   /**
    * Called inside an epoch with a snapshot that `resumeFrom` continues exactly: when stop()
    * ends training there (`stopping`), and every `midEpochEverySeconds` of a long epoch, so a
@@ -81,8 +85,10 @@ export interface TrainerOptions {
   /** receives the generated ONNX models before training starts (to save them in the run folder) */
   onArtifacts?: (a: Artifacts) => void | Promise<void>;
   resumeFrom?: TrainerCheckpoint;
-  /** the test error measured at the checkpoint resumed from: the result's when no epoch is left to train */
+  /** the test error measured at the checkpoint resumed from: the result's when no epoch is left to train and none is kept */
   resumeTestError?: number | null;
+  /** resuming: the checkpoint the run keeps so far (best.ckpt), to go on choosing from it */
+  resumeKept?: KeptState | null;
   /**
    * WebGPU: the most bytes the preprocessed training set (float32 samples + int32 labels) may
    * take on the device to be kept there (default DEVICE_DATA_BUDGET); 0 gathers batches on the host
@@ -102,8 +108,35 @@ const mb = (bytes: number): string => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)
 export interface TrainResult {
   status: 'finished' | 'stopped' | 'failed';
   reason?: string;
+  /** finished: the kept checkpoint's test error, measured once it is kept; otherwise the last test report */
   testError: number | null;
   epochs: number;
+  /** the epoch (from 1) whose weights the run keeps, and its validation error (null without a validation part) */
+  checkpointEpoch?: number | null;
+  validationError?: number | null;
+  /** a finished run stopped early: why */
+  stoppedEarly?: string;
+  /** a finished run that learned nothing: what happened and what to try */
+  diagnosis?: string;
+}
+
+/** What an epoch's end tells the run folder. */
+export interface EpochEndInfo {
+  /** the periodic test report of this epoch, or null (it chooses nothing) */
+  testError: number | null;
+  /** the validation error after this epoch, or null without a validation part */
+  validationError: number | null;
+  /** this epoch is now the one the run keeps (lowest validation error, the earlier on a tie; the last epoch without validation) */
+  kept: boolean;
+  /** training ends after this epoch (the last one, or an early stop) */
+  last: boolean;
+}
+
+/** The checkpoint a run keeps: its epoch (from 1), its validation error and its parameters. */
+export interface KeptState {
+  epoch: number;
+  validationError: number | null;
+  params: Float32Array[];
 }
 
 /** value' = (value · scale − mean[c]) / std[c] as value·a[j] + b[j] per input position. */
@@ -180,6 +213,9 @@ export class Trainer {
   private readonly spec: ModelSpec;
   private readonly config: TrainConfig;
   private readonly data: TrainingData;
+  /** the validation part carved out of the training set, or null (fraction 0) */
+  private readonly validation: DataSplit | null = null;
+  private readonly splitInfo: ValidationSplitInfo | null = null;
   private readonly rt: RuntimeAdapter;
   private readonly opts: TrainerOptions;
   private stopReason: string | null = null;
@@ -223,6 +259,18 @@ export class Trainer {
       }
     }
     this.aff = affineFor(opts.data.preprocess, this.d);
+    const fraction = validationFraction(opts.config);
+    if (fraction > 0) {
+      const carved = carveValidation(opts.data.train, fraction, opts.config.seed);
+      this.data = { ...opts.data, train: carved.train };
+      this.validation = carved.validation;
+      this.splitInfo = { fraction, seed: opts.config.seed, train: carved.train.n, validation: carved.validation.n };
+    }
+  }
+
+  /** what the run set aside to choose with (null: nothing) */
+  get validationSplit(): ValidationSplitInfo | null {
+    return this.splitInfo;
   }
 
   get paramCount(): number {
@@ -375,13 +423,24 @@ export class Trainer {
   async run(): Promise<TrainResult> {
     const t0 = now();
     let lastTest: number | null = this.opts.resumeTestError ?? null;
+    /** the epoch (from 1) of `lastTest` when this session measured it */
+    let lastTestEpoch: number | null = null;
+    let stoppedEarly: string | null = null;
     try {
       await this.setup();
       const { config, data } = this;
       const bs = config.batchSize;
       const nTrain = data.train.n;
       const stepsPerEpoch = Math.ceil(nTrain / bs);
-      this.emit({ event: 'start', params: this.paramCount, device: this.dataNote ? `${this.rt.label}; ${this.dataNote}` : this.rt.label, stepsPerEpoch, epochs: config.epochs });
+      this.emit({
+        event: 'start',
+        params: this.paramCount,
+        device: this.dataNote ? `${this.rt.label}; ${this.dataNote}` : this.rt.label,
+        stepsPerEpoch,
+        epochs: config.epochs,
+        ...(this.splitInfo ? { validation: this.splitInfo } : {}),
+      });
+      const watch = new RunWatch(this.opts.resumeKept ?? null);
 
       const full = this.makeBuffers(Math.min(bs, nTrain));
       const lastN = nTrain % bs;
@@ -494,21 +553,42 @@ export class Trainer {
           runningLoss += loss;
           runningError += err;
           batches++;
+          watch.onStep(epoch, s + 1, loss);
           this.emit({ event: 'batch', epoch, step: s + 1, stepsPerEpoch, loss, error: err, lr });
         }
         const seconds = (now() - te) / 1000;
         this.emit({ event: 'epoch', epoch, loss: runningLoss / batches, error: runningError / batches, seconds, lr });
+        watch.onEpoch(epoch, runningLoss / batches);
+        // a report: it chooses nothing
         const testEpoch = epoch === config.epochs - 1 || (config.evalEvery > 0 && (epoch + 1) % config.evalEvery === 0);
         if (testEpoch && data.test.n > 0) {
-          const t = await this.evaluateTest();
+          const t = await this.evaluateOn(data.test);
           lastTest = t.error;
+          lastTestEpoch = epoch + 1;
           this.emit({ event: 'test', epoch, loss: t.loss, error: t.error });
         }
-        if (this.opts.onEpochEnd) await this.opts.onEpochEnd(await this.checkpoint(epoch + 1), { testError: testEpoch ? lastTest : null });
+        let validationError: number | null = null;
+        if (this.validation && this.validation.n > 0) {
+          const v = await this.evaluateOn(this.validation);
+          validationError = v.error;
+          this.emit({ event: 'validation', epoch: epoch + 1, loss: v.loss, error: v.error });
+        }
+        const kept = await watch.choose(epoch + 1, validationError, () => this.currentParams());
+        stoppedEarly = watch.stopEarly(epoch + 1, config.patience ?? 0, epoch === config.epochs - 1);
+        const last = epoch === config.epochs - 1 || stoppedEarly !== null;
+        if (this.opts.onEpochEnd) {
+          const c = await this.checkpoint(epoch + 1);
+          if (validationError !== null) c.validationError = validationError;
+          await this.opts.onEpochEnd(c, { testError: testEpoch ? lastTest : null, validationError, kept, last });
+        }
+        if (stoppedEarly) break;
       }
+      const epochs = stoppedEarly ? this.epoch + 1 : config.epochs;
+      const end = await this.keptFigures(watch, epochs, lastTest, lastTestEpoch);
       const seconds = (now() - t0 - pausedMs) / 1000;
-      this.emit({ event: 'done', epochs: config.epochs, testError: lastTest, seconds });
-      return { status: 'finished', testError: lastTest, epochs: config.epochs };
+      const extra = { ...(stoppedEarly ? { stoppedEarly } : {}), ...(end.diagnosis ? { diagnosis: end.diagnosis } : {}) };
+      this.emit({ event: 'done', epochs, testError: end.testError, seconds, validationError: end.validationError, checkpointEpoch: end.checkpointEpoch, ...extra });
+      return { status: 'finished', testError: end.testError, epochs, validationError: end.validationError, checkpointEpoch: end.checkpointEpoch, ...extra };
     } catch (err) {
       const reason = `Training failed: ${err instanceof Error ? err.message : String(err)}`;
       this.emit({ event: 'failed', epoch: this.epoch, reason });
@@ -549,11 +629,49 @@ export class Trainer {
     };
   }
 
-  private async evaluateTest(): Promise<{ loss: number; error: number }> {
-    const values = await this.currentValues();
-    const params = values.slice(0, this.artifacts.params.length);
-    const r = await runEval(this.rt, this.evalSession, this.artifacts, params, this.data.test, this.d, this.aff, this.config.batchSize, false);
+  /** the current parameters (without the optimizer state), copied to host memory */
+  private async currentParams(): Promise<Float32Array[]> {
+    return (await this.currentValues()).slice(0, this.artifacts.params.length);
+  }
+
+  /** loss and error on a split, of the current parameters or of `params` */
+  private async evaluateOn(split: DataSplit, params?: Float32Array[]): Promise<{ loss: number; error: number }> {
+    const p = params ?? (await this.currentParams());
+    const r = await runEval(this.rt, this.evalSession, this.artifacts, p, split, this.d, this.aff, this.config.batchSize, false);
     return { loss: r.loss, error: r.error };
+  }
+
+  /**
+   * The end of a finished run: the kept checkpoint's test error, measured now that it is kept
+   * (the last report when it is of that epoch), and the diagnosis of a run that learned nothing.
+   */
+  private async keptFigures(
+    watch: RunWatch,
+    epochs: number,
+    lastTest: number | null,
+    lastTestEpoch: number | null,
+  ): Promise<{ testError: number | null; validationError: number | null; checkpointEpoch: number | null; diagnosis: string | null }> {
+    const k = watch.kept;
+    const test = this.data.test;
+    let testError = lastTest;
+    if (k && test.n > 0 && k.epoch !== lastTestEpoch) {
+      testError = (await this.evaluateOn(test, k.params.length ? k.params : undefined)).error;
+    }
+    const majority = majorityClass(this.data.train);
+    const onValidation = !!this.validation && this.validation.n > 0 && k?.validationError != null;
+    const judged = onValidation ? this.validation! : test.n > 0 ? test : null;
+    const diagnosis = diagnose({
+      config: this.config,
+      firstStepLoss: watch.firstStepLoss,
+      firstEpochLoss: watch.firstEpochLoss,
+      maxEpochLoss: watch.maxEpochLoss,
+      keptError: onValidation ? k!.validationError : testError,
+      baselineError: judged ? majorityError(judged, majority) : null,
+      judgedOn: onValidation ? 'validation' : 'test',
+      classNames: this.data.classNames,
+      majority,
+    });
+    return { testError, validationError: k?.validationError ?? null, checkpointEpoch: k?.epoch ?? (epochs > 0 ? epochs : null), diagnosis };
   }
 
   private async release(): Promise<void> {
@@ -619,7 +737,12 @@ async function runEval(
       for (let r = 0; r < count; r++) {
         let best = 0;
         let max = -Infinity;
-        for (let c = 0; c < classes; c++) if (s[r * classes + c] > max) (max = s[r * classes + c]), (best = c);
+        for (let c = 0; c < classes; c++) {
+          if (s[r * classes + c] > max) {
+            max = s[r * classes + c];
+            best = c;
+          }
+        }
         predictions[from + r] = best;
         let z = 0;
         for (let c = 0; c < classes; c++) z += Math.exp(s[r * classes + c] - max);

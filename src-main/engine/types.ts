@@ -63,6 +63,14 @@ export interface TrainConfig {
   seed: number;
   init: InitScheme;
   device: DeviceChoice;
+  /**
+   * The fraction of the training set set aside (stratified by label, seeded with `seed`) to
+   * choose the checkpoint the run keeps and when to stop early. 0 or absent: nothing is
+   * chosen, the run keeps its last epoch (the lecture; runs of older studios).
+   */
+  validation?: number;
+  /** Early stopping: stop after this many epochs without a better validation error. 0 or absent: train every epoch. */
+  patience?: number;
 }
 
 /**
@@ -94,11 +102,28 @@ export interface TrainingData {
 
 /** Events the trainer emits, in order. Errors are fractions in [0, 1]. */
 export type TrainEvent =
-  | { event: 'start'; params: number; device: string; stepsPerEpoch: number; epochs: number }
+  | { event: 'start'; params: number; device: string; stepsPerEpoch: number; epochs: number; validation?: { fraction: number; seed: number; train: number; validation: number } }
   | { event: 'batch'; epoch: number; step: number; stepsPerEpoch: number; loss: number; error: number; lr: number }
   | { event: 'epoch'; epoch: number; loss: number; error: number; seconds: number; lr: number }
+  /** the periodic check on the test set: a report, it chooses nothing */
   | { event: 'test'; epoch: number; loss: number; error: number }
-  | { event: 'done'; epochs: number; testError: number | null; seconds: number }
+  /** the validation part after each epoch (epoch counted from 1) */
+  | { event: 'validation'; epoch: number; loss: number; error: number }
+  | {
+      event: 'done';
+      epochs: number;
+      /** the test error of the kept checkpoint, measured once it is kept */
+      testError: number | null;
+      seconds: number;
+      /** the kept checkpoint's validation error (null without a validation part) */
+      validationError?: number | null;
+      /** the epoch, counted from 1, whose weights the run keeps */
+      checkpointEpoch?: number | null;
+      /** why the run stopped before its last epoch (early stopping) */
+      stoppedEarly?: string;
+      /** a run that learned nothing: what happened and what to try */
+      diagnosis?: string;
+    }
   | { event: 'stopped'; epoch: number; reason: string }
   | { event: 'failed'; epoch: number; reason: string };
 
