@@ -180,6 +180,7 @@ export async function importIdx(ctx: ImportContext, files: { file: string; kind:
   if (totalBytes > free) {
     throw new IdxError(`${train.images!.file}: the headers declare ${fmtSize(totalBytes)} of data but only ${fmtSize(free)} is free on the disk of the library.`);
   }
+  for (const p of parsed) if (p.gz) await checkGzipRatio(p);
 
   const progress = { done: 0, total: totalBytes };
   const present = new Uint32Array(256);
@@ -236,4 +237,21 @@ export function labelClasses(present: Uint32Array): { classNames: string[]; map:
   const pairs = values.map((v, i) => `${v}→${i}`);
   const note = `the label values present (${values.join(', ')}) were mapped to classes 0 to ${values.length - 1} (${pairs.slice(0, 20).join(', ')}${pairs.length > 20 ? ', …' : ''}); class names keep the original values`;
   return { classNames: values.map(String), map, note };
+}
+
+/** Above this many declared bytes, a gzipped IDX file claiming more than MAX_GZ_RATIO times its size is refused as a bomb. */
+const GZ_RATIO_FLOOR = 64 << 20;
+const MAX_GZ_RATIO = 200;
+
+/** A gzipped IDX whose header declares far more than any real data compresses to is refused before it is expanded. */
+async function checkGzipRatio(f: IdxFile): Promise<void> {
+  const declared = f.shape.reduce((a, b) => a * b, 1);
+  const size = (await fs.stat(f.file)).size;
+  const ratio = declared / Math.max(1, size);
+  if (declared > GZ_RATIO_FLOOR && ratio > MAX_GZ_RATIO) {
+    throw new IdxError(
+      `${f.file}: the header declares ${fmtDims(f.shape)} = ${fmtSize(declared)} from ${fmtSize(size)} of gzip (${fmtCount(Math.round(ratio))} to 1); real pictures do not shrink that much, so it was not expanded. ` +
+        'Decompress it yourself (gunzip) if the data is genuine, and import the plain file.',
+    );
+  }
 }

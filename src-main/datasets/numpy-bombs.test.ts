@@ -5,6 +5,7 @@
  * IDX labels {0, 255} become two classes, not 256 with 254 empty.
  */
 import fsp from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { npzBombBytes, pickleBytes } from './bomb-fixtures';
@@ -55,6 +56,23 @@ describe('.npz bombs (issue 15, item 4)', () => {
     const fs = await import('node:fs/promises');
     vi.spyOn(fs.default, 'statfs').mockResolvedValue({ bavail: 4, bsize: 1024 } as never);
     await expect(lib.import([f])).rejects.toThrow(/big\.npz: the arrays declare 96,[\d,]+ bytes when expanded but only 4,096 bytes is free on the disk of the library; nothing was expanded/);
+  });
+});
+
+describe('declared sizes against the disk and a sane ratio (issue 15, item 4)', () => {
+  it('.npy arrays that would not fit on the disk once stored are refused before writing', async () => {
+    const x = new Float32Array(2000 * 10).fill(0.5);
+    const f = await file('x.npy', npyBytes('<f4', [2000, 10], new Uint8Array(x.buffer)));
+    await fsp.writeFile(path.join(path.dirname(f), 'y.npy'), y(2000));
+    const fs = await import('node:fs/promises');
+    vi.spyOn(fs.default, 'statfs').mockResolvedValue({ bavail: 4, bsize: 1024 } as never);
+    await expect(lib.import([f, path.join(path.dirname(f), 'y.npy')])).rejects.toThrow(/x\.npy, .*y\.npy: the arrays take 88,000 bytes once stored but only 4,096 bytes is free/);
+  });
+
+  it('a gzipped IDX whose header declares 157 MB from a few bytes is refused before expanding', async () => {
+    const images = await file('train-images-idx3-ubyte.gz', gzipSync(idxBytes([200000, 28, 28], new Uint8Array(0))));
+    await fsp.writeFile(path.join(path.dirname(images), 'train-labels-idx1-ubyte.gz'), gzipSync(idxBytes([200000], new Uint8Array(0))));
+    await expect(lib.import([path.dirname(images)])).rejects.toThrow(/train-images-idx3-ubyte\.gz: the header declares 200,000×28×28 = 156\.8 MB from \d+ bytes of gzip \([\d,]+ to 1\).*not expanded/);
   });
 });
 

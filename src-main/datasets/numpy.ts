@@ -320,6 +320,10 @@ export async function importNumpy(ctx: ImportContext, files: { file: string; kin
     const lt = layoutOf(xTest);
     if (lt.sampleShape.join() !== layout.sampleShape.join()) throw new DatasetImportError(`${xTest.where}: test samples of shape (${xTest.shape.slice(1).join(', ')}) differ from train samples (${xTrain.shape.slice(1).join(', ')}).`);
   }
+  // do not start writing what cannot fit
+  const stored = (x: NpyArray) => x.shape.reduce((a, b) => a * b, 1) * (layout.kind === 'image' ? 1 : 4) + 4 * x.shape[0];
+  const need = stored(xTrain) + (xTest ? stored(xTest) : 0);
+  if (need > free) throw new DatasetImportError(`${where}: the arrays take ${fmtSize(need)} once stored but only ${fmtSize(free)} is free on the disk of the library; free some space and import again.`);
   // labels
   const lTrain = labelStrings(yTrain);
   const lTest = yTest ? labelStrings(yTest) : null;
