@@ -30,18 +30,24 @@ try {
     const est = await service.estimateEpochSeconds({ datasetId: t.dataset.id, model, batchSize: 32, device: 'cpu' });
     let runId: string | null = null;
     const ev = runEvents(service, () => runId);
-    runId = (await service.startRun({ datasetId: t.dataset.id, model, config: tinyConfig({ epochs: 2, batchSize: 32, lr: 0.01, evalEvery: 0 }), name: 'timing' })).id;
+    runId = (
+      await service.startRun({ datasetId: t.dataset.id, model, config: tinyConfig({ epochs: 2, batchSize: 32, lr: 0.01, evalEvery: 0 }), name: 'timing' })
+    ).id;
     const end = await ev.waitFor(isTerminal, 300_000);
     const epoch = ev.events.map((e) => e.event).filter((e) => e?.event === 'epoch')[1];
     ev.off();
     if (end.status !== 'finished' || epoch?.event !== 'epoch') throw new Error(`the timing run ended ${end.status}: ${end.reason ?? ''}`);
     estimated = Math.min(estimated, est.seconds);
     measured = Math.min(measured, epoch.seconds);
-    console.log(`round ${round + 1}: estimate ${est.seconds.toFixed(2)} s (${est.stepsPerSecond.toFixed(0)} steps/s), real second epoch ${epoch.seconds.toFixed(2)} s`);
+    console.log(
+      `round ${round + 1}: estimate ${est.seconds.toFixed(2)} s (${est.stepsPerSecond.toFixed(0)} steps/s), real second epoch ${epoch.seconds.toFixed(2)} s`,
+    );
   }
   const ratio = estimated / measured;
   const ok = ratio >= 0.5 && ratio <= 2;
-  console.log(`${TRAIN} samples, batch 32: quickest estimate / quickest real epoch = ${ratio.toFixed(2)} (goal 0.5–2: ${ok ? 'met' : 'NOT met'}); load average ${os.loadavg()[0].toFixed(1)}`);
+  console.log(
+    `${TRAIN} samples, batch 32: quickest estimate / quickest real epoch = ${ratio.toFixed(2)} (goal 0.5–2: ${ok ? 'met' : 'NOT met'}); load average ${os.loadavg()[0].toFixed(1)}`,
+  );
 } finally {
   await service.close();
   t.cleanup();

@@ -30,7 +30,8 @@ export function findOnnxChecker(): OnnxChecker | null {
   return {
     python,
     check(files) {
-      const code = 'import onnx, sys\nfor f in sys.argv[1:]:\n  m = onnx.load(f)\n  onnx.checker.check_model(m, full_check=True)\n  print("ok", m.opset_import[0].version, f)';
+      const code =
+        'import onnx, sys\nfor f in sys.argv[1:]:\n  m = onnx.load(f)\n  onnx.checker.check_model(m, full_check=True)\n  print("ok", m.opset_import[0].version, f)';
       const r = spawnSync(python, ['-c', code, ...files], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`onnx.checker (${python}) refused a model: ${r.stderr || r.stdout}`);
       return r.stdout.trim().split('\n');

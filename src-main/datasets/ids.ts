@@ -27,6 +27,7 @@ export function assertDatasetId(value: unknown): string {
 
 /** An id-or-name argument: any string without control characters, at most 200 characters. */
 export function assertIdOrName(value: unknown): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses
   if (typeof value !== 'string' || value.length === 0 || value.length > 200 || /[\u0000-\u001f\u007f]/.test(value)) {
     const shown = typeof value === 'string' ? `"${printable(value)}"` : String(typeof value);
     throw new BadRequestError(`${shown} is not a dataset id or name.`);

@@ -113,8 +113,14 @@ describe('optimizers match torch.optim over ten steps (losses and parameters wit
   it('the fixture covers every optimizer the engine has, each with and without weight decay', () => {
     for (const kind of ['sgd', 'momentum', 'nesterov', 'adam'] as const) {
       const ofKind = cases.filter((c) => c.optimizer === kind);
-      expect(ofKind.some((c) => !c.settings.weight_decay), `${kind} without weight decay`).toBe(true);
-      expect(ofKind.some((c) => (c.settings.weight_decay ?? 0) > 0), `${kind} with weight decay`).toBe(true);
+      expect(
+        ofKind.some((c) => !c.settings.weight_decay),
+        `${kind} without weight decay`,
+      ).toBe(true);
+      expect(
+        ofKind.some((c) => (c.settings.weight_decay ?? 0) > 0),
+        `${kind} with weight decay`,
+      ).toBe(true);
     }
   });
 

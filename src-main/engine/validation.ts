@@ -87,7 +87,12 @@ export function majorityClass(split: Pick<DataSplit, 'y' | 'n'>): number {
   let best = 0;
   let bestCount = -1;
   for (let i = 0; i < split.n; i++) counts.set(split.y[i], (counts.get(split.y[i]) ?? 0) + 1);
-  for (const [label, count] of counts) if (count > bestCount || (count === bestCount && label < best)) (best = label), (bestCount = count);
+  for (const [label, count] of counts) {
+    if (count > bestCount || (count === bestCount && label < best)) {
+      best = label;
+      bestCount = count;
+    }
+  }
   return best;
 }
 
