@@ -9,7 +9,7 @@ import path from 'node:path';
 import Papa from 'papaparse';
 import { Growable, ImportContext, type ImportedData, BinaryWriter, writeInt32File } from './context';
 import { cellValue, looksNumeric } from './cells';
-import { DatasetImportError, ImportCancelledError, fmtCount, printable } from './errors';
+import { DatasetImportError, fmtCount, printable } from './errors';
 import { readHead } from './sniff';
 import { textEncodingOf, textStream } from './text-encoding';
 
@@ -60,7 +60,6 @@ export async function fileTableProblem(file: string): Promise<string | null> {
   return tableProblem(text);
 }
 
-
 interface ParsedCsv {
   file: string;
   header: string[] | null;
@@ -87,6 +86,73 @@ function roleOf(file: string): 'train' | 'test' | null {
   return null;
 }
 
+/**
+ * Reads the records of a text table (UTF-8 or UTF-16), streamed, calling `onRecord` with each
+ * record's cells and its 1-based number; an error thrown by `onRecord` stops the reading.
+ */
+async function streamRecords(ctx: ImportContext, file: string, fail: (msg: string) => Error, onRecord: (cells: string[], n: number) => void): Promise<void> {
+  const encoding = textEncodingOf(await readHead(file, 4096).catch(() => Buffer.alloc(0)));
+  let n = 0;
+  await new Promise<void>((resolve, reject) => {
+    const stream = textStream(file, encoding);
+    stream.on('error', (e) => reject(fail(`cannot be read (${e.message}).`)));
+    let failed = false;
+    Papa.parse<string[]>(stream as unknown as File, {
+      skipEmptyLines: 'greedy',
+      delimitersToGuess: DELIMITERS,
+      step: (res, parser) => {
+        if (failed) return;
+        try {
+          ctx.checkAbort();
+          const err = res.errors.find((e) => e.type === 'Quotes');
+          if (err) throw fail(`row ${n + 1}: ${err.message}.`);
+          if ((++n & 1023) === 0) ctx.progress('reading', n, null);
+          onRecord(res.data, n);
+        } catch (e) {
+          failed = true;
+          parser.abort();
+          stream.destroy();
+          reject(e);
+        }
+      },
+      complete: () => {
+        if (!failed) resolve();
+      },
+      error: (e) => {
+        failed = true;
+        reject(fail(`cannot be parsed (${e.message}).`));
+      },
+    });
+  });
+}
+
+/** The feature values of a record (every cell but the label's), or what is wrong with the first bad cell ("column 2 (\"b\"): …"). */
+function featureValues(cells: string[], labelIdx: number, colName: (j: number) => string): Float32Array | string {
+  const row = new Float32Array(cells.length - 1);
+  for (let j = 0, k = 0; j < cells.length; j++) {
+    if (j === labelIdx) continue;
+    const v = cellValue(cells[j]);
+    if (typeof v === 'string') return `${colName(j)}: ${printable(v, 200)}`;
+    row[k++] = v;
+  }
+  return row;
+}
+
+/** The 0-based index of the label column of a table `width` columns wide (the last unless named or numbered). */
+function labelColumnIndex(width: number, header: string[] | null, lc: string | number | undefined, fail: (msg: string) => Error): number {
+  if (width < 2) throw fail('each row needs at least two columns: features and a label.');
+  if (lc === undefined) return width - 1;
+  if (typeof lc === 'number') {
+    if (!Number.isInteger(lc) || lc < 0 || lc >= width) throw fail(`there is no column ${lc} (columns are numbered 0 to ${width - 1}).`);
+    return lc;
+  }
+  if (!header) throw fail(`the file has no header row, so the label column "${printable(lc)}" cannot be found by name; give its number instead.`);
+  let i = header.findIndex((h) => h.trim() === lc);
+  if (i < 0) i = header.findIndex((h) => h.trim().toLowerCase() === lc.toLowerCase());
+  if (i < 0) throw fail(`no column named "${printable(lc)}" (the header has ${headerList(header)}).`);
+  return i;
+}
+
 async function parseCsvFile(ctx: ImportContext, file: string, expect: { header: string[] | null; width: number } | null): Promise<ParsedCsv> {
   const opts = ctx.opts;
   const features = new Growable((n) => new Float32Array(n), 4096);
@@ -95,7 +161,6 @@ async function parseCsvFile(ctx: ImportContext, file: string, expect: { header: 
   let width = -1;
   let labelIdx = -1;
   let pendingFirst: string[] | null = null;
-  let rowNo = 0; // 1-based record number, as a spreadsheet numbers rows
   let dropped = 0;
   let firstData = true;
 
@@ -104,19 +169,8 @@ async function parseCsvFile(ctx: ImportContext, file: string, expect: { header: 
 
   const resolveLabel = (cells: string[]) => {
     width = cells.length;
-    if (width < 2) throw fail('each row needs at least two columns: features and a label.');
-    const lc = opts.labelColumn;
-    if (lc === undefined) labelIdx = width - 1;
-    else if (typeof lc === 'number') {
-      if (!Number.isInteger(lc) || lc < 0 || lc >= width) throw fail(`there is no column ${lc} (columns are numbered 0 to ${width - 1}).`);
-      labelIdx = lc;
-    } else {
-      if (!header) throw fail(`the file has no header row, so the label column "${printable(lc)}" cannot be found by name; give its number instead.`);
-      labelIdx = header.findIndex((h) => h.trim() === lc);
-      if (labelIdx < 0) labelIdx = header.findIndex((h) => h.trim().toLowerCase() === lc.toLowerCase());
-      if (labelIdx < 0) throw fail(`no column named "${printable(lc)}" (the header has ${headerList(header)}).`);
-    }
-    if (expect && (expect.width !== width)) throw fail(`has ${width} columns but the training file has ${expect.width}.`);
+    labelIdx = labelColumnIndex(cells.length, header, opts.labelColumn, fail);
+    if (expect && expect.width !== width) throw fail(`has ${width} columns but the training file has ${expect.width}.`);
   };
 
   const addRow = (cells: string[], r: number): void => {
@@ -124,33 +178,18 @@ async function parseCsvFile(ctx: ImportContext, file: string, expect: { header: 
       throw fail(`row ${r} has ${cells.length} fields but ${header ? 'the header has' : 'the first row has'} ${width}; every row needs the same number of fields.`);
     }
     const label = cells[labelIdx].trim();
-    let bad: string | null = null;
-    if (label === '') bad = `row ${r}, ${colName(labelIdx)}: the label is missing.`;
-    const row = new Float32Array(width - 1);
-    if (!bad) {
-      for (let j = 0, k = 0; j < width; j++) {
-        if (j === labelIdx) continue;
-        const v = cellValue(cells[j]);
-        if (typeof v === 'string') {
-          bad = `row ${r}, ${colName(j)}: ${printable(v, 200)}`;
-          break;
-        }
-        row[k++] = v;
-      }
-    }
-    if (bad) {
-      if (opts.dropBadRows) {
-        dropped++;
-        return;
-      }
-      throw fail(`${bad} Fix the cell, or import with "drop rows with missing values".`);
+    const row = label === '' ? `${colName(labelIdx)}: the label is missing.` : featureValues(cells, labelIdx, colName);
+    if (typeof row === 'string') {
+      if (!opts.dropBadRows) throw fail(`row ${r}, ${row} Fix the cell, or import with "drop rows with missing values".`);
+      dropped++;
+      return;
     }
     for (let k = 0; k < row.length; k++) features.push(row[k]);
     labels.push(label);
   };
 
-  const onRecord = (cells: string[]) => {
-    rowNo++;
+  // rowNo: the 1-based record number, as a spreadsheet numbers rows (blank lines not counted)
+  const onRecord = (cells: string[], rowNo: number) => {
     if (rowNo === 1 && cells.length) cells[0] = cells[0].replace(/^\uFEFF/, '');
     if (firstData) {
       if (expect && rowNo === 1) {
@@ -185,47 +224,14 @@ async function parseCsvFile(ctx: ImportContext, file: string, expect: { header: 
     addRow(cells, rowNo);
   };
 
-  const encoding = textEncodingOf(await readHead(file, 4096).catch(() => Buffer.alloc(0)));
-  await new Promise<void>((resolve, reject) => {
-    const stream = textStream(file, encoding);
-    stream.on('error', (e) => reject(fail(`cannot be read (${e.message}).`)));
-    let failed = false;
-    Papa.parse<string[]>(stream as unknown as File, {
-      skipEmptyLines: 'greedy',
-      delimitersToGuess: DELIMITERS,
-      step: (res, parser) => {
-        if (failed) return;
-        try {
-          if (ctx.opts.signal?.aborted) throw new ImportCancelledError();
-          const err = res.errors.find((e) => e.type === 'Quotes');
-          if (err) throw fail(`row ${rowNo + 1}: ${err.message}.`);
-          if (!firstData || pendingFirst !== null) {
-            if ((rowNo & 1023) === 0) ctx.progress('reading', rowNo, null);
-          }
-          onRecord(res.data);
-        } catch (e) {
-          failed = true;
-          parser.abort();
-          stream.destroy();
-          reject(e);
-        }
-      },
-      complete: () => {
-        if (!failed) resolve();
-      },
-      error: (e) => {
-        failed = true;
-        reject(fail(`cannot be parsed (${e.message}).`));
-      },
-    });
-  });
+  await streamRecords(ctx, file, fail, onRecord);
   if (firstData) {
     if (pendingFirst === null) throw fail('the file has no rows.');
     // exactly one record
     throw fail('the file has a single row; a dataset needs many rows of samples (one per line).');
   }
   const rows = labels.length;
-  if (rows === 0) throw fail(`no usable rows (${fmtCount(dropped)} dropped for missing or non-numeric cells).`);
+  if (rows === 0) throw fail(`no usable rows (${fmtCount(dropped)} dropped for missing, non-numeric or out-of-range cells).`);
   return {
     file,
     header,
