@@ -64,6 +64,16 @@ describe('values beyond float32 and spelled non-numbers (item 3)', () => {
     expect(msg).toMatch(/32-bit|float32/);
   });
 
+  it.each([
+    ['a TSV file', 'data.tsv', '\t'],
+    ['a .txt table with semicolons', 'data.txt', ';'],
+  ])('1e39 in %s is refused the same way', async (_, name, sep) => {
+    const f = await file(tableWith(2, 2, '1e39').replace(/,/g, sep), name);
+    const msg = await refusal([f]);
+    expect(msg).toContain(f);
+    expect(msg).toMatch(/row 3, column 3 \("feature 2"\): "1e39" is beyond the range of 32-bit floats/);
+  });
+
   it('the largest float32 value itself is accepted', async () => {
     const f = await file(tableWith(5, 1, '3.4028234e38'));
     const meta = await lib.import([f], { name: 'largest float32' });
