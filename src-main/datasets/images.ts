@@ -12,7 +12,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { decode as decodeBmp } from 'bmp-ts';
 import { PNG } from 'pngjs';
-import sharp, { type Sharp } from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { BinaryWriter, ImportContext, type ImportedData, writeInt32File } from './context';
 import { DatasetImportError, fmtCount, printable } from './errors';
 import { seededRandom, shuffleInPlace } from './finalize';
@@ -109,10 +109,17 @@ export const MAX_PICTURE_PIXELS = 50_000_000;
 const SYNC_PNG_PIXELS = 1 << 20;
 
 /** Width and height as the file's header declares them, without decoding any pixel. */
-async function declaredSize(file: string, buf: Buffer, kind: FileKind): Promise<{ width: number; height: number }> {
+async function declaredSize(file: string, buf: Buffer, kind: FileKind): Promise<{ width: number; height: number; meta?: Metadata }> {
   let width = 0;
   let height = 0;
-  if (kind === 'bmp') {
+  let meta: Metadata | undefined;
+  if (kind === 'png') {
+    // IHDR is the first chunk: width and height right after its type
+    if (buf.length >= 24 && buf.toString('latin1', 12, 16) === 'IHDR') {
+      width = buf.readUInt32BE(16);
+      height = buf.readUInt32BE(20);
+    }
+  } else if (kind === 'bmp') {
     const headerSize = buf.length >= 18 ? buf.readUInt32LE(14) : 0;
     if (headerSize === 12 && buf.length >= 22) {
       width = buf.readUInt16LE(18);
@@ -123,9 +130,9 @@ async function declaredSize(file: string, buf: Buffer, kind: FileKind): Promise<
     }
   } else {
     try {
-      const m = await sharp(buf, { pages: 1, limitInputPixels: false }).metadata();
-      width = m.width ?? 0;
-      height = m.height ?? 0;
+      meta = await sharp(buf, { pages: 1, limitInputPixels: false }).metadata();
+      width = meta.width ?? 0;
+      height = meta.height ?? 0;
     } catch (e) {
       throw new DatasetImportError(`${file}: not a readable ${kind.toUpperCase()} image (${(e as Error).message}); it is corrupt or truncated. Remove or replace it.`);
     }
@@ -137,18 +144,18 @@ async function declaredSize(file: string, buf: Buffer, kind: FileKind): Promise<
         `the studio reads pictures of up to ${fmtCount(MAX_PICTURE_PIXELS / 1e6)} megapixels, so it was not decoded. Shrink it or remove it from the folder.`,
     );
   }
-  return { width, height };
+  return { width, height, meta };
 }
 
 /** Width, height and colour of an image: the size from its header, the colour from the pixels where the header cannot tell. */
 async function probe(file: string, buf: Buffer, kind: FileKind): Promise<Info> {
-  const { width, height } = await declaredSize(file, buf, kind);
+  const { width, height, meta } = await declaredSize(file, buf, kind);
   try {
     if (kind === 'bmp' || (kind === 'png' && width * height <= SYNC_PNG_PIXELS)) {
       const rgb = kind === 'bmp' ? bmpToRgba(buf) : pngToRgb(buf);
       return { width: rgb.width, height: rgb.height, channels: rgb.gray ? 1 : 3 };
     }
-    const m = await sharp(buf, { pages: 1, limitInputPixels: MAX_PICTURE_PIXELS }).metadata();
+    const m = meta ?? (await sharp(buf, { pages: 1, limitInputPixels: MAX_PICTURE_PIXELS }).metadata());
     let gray = m.channels === 1 || m.channels === 2 || m.space === 'b-w' || m.space === 'grey16';
     if (!gray) {
       // WebP, GIF, palette PNGs and many JPEGs store grey pictures as colour: look at the pixels
