@@ -42,7 +42,7 @@ async function startHost(home: string, opts: { bundledMnist: boolean }): Promise
     const { startWebHost } = await import(${JSON.stringify(serverUrl)});
     const api = new StudioService({ home: process.env.MLP_STUDIO_HOME });
     ${opts.bundledMnist ? 'void api.datasets.library.ensureBundledMnist().catch((e) => console.error(e));' : ''}
-    const host = await startWebHost({ api, staticDir: ${JSON.stringify(RENDERER)} });
+    const host = await startWebHost({ api, staticDir: ${JSON.stringify(RENDERER)}, home: process.env.MLP_STUDIO_HOME });
     console.log('STUDIO_URL ' + host.url);
   `;
   fs.mkdirSync(home, { recursive: true });
@@ -284,9 +284,25 @@ test.describe('UI journey', () => {
     await goTo(page, /Export/);
     // a browser has no save dialog: an empty target means the run's own folder
     await expect(page.getByTestId('export-target')).toHaveAttribute('placeholder', /run’s own folder/);
-    const target = path.join(tmp, 'exported', 'my-digits.onnx');
-    await page.getByTestId('export-target').fill(target);
+    // a full path is not for a browser to choose (the host writes only into its exports folder): a file name is
+    await page.getByTestId('export-target').fill(path.join(tmp, 'exported', 'my-digits.onnx'));
     await page.getByTestId('export').click();
+    await expect(page.getByRole('alert')).toContainText('just a file name');
+    await page.getByTestId('export-target').fill('my-digits.onnx');
+    await page.getByTestId('export').click();
+    await expect(page.getByTestId('export-result')).toContainText('Saved and checked', { timeout: 60_000 });
+    const target = path.join(host!.home, 'exports', 'my-digits.onnx');
+    await expect(page.getByTestId('export-path')).toHaveText(target);
+    // the checked file reaches the browser as a download, byte for byte
+    const href = await page.getByTestId('export-download').getAttribute('href');
+    expect(href).toBe('/download/exports/my-digits.onnx');
+    const downloaded = await page.request.get(new URL(href!, page.url()).href);
+    expect(downloaded.status()).toBe(200);
+    expect(Buffer.compare(await downloaded.body(), fs.readFileSync(target))).toBe(0);
+    // the same name again is not replaced without asking
+    await page.getByTestId('export').click();
+    await expect(page.getByTestId('export-replace')).toBeVisible({ timeout: 60_000 });
+    await page.getByTestId('export-replace').click();
     await expect(page.getByTestId('export-result')).toContainText('Saved and checked', { timeout: 60_000 });
     // the card is formatted Markdown (headings, lists, tables), not its source text
     const card = page.getByTestId('model-card');

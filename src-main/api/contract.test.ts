@@ -189,13 +189,22 @@ describe.each(transports)('Studio API contract over %s', (_name, connect) => {
     expect(model.classNames).toHaveLength(10);
     expect(Buffer.from(model.onnxBase64, 'base64').length).toBeGreaterThan(784 * 16 * 4);
 
-    const target = path.join(t.home, '..', `${path.basename(t.home)}-export`, 'tiny.onnx');
-    const exported = await api.exportRun(runId!, target);
+    // outside the studio's exports folder nothing is written (issue 15, item 9); a file name goes into it
+    const outside = path.join(t.home, '..', `${path.basename(t.home)}-export`, 'tiny.onnx');
+    expect((await rejection(api.exportRun(runId!, outside))).code).toBe('forbidden');
+    expect(fs.existsSync(path.dirname(outside))).toBe(false);
+    const exported = await api.exportRun(runId!, 'tiny.onnx');
+    const target = path.join(t.home, 'exports', 'tiny.onnx');
     expect(exported.path).toBe(target);
+    expect(exported.download).toEqual({ model: 'exports/tiny.onnx', modelCard: 'exports/tiny.md', report: 'exports/tiny.verification.json' });
     expect(exported.verification).toMatchObject({ samples: 100, labelAgreement: 1, ok: true });
     expect(fs.statSync(target).size).toBeGreaterThan(0);
-    fs.rmSync(path.dirname(target), { recursive: true, force: true });
-    expect((await rejection(api.exportRun(runId!, path.join(t.home, 'model.txt')))).code).toBe('bad_request');
+    // the same name again: refused unless the caller says to replace
+    const card = fs.readFileSync(path.join(t.home, 'exports', 'tiny.md'), 'utf8');
+    expect((await rejection(api.exportRun(runId!, target))).code).toBe('conflict');
+    expect(fs.readFileSync(path.join(t.home, 'exports', 'tiny.md'), 'utf8')).toBe(card);
+    expect((await api.exportRun(runId!, target, { overwrite: true })).path).toBe(target);
+    expect((await rejection(api.exportRun(runId!, path.join(t.home, 'exports', 'model.txt')))).code).toBe('bad_request');
     // an optional argument passed as undefined is left out, not sent as null (which the schema refuses)
     const byDefault = await api.exportRun(runId!, undefined);
     expect(fs.existsSync(byDefault.path)).toBe(true);

@@ -204,8 +204,18 @@ export interface EvaluationResult {
   firstLayer?: { png: string }[];
 }
 
+export interface ExportOptions {
+  /** the person agreed to replace an existing .onnx, .md or .verification.json of that name */
+  overwrite?: boolean;
+}
+
 export interface ExportResult {
   path: string;
+  /**
+   * the written files relative to the studio folder ('/'-separated), when they lie in it: the
+   * web host serves them at /download/<relative path> (a browser gets the file as a download)
+   */
+  download?: { model: string; modelCard: string; report: string };
   /** agreement with the studio's own predictions over the whole test set */
   verification: { samples: number; labelAgreement: number; maxProbDiff: number; ok: boolean };
   modelCard: string;
@@ -275,7 +285,12 @@ export interface StudioApi {
   evaluateRun(id: string): Promise<EvaluationResult>;
   /** the run's inference model (ONNX bytes, base64) for in-renderer inference */
   getInferenceModel(id: string): Promise<{ onnxBase64: string; inputShape: number[]; classNames: string[] }>;
-  exportRun(id: string, target?: string): Promise<ExportResult>;
+  /**
+   * target: absent (or null) for the run's own export folder; a file name ("digits.onnx") for
+   * the studio's exports folder; an absolute path only inside that folder, or (Electron) one
+   * picked in the save dialog. Existing files are refused ('conflict') unless options.overwrite.
+   */
+  exportRun(id: string, target?: string | null, options?: ExportOptions): Promise<ExportResult>;
 
   // runs trained in a browser window (see BrowserRunStart)
   beginBrowserRun(req: StartRunRequest): Promise<BrowserRunStart>;

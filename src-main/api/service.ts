@@ -24,6 +24,7 @@ import {
   type DeviceInfo,
   type EpochEstimate,
   type EvaluationResult,
+  type ExportOptions,
   type ExportResult,
   type ImportRequest,
   type RunDetail,
@@ -36,6 +37,7 @@ import {
 } from './contract';
 import { StudioError } from './errors';
 import { storeUpload } from './uploads';
+import { homeRelative, resolveExportTarget } from './export-target';
 import { spawnProcessWorker, type SpawnWorker, type WorkerHandle } from '../worker/handle';
 import { TrainingQueue } from '../worker/queue';
 import { runWorkerTask } from '../worker/task-runner';
@@ -61,6 +63,11 @@ export interface StudioServiceOptions {
   devices?: () => Promise<DeviceInfo[]>;
   /** a browser run with no report for this long is marked failed (the window closed); default 60 s */
   browserSilenceMs?: number;
+  /**
+   * export paths outside the studio's exports folder that may be written: in Electron, those
+   * the person picked in the save dialog. Absent (the web host): none.
+   */
+  exportPathAllowed?: (file: string) => boolean;
 }
 
 /** A run being trained in a browser window (see BrowserRunStart in contract.ts). */
@@ -113,6 +120,7 @@ export class StudioService implements StudioApi {
   private estimating: Promise<unknown> = Promise.resolve();
   private readonly browser = new Map<string, BrowserLive>();
   private readonly browserSilenceMs: number;
+  private readonly exportPathAllowed?: (file: string) => boolean;
   private browserWatch: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: StudioServiceOptions) {
@@ -123,6 +131,7 @@ export class StudioService implements StudioApi {
     this.spawnWorker = options.spawnWorker ?? (() => spawnProcessWorker());
     this.devicesProbe = options.devices ?? (() => this.probeDevices());
     this.browserSilenceMs = options.browserSilenceMs ?? 60_000;
+    this.exportPathAllowed = options.exportPathAllowed;
     this.queue = new TrainingQueue(this.spawnWorker, {
       status: (runId, status, reason) => this.onStatus(runId, status, reason),
       event: (runId, event) => this.onTrainEvent(runId, event),
@@ -421,14 +430,19 @@ export class StudioService implements StudioApi {
   }
 
   /**
-   * Exports and verifies the run's model (in a worker). `target` is a path the person chose
-   * in a save dialog; without one the model goes into the run's export folder.
+   * Exports and verifies the run's model (in a worker). Where it may go: see export-target.ts
+   * (the run's folder, the studio's exports folder, or a path the host vouches for, e.g. one
+   * picked in Electron's save dialog); existing files are replaced only with options.overwrite.
    */
-  async exportRun(id: string, target?: string): Promise<ExportResult> {
+  async exportRun(id: string, target?: string | null, options: ExportOptions = {}): Promise<ExportResult> {
+    // where it would write is checked first: a refused path is refused whatever the run
+    const out = await resolveExportTarget(this.home, target, this.exportPathAllowed);
     this.assertRunExists(id);
-    if (target !== undefined && !target.toLowerCase().endsWith('.onnx')) throw new StudioError('bad_request', `The export file must end in .onnx (got "${path.basename(target)}").`);
     try {
-      return await runWorkerTask<ExportResult>(this.spawnWorker, { kind: 'export', home: this.home, runId: id, ...(target ? { target } : {}) });
+      const result = await runWorkerTask<ExportResult>(this.spawnWorker, { kind: 'export', home: this.home, runId: id, ...(out ? { target: out } : {}), ...(options.overwrite ? { overwrite: true } : {}) });
+      const rel = homeRelative(this.home, result.path);
+      if (rel) result.download = { model: rel, modelCard: rel.replace(/\.onnx$/i, '.md'), report: rel.replace(/\.onnx$/i, '.verification.json') };
+      return result;
     } catch (err) {
       if (err instanceof StudioError && err.code !== 'internal') throw err;
       throw new StudioError('export_failed', err instanceof Error ? err.message : String(err));

@@ -108,7 +108,9 @@ async function start(): Promise<void> {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy(devUrl ? devUrl.replace(/^http/, 'ws') : undefined)] } });
   });
 
-  const service = new StudioService({ home, spawnWorker: () => spawnUtilityWorker(workerFile) });
+  // exports may be written outside the studio's exports folder only where the person picked in the save dialog
+  const chosenExportPaths = new Set<string>();
+  const service = new StudioService({ home, spawnWorker: () => spawnUtilityWorker(workerFile), exportPathAllowed: (file) => chosenExportPaths.has(file) });
   const dispatch = createDispatcher(service);
   const fromOwnPage = (event: IpcMainInvokeEvent) => !!event.senderFrame && isOwnPage(event.senderFrame.url) && event.sender === mainWindow?.webContents;
 
@@ -143,7 +145,9 @@ async function start(): Promise<void> {
       defaultPath: path.join(app.getPath('documents'), name),
       filters: [{ name: 'ONNX model', extensions: ['onnx'] }],
     });
-    return result.canceled || !result.filePath ? null : result.filePath;
+    if (result.canceled || !result.filePath) return null;
+    chosenExportPaths.add(path.resolve(result.filePath));
+    return result.filePath;
   });
 
   service.onEvent((e) => {

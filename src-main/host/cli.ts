@@ -78,7 +78,7 @@ export function registerServeCommand(program: Command): void {
       }
       const service = new StudioService({ home });
       void offerBundledMnist(service.datasets.library).then(({ notice }) => notice && console.error(notice));
-      const host = await startWebHost({ api: service, host: opts.host, port: opts.port, staticDir });
+      const host = await startWebHost({ api: service, host: opts.host, port: opts.port, staticDir, home });
       if (warning) console.error(warning);
       console.log(`MLP Studio is serving ${home}`);
       console.log(`Open this address in a browser (it contains the access token):`);

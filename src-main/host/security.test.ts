@@ -65,7 +65,7 @@ describe('web host security', () => {
     fs.mkdirSync(path.join(staticDir, 'assets'));
     fs.writeFileSync(path.join(staticDir, 'assets', 'app.js'), 'console.log(1)');
     fs.writeFileSync(path.join(t.home, 'secret.txt'), 'secret');
-    host = await startWebHost({ api: service, staticDir, maxMessageBytes: 64 * 1024, maxInFlight: 16, maxConnections: 8 });
+    host = await startWebHost({ api: service, staticDir, home: t.home, maxMessageBytes: 64 * 1024, maxInFlight: 16, maxConnections: 8 });
     const c = await tryConnect(host.wsUrl);
     ws = c.ws!;
   });
@@ -166,7 +166,9 @@ describe('web host security', () => {
       [JSON.stringify({ id: 10, method: 'startRun', args: [{ ...tinyRun(t.dataset.id), config: { ...tinyRun(t.dataset.id).config, lr: -1 } }] }), 'bad_request'],
       [JSON.stringify({ id: 11, method: 'startRun', args: [{ ...tinyRun(t.dataset.id), extra: 1 }] }), 'bad_request'],
       [JSON.stringify({ id: 12, method: 'importDataset', args: [{ paths: ['relative/path'] }] }), 'bad_request'],
-      [JSON.stringify({ id: 13, method: 'exportRun', args: ['r1', 'relative.onnx'] }), 'bad_request'],
+      [JSON.stringify({ id: 13, method: 'exportRun', args: ['r1', 'relative/model.onnx'] }), 'bad_request'],
+      [JSON.stringify({ id: 14, method: 'exportRun', args: ['r1', '.hidden.onnx'] }), 'bad_request'],
+      [JSON.stringify({ id: 15, method: 'exportRun', args: ['r1', null, { overwrite: 'yes' }] }), 'bad_request'],
       [Buffer.from([1, 2, 3]), 'bad_request', true],
     ];
     for (const [frame, code, binary] of cases) {
@@ -174,6 +176,48 @@ describe('web host security', () => {
       expect(r.reply?.ok, String(frame)).toBe(false);
       expect(r.reply.error.code, String(frame)).toBe(code);
       expect(typeof r.reply.error.message).toBe('string');
+    }
+  });
+
+  it('a token is not a write-anywhere capability: exports outside the studio\'s exports folder are refused (issue 15, item 9)', async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-studio-outside-'));
+    fs.symlinkSync(outside, path.join(t.home, 'exports-link'));
+    fs.mkdirSync(path.join(t.home, 'exports'), { recursive: true });
+    fs.symlinkSync(outside, path.join(t.home, 'exports', 'escape'));
+    try {
+      for (const target of ['/etc/cron.d/x.onnx', path.join(outside, 'x.onnx'), path.join(t.home, 'x.onnx'), path.join(t.home, 'exports', '..', 'x.onnx'), path.join(t.home, 'exports-link', 'x.onnx'), path.join(t.home, 'exports', 'escape', 'x.onnx')]) {
+        const r = await exchange(ws, JSON.stringify({ id: 40, method: 'exportRun', args: ['r1', target] }));
+        expect(r.reply?.ok, target).toBe(false);
+        expect(r.reply.error.code, target).toBe('forbidden');
+        expect(r.reply.error.message).toMatch(/exports folder/);
+      }
+      expect(fs.readdirSync(outside)).toEqual([]);
+      expect(fs.existsSync(path.join(t.home, 'x.onnx'))).toBe(false);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+      fs.rmSync(path.join(t.home, 'exports-link'));
+      fs.rmSync(path.join(t.home, 'exports', 'escape'));
+    }
+  });
+
+  it('serves exports as downloads, with the token, and nothing else of the studio folder', async () => {
+    fs.mkdirSync(path.join(t.home, 'exports'), { recursive: true });
+    fs.writeFileSync(path.join(t.home, 'exports', 'digits.onnx'), 'onnx bytes');
+    fs.mkdirSync(path.join(t.home, 'runs', 'r-1', 'export'), { recursive: true });
+    fs.writeFileSync(path.join(t.home, 'runs', 'r-1', 'export', 'model-epoch-2.md'), '# card');
+    fs.writeFileSync(path.join(t.home, 'runs', 'r-1', 'run.json'), '{}');
+    fs.symlinkSync(path.join(t.home, 'secret.txt'), path.join(t.home, 'exports', 'link.onnx'));
+    const at = (rel: string, withToken = true) => get(`http://127.0.0.1:${host.port}/download/${rel}${withToken ? `?token=${host.token}` : ''}`);
+    const ok = await at('exports/digits.onnx');
+    expect(ok.status).toBe(200);
+    expect(ok.body).toBe('onnx bytes');
+    expect(ok.headers['content-disposition']).toMatch(/^attachment; filename="digits\.onnx"/);
+    expect((await at('runs/r-1/export/model-epoch-2.md')).body).toBe('# card');
+    expect((await at('exports/digits.onnx', false)).status).toBe(403);
+    for (const rel of ['secret.txt', 'exports/../secret.txt', 'exports/%2e%2e%2fsecret.txt', 'runs/r-1/run.json', 'exports/link.onnx', `datasets/${t.dataset.id}/meta.json`, 'exports/digits.onnx%00.md', 'exports/.hidden.onnx']) {
+      const r = await at(rel);
+      expect(r.status, rel).not.toBe(200);
+      expect(r.body, rel).not.toContain('secret');
     }
   });
 

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { StudioApi, StudioEvent } from '../api/contract';
 import { createDispatcher } from '../api/dispatcher';
+import { downloadableFile } from '../api/export-target';
 import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_MESSAGE_BYTES, TOKEN_COOKIE, WS_PATH, wireRequestSchema } from './protocol';
 
 export interface WebHostOptions {
@@ -34,6 +35,8 @@ export interface WebHostOptions {
   maxConnections?: number;
   /** when a client's send buffer exceeds this, batch events to it are skipped (it is slow) */
   maxBufferedBytes?: number;
+  /** the studio folder: its exports are served at /download/<path> (see downloadableFile); absent: no downloads */
+  home?: string;
 }
 
 export interface WebHost {
@@ -49,6 +52,8 @@ export interface WebHost {
 }
 
 const MAX_URL_LENGTH = 8192;
+/** exports of the studio folder, as downloads: /download/exports/<name>, /download/runs/<run>/export/<name> */
+export const DOWNLOAD_PREFIX = '/download/';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -64,6 +69,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
   '.onnx': 'application/octet-stream',
   '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/markdown; charset=utf-8',
 };
 
 export function contentSecurityPolicy(wsOrigin?: string): string {
@@ -171,6 +177,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (url.searchParams.has('token')) {
       headers['Set-Cookie'] = `${TOKEN_COOKIE}_${port}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
     }
+    if (url.pathname.startsWith(DOWNLOAD_PREFIX)) {
+      return void serveDownload(req, res, url.pathname.slice(DOWNLOAD_PREFIX.length), headers).catch(() => (res.headersSent ? res.destroy() : refuse(res, 404, 'Not found.')));
+    }
     if (!staticDir || !fs.existsSync(path.join(staticDir, 'index.html'))) {
       return refuse(res, 503, 'The studio\'s user interface is not built. Run "npx electron-vite build" and start the host again.');
     }
@@ -198,6 +207,27 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (req.method === 'HEAD') return res.end();
     fs.createReadStream(file).pipe(res);
   });
+
+  /** An export's file as a download: the browser's way to get what the studio wrote (it may write nowhere else). */
+  const serveDownload = async (req: http.IncomingMessage, res: http.ServerResponse, encoded: string, headers: Record<string, string>): Promise<void> => {
+    let rel: string;
+    try {
+      rel = decodeURIComponent(encoded);
+    } catch {
+      return refuse(res, 400, 'Malformed URL.');
+    }
+    const file = options.home && !rel.includes('\0') ? await downloadableFile(options.home, rel) : null;
+    if (!file) return refuse(res, 404, 'Not found: only exported models, model cards and verification reports can be downloaded.');
+    const stat = await fs.promises.stat(file);
+    const name = path.basename(file);
+    headers['Content-Type'] = CONTENT_TYPES[path.extname(name).toLowerCase()] ?? 'application/octet-stream';
+    headers['Content-Length'] = String(stat.size);
+    headers['Content-Disposition'] = `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+    headers['Cache-Control'] = 'no-store';
+    res.writeHead(200, headers);
+    if (req.method === 'HEAD') return void res.end();
+    fs.createReadStream(file).pipe(res);
+  };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes, perMessageDeflate: false });
   const sockets = new Set<WebSocket>();

@@ -18,7 +18,7 @@ import { deviceChoiceSchema, deviceInfoSchema, modelSpecSchema } from '../api/sc
 
 export const taskSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('evaluate'), home: z.string().min(1), runId: z.string().min(1), perCell: z.number().int().min(0).max(MAX_MISTAKES).default(MISTAKES_PER_CELL) }),
-  z.strictObject({ kind: z.literal('export'), home: z.string().min(1), runId: z.string().min(1), target: z.string().min(1).optional() }),
+  z.strictObject({ kind: z.literal('export'), home: z.string().min(1), runId: z.string().min(1), target: z.string().min(1).optional(), overwrite: z.boolean().optional() }),
   z.strictObject({
     kind: z.literal('estimate'),
     home: z.string().min(1),
@@ -148,7 +148,7 @@ export async function runTask(input: Task): Promise<unknown> {
     case 'export': {
       const store = new RunStore(task.home);
       const { data, record, trainSamples } = await runData(store, new DatasetLibrary(task.home), task.runId);
-      const report = await exportRun({ store, runId: record.id, data, trainSamples, runtime: createNodeRuntime('cpu'), out: task.target, datasetHash: record.dataset.contentHash });
+      const report = await exportRun({ store, runId: record.id, data, trainSamples, runtime: createNodeRuntime('cpu'), out: task.target, overwrite: task.overwrite, datasetHash: record.dataset.contentHash });
       const v = report.verification;
       const result: ExportResult = {
         path: report.path,
