@@ -51,7 +51,7 @@ export class DatasetGateway {
     const controller = new AbortController();
     this.imports.set(importId, controller);
     // which uploads the import consumes is decided before anything is read, from resolved paths
-    const uploads = uploadFoldersOf(this.home, req.paths);
+    const uploads = uploadFoldersOf(this.home, req.paths).catch(() => [] as string[]);
     const run = async () => {
       try {
         const dataset = await this.library.import(req.paths, {
