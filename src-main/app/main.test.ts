@@ -90,6 +90,7 @@ vi.mock('electron', () => {
       whenReady: () => Promise.resolve(),
       isPackaged: true,
       getPath: () => h.userData,
+      getAppPath: () => h.userData,
       on: (ev: string, fn: (...a: any[]) => any) => h.appEvents.set(ev, [...(h.appEvents.get(ev) ?? []), fn]),
     },
     ipcMain: { handle: (ch: string, fn: (...a: any[]) => any) => h.ipc.set(ch, fn) },
@@ -186,5 +187,16 @@ describe('Electron main process', () => {
     await choose(own, '../../etc/x.onnx');
     expect(path.basename(h.saveDialogOpts.defaultPath)).toBe('model.onnx');
     expect(await choose({ sender: new h.FakeWebContents(), senderFrame: { url: ownUrl } }, 'a.onnx')).toBeNull();
+  });
+
+  it('exports outside the studio folder only where the person picked in the save dialog (issue 15, item 9)', async () => {
+    const call = h.ipc.get('studio:call')!;
+    const choose = h.ipc.get('studio:choose-save-path')!;
+    const own = { sender: h.windows[0].webContents, senderFrame: { url: ownUrl } };
+    const never = path.join(home, '..', 'never-picked.onnx');
+    expect(await call(own, 'exportRun', ['r-none', never])).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    const picked = await choose(own, 'picked.onnx');
+    // the path is let through (the run then does not exist): the dialog's choice is the person's
+    expect(await call(own, 'exportRun', ['r-none', picked])).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 });
