@@ -70,3 +70,33 @@ describe('export and existing files', () => {
     expect(fs.readFileSync(path.join(folder, `${name}.md`), 'utf8')).toBe('notes\n');
   });
 });
+
+describe('mlp-studio export --out', () => {
+  it('refuses an existing name, and replaces it with --overwrite (or --force)', async () => {
+    const { main } = await import('../cli');
+    const { csvText } = await import('../datasets/test-fixtures');
+    const saved = process.env.MLP_STUDIO_HOME;
+    process.env.MLP_STUDIO_HOME = home;
+    try {
+      const csv = path.join(home, 'flowers.csv');
+      fs.writeFileSync(csv, csvText(60));
+      const out: string[] = [];
+      const err: string[] = [];
+      const cli = (...args: string[]) => main(['node', 'mlp-studio', ...args], (s) => out.push(s), (s) => err.push(s));
+      expect(await cli('train', '--dataset', csv, '--layers', '8', '--epochs', '1', '--eval-every', '1', '--no-progress', '--json'), err.join('\n')).toBe(0);
+      const runId = (await new RunStore(home).list())[0].id;
+      const model = path.join(home, 'flowers.onnx');
+      fs.writeFileSync(path.join(home, 'flowers.md'), 'my notes\n');
+      expect(await cli('export', runId, '--out', model)).not.toBe(0);
+      expect(err.join('\n')).toMatch(/flowers\.md already exists.*--overwrite/);
+      expect(fs.readFileSync(path.join(home, 'flowers.md'), 'utf8')).toBe('my notes\n');
+      expect(fs.existsSync(model)).toBe(false);
+      expect(await cli('export', runId, '--out', model, '--force'), err.join('\n')).toBe(0);
+      expect(fs.readFileSync(path.join(home, 'flowers.md'), 'utf8')).toMatch(/^# /);
+      expect(await cli('export', runId, '--out', model, '--overwrite'), err.join('\n')).toBe(0);
+    } finally {
+      if (saved === undefined) delete process.env.MLP_STUDIO_HOME;
+      else process.env.MLP_STUDIO_HOME = saved;
+    }
+  });
+});
