@@ -32,9 +32,9 @@ async function train(config: Partial<TrainConfig> = {}) {
 }
 
 /** run.json as a process SIGKILLed right after writing the last epoch's file would leave it */
-async function crashAfterLastEpochFile(id: string, epochs: number): Promise<void> {
+async function crashAfterLastEpochFile(id: string, epochs: number, keepBest = false): Promise<void> {
   const folder = store.checkpoints(await store.get(id));
-  fs.rmSync(folder.bestFile, { force: true });
+  if (!keepBest) fs.rmSync(folder.bestFile, { force: true });
   await store.update(id, (r) => {
     r.status = 'running';
     r.pid = 999_999_999; // no such process: reads as failed
@@ -84,6 +84,24 @@ describe('a crash at the last epoch (item 6)', () => {
     expect(r.progress.lastTestError).toBe(refRecord.progress.lastTestError);
     expect((await readCheckpoint(store.checkpoints(r).bestFile)).testError).toBe(refRecord.progress.bestTestError);
   });
+});
+
+it('a crash after the last epoch file, best.ckpt older and the early epoch files pruned: the same best as the uninterrupted run', async () => {
+  for (const evalEvery of [1, 2]) {
+    const make = async () => {
+      const run = await store.create({ model: toyModel(), config: toyConfig({ epochs: 6, evalEvery }), dataset: toyDatasetRef });
+      await (await startTraining({ store, runId: run.id, data, runtime })).done;
+      return run;
+    };
+    const ref = await store.get((await make()).id);
+    const run = await make();
+    await crashAfterLastEpochFile(run.id, 6, true);
+    await (await resumeTraining({ store, runId: run.id, data, runtime })).done;
+    const r = await store.get(run.id);
+    expect(r.progress.bestEpoch).toBe(ref.progress.bestEpoch);
+    expect(r.progress.bestTestError).toBe(ref.progress.bestTestError);
+    expect((await readCheckpoint(store.checkpoints(r).bestFile)).epoch).toBe(ref.progress.bestEpoch);
+  }
 });
 
 describe('checkpoint headers are checked against the run (item 15)', () => {
