@@ -86,6 +86,25 @@ describe('picture bombs (issue 15, item 2)', () => {
     await lib.delete(meta.id);
   });
 
+  it('a 3 GB file that is not a picture, in a class folder, is skipped after reading its first bytes only', async () => {
+    const dir = await writeImageFolder(await caseDir(), { classes: ['a', 'b'], perClass: 3 });
+    const film = path.join(dir, 'a', 'holiday.mp4');
+    await fs.writeFile(film, Buffer.from('\x00\x00\x00\x18ftypmp42', 'latin1'));
+    await fs.truncate(film, 3 * 2 ** 30); // sparse: no disk used
+    const meta = await lib.import([dir], { name: 'with a film' });
+    expect(meta.skipped?.files).toContainEqual({ path: film, reason: 'not an image' });
+    await lib.delete(meta.id);
+  });
+
+  it('a picture file over 256 MB is refused naming it, without reading it', async () => {
+    const dir = await writeImageFolder(await caseDir(), { classes: ['a', 'b'], perClass: 3 });
+    const big = path.join(dir, 'b', 'poster.png');
+    await fs.writeFile(big, await encodeImage(classImage(1, 8, 8, 1, 2), 8, 8, 1, 'png'));
+    await fs.truncate(big, 300 * 2 ** 20);
+    await expect(lib.import([dir])).rejects.toThrow(/poster\.png: a picture file of 314\.6 MB; the studio reads picture files of up to 268\.4 MB/);
+    expect(await leftovers(lib.dir)).toEqual([]);
+  });
+
   it('the CLI refuses the bomb and leaves no staging folder', async () => {
     const home = path.join(root, 'cli-home');
     const saved = process.env.MLP_STUDIO_HOME;

@@ -14,9 +14,9 @@ import { decode as decodeBmp } from 'bmp-ts';
 import { PNG } from 'pngjs';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { BinaryWriter, ImportContext, type ImportedData, writeInt32File } from './context';
-import { DatasetImportError, fmtCount, printable } from './errors';
+import { DatasetImportError, fmtCount, fmtSize, printable } from './errors';
 import { seededRandom, shuffleInPlace } from './finalize';
-import { IMAGE_KINDS, kindOfBytes, type FileKind } from './sniff';
+import { IMAGE_KINDS, kindOfBytes, readHead, type FileKind } from './sniff';
 import type { SkippedFile } from './types';
 
 const IMAGE_EXT = /\.(png|jpe?g|jfif|bmp|dib|webp|gif)$/i;
@@ -93,6 +93,26 @@ async function readFileOrFail(p: string): Promise<Buffer> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new DatasetImportError(`${p}: cannot be read (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (e as Error).message}).`);
   }
+}
+
+async function readHeadOrFail(p: string): Promise<Buffer> {
+  try {
+    return await readHead(p, 4096);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DatasetImportError(`${p}: cannot be read (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (e as Error).message}).`);
+  }
+}
+
+/** The largest picture file read (a 50-megapixel picture stored raw is 200 MB). */
+const MAX_PICTURE_FILE = 256 << 20;
+
+async function readPictureOrFail(p: string): Promise<Buffer> {
+  const size = (await statEntry(p)).size;
+  if (size > MAX_PICTURE_FILE) {
+    throw new DatasetImportError(`${p}: a picture file of ${fmtSize(size)}; the studio reads picture files of up to ${fmtSize(MAX_PICTURE_FILE)}. Shrink it or remove it from the folder.`);
+  }
+  return readFileOrFail(p);
 }
 
 function describeKind(k: FileKind): string {
@@ -342,8 +362,8 @@ export async function importImageFolder(ctx: ImportContext, root: string): Promi
       let images = 0;
       await forEachLimit(files, CONCURRENCY, async (file) => {
         ctx.checkAbort();
-        const buf = await readFileOrFail(file);
-        const kind = kindOfBytes(buf.subarray(0, 4096));
+        // sniff from the first bytes: a film or an archive in a class folder is never read whole
+        const kind = kindOfBytes(await readHeadOrFail(file));
         done++;
         ctx.progress('reading', done, total);
         if (!IMAGE_KINDS.has(kind)) {
@@ -351,7 +371,7 @@ export async function importImageFolder(ctx: ImportContext, root: string): Promi
           skipped.push({ path: file, reason: 'not an image' });
           return;
         }
-        infos.set(file, { ...(await probe(file, buf, kind)), kind });
+        infos.set(file, { ...(await probe(file, await readPictureOrFail(file), kind)), kind });
       });
       for (const file of files) {
         if (infos.has(file)) {
@@ -403,7 +423,7 @@ export async function importImageFolder(ctx: ImportContext, root: string): Promi
     try {
       await mapOrdered(list, CONCURRENCY, async (it) => {
         ctx.checkAbort();
-        const buf = await readFileOrFail(it.file);
+        const buf = await readPictureOrFail(it.file);
         return decodeTo(it.file, buf, infos.get(it.file)!, target);
       }, async (r) => {
         if (r.resized) resizedCount++;
