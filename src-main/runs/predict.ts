@@ -10,7 +10,7 @@ import Papa from 'papaparse';
 import sharp from 'sharp';
 import { cellValue, looksNumeric } from '../datasets/cells';
 import { printable } from '../datasets/errors';
-import { MAX_PICTURE_PIXELS } from '../datasets/images';
+import { MAX_PICTURE_PIXELS } from '../datasets/picture-decode';
 import { safeText } from '../datasets/safe-text';
 import { decodeText } from '../datasets/text-encoding';
 import { readOnnxInfo, type OnnxInfo } from './onnxinfo';
