@@ -48,6 +48,7 @@ export function summary(m: DatasetMeta): string {
     `  sources     ${m.sources.slice(0, 4).map(t).join(', ')}${m.sources.length > 4 ? ', …' : ''}`,
     `  imported    ${m.createdAt}`,
   ];
+  if (typeof m.preprocessing.labels === 'string') lines.push(`  labels      ${m.preprocessing.labels}`);
   if (m.skipped?.count) lines.push(`  skipped     ${m.skipped.count} file(s), e.g. ${m.skipped.files.slice(0, 3).map((f) => `${t(f.path)} (${t(f.reason)})`).join(', ')}`);
   return lines.join('\n');
 }

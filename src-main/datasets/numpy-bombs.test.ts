@@ -7,8 +7,10 @@
 import fsp from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
+import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { npzBombBytes, pickleBytes } from './bomb-fixtures';
+import { registerDatasetCommands } from './cli';
 import { DatasetLibrary } from './library';
 import { idxBytes, mnistSlice, npyBytes, npzBytes, tempDir } from './test-fixtures';
 
@@ -128,6 +130,25 @@ describe('IDX labels {0, 255} (issue 15, item 16)', () => {
     } finally {
       await lib.delete(meta.id);
     }
+  });
+
+  it('the CLI import summary says how the labels were mapped', async () => {
+    const count = 60;
+    const d = path.dirname(await file('train-images-idx3-ubyte', mnistSlice('train', count).images));
+    await fsp.writeFile(path.join(d, 'train-labels-idx1-ubyte'), idxBytes([count], Uint8Array.from({ length: count }, (_, i) => (i % 2 ? 255 : 0))));
+    const saved = process.env.MLP_STUDIO_HOME;
+    process.env.MLP_STUDIO_HOME = path.join(root, 'cli-home');
+    let out = '';
+    try {
+      const program = new Command('mlp-studio').exitOverride().configureOutput({ writeOut: (t) => (out += t), writeErr: (t) => (out += t) });
+      registerDatasetCommands(program);
+      await program.parseAsync(['node', 'mlp-studio', 'import', d, '--no-progress']);
+    } finally {
+      if (saved === undefined) delete process.env.MLP_STUDIO_HOME;
+      else process.env.MLP_STUDIO_HOME = saved;
+    }
+    expect(out).toMatch(/classes +2: 0, 255\n/);
+    expect(out).toMatch(/labels +the label values present \(0, 255\) were mapped to classes 0 to 1 \(0→0, 255→1\)/);
   });
 
   it('a slice missing one digit keeps the ten digit classes', async () => {
