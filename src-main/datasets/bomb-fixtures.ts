@@ -109,3 +109,21 @@ function patchDeclaredSize(zip: Buffer, name: string, size: number): void {
     if (sig === 0x02014b50 && zip.toString('latin1', i + 46, i + 46 + zip.readUInt16LE(i + 28)) === name) zip.writeUInt32LE(size, i + 24);
   }
 }
+
+/** A ustar header for a regular file `name` declaring `size` bytes, with no data behind it. */
+export function tarHeaderOnly(name: string, size: number): Buffer {
+  const h = Buffer.alloc(512);
+  h.write(name, 0, 'latin1');
+  h.write('0000644\0', 100, 'latin1');
+  h.write('0000000\0', 108, 'latin1');
+  h.write('0000000\0', 116, 'latin1');
+  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
+  h.write('00000000000\0', 136, 'latin1');
+  h.write('0', 156, 'latin1');
+  h.write('ustar\u000000', 257, 'latin1');
+  h.fill(' ', 148, 156);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  return h;
+}

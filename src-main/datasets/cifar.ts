@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { BinaryWriter, ImportContext, type ImportedData, writeInt32File } from './context';
-import { DatasetImportError, fmtBytes, fmtCount } from './errors';
+import { DatasetImportError, fmtBytes, fmtCount, fmtSize } from './errors';
 
 const PIXELS = 3072;
 const CIFAR10_NAMES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
@@ -157,6 +157,7 @@ export async function importCifarArchive(ctx: ImportContext, file: string, gz: b
     input = src.pipe(g);
   }
   let n = 0;
+  const declared = await archiveBudget(ctx, file);
   try {
     const done = new Promise<void>((resolve, reject) => {
       extract.on('finish', resolve);
@@ -175,6 +176,7 @@ export async function importCifarArchive(ctx: ImportContext, file: string, gz: b
       const role = h.type === 'file' ? roleOf(base) : null;
       const where = `${file}:${h.name}`;
       if (role) {
+        declared.add(where, h.size ?? 0);
         const part = path.join(ctx.staging, `part-${n++}.bin`);
         const writer = await BinaryWriter.create(part);
         const labels: number[] = [];
@@ -227,4 +229,34 @@ export async function importCifarArchive(ctx: ImportContext, file: string, gz: b
   const text = texts.get(want);
   const classNames = text ? namesFrom(text, `${file}:${want}`, count) : variant === 'cifar10' ? CIFAR10_NAMES : Array.from({ length: count }, (_, i) => String(i));
   return finish(variant, classNames, [file], hasTest, useCoarse, variant === 'cifar10' ? 'CIFAR-10' : 'CIFAR-100');
+}
+
+/** Above this many declared bytes, an archive expanding to more than MAX_RATIO times its size is refused as a bomb. */
+const RATIO_FLOOR = 64 << 20;
+const MAX_RATIO = 200;
+
+/**
+ * Tracks the sizes the archive's tar headers declare for its batches, as each header arrives
+ * and before its data is read: their sum must fit on the disk of the library (the batches are
+ * staged once, then concatenated part by part) and stay within a ratio real pictures reach.
+ */
+async function archiveBudget(ctx: ImportContext, file: string): Promise<{ add(where: string, size: number): void }> {
+  const st = await fs.statfs(ctx.staging);
+  const free = st.bavail * st.bsize;
+  const onDisk = (await fs.stat(file)).size;
+  let total = 0;
+  return {
+    add(where, size) {
+      total += size;
+      if (total > free) {
+        throw new DatasetImportError(`${where}: the archive's batches declare ${fmtSize(total)} so far but only ${fmtSize(free)} is free on the disk of the library; nothing more was expanded.`);
+      }
+      const ratio = total / Math.max(1, onDisk);
+      if (total > RATIO_FLOOR && ratio > MAX_RATIO) {
+        throw new DatasetImportError(
+          `${where}: the archive's batches declare ${fmtSize(total)} from ${fmtSize(onDisk)} of archive (${fmtCount(Math.round(ratio))} to 1); real pictures do not shrink that much, so it was not expanded.`,
+        );
+      }
+    },
+  };
 }

@@ -9,10 +9,10 @@ import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { npzBombBytes, pickleBytes } from './bomb-fixtures';
+import { npzBombBytes, pickleBytes, tarHeaderOnly } from './bomb-fixtures';
 import { registerDatasetCommands } from './cli';
 import { DatasetLibrary } from './library';
-import { idxBytes, mnistSlice, npyBytes, npzBytes, tempDir } from './test-fixtures';
+import { cifar10TarEntries, idxBytes, mnistSlice, npyBytes, npzBytes, tempDir, writeTarGz } from './test-fixtures';
 
 let root: string;
 let lib: DatasetLibrary;
@@ -75,6 +75,22 @@ describe('declared sizes against the disk and a sane ratio (issue 15, item 4)', 
     const images = await file('train-images-idx3-ubyte.gz', gzipSync(idxBytes([200000, 28, 28], new Uint8Array(0))));
     await fsp.writeFile(path.join(path.dirname(images), 'train-labels-idx1-ubyte.gz'), gzipSync(idxBytes([200000], new Uint8Array(0))));
     await expect(lib.import([path.dirname(images)])).rejects.toThrow(/train-images-idx3-ubyte\.gz: the header declares 200,000×28×28 = 156\.8 MB from \d+ bytes of gzip \([\d,]+ to 1\).*not expanded/);
+  });
+});
+
+describe('CIFAR archives: declared batch sizes before expanding (issue 15, item 4)', () => {
+  it('a tar.gz whose header declares a 307 MB batch from a few bytes is refused before reading it', async () => {
+    const f = await file('cifar.tar.gz', gzipSync(Buffer.concat([tarHeaderOnly('cifar-10-batches-bin/data_batch_1.bin', 3073 * 100000), Buffer.alloc(1024)])));
+    await expect(lib.import([f])).rejects.toThrow(/cifar\.tar\.gz:cifar-10-batches-bin\/data_batch_1\.bin: the archive's batches declare 307\.3 MB from [\d,]+ bytes of archive .*not expanded/);
+  });
+
+  it('a CIFAR archive whose batches would not fit on the disk is refused naming the free space', async () => {
+    const d = path.join(root, 'cases', `c${n++}`);
+    await fsp.mkdir(d, { recursive: true });
+    const f = await writeTarGz(path.join(d, 'cifar-10-binary.tar.gz'), cifar10TarEntries(20));
+    const fs = await import('node:fs/promises');
+    vi.spyOn(fs.default, 'statfs').mockResolvedValue({ bavail: 16, bsize: 1024 } as never);
+    await expect(lib.import([f])).rejects.toThrow(/cifar-10-binary\.tar\.gz:.*(data|test)_batch(_\d)?\.bin: the archive's batches declare 61,460 bytes so far but only 16,384 bytes is free/);
   });
 });
 
