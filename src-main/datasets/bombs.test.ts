@@ -75,6 +75,13 @@ describe('picture bombs (issue 15, item 2)', () => {
     expect(await leftovers(lib.dir)).toEqual([]);
   });
 
+  it('a BMP over 4 megapixels (decoded on the event loop) is refused with a way out', async () => {
+    const dir = await writeImageFolder(await caseDir(), { classes: ['a', 'b'], perClass: 3 });
+    await fs.writeFile(path.join(dir, 'a', 'scan.bmp'), bmpHeaderOnly(3000, 2000));
+    await expect(lib.import([dir])).rejects.toThrow(/scan\.bmp: a BMP picture of 3,000×2,000 pixels; BMP pictures are read up to 4 megapixels .*Convert it to PNG/);
+    expect(await leftovers(lib.dir)).toEqual([]);
+  });
+
   it('a PNG over a megapixel is decoded by sharp (off the event loop) and still imports', async () => {
     const dir = await writeImageFolder(await caseDir(), { classes: ['a', 'b'], perClass: 3, size: 8 });
     const big = await encodeImage(classImage(0, 1200, 1000, 1, 7), 1200, 1000, 1, 'png');

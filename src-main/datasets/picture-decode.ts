@@ -24,6 +24,11 @@ export const MAX_PICTURE_PIXELS = 50_000_000;
  * through sharp, which decodes on its own threads and leaves the event loop free.
  */
 const SYNC_PNG_PIXELS = 1 << 20;
+/**
+ * BMP has no off-thread decoder here (sharp does not read it): bmp-ts blocks the event loop
+ * for about 0.1 s per megapixel, so larger BMPs are refused with a way out (convert to PNG).
+ */
+export const MAX_BMP_PIXELS = 4_000_000;
 
 /** Width and height as the file's header declares them, without decoding any pixel. */
 async function declaredSize(file: string, buf: Buffer, kind: FileKind): Promise<{ width: number; height: number; meta?: Metadata }> {
@@ -59,6 +64,12 @@ async function declaredSize(file: string, buf: Buffer, kind: FileKind): Promise<
     throw new DatasetImportError(
       `${file}: the picture declares ${fmtCount(width)}×${fmtCount(height)} pixels (${fmtCount(Math.round((width * height) / 1e6))} megapixels); ` +
         `the studio reads pictures of up to ${fmtCount(MAX_PICTURE_PIXELS / 1e6)} megapixels, so it was not decoded. Shrink it or remove it from the folder.`,
+    );
+  }
+  if (kind === 'bmp' && width * height > MAX_BMP_PIXELS) {
+    throw new DatasetImportError(
+      `${file}: a BMP picture of ${fmtCount(width)}×${fmtCount(height)} pixels; BMP pictures are read up to ${fmtCount(MAX_BMP_PIXELS / 1e6)} megapixels ` +
+        '(they cannot be decoded in the background). Convert it to PNG, or shrink it, and import again.',
     );
   }
   return { width, height, meta };
