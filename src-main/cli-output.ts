@@ -4,6 +4,7 @@
  * `train`, `resume` and `run replay --start`.
  */
 import cliProgress from 'cli-progress';
+import type { TrainResult } from './engine/trainer';
 import type { TrainEvent } from './engine/types';
 
 export const percent = (x: number): string => (100 * x).toFixed(2);
@@ -33,6 +34,10 @@ export function printTrainEvent(e: TrainEvent, out: (s: string) => void, err: (s
     case 'test':
       out(`test: epoch= ${e.epoch}  loss= ${e.loss.toFixed(4)}  error= ${percent(e.error)} percent`);
       break;
+    case 'validation':
+      // the event counts epochs from 1; the lines count them from 0, as the lecture prints them
+      out(`validation: epoch= ${e.epoch - 1}  loss= ${e.loss.toFixed(4)}  error= ${percent(e.error)} percent`);
+      break;
     case 'stopped':
     case 'failed':
       bar?.stop();
@@ -41,4 +46,30 @@ export function printTrainEvent(e: TrainEvent, out: (s: string) => void, err: (s
     default:
       break;
   }
+}
+
+/**
+ * What the `done` line of `--json` carries about the model a run keeps: its epoch (from 1),
+ * validation error and test error (measured once it is kept), why it stopped early and what
+ * went wrong when it learned nothing.
+ */
+export function doneFigures(r: TrainResult): { validationError: number | null; checkpointEpoch: number | null; testError: number | null; stoppedEarly?: string; diagnosis?: string } {
+  return {
+    validationError: r.validationError ?? null,
+    checkpointEpoch: r.checkpointEpoch ?? null,
+    testError: r.testError,
+    ...(r.stoppedEarly ? { stoppedEarly: r.stoppedEarly } : {}),
+    ...(r.diagnosis ? { diagnosis: r.diagnosis } : {}),
+  };
+}
+
+/** The text lines that end a finished run: the kept model's figures, an early stop, a problem. */
+export function doneLines(r: TrainResult, runDir: string, pct: (x: number) => string = (x) => `${percent(x)} percent`): string[] {
+  const test = r.testError === null ? 'n/a' : pct(r.testError);
+  const kept = r.checkpointEpoch ? ` (the model after ${r.checkpointEpoch} epoch${r.checkpointEpoch === 1 ? '' : 's'}${r.validationError != null ? `, validation error ${pct(r.validationError)}` : ''})` : '';
+  const lines: string[] = [];
+  if (r.stoppedEarly) lines.push(r.stoppedEarly);
+  lines.push(`done: test error ${test}${kept}; run folder ${runDir}`);
+  if (r.diagnosis) lines.push(`problem: ${r.diagnosis}`);
+  return lines;
 }

@@ -49,12 +49,36 @@ describe('mlp-studio train', () => {
     const r = await cli('train', '--json', '--preset', 'small', '--limit-train', '600', '--limit-test', '200', '--epochs', '2', '--eval-every', '1');
     expect(r.code, r.err.join('\n')).toBe(0);
     const events = r.out.map((l) => JSON.parse(l));
-    expect(events.map((e) => e.event)).toEqual(['start', 'epoch', 'test', 'epoch', 'test', 'done']);
+    // the small preset sets 10 % of the training set aside: a validation event after each epoch's test report
+    expect(events.map((e) => e.event)).toEqual(['start', 'epoch', 'test', 'validation', 'epoch', 'test', 'validation', 'done']);
+    expect(events[0].validation).toEqual({ fraction: 0.1, seed: 0, train: 540, validation: 60 });
+    expect(events[3].epoch).toBe(1);
     const done = events.at(-1);
     expect(done.testError).toBeGreaterThanOrEqual(0);
     expect(done.testError).toBeLessThanOrEqual(1);
+    // the model kept: the epoch of lowest validation error (the earlier on a tie), its test error measured once kept
+    const v = events.filter((e) => e.event === 'validation');
+    const best = Math.min(...v.map((e) => e.error));
+    expect(done.validationError).toBe(best);
+    expect(done.checkpointEpoch).toBe(v.find((e) => e.error === best).epoch);
+    const runJson = JSON.parse(fs.readFileSync(path.join(done.runDir, 'run.json'), 'utf8'));
+    expect(runJson.progress).toMatchObject({ testError: done.testError, checkpointEpoch: done.checkpointEpoch, validationError: done.validationError, keptBy: 'validation' });
+    expect(runJson.validation).toEqual({ fraction: 0.1, seed: 0, train: 540, validation: 60 });
     expect(fs.existsSync(path.join(done.runDir, 'run.json'))).toBe(true);
     expect(fs.readdirSync(path.join(done.runDir, 'artifacts')).sort()).toEqual(expect.arrayContaining(['eval.onnx', 'infer.onnx', 'train.onnx']));
+  });
+
+  it('a run whose loss blew up finishes with a problem: the sentence is printed, and carried by --json', async () => {
+    const args = ['train', '--preset', 'small', '--lr', '100', '--optimizer', 'sgd', '--limit-train', '600', '--limit-test', '200', '--epochs', '1'];
+    const r = await cli(...args);
+    expect(r.code, r.err.join('\n')).toBe(0);
+    expect(r.out.join('\n')).toMatch(/^done: test error .* \(the model after 1 epoch, validation error .*\)/m);
+    expect(r.out.join('\n')).toMatch(/^problem: The learning rate is too high: the loss jumped from [\d.]+ to [\d,]+ in the first epoch\. Try 0\.01\.$/m);
+    const j = await cli(...args, '--json');
+    const done = JSON.parse(j.out.at(-1)!);
+    expect(done).toMatchObject({ status: 'finished', checkpointEpoch: 1 });
+    expect(done.diagnosis).toMatch(/^The learning rate is too high/);
+    expect(JSON.parse(fs.readFileSync(path.join(done.runDir, 'run.json'), 'utf8')).diagnosis).toBe(done.diagnosis);
   });
 
   it('prints the parameter count and lecture-style epoch lines', async () => {

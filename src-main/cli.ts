@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { epochBar, percent as pct, printTrainEvent } from './cli-output';
+import { doneFigures, doneLines, epochBar, printTrainEvent } from './cli-output';
 import { DEVICE_CHOICES, isNodeDevice, NODE_DEVICES, presetById, presets, validateConfig, validateSpec, type DeviceChoice, type LayerSpec, type ModelSpec, type NodeDevice, type TrainConfig, type TrainEvent } from './engine/index';
 import { DatasetLibrary } from './datasets/library';
 import { stopOnSignals } from './runs/signals';
@@ -27,6 +27,12 @@ const int = (name: string, min = 0) => (v: string) => {
 const positive = (name: string) => (v: string) => {
   const n = Number(v);
   if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return n;
+};
+
+const fractionArg = (name: string, max: number) => (v: string) => {
+  const n = Number(v);
+  if (!(n >= 0 && n <= max)) throw new InvalidArgumentError(`${name} must be a fraction from 0 to ${max} (e.g. 0.1 for 10 %)`);
   return n;
 };
 
@@ -59,6 +65,8 @@ interface TrainFlags {
   optimizer?: 'sgd' | 'momentum' | 'adam';
   schedule?: TrainConfig['schedule'];
   evalEvery?: number;
+  validation?: number;
+  patience?: number;
   seed?: number;
   device: DeviceChoice;
   init?: TrainConfig['init'];
@@ -105,6 +113,8 @@ export function modelAndConfig(f: TrainFlags, inputShape: number[], classes: num
     optimizer,
     schedule: f.schedule ?? c.schedule,
     evalEvery: f.evalEvery ?? c.evalEvery,
+    validation: f.validation ?? c.validation ?? 0,
+    patience: f.patience ?? c.patience ?? 0,
     seed: f.seed ?? c.seed,
     init: f.init ?? c.init,
     device: f.device,
@@ -177,8 +187,8 @@ async function train(f: TrainFlags, out: (s: string) => void, err: (s: string) =
   const result = await handle.done;
   signals.dispose();
   const runDir = store.paths(run.id).dir;
-  if (f.json) out(JSON.stringify({ event: 'done', runId: run.id, runDir, status: result.status, testError: result.testError, epochs: result.epochs, seconds: (finished as { seconds: number } | null)?.seconds ?? null }));
-  else if (result.status === 'finished') out(`done: test error ${result.testError === null ? 'n/a' : pct(result.testError) + ' percent'}; run folder ${runDir}`);
+  if (f.json) out(JSON.stringify({ event: 'done', runId: run.id, runDir, status: result.status, ...doneFigures(result), epochs: result.epochs, seconds: (finished as { seconds: number } | null)?.seconds ?? null }));
+  else if (result.status === 'finished') for (const line of doneLines(result, runDir)) out(line);
   return result.status === 'finished' ? 0 : result.status === 'stopped' ? signals.exitCode : 1;
 }
 
@@ -212,7 +222,9 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void,
     .option('--lr <x>', 'learning rate', positive('lr'))
     .addOption(new Option('--optimizer <name>', 'sgd (the lecture), momentum (Nesterov 0.9), adam').choices(['sgd', 'momentum', 'adam']))
     .option('--schedule <s>', 'constant | step:EVERY:FACTOR | cosine', parseSchedule)
-    .option('--eval-every <n>', 'test-set evaluation every N epochs (and at the end)', int('eval-every', 0))
+    .option('--eval-every <n>', 'test-set evaluation every N epochs (and at the end): a report, it chooses nothing', int('eval-every', 0))
+    .option('--validation <fraction>', 'part of the training set set aside to choose the epoch the run keeps, e.g. 0.1 (default: the preset\'s; the lecture 0: its last epoch is kept)', fractionArg('validation', 0.5))
+    .option('--patience <n>', 'stop early after N epochs without a better validation error (0: off; default: the preset\'s)', int('patience', 0))
     .option('--seed <n>', 'random seed (permutations, initialisation, dropout)', int('seed', 0))
     .addOption(new Option('--init <scheme>', 'weight initialisation').choices(['pytorch', 'he', 'xavier']))
     .addOption(new Option('--device <d>', 'where to train; auto times the model on each available hardware device and takes the fastest').choices([...DEVICE_CHOICES]).default('cpu'))

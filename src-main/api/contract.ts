@@ -85,10 +85,27 @@ export interface RunSummary {
   /** optimisation steps in its newest checkpoint: past epochsDone's steps when it was saved inside an epoch */
   steps: number;
   epochs: number;
+  /** run.json's progress.bestTestError: the kept model's test error (runs of older studios: the lowest test error) */
   bestTestError: number | null;
+  /** the latest periodic test report ("check on the test set every N epochs"): it chooses nothing */
   lastTestError: number | null;
+  /** training seconds, pauses left out */
   seconds: number;
   note?: string;
+  /**
+   * The one figure the studio quotes for a run: the test error of the model it keeps
+   * (best.ckpt: Export, Try it and the pickers use it), measured once it is kept, and the
+   * epoch (from 1) whose weights those are; the validation error that chose it.
+   */
+  testError: number | null;
+  checkpointEpoch: number | null;
+  validationError: number | null;
+  /** the rule that chose the kept model: the lowest validation error; the last epoch (no validation part); the lowest test error (runs of older studios) */
+  keptBy: 'validation' | 'last' | 'test';
+  /** a finished run stopped before its last epoch: why (early stopping) */
+  stoppedEarly?: string;
+  /** a finished run that learned nothing: what happened and what to try (shown as a problem) */
+  diagnosis?: string;
 }
 
 export interface RunDetail extends RunSummary {
@@ -163,6 +180,12 @@ export interface BrowserCheckpoint {
    * epoch): where that epoch stood; `epoch` is then the epochs completed so far
    */
   partial?: { stepsDone: number; lossSum: number; errorSum: number; epochRngState: number[]; seconds: number };
+  /** at an epoch's end: its validation error (null without a validation part) */
+  validationError?: number | null;
+  /** at an epoch's end: it is now the epoch the run keeps (the window's trainer chose it on the validation part) */
+  kept?: boolean;
+  /** at an epoch's end: training ends after it (the last epoch, or an early stop) */
+  last?: boolean;
 }
 
 export interface BrowserRunReport {

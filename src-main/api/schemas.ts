@@ -99,6 +99,10 @@ export const trainConfigSchema = z.strictObject({
   seed: z.number().int().min(0).max(2 ** 32 - 1),
   init: z.enum(['pytorch', 'he', 'xavier']),
   device: deviceChoiceSchema,
+  /** the fraction of the training set set aside to choose the kept checkpoint (0: the last epoch is kept) */
+  validation: finite().min(0).max(0.5).optional(),
+  /** early stopping: epochs without a better validation error (0: off) */
+  patience: z.number().int().min(0).max(100_000).optional(),
 });
 
 export const importRequestSchema = z.strictObject({
@@ -148,11 +152,28 @@ const reasonSchema = z.string().max(2000);
 
 /** The engine's TrainEvent, as a browser window reports it (numbers finite). */
 export const trainEventSchema = z.discriminatedUnion('event', [
-  z.strictObject({ event: z.literal('start'), params: nonNegInt(), device: z.string().max(500), stepsPerEpoch: positiveInt(1e9), epochs: positiveInt(100_000) }),
+  z.strictObject({
+    event: z.literal('start'),
+    params: nonNegInt(),
+    device: z.string().max(500),
+    stepsPerEpoch: positiveInt(1e9),
+    epochs: positiveInt(100_000),
+    validation: z.strictObject({ fraction: fraction(), seed: nonNegInt(), train: nonNegInt(), validation: nonNegInt() }).optional(),
+  }),
   z.strictObject({ event: z.literal('batch'), epoch: nonNegInt(), step: positiveInt(1e9), stepsPerEpoch: positiveInt(1e9), loss: finite(), error: fraction(), lr: finite() }),
   z.strictObject({ event: z.literal('epoch'), epoch: nonNegInt(), loss: finite(), error: fraction(), seconds: finite().min(0), lr: finite() }),
   z.strictObject({ event: z.literal('test'), epoch: nonNegInt(), loss: finite(), error: fraction() }),
-  z.strictObject({ event: z.literal('done'), epochs: nonNegInt(), testError: fraction().nullable(), seconds: finite().min(0) }),
+  z.strictObject({ event: z.literal('validation'), epoch: positiveInt(100_000), loss: finite(), error: fraction() }),
+  z.strictObject({
+    event: z.literal('done'),
+    epochs: nonNegInt(),
+    testError: fraction().nullable(),
+    seconds: finite().min(0),
+    validationError: fraction().nullable().optional(),
+    checkpointEpoch: positiveInt(100_000).nullable().optional(),
+    stoppedEarly: reasonSchema.optional(),
+    diagnosis: reasonSchema.optional(),
+  }),
   z.strictObject({ event: z.literal('stopped'), epoch: nonNegInt(), reason: reasonSchema }),
   z.strictObject({ event: z.literal('failed'), epoch: nonNegInt(), reason: reasonSchema }),
 ]);
@@ -176,6 +197,10 @@ export const browserRunReportSchema = z.strictObject({
       rngState: z.array(z.number().int().min(0).max(2 ** 32 - 1)).length(4),
       optimizerStep: nonNegInt(),
       testError: fraction().nullable(),
+      /** at an epoch's end: its validation error, whether it is now the epoch the run keeps, whether training ends after it */
+      validationError: fraction().nullable().optional(),
+      kept: z.boolean().optional(),
+      last: z.boolean().optional(),
       partial: z
         .strictObject({
           stepsDone: positiveInt(100_000_000),

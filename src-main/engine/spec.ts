@@ -2,6 +2,7 @@
  * ModelSpec validation, description (shapes and parameter counts) and presets.
  */
 import type { LayerSpec, ModelSpec, TrainConfig } from './types';
+import { DEFAULT_PATIENCE, DEFAULT_VALIDATION } from './validation';
 
 export class SpecError extends Error {
   constructor(
@@ -184,20 +185,24 @@ export interface Preset {
 
 const linear = (units: number, bias: boolean): LayerSpec => ({ kind: 'linear', units, bias });
 
+/** the presets other than the lecture: a validation part chooses the kept epoch, and training stops early */
+const chooser = (): Pick<TrainConfig, 'validation' | 'patience'> => ({ validation: DEFAULT_VALIDATION, patience: DEFAULT_PATIENCE });
+
 export const presets: Preset[] = [
   {
     id: 'lecture',
     title: "The lecture's 3-layer net",
     description: '784-1000-1500-10 with ReLU and no biases, plain SGD at learning rate 0.01, batches of 200: exactly the CS5242 lecture.',
     model: (inputShape, classes) => ({ inputShape, classes, layers: [linear(1000, false), { kind: 'relu' }, linear(1500, false), { kind: 'relu' }, linear(classes, false)] }),
-    config: () => ({ ...defaultTrainConfig(), epochs: 10, batchSize: 200, lr: 0.01, evalEvery: 10 }),
+    // the lecture trains on all 60,000 training images and keeps its last epoch: no validation part, no early stop
+    config: () => ({ ...defaultTrainConfig(), epochs: 10, batchSize: 200, lr: 0.01, evalEvery: 10, validation: 0, patience: 0 }),
   },
   {
     id: 'small',
     title: 'Small and quick',
     description: 'One hidden layer of 128 units: trains in seconds, good for trying things out.',
     model: (inputShape, classes) => ({ inputShape, classes, layers: [linear(128, true), { kind: 'relu' }, linear(classes, true)] }),
-    config: () => ({ ...defaultTrainConfig(), epochs: 5, batchSize: 100, lr: 0.1, optimizer: { kind: 'momentum', momentum: 0.9, nesterov: true }, init: 'he' }),
+    config: () => ({ ...defaultTrainConfig(), ...chooser(), epochs: 5, batchSize: 100, lr: 0.1, optimizer: { kind: 'momentum', momentum: 0.9, nesterov: true }, init: 'he' }),
   },
   {
     id: 'accurate',
@@ -217,6 +222,7 @@ export const presets: Preset[] = [
       schedule: { kind: 'cosine' },
       evalEvery: 5,
       init: 'he',
+      ...chooser(),
     }),
   },
   {
@@ -224,7 +230,7 @@ export const presets: Preset[] = [
     title: 'Wide single layer',
     description: "One hidden layer of 800 units (Simard et al.'s 784-800-10), Adam.",
     model: (inputShape, classes) => ({ inputShape, classes, layers: [linear(800, true), { kind: 'relu' }, linear(classes, true)] }),
-    config: () => ({ ...defaultTrainConfig(), epochs: 15, batchSize: 100, lr: 0.001, optimizer: { kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 }, evalEvery: 5 }),
+    config: () => ({ ...defaultTrainConfig(), ...chooser(), epochs: 15, batchSize: 100, lr: 0.001, optimizer: { kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 }, evalEvery: 5 }),
   },
 ];
 
@@ -244,6 +250,8 @@ export function validateConfig(c: TrainConfig): void {
   if (!(c.lr > 0 && Number.isFinite(c.lr))) bad(`The learning rate must be a positive number ${got(c.lr)}.`);
   if (!Number.isInteger(c.evalEvery) || c.evalEvery < 0) bad(`"Check on the test set every N epochs" must be a whole number, 0 or more ${got(c.evalEvery)}.`);
   if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 2 ** 32 - 1) bad(`The seed must be a whole number from 0 to 4294967295 ${got(c.seed)}.`);
+  if (c.validation !== undefined && !(c.validation >= 0 && c.validation <= 0.5)) bad(`The validation part must be from 0 to 50 % of the training set ${got(c.validation)}.`);
+  if (c.patience !== undefined && !(Number.isInteger(c.patience) && c.patience >= 0)) bad(`The early-stopping patience must be a whole number of epochs, 0 (off) or more ${got(c.patience)}.`);
   const o = c.optimizer;
   if (o.weightDecay !== undefined && !(o.weightDecay >= 0)) bad('Weight decay must be 0 or more.');
   if (o.kind === 'momentum' && !(o.momentum >= 0 && o.momentum < 1)) bad(`Momentum must be at least 0 and below 1 ${got(o.momentum)}.`);

@@ -25,9 +25,11 @@ export type CheckpointState = TrainerCheckpoint;
 export interface CheckpointInfo {
   epoch: number;
   step: number;
-  /** test error measured after this epoch, when the test set was evaluated then */
+  /** test error measured after this epoch, when the test set was evaluated then (a report: it chooses nothing) */
   testError: number | null;
   createdAt: string;
+  /** validation error after this epoch, when the run has a validation part (absent in older files) */
+  validationError?: number | null;
 }
 
 export interface LoadedCheckpoint extends CheckpointInfo {
@@ -59,6 +61,8 @@ const headerSchema = z.object({
   params: z.array(z.number().int().min(0)),
   optimizerState: z.array(z.number().int().min(0)),
   testError: z.number().min(0).max(1).nullable(),
+  /** the validation error after this epoch (absent in files of runs without a validation part, or older) */
+  validationError: z.number().min(0).max(1).nullable().optional(),
   createdAt: z.string(),
   /** the run the checkpoint was written for (absent in files written before it was recorded) */
   run: z.string().optional(),
@@ -89,6 +93,7 @@ export function encodeCheckpoint(state: CheckpointState, testError: number | nul
     params: state.params.map((p) => p.length),
     optimizerState: state.optimizerState.map((p) => p.length),
     testError,
+    ...(state.validationError !== undefined ? { validationError: state.validationError } : {}),
     createdAt,
     ...(run !== undefined ? { run } : {}),
     ...(state.partial ? { partial: { ...state.partial, epochRngState: state.partial.epochRngState.slice() } } : {}),
@@ -152,6 +157,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): LoadedCheckpo
     testError: header.testError,
     createdAt: header.createdAt,
     ...(header.run !== undefined ? { run: header.run } : {}),
+    ...(header.validationError !== undefined ? { validationError: header.validationError } : {}),
     state: {
       epoch: header.epoch,
       step: header.step,
@@ -160,6 +166,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): LoadedCheckpo
       params: tensors.slice(0, header.params.length),
       optimizerState: tensors.slice(header.params.length),
       ...(header.partial ? { partial: header.partial } : {}),
+      ...(header.validationError !== undefined ? { validationError: header.validationError } : {}),
     },
   };
 }
@@ -198,7 +205,7 @@ export async function peekCheckpoint(file: string): Promise<CheckpointInfo | nul
     const { bytesRead } = await fh.read(hb, 0, len, PREFIX_BYTES);
     if (bytesRead !== len) return null;
     const h = headerSchema.parse(JSON.parse(hb.toString('utf8')));
-    return { epoch: h.epoch, step: h.step, testError: h.testError, createdAt: h.createdAt };
+    return { epoch: h.epoch, step: h.step, testError: h.testError, createdAt: h.createdAt, ...(h.validationError !== undefined ? { validationError: h.validationError } : {}) };
   } catch {
     return null;
   } finally {

@@ -1,6 +1,8 @@
 /**
  * A run's `checkpoints/` folder: `epoch-000007.ckpt` files (every `every` epochs and after the
- * last one), plus `best.ckpt`, the state with the lowest test error so far. Only the newest
+ * last one), plus `best.ckpt`, the checkpoint the run keeps as its model: the lowest validation
+ * error so far, or the last epoch for a run without a validation part (runs of older studios:
+ * the lowest test error; run.json's progress.keptBy says which rule chose it). Only the newest
  * `keepLast` epoch files are kept; `best.ckpt` is kept whatever its age. `mid-epoch.ckpt` holds
  * where an epoch stood when training was stopped inside it, or when the periodic save inside a
  * long epoch last ran; resume continues from it, and the next epoch end removes it.
@@ -21,6 +23,12 @@ export interface CheckpointPolicy {
 export const defaultCheckpointPolicy = (): CheckpointPolicy => ({ every: 1, keepLast: 3 });
 
 export type CheckpointChoice = 'best' | 'last' | number;
+
+/**
+ * The rule that chose best.ckpt: the lowest validation error, the last epoch (no validation
+ * part: nothing is chosen), or the lowest test error (runs of studios before the validation split).
+ */
+export type KeptRule = 'validation' | 'last' | 'test';
 
 export interface CheckpointEntry extends CheckpointInfo {
   file: string;
@@ -129,7 +137,15 @@ export class CheckpointFolder {
       const file = path.join(this.dir, n);
       const info = await peekCheckpoint(file);
       const epoch = m ? Number(m[1]) : (info?.epoch ?? -1);
-      out.push({ file, kind: m ? 'epoch' : 'best', epoch, step: info?.step ?? -1, testError: info?.testError ?? null, createdAt: info?.createdAt ?? '' });
+      out.push({
+        file,
+        kind: m ? 'epoch' : 'best',
+        epoch,
+        step: info?.step ?? -1,
+        testError: info?.testError ?? null,
+        createdAt: info?.createdAt ?? '',
+        ...(info?.validationError !== undefined ? { validationError: info.validationError } : {}),
+      });
     }
     return out.sort((a, b) => b.epoch - a.epoch || (a.kind === 'epoch' ? -1 : 1));
   }
@@ -140,25 +156,29 @@ export class CheckpointFolder {
   }
 
   /**
-   * After a crash between an epoch file and best.ckpt: makes best.ckpt the checkpoint with the
-   * lowest test error among best.ckpt and the epoch files up to `epoch` (the earliest on a tie,
-   * as save() keeps it), copying a verified epoch file when it beats best.ckpt or there is none.
-   * Returns that test error and epoch, or null when no checkpoint up to `epoch` has a test error.
+   * After a crash between an epoch file and best.ckpt: makes best.ckpt the checkpoint `rule`
+   * keeps among best.ckpt and the epoch files up to `epoch` (lowest validation error, or test
+   * error for runs of older studios, the earliest on a tie, as save() keeps it; or the newest
+   * for 'last'), copying a verified epoch file when it beats best.ckpt or there is none.
+   * Returns its test and validation errors, epoch and contents, or null when there is none.
    */
-  async rebuildBest(epoch: number): Promise<{ testError: number; epoch: number } | null> {
-    const rank = (e: CheckpointEntry) => [e.testError!, e.epoch, e.kind === 'best' ? 0 : 1];
+  async rebuildBest(
+    epoch: number,
+    rule: KeptRule = 'test',
+  ): Promise<{ testError: number | null; validationError: number | null; epoch: number; checkpoint: LoadedCheckpoint } | null> {
+    const score = (e: CheckpointEntry) => (rule === 'validation' ? (e.validationError ?? null) : rule === 'test' ? e.testError : -e.epoch);
+    const rank = (e: CheckpointEntry) => [score(e)!, e.epoch, e.kind === 'best' ? 0 : 1];
     const candidates = (await this.list())
-      .filter((e) => e.testError !== null && e.epoch <= epoch)
+      .filter((e) => score(e) !== null && e.epoch <= epoch)
       .sort((a, b) => {
         const [x, y] = [rank(a), rank(b)];
         return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
       });
     for (const c of candidates) {
       try {
-        await this.read(c.file);
-        if (c.kind === 'best') return { testError: c.testError!, epoch: c.epoch };
-        await writeFileAtomic(this.bestFile, await fs.readFile(c.file));
-        return { testError: c.testError!, epoch: c.epoch };
+        const checkpoint = await this.read(c.file);
+        if (c.kind !== 'best') await writeFileAtomic(this.bestFile, await fs.readFile(c.file));
+        return { testError: c.testError, validationError: c.validationError ?? null, epoch: c.epoch, checkpoint };
       } catch {
         // damaged: the next best candidate
       }
@@ -168,12 +188,13 @@ export class CheckpointFolder {
 
   /**
    * Called at the end of every epoch. Writes the epoch checkpoint when the policy says so (or
-   * `force`), replaces best.ckpt when `testError` beats it, then prunes old epoch files.
+   * `force`), replaces best.ckpt when `keep` says this epoch is the one the run keeps (without
+   * `keep`: when `testError` beats best.ckpt's, the rule of older studios), then prunes old epoch files.
    */
   async save(
     state: CheckpointState,
     testError: number | null,
-    opts: { force?: boolean; bestSoFar?: number | null; write?: AtomicWriteOptions } = {},
+    opts: { force?: boolean; bestSoFar?: number | null; write?: AtomicWriteOptions; keep?: boolean } = {},
   ): Promise<{ wrote: string[]; isBest: boolean }> {
     await fs.mkdir(this.dir, { recursive: true });
     const wrote: string[] = [];
@@ -182,8 +203,12 @@ export class CheckpointFolder {
       await writeCheckpoint(f, state, testError, opts.write, this.expect?.runId);
       wrote.push(f);
     }
-    const best = opts.bestSoFar !== undefined ? opts.bestSoFar : await this.bestTestError();
-    const isBest = testError !== null && (best === null || testError < best);
+    let isBest: boolean;
+    if (opts.keep !== undefined) isBest = opts.keep;
+    else {
+      const best = opts.bestSoFar !== undefined ? opts.bestSoFar : await this.bestTestError();
+      isBest = testError !== null && (best === null || testError < best);
+    }
     if (isBest) {
       await writeCheckpoint(this.bestFile, state, testError, opts.write, this.expect?.runId);
       wrote.push(this.bestFile);

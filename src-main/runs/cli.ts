@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { epochBar, printTrainEvent } from '../cli-output';
+import { doneFigures, doneLines, epochBar, printTrainEvent } from '../cli-output';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { RuntimeAdapter } from '../engine/runtime';
 import type { TrainEvent, TrainingData } from '../engine/types';
@@ -104,7 +104,7 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
 
   program
     .command('runs')
-    .description('list training runs: status, dataset, architecture, best test error, duration')
+    .description('list training runs: status, dataset, architecture, the kept model\'s test error and epoch, training time')
     .option('--json', 'a JSON array')
     .option('--run-dir <dir>', 'folder that holds the run folders (default: the studio data folder)')
     .action(async (f: { json?: boolean; runDir?: string }) => {
@@ -114,8 +114,17 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
       if (list.length === 0) return out('no runs yet: train one with "mlp-studio train"');
       out(
         table([
-          ['RUN', 'STATUS', 'DATASET', 'ARCHITECTURE', 'EPOCHS', 'BEST TEST ERROR', 'DURATION', 'NOTE'],
-          ...list.map((r) => [r.id, r.status, r.datasetName, r.architecture, `${r.epochsDone}/${r.epochs}`, pct(r.bestTestError), duration(r.seconds), (r.note ?? '').split('\n')[0].slice(0, 40)]),
+          ['RUN', 'STATUS', 'DATASET', 'ARCHITECTURE', 'EPOCHS', 'TEST ERROR', 'TRAINING TIME', 'NOTE'],
+          ...list.map((r) => [
+            r.id,
+            r.status === 'finished' && r.diagnosis ? 'finished, with a problem' : r.status,
+            r.datasetName,
+            r.architecture,
+            `${r.epochsDone}/${r.epochs}`,
+            r.testError !== null ? `${pct(r.testError)}${r.checkpointEpoch ? ` (epoch ${r.checkpointEpoch})` : ''}` : pct(r.lastTestError),
+            duration(r.seconds),
+            (r.note ?? '').split('\n')[0].slice(0, 40),
+          ]),
         ]).join('\n'),
       );
     });
@@ -142,7 +151,11 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
       if (d.deviceReason) out(`device choice: ${d.deviceReason}`);
       const c = d.config;
       out(`training: ${d.epochsDone}/${c.epochs} epochs, batch ${c.batchSize}, lr ${c.lr}, ${c.optimizer.kind}, schedule ${c.schedule.kind}, seed ${c.seed}, init ${c.init}; ${duration(d.seconds)}`);
-      out(`test error: best ${pct(d.bestTestError)}${record.progress.bestEpoch ? ` (epoch ${record.progress.bestEpoch})` : ''}, last ${pct(d.lastTestError)}`);
+      const rule = { validation: 'the lowest validation error', last: 'the last epoch (no validation part)', test: 'the lowest test error (a run of an older studio)' }[d.keptBy];
+      out(`test error: ${pct(d.testError)} of the model kept${d.checkpointEpoch ? ` (epoch ${d.checkpointEpoch}, chosen by ${rule}${d.validationError !== null ? `: ${pct(d.validationError)}` : ''})` : ''}; last check on the test set ${pct(d.lastTestError)}`);
+      if (record.validation) out(`validation: ${(record.validation.fraction * 100).toFixed(0)} % of the training set set aside (${record.validation.validation} samples, seed ${record.validation.seed}); trained on ${record.validation.train}`);
+      if (d.stoppedEarly) out(d.stoppedEarly);
+      if (d.diagnosis) out(`problem: ${d.diagnosis}`);
       if (d.note) out(`note: ${d.note}`);
       const curve = epochCurve(store.metrics(d.id).records);
       if (curve.length) {
@@ -206,7 +219,8 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
       const signals = stopOnSignals(h);
       const r = await h.done;
       signals.dispose();
-      io_.out(`done: ${r.status}, test error ${pct(r.testError)}`);
+      if (r.status === 'finished') for (const line of doneLines(r, store.paths(copy.id).dir, pct)) io_.out(line);
+      else io_.out(`done: ${r.status}, test error ${pct(r.testError)}`);
       io_.setCode(r.status === 'finished' ? 0 : r.status === 'stopped' ? signals.exitCode : 1);
     });
 
@@ -263,8 +277,8 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
       const signals = stopOnSignals(h);
       const r = await h.done;
       signals.dispose();
-      if (f.json) io_.out(JSON.stringify({ event: 'done', runId: record.id, status: r.status, testError: r.testError, fromEpoch: h.fromEpoch }));
-      else if (r.status === 'finished') io_.out(`done: test error ${pct(r.testError)}; run folder ${store.paths(record.id).dir}`);
+      if (f.json) io_.out(JSON.stringify({ event: 'done', runId: record.id, status: r.status, ...doneFigures(r), fromEpoch: h.fromEpoch }));
+      else if (r.status === 'finished') for (const line of doneLines(r, store.paths(record.id).dir, pct)) io_.out(line);
       io_.setCode(r.status === 'finished' ? 0 : r.status === 'stopped' ? signals.exitCode : 1);
     });
 

@@ -71,12 +71,31 @@ export const runRecordSchema = z.object({
   progress: z.object({
     epochsDone: z.number().int().min(0),
     step: z.number().int().min(0),
+    /**
+     * The test error and epoch (from 1) of the kept checkpoint (best.ckpt), the same as
+     * testError and checkpointEpoch; in runs of older studios, the lowest test error (keptBy absent).
+     */
     bestTestError: z.number().nullable(),
     bestEpoch: z.number().int().nullable(),
+    /** the latest periodic test report ("check on the test set every N epochs"): it chooses nothing */
     lastTestError: z.number().nullable(),
-    /** training seconds over all sessions (resumes add up) */
+    /** training seconds over all sessions (resumes add up), pauses left out */
     seconds: z.number().min(0),
+    /** the epoch (from 1) whose weights the run keeps as its model */
+    checkpointEpoch: z.number().int().nullable().optional(),
+    /** its validation error (null without a validation part) */
+    validationError: z.number().nullable().optional(),
+    /** its test error: measured once it is kept (at the end); while training, the report of that epoch if there was one */
+    testError: z.number().nullable().optional(),
+    /** the rule that chose it: the lowest validation error, or the last epoch (no validation part); absent in runs of older studios (the lowest test error) */
+    keptBy: z.enum(['validation', 'last']).optional(),
   }),
+  /** the validation part set aside from the training set (stratified by label, seeded) */
+  validation: z.object({ fraction: z.number(), seed: z.number().int(), train: z.number().int(), validation: z.number().int() }).optional(),
+  /** a finished run stopped before its last epoch: why (early stopping) */
+  stoppedEarly: z.string().optional(),
+  /** a finished run that learned nothing (its loss blew up, or it is no better than always answering the most common class): what happened and what to try */
+  diagnosis: z.string().optional(),
   resumes: z.array(z.object({ at: z.string(), fromEpoch: z.number().int(), fromStep: z.number().int().min(1).optional(), rejected: z.array(z.string()).optional() })),
   exports: z.array(
     z.object({ at: z.string(), path: z.string(), checkpointEpoch: z.number().int(), testError: z.number(), verification: verificationSchema }),

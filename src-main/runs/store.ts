@@ -353,6 +353,9 @@ export class RunStore {
       lastTestError: r.progress.lastTestError,
       seconds: r.progress.seconds,
       ...(this.note(r.id) !== undefined ? { note: this.note(r.id) } : {}),
+      ...keptFigures(r),
+      ...(r.stoppedEarly !== undefined ? { stoppedEarly: r.stoppedEarly } : {}),
+      ...(r.diagnosis !== undefined ? { diagnosis: r.diagnosis } : {}),
     };
   }
 
@@ -395,6 +398,10 @@ export class RunStore {
           epochs: 0,
           bestTestError: null,
           lastTestError: null,
+          testError: null,
+          checkpointEpoch: null,
+          validationError: null,
+          keptBy: 'last',
           seconds: 0,
         });
       }
@@ -470,4 +477,14 @@ export class RunStore {
     });
     return { runs: records.map((r) => this.summary(r)), rows, curves: records.map((r) => epochCurve(this.metrics(r.id).records)) };
   }
+}
+
+/**
+ * The kept model's figures of a run: written by this studio (progress.keptBy), or, for a run
+ * of an older studio, its best.ckpt chosen on the lowest test error (or the last report).
+ */
+export function keptFigures(r: RunRecord): Pick<RunSummary, 'testError' | 'checkpointEpoch' | 'validationError' | 'keptBy'> {
+  const p = r.progress;
+  if (p.keptBy) return { testError: p.testError ?? null, checkpointEpoch: p.checkpointEpoch ?? null, validationError: p.validationError ?? null, keptBy: p.keptBy };
+  return { testError: p.bestTestError ?? p.lastTestError, checkpointEpoch: p.bestTestError !== null ? p.bestEpoch : null, validationError: null, keptBy: 'test' };
 }

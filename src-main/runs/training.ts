@@ -14,12 +14,13 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { MID_EPOCH_EVERY_SECONDS, Trainer, type TrainResult } from '../engine/trainer';
+import { MID_EPOCH_EVERY_SECONDS, Trainer, type KeptState, type TrainResult } from '../engine/trainer';
+import { validationFraction } from '../engine/validation';
 import type { RuntimeAdapter } from '../engine/runtime';
 import type { TrainEvent, TrainingData } from '../engine/types';
 import { writeFileAtomic, type AtomicWriteOptions } from './atomic';
 import type { LoadedCheckpoint } from './checkpoint';
-import type { Rejected } from './checkpoints';
+import type { KeptRule, Rejected } from './checkpoints';
 import { asDiskFull, continueRun, type DiskFullError } from './diskfull';
 import { divergedProblem, type RunRecord } from './record';
 import { holdingRunLock } from './run-lock';
@@ -89,14 +90,20 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
   let pausedAt: number | null = null;
   let pausedMs = 0;
   const seconds = () => secondsBefore + (Date.now() - t0 - pausedMs - (pausedAt === null ? 0 : Date.now() - pausedAt)) / 1000;
-  let best = record.progress.bestTestError;
-  let bestEpoch = record.progress.bestEpoch;
+  // the trainer's own clock of this session (pauses left out), from its done event: the one training time every screen shows
+  let doneSeconds: number | null = null;
+  // the checkpoint the run keeps (best.ckpt): its epoch, validation error and test error so far
+  const rule: Exclude<KeptRule, 'test'> = validationFraction(record.config) > 0 ? 'validation' : 'last';
+  let kept = { epoch: record.progress.checkpointEpoch ?? null, validationError: record.progress.validationError ?? null, testError: record.progress.testError ?? null };
+  let resumeKept: KeptState | null = null;
+  // the latest periodic test report: the checkpoint resumed from may hold one run.json lacks (a crash between them)
+  let lastReport = from?.testError ?? record.progress.lastTestError;
   if (from) {
     // run.json may lag the checkpoints (a crash between them), and best.ckpt the epoch files:
-    // the best is what the checkpoints up to the one resumed from say
-    const rebuilt = await checkpoints.rebuildBest(from.epoch);
-    best = rebuilt?.testError ?? null;
-    bestEpoch = rebuilt?.epoch ?? null;
+    // the kept one is what the checkpoints up to the one resumed from say
+    const rebuilt = await checkpoints.rebuildBest(from.epoch, rule);
+    kept = { epoch: rebuilt?.epoch ?? null, validationError: rebuilt?.validationError ?? null, testError: rebuilt?.testError ?? null };
+    if (rebuilt) resumeKept = { epoch: rebuilt.epoch, validationError: rebuilt.validationError, params: rebuilt.checkpoint.state.params };
   }
 
   // a full disk ends the run failed with a plain reason (the first write that failed)
@@ -122,6 +129,7 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
     runtime,
     resumeFrom: from?.state,
     resumeTestError: from?.testError ?? null,
+    resumeKept,
     onEvent: (e) => {
       try {
         metrics.append(e);
@@ -131,6 +139,7 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
         if (!diskFull) trainer.stop(d.message);
         diskFull ??= d;
       }
+      if (e.event === 'done') doneSeconds = e.seconds;
       opts.onEvent?.(e);
     },
     onArtifacts: guard(async (a) => {
@@ -140,21 +149,24 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
       await writeFileAtomic(path.join(p.artifacts, 'infer.onnx'), a.infer);
     }, true),
     onEpochEnd: guard(async (c, info) => {
-      const last = c.epoch >= record.config.epochs;
-      const { isBest } = await checkpoints.save(c, info.testError, { force: last, bestSoFar: best, write: opts.checkpointWrite });
-      if (isBest) {
-        best = info.testError;
-        bestEpoch = c.epoch;
-      }
+      const last = info.last || c.epoch >= record.config.epochs;
+      await checkpoints.save(c, info.testError, { force: last, keep: info.kept, write: opts.checkpointWrite });
+      if (info.kept) kept = { epoch: c.epoch, validationError: info.validationError, testError: info.testError };
+      if (info.testError !== null) lastReport = info.testError;
       await store.update(record.id, (r) => {
         r.progress = {
           epochsDone: c.epoch,
           step: c.step,
-          bestTestError: best,
-          bestEpoch,
-          lastTestError: info.testError ?? r.progress.lastTestError,
+          bestTestError: kept.testError,
+          bestEpoch: kept.epoch,
+          lastTestError: lastReport,
           seconds: seconds(),
+          checkpointEpoch: kept.epoch,
+          validationError: kept.validationError,
+          testError: kept.testError,
+          keptBy: rule,
         };
+        if (trainer.validationSplit) r.validation = { ...trainer.validationSplit };
       });
     }, true),
     midEpochEverySeconds: opts.midEpochEverySeconds ?? MID_EPOCH_EVERY_SECONDS,
@@ -181,10 +193,22 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
       else delete r.reason;
       delete r.pid;
       delete r.hostname;
-      r.progress.seconds = seconds();
-      r.progress.bestTestError = best;
-      r.progress.bestEpoch = bestEpoch;
-      if (result.testError !== null) r.progress.lastTestError = result.testError;
+      r.progress.seconds = doneSeconds !== null ? secondsBefore + doneSeconds : seconds();
+      if (result.status === 'finished') {
+        // the kept checkpoint's figures, its test error measured once it is kept
+        kept = { epoch: result.checkpointEpoch ?? kept.epoch, validationError: result.validationError ?? kept.validationError, testError: result.testError };
+      }
+      r.progress.lastTestError = lastReport;
+      r.progress.bestTestError = kept.testError;
+      r.progress.bestEpoch = kept.epoch;
+      r.progress.checkpointEpoch = kept.epoch;
+      r.progress.validationError = kept.validationError;
+      r.progress.testError = kept.testError;
+      r.progress.keptBy = rule;
+      if (result.stoppedEarly) r.stoppedEarly = result.stoppedEarly;
+      else delete r.stoppedEarly;
+      if (result.diagnosis) r.diagnosis = result.diagnosis;
+      else delete r.diagnosis;
     });
     return result;
   })();

@@ -2,7 +2,7 @@
  * The renderer's window on the pure-TypeScript engine: validation, layer shapes and
  * parameter counts, presets and default settings. One place adapts to the engine's API.
  */
-import { validateSpec, validateConfig, describe, presets, defaultTrainConfig, architectureLabel as engineArchitectureLabel } from '../../src-main/engine/index';
+import { validateSpec, validateConfig, describe, presets, defaultTrainConfig, architectureLabel as engineArchitectureLabel, DEFAULT_PATIENCE, DEFAULT_VALIDATION } from '../../src-main/engine/index';
 import type { ModelSpec, TrainConfig, LayerSpec } from '../../src-main/engine/types';
 import type { DatasetMeta } from '../../src-main/datasets/types';
 
@@ -40,8 +40,9 @@ export function describeSpec(spec: ModelSpec): Described | null {
   }
 }
 
+/** The window's settings before any preset: 10 % of the training set chooses the kept epoch, and training stops early. */
 export function defaultConfig(): TrainConfig {
-  return defaultTrainConfig();
+  return { ...defaultTrainConfig(), validation: DEFAULT_VALIDATION, patience: DEFAULT_PATIENCE };
 }
 
 export interface PresetChoice {

@@ -14,6 +14,8 @@ export interface EpochRow {
   lr: number;
   testLoss?: number;
   testError?: number;
+  validationLoss?: number;
+  validationError?: number;
 }
 
 export interface Series {
@@ -25,6 +27,9 @@ export interface Series {
   epochError: Pt[];
   testLoss: Pt[];
   testError: Pt[];
+  /** the validation part set aside from the training set: it chooses the epoch the run keeps */
+  validationLoss: Pt[];
+  validationError: Pt[];
   rows: EpochRow[];
 }
 
@@ -35,7 +40,7 @@ export interface Series {
 export class SeriesBuilder {
   readonly s: Series = {
     batchLoss: [], batchError: [], smoothLoss: [], smoothError: [],
-    epochLoss: [], epochError: [], testLoss: [], testError: [], rows: [],
+    epochLoss: [], epochError: [], testLoss: [], testError: [], validationLoss: [], validationError: [], rows: [],
   };
   private emaLoss = 0;
   private emaErr = 0;
@@ -80,6 +85,18 @@ export class SeriesBuilder {
         if (row) {
           row.testLoss = e.loss;
           row.testError = e.error;
+        }
+        break;
+      }
+      case 'validation': {
+        // counted from 1, like the epochs completed on the x axis
+        const x = e.epoch;
+        this.s.validationLoss.push({ x, y: e.loss });
+        this.s.validationError.push({ x, y: e.error * 100 });
+        const row = this.s.rows.find((r) => r.epoch === x);
+        if (row) {
+          row.validationLoss = e.loss;
+          row.validationError = e.error;
         }
         break;
       }

@@ -35,7 +35,17 @@ export interface LiveRun {
   pausedAt: number | null;
   /** when the run finished, stopped or failed (the clock stops) */
   endedAt: number | null;
+  /** once finished: the test error of the model the run keeps, measured once kept, and that model's epoch (from 1) and validation error */
   testError: number | null;
+  checkpointEpoch?: number | null;
+  validationError?: number | null;
+  /** training seconds of the runs' sessions before this one (a continued run) */
+  secondsBefore?: number;
+  /** once finished: the training time (pauses left out), as run.json, Runs and the model card say */
+  trainingSeconds?: number;
+  /** a finished run that stopped early: why; one that learned nothing: what happened and what to try */
+  stoppedEarly?: string;
+  diagnosis?: string;
   reason?: string;
   /** why the run trains where it does: 'auto's timings on each device (from the worker, or the run's record) */
   deviceReason?: string;
@@ -170,6 +180,11 @@ function onRunEvent(runId: string, status: RunStatus, e: TrainEvent | undefined,
       break;
     case 'done':
       live.testError = e.testError;
+      live.checkpointEpoch = e.checkpointEpoch ?? null;
+      live.validationError = e.validationError ?? null;
+      live.trainingSeconds = (live.secondsBefore ?? 0) + e.seconds;
+      if (e.stoppedEarly) live.stoppedEarly = e.stoppedEarly;
+      if (e.diagnosis) live.diagnosis = e.diagnosis;
       live.status = 'finished';
       live.endedAt ??= Date.now();
       store.runId = runId;
@@ -278,7 +293,7 @@ function follow(run: RunSummary, history: TrainEvent[]): void {
   store.live = {
     runId: run.id, status: run.status, device: run.device, params: run.params,
     stepsPerEpoch: 0, epochs: run.epochs, steps: stepsSeen, startedAt: Date.now() - run.seconds * 1000,
-    pausedMs: 0, pausedAt: null, endedAt: null, testError: null,
+    pausedMs: 0, pausedAt: null, endedAt: null, testError: null, secondsBefore: run.seconds,
     ...(run.deviceReason ? { deviceReason: run.deviceReason } : {}),
   };
 }
