@@ -10,6 +10,7 @@ import type { DatasetMeta } from '../datasets/types';
 import { NODE_DEVICES, type DeviceChoice, type ModelSpec, type NodeDevice, type TrainEvent, type TrainingData } from '../engine/types';
 import { validateSpec, validateConfig, paramInfos } from '../engine/spec';
 import { stateSlots } from '../engine/optimizers/index';
+import { validationFraction } from '../engine/validation';
 import type { MetricsWriter } from '../runs/metrics';
 import { RunStore } from '../runs/store';
 import { divergedProblem, type RunRecord } from '../runs/record';
@@ -80,9 +81,13 @@ interface BrowserLive {
   request?: 'pause' | 'resume' | 'stop';
   lastReport: number;
   epochsDone: number;
-  best: number | null;
-  bestEpoch: number | null;
+  /** the checkpoint the run keeps (best.ckpt): its epoch (from 1), validation error and test error so far */
+  kept: { epoch: number | null; validationError: number | null; testError: number | null };
   lastTestError: number | null;
+  /** the validation part the window's trainer set aside (its 'start' event) */
+  validation?: { fraction: number; seed: number; train: number; validation: number };
+  /** the trainer's done event: the kept model's figures, an early stop, a diagnosis */
+  done?: Extract<TrainEvent, { event: 'done' }>;
   /** seconds of the completed epochs */
   seconds: number;
   /** seconds of the epoch in progress when it was last saved inside (a stop, or the periodic save) */
@@ -485,8 +490,7 @@ export class StudioService implements StudioApi {
       metrics: this.runs.metricsWriter(record.id),
       lastReport: Date.now(),
       epochsDone: 0,
-      best: null,
-      bestEpoch: null,
+      kept: { epoch: null, validationError: null, testError: null },
       lastTestError: null,
       seconds: 0,
       partialSeconds: 0,
@@ -582,14 +586,21 @@ export class StudioService implements StudioApi {
     if (!this.browser.has(id)) throw new StudioError('conflict', 'The browser run is no longer training; its last report came too late.');
     const decoded = report.checkpoint ? await this.decodeBrowserCheckpoint(live, report.checkpoint) : null;
     const epochEnd = report.checkpoint && !report.checkpoint.partial ? 1 : 0;
-    if (report.status === 'finished' && live.epochsDone + epochEnd < live.record.config.epochs) {
+    const doneEvent = report.events.find((e): e is Extract<TrainEvent, { event: 'done' }> => e.event === 'done');
+    // an early stop finishes before the last epoch, and its done event says so
+    const stoppedEarly = !!doneEvent?.stoppedEarly && doneEvent.epochs === live.epochsDone + epochEnd;
+    if (report.status === 'finished' && live.epochsDone + epochEnd < live.record.config.epochs && !stoppedEarly) {
       throw new StudioError('bad_request', `The run reports finished after ${live.epochsDone + epochEnd} of ${live.record.config.epochs} epochs; report "stopped" with a reason instead.`);
     }
     live.lastReport = Date.now();
     for (const e of report.events) {
       live.metrics.append(e);
       if (e.event === 'epoch') live.seconds += e.seconds;
-      if (e.event === 'done') live.seconds = Math.max(live.seconds, e.seconds);
+      if (e.event === 'done') {
+        live.seconds = Math.max(live.seconds, e.seconds);
+        live.done = e;
+      }
+      if (e.event === 'start' && e.validation) live.validation = e.validation;
       this.emit({ channel: 'run', runId: id, status: live.status, event: e });
     }
     if (report.checkpoint?.partial && decoded) {
@@ -610,21 +621,40 @@ export class StudioService implements StudioApi {
       }
     } else if (report.checkpoint && decoded) {
       const c = report.checkpoint;
-      const last = c.epoch >= live.record.config.epochs;
+      const last = c.epoch >= live.record.config.epochs || c.last === true;
+      const validationError = c.validationError ?? null;
       const { isBest } = await this.runs.checkpoints(live.record).save(
-        { epoch: c.epoch, step: c.step, params: decoded.params, optimizerState: decoded.optimizerState, rngState: c.rngState, optimizerStep: c.optimizerStep },
+        {
+          epoch: c.epoch,
+          step: c.step,
+          params: decoded.params,
+          optimizerState: decoded.optimizerState,
+          rngState: c.rngState,
+          optimizerStep: c.optimizerStep,
+          ...(c.validationError !== undefined ? { validationError } : {}),
+        },
         c.testError,
-        { force: last, bestSoFar: live.best },
+        // the window's trainer says which epoch the run keeps; a window without the validation split: the lowest test error
+        c.kept !== undefined ? { force: last, keep: c.kept } : { force: last, bestSoFar: live.kept.testError },
       );
-      if (isBest) {
-        live.best = c.testError;
-        live.bestEpoch = c.epoch;
-      }
+      if (isBest) live.kept = { epoch: c.epoch, validationError, testError: c.testError };
       live.epochsDone = c.epoch;
       live.partialSeconds = 0;
       if (c.testError !== null) live.lastTestError = c.testError;
       await this.runs.update(id, (r) => {
-        r.progress = { epochsDone: c.epoch, step: c.step, bestTestError: live.best, bestEpoch: live.bestEpoch, lastTestError: live.lastTestError, seconds: live.seconds };
+        r.progress = {
+          epochsDone: c.epoch,
+          step: c.step,
+          bestTestError: live.kept.testError,
+          bestEpoch: live.kept.epoch,
+          lastTestError: live.lastTestError,
+          seconds: live.seconds,
+          checkpointEpoch: live.kept.epoch,
+          validationError: live.kept.validationError,
+          testError: live.kept.testError,
+          keptBy: validationFraction(r.config) > 0 ? 'validation' : 'last',
+        };
+        if (live.validation) r.validation = { ...live.validation };
       });
     }
     const status = report.status;
@@ -655,6 +685,15 @@ export class StudioService implements StudioApi {
         delete r.hostname;
         r.progress.seconds = live.seconds + live.partialSeconds;
         r.progress.lastTestError = live.lastTestError;
+        const done = live.done;
+        if (status === 'finished' && done) {
+          // the kept model's figures, its test error measured by the window once it was kept
+          r.progress.testError = r.progress.bestTestError = done.testError;
+          r.progress.checkpointEpoch = r.progress.bestEpoch = done.checkpointEpoch ?? live.kept.epoch;
+          r.progress.validationError = done.validationError ?? live.kept.validationError;
+          if (done.stoppedEarly) r.stoppedEarly = done.stoppedEarly;
+          if (done.diagnosis) r.diagnosis = done.diagnosis;
+        }
       })
       .catch(() => undefined)
       .then(() => this.emit({ channel: 'run', runId: id, status, ...(reason ? { reason } : {}) }));

@@ -122,7 +122,14 @@ export class BrowserRun {
         if (finiteEvent(m.event)) this.pending.push(m.event);
         break;
       case 'epoch':
-        this.report({ checkpoint: toWire(m.checkpoint, m.testError) });
+        this.report({
+          checkpoint: {
+            ...toWire(m.checkpoint, m.testError),
+            ...(m.validationError !== undefined ? { validationError: m.validationError } : {}),
+            ...(m.kept !== undefined ? { kept: m.kept } : {}),
+            ...(m.last !== undefined ? { last: m.last } : {}),
+          },
+        });
         break;
       case 'position':
         this.report({ checkpoint: toWire(m.checkpoint, null) });

@@ -19,7 +19,7 @@ export type ToTrainer =
 
 export type FromTrainer =
   | { type: 'event'; event: TrainEvent }
-  | { type: 'epoch'; checkpoint: TrainerCheckpoint; testError: number | null }
+  | { type: 'epoch'; checkpoint: TrainerCheckpoint; testError: number | null; validationError?: number | null; kept?: boolean; last?: boolean }
   /** where the epoch stands (a stop inside it, or the periodic save of a long one): checkpoint.partial is set */
   | { type: 'position'; checkpoint: TrainerCheckpoint }
   | { type: 'end'; status: 'finished' | 'stopped' | 'failed'; reason?: string; testError: number | null }

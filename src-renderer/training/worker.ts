@@ -39,7 +39,7 @@ async function start(msg: Extract<ToTrainer, { type: 'start' }>): Promise<void> 
     onEpochEnd: (c, info) => {
       coalescer.flush();
       // copied, not transferred: on some paths the checkpoint shares buffers with the trainer
-      post({ type: 'epoch', checkpoint: c, testError: info.testError });
+      post({ type: 'epoch', checkpoint: c, testError: info.testError, validationError: info.validationError, kept: info.kept, last: info.last });
     },
     // a stop inside an epoch, and every minute of a long one: the host keeps where it stands
     midEpochEverySeconds: MID_EPOCH_EVERY_SECONDS,
