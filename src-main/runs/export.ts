@@ -203,9 +203,12 @@ export function modelCard(args: {
   lines.push('| setting | value |', '|---|---|');
   lines.push(`| epochs | ${r.progress.epochsDone} of ${r.config.epochs} |`, `| batch size | ${r.config.batchSize} |`, `| learning rate | ${r.config.lr} |`);
   lines.push(`| optimizer | ${optimizerText(r)} |`, `| schedule | ${scheduleText(r)} |`, `| initialisation | ${r.config.init} |`, `| seed | ${r.config.seed} |`, `| device | ${r.device} |`);
-  lines.push(`| training time | ${r.progress.seconds.toFixed(1)} s |`, '');
+  if (r.validation) lines.push(`| validation part | ${(r.validation.fraction * 100).toFixed(0)} % of the training set (${r.validation.validation} samples, stratified, seed ${r.validation.seed}): it chose the epoch kept |`);
+  if (r.config.patience) lines.push(`| early stopping | after ${r.config.patience} epochs without a better validation error${r.stoppedEarly ? ` (${r.stoppedEarly})` : ''} |`);
+  lines.push(`| training time | ${r.progress.seconds.toFixed(1)} s (pauses left out) |`, '');
   lines.push('## Results on the test set', '');
-  lines.push(`Test error **${pct(testError)}** (accuracy ${pct(1 - testError)}) over ${data.test.n} samples.`, '');
+  lines.push(`Test error **${pct(testError)}** (accuracy ${pct(1 - testError)}) over ${data.test.n} samples, of the network after epoch ${epoch}.`, '');
+  if (r.diagnosis) lines.push(`**A problem:** ${r.diagnosis}`, '');
   lines.push('| class | accuracy | samples |', '|---|---|---|');
   perClassAccuracy.forEach((a, c) => lines.push(`| ${esc(names[c])} | ${pct(a, 1)} | ${confusion[c].reduce((x, y) => x + y, 0)} |`));
   lines.push('', 'Confusion matrix (rows: true class, columns: predicted class):', '');
