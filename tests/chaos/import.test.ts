@@ -17,22 +17,9 @@ import { isDatasetId } from '../../src-main/datasets/ids';
 import type { DatasetMeta } from '../../src-main/datasets/types';
 import { csvText } from '../../src-main/datasets/test-fixtures';
 import { libraryLockFile } from '../../src-main/locks';
+import { SEED, TRIALS, rng } from './chaos-settings';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SEED = Number(process.env.CHAOS_SEED ?? 15);
-const TRIALS = Number(process.env.CHAOS_TRIALS ?? 10);
-
-/** mulberry32: the same kill points for the same seed */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let root: string;
 let home: string;

@@ -17,22 +17,9 @@ import type { LoadedCheckpoint } from '../../src-main/runs/checkpoint';
 import type { MetricRecord } from '../../src-main/runs/metrics';
 import { RunStore } from '../../src-main/runs/store';
 import { cli, runIdIn, tinyTrainArgs, writeTinyCsv, type CliResult } from './cli-harness';
+import { SEED, TRIALS, rng } from './chaos-settings';
 
-const SEED = Number(process.env.CHAOS_SEED ?? 15);
-const TRIALS = Number(process.env.CHAOS_TRIALS ?? 10);
 const EPOCHS = 6;
-
-/** mulberry32: the same kill points for the same seed */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let home: string;
 let store: RunStore;
