@@ -276,7 +276,8 @@ async function resumeUnlocked(opts: ResumeOptions): Promise<TrainingHandle> {
     );
   }
   if (record.status === 'finished') {
-    throw new RunStateError(`run ${record.id} has finished all ${record.config.epochs} epochs; nothing to resume (replay it to train again)`);
+    const how = record.stoppedEarly ? `after ${record.progress.epochsDone} of ${record.config.epochs} epochs (it stopped early: its validation error had stopped improving)` : `all ${record.config.epochs} epochs`;
+    throw new RunStateError(`run ${record.id} has finished ${how}; nothing to resume (replay it to train again)`);
   }
   const diverged = divergedProblem(record);
   if (diverged) throw new RunStateError(diverged);

@@ -81,6 +81,7 @@ describe('a run with a validation part', () => {
     expect(r.stoppedEarly).toMatch(/^Stopped early after epoch \d+/);
     expect(fs.existsSync(store.checkpoints(r).epochFile(result.epochs))).toBe(true);
     expect((await store.list())[0].stoppedEarly).toBe(r.stoppedEarly);
+    await expect(resumeTraining({ store, runId: run.id, data, runtime })).rejects.toThrow(new RegExp(`has finished after ${result.epochs} of 40 epochs \\(it stopped early`));
   });
 
   it('a run whose loss blew up finishes with its diagnosis in run.json and the summary', async () => {

@@ -46,6 +46,8 @@ export interface LiveRun {
   /** a finished run that stopped early: why; one that learned nothing: what happened and what to try */
   stoppedEarly?: string;
   diagnosis?: string;
+  /** once finished: the epochs it trained (fewer than `epochs` after an early stop) */
+  epochsTrained?: number;
   reason?: string;
   /** why the run trains where it does: 'auto's timings on each device (from the worker, or the run's record) */
   deviceReason?: string;
@@ -184,6 +186,7 @@ function onRunEvent(runId: string, status: RunStatus, e: TrainEvent | undefined,
       live.validationError = e.validationError ?? null;
       live.trainingSeconds = (live.secondsBefore ?? 0) + e.seconds;
       if (e.stoppedEarly) live.stoppedEarly = e.stoppedEarly;
+      live.epochsTrained = e.epochs;
       if (e.diagnosis) live.diagnosis = e.diagnosis;
       live.status = 'finished';
       live.endedAt ??= Date.now();
