@@ -5,43 +5,26 @@
  * column, and leaves the library as it was.
  */
 import fs from 'node:fs/promises';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { scratchLibrary } from '../../tests/helpers/scratch-library';
 import { DatasetError } from './errors';
-import { DatasetLibrary } from './library';
-import { csvText, tempDir } from './test-fixtures';
+import type { DatasetLibrary } from './library';
+import { csvText } from './test-fixtures';
 
-let root: string;
-let lib: DatasetLibrary;
-let n = 0;
-
-beforeAll(async () => {
-  root = await tempDir('mlps-tables-');
-  lib = new DatasetLibrary(path.join(root, 'home'));
-});
-afterAll(async () => {
-  await fs.rm(root, { recursive: true, force: true });
-});
-
-async function file(content: string | Buffer, name = 'data.csv'): Promise<string> {
-  const d = path.join(root, 'cases', `c${n++}`);
-  await fs.mkdir(d, { recursive: true });
-  const f = path.join(d, name);
-  await fs.writeFile(f, content);
-  return f;
-}
+const scratch = scratchLibrary();
+const file = scratch.file;
 
 async function refusal(paths: string[], opts: Parameters<DatasetLibrary['import']>[1] = {}): Promise<string> {
-  const before = (await lib.list()).map((m) => m.id).sort();
+  const before = (await scratch.lib.list()).map((m) => m.id).sort();
   let err: unknown;
   try {
-    await lib.import(paths, opts);
+    await scratch.lib.import(paths, opts);
   } catch (e) {
     err = e;
   }
   expect(err, 'the import should have failed').toBeInstanceOf(DatasetError);
-  expect((await lib.list()).map((m) => m.id).sort()).toEqual(before);
-  expect((await fs.readdir(lib.dir)).filter((e) => e.startsWith('.staging'))).toEqual([]);
+  expect((await scratch.lib.list()).map((m) => m.id).sort()).toEqual(before);
+  expect((await fs.readdir(scratch.lib.dir)).filter((e) => e.startsWith('.staging'))).toEqual([]);
   return (err as Error).message;
 }
 
@@ -76,9 +59,9 @@ describe('values beyond float32 and spelled non-numbers (item 3)', () => {
 
   it('the largest float32 value itself is accepted', async () => {
     const f = await file(tableWith(5, 1, '3.4028234e38'));
-    const meta = await lib.import([f], { name: 'largest float32' });
+    const meta = await scratch.lib.import([f], { name: 'largest float32' });
     expect(meta.mean.every(Number.isFinite)).toBe(true);
-    await lib.delete(meta.id);
+    await scratch.lib.delete(meta.id);
   });
 
   it.each(['NaN', 'nan', 'Infinity', '-inf', 'Inf'])('"%s" in a cell is refused like a missing value, naming row and column', async (cell) => {
@@ -96,11 +79,11 @@ describe('values beyond float32 and spelled non-numbers (item 3)', () => {
     lines[10] = lines[10].replace(/^[^,]+/, '1e39');
     text = lines.join('\n') + '\n';
     const f = await file(text);
-    const meta = await lib.import([f], { name: 'dropped', dropBadRows: true });
+    const meta = await scratch.lib.import([f], { name: 'dropped', dropBadRows: true });
     expect(meta.preprocessing.droppedRows).toBe(2);
     expect(meta.train.count + meta.test.count).toBe(28);
     expect([...meta.mean, ...meta.std].every(Number.isFinite)).toBe(true);
-    await lib.delete(meta.id);
+    await scratch.lib.delete(meta.id);
   });
 
   it('a header and one data row of NaN only is not taken for "only a header" but names the NaN', async () => {

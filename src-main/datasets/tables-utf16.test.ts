@@ -1,31 +1,12 @@
 /** UTF-16 tables (issue 15, item 16): read as text (LE and BE, with a BOM; LE or BE without one), not as "binary data of an unknown kind". */
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { scratchLibrary } from '../../tests/helpers/scratch-library';
 import { DatasetError } from './errors';
-import { DatasetLibrary } from './library';
 import { kindOfBytes } from './sniff';
-import { csvText, tempDir } from './test-fixtures';
+import { csvText } from './test-fixtures';
 
-let root: string;
-let lib: DatasetLibrary;
-let n = 0;
-
-beforeAll(async () => {
-  root = await tempDir('mlps-tables-');
-  lib = new DatasetLibrary(path.join(root, 'home'));
-});
-afterAll(async () => {
-  await fs.rm(root, { recursive: true, force: true });
-});
-
-async function file(content: string | Buffer, name = 'data.csv'): Promise<string> {
-  const d = path.join(root, 'cases', `c${n++}`);
-  await fs.mkdir(d, { recursive: true });
-  const f = path.join(d, name);
-  await fs.writeFile(f, content);
-  return f;
-}
+const scratch = scratchLibrary();
+const file = scratch.file;
 
 describe('UTF-16 tables (item 16)', () => {
   const text = () => csvText(30, { features: 3 });
@@ -43,8 +24,8 @@ describe('UTF-16 tables (item 16)', () => {
   it.each(cases)('%s is read as text, like the same table in UTF-8', async (label, make) => {
     expect(kindOfBytes(make())).toBe('text');
     const f = await file(make(), `${label.replace(/\W+/g, '-')}.csv`);
-    const meta = await lib.import([f], { name: label });
-    const ref = await lib.import([await file(text(), 'ref.csv')], { name: `${label} ref`, dropBadRows: false }).catch((e) => {
+    const meta = await scratch.lib.import([f], { name: label });
+    const ref = await scratch.lib.import([await file(text(), 'ref.csv')], { name: `${label} ref`, dropBadRows: false }).catch((e) => {
       // the same content is a duplicate of the UTF-16 import: that proves the data is identical
       expect((e as DatasetError).code).toBe('conflict');
       return null;
@@ -52,13 +33,13 @@ describe('UTF-16 tables (item 16)', () => {
     expect(ref).toBeNull();
     expect(meta.classNames).toEqual(['setosa', 'versicolor', 'virginica']);
     expect(meta.preprocessing.featureNames).toEqual(['feature 0', 'feature 1', 'feature 2']);
-    await lib.delete(meta.id);
+    await scratch.lib.delete(meta.id);
   });
 
   it('a UTF-16 .txt table is recognised as a table too', async () => {
     const f = await file(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text(), 'utf16le')]), 'table.txt');
-    const meta = await lib.import([f], { name: 'utf16 txt' });
+    const meta = await scratch.lib.import([f], { name: 'utf16 txt' });
     expect(meta.sampleShape).toEqual([3]);
-    await lib.delete(meta.id);
+    await scratch.lib.delete(meta.id);
   });
 });

@@ -1,29 +1,9 @@
 /** Wide tables (issue 15, item 5): CSV import is linear in the number of columns. */
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DatasetLibrary } from './library';
-import { tempDir } from './test-fixtures';
+import { describe, expect, it, vi } from 'vitest';
+import { scratchLibrary } from '../../tests/helpers/scratch-library';
 
-let root: string;
-let lib: DatasetLibrary;
-let n = 0;
-
-beforeAll(async () => {
-  root = await tempDir('mlps-tables-');
-  lib = new DatasetLibrary(path.join(root, 'home'));
-});
-afterAll(async () => {
-  await fs.rm(root, { recursive: true, force: true });
-});
-
-async function file(content: string | Buffer, name = 'data.csv'): Promise<string> {
-  const d = path.join(root, 'cases', `c${n++}`);
-  await fs.mkdir(d, { recursive: true });
-  const f = path.join(d, name);
-  await fs.writeFile(f, content);
-  return f;
-}
+const scratch = scratchLibrary();
+const file = scratch.file;
 
 describe('wide tables (item 5)', () => {
   function wide(cols: number, rows: number): string {
@@ -44,24 +24,24 @@ describe('wide tables (item 5)', () => {
     });
     let meta;
     try {
-      meta = await lib.import([f], { name: 'wide 3000' });
+      meta = await scratch.lib.import([f], { name: 'wide 3000' });
     } finally {
       spy.mockRestore();
     }
     expect(bigScans).toBeLessThan(50);
     expect(meta.sampleShape).toEqual([cols]);
-    await lib.delete(meta.id);
+    await scratch.lib.delete(meta.id);
   });
 
   it('imports a table of 100,000 columns', async () => {
     const cols = 100_000;
     const f = await file(wide(cols, 4));
-    const meta = await lib.import([f], { name: 'wide 100k' });
+    const meta = await scratch.lib.import([f], { name: 'wide 100k' });
     expect(meta.sampleShape).toEqual([cols]);
     const names = meta.preprocessing.featureNames as string[];
     expect(names.length).toBe(cols);
     expect(names[cols - 1]).toBe(`f${cols - 1}`);
-    await lib.delete(meta.id);
+    await scratch.lib.delete(meta.id);
   }, 120_000);
 });
 
@@ -80,7 +60,7 @@ describe('many classes and wide headers in messages (item 5)', () => {
     });
     let msg = '';
     try {
-      await lib.import([f], { name: 'many ints' });
+      await scratch.lib.import([f], { name: 'many ints' });
     } catch (e) {
       msg = (e as Error).message;
     } finally {
@@ -95,7 +75,7 @@ describe('many classes and wide headers in messages (item 5)', () => {
     const lines = ['a,b,label'];
     for (let i = 0; i < 40; i++) lines.push(`${i % 5},${i % 3},${i % 10}`);
     lines.push('1,2,007');
-    const msg = await lib.import([await file(lines.join('\n') + '\n')]).then(
+    const msg = await scratch.lib.import([await file(lines.join('\n') + '\n')]).then(
       () => '',
       (e: Error) => e.message,
     );
@@ -107,7 +87,7 @@ describe('many classes and wide headers in messages (item 5)', () => {
     const lines = [[...Array.from({ length: cols }, (_, j) => `f${j}`), 'label'].join(',')];
     for (let r = 0; r < 4; r++) lines.push([...Array.from({ length: cols }, (_, j) => String((r + j) % 7)), r % 2 ? 'a' : 'b'].join(','));
     const f = await file(lines.join('\n') + '\n');
-    const msg = await lib.import([f], { labelColumn: 'species' }).then(
+    const msg = await scratch.lib.import([f], { labelColumn: 'species' }).then(
       () => '',
       (e: Error) => e.message,
     );
