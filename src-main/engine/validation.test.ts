@@ -155,6 +155,10 @@ suite('a run that learned nothing says so', () => {
       /^The network learned nothing: its test error \(88\.95 %\) is no better than always answering the most common class, “one” \(88\.65 %\)\./,
     );
     expect(diagnose({ ...base, firstEpochLoss: 1.2, keptError: 0.1 })).toBeNull();
+    const useless = { ...base, firstEpochLoss: 1.2 };
+    expect(diagnose(useless)).toMatch(/Try a lower learning rate, such as 0\.01, and check that the labels match the samples\.$/);
+    expect(diagnose({ ...useless, config: { lr: 0.01, optimizer: { kind: 'sgd' } } })).toMatch(/Try more epochs or a larger network, and check/);
+    expect(diagnose({ ...useless, config: { lr: 1e-5, optimizer: { kind: 'sgd' } } })).toMatch(/Try a higher learning rate, such as 0\.01, or more epochs, and check/);
     expect(diagnose({ ...base, config: { lr: 0.05, optimizer: { kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 } }, firstEpochLoss: 50 })).toMatch(/Try 0\.001\.$/);
     const y = Int32Array.from([2, 2, 1, 0]);
     expect(majorityClass({ y, n: 4 })).toBe(2);

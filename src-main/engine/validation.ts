@@ -113,6 +113,14 @@ export function saferLr(config: Pick<TrainConfig, 'lr' | 'optimizer'>): number {
   return config.lr > usual ? usual : Number((config.lr / 10).toPrecision(2));
 }
 
+/** What to try when a run learned nothing, from its learning rate against the usual one for its optimizer. */
+function learnAdvice(config: Pick<TrainConfig, 'lr' | 'optimizer'>): string {
+  const usual = config.optimizer.kind === 'adam' ? 0.001 : 0.01;
+  if (config.lr > 2 * usual) return `Try a lower learning rate, such as ${usual}`;
+  if (config.lr < usual / 2) return `Try a higher learning rate, such as ${usual}, or more epochs`;
+  return 'Try more epochs or a larger network';
+}
+
 export interface DiagnosisInput {
   config: Pick<TrainConfig, 'lr' | 'optimizer'>;
   /** the loss of the run's first step, and the mean loss of its first epoch (null when not seen, e.g. after a resume) */
@@ -148,7 +156,7 @@ export function diagnose(x: DiagnosisInput): string | null {
     return (
       `The network learned nothing: its ${x.judgedOn} error (${pctText(x.keptError)}) is no better than always answering ` +
       `${cls !== null ? `the most common class, “${cls}”` : 'the most common class'} (${pctText(x.baselineError)}). ` +
-      `Try another learning rate (${x.config.optimizer.kind === 'adam' ? '0.001' : '0.01'} is a usual start) or more epochs, and check that the labels match the samples.`
+      `${learnAdvice(x.config)}, and check that the labels match the samples.`
     );
   }
   return null;
