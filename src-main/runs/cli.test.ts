@@ -121,7 +121,7 @@ describe('mlp-studio CLI session', () => {
     const cmp = await cli(['run', 'compare', id, copy]);
     expect(cmp.code, cmp.stderr).toBe(0);
     expect(cmp.stdout).not.toMatch(/^\*/m); // no setting differs
-    const best = /^\s+best test error\s+(\S+)\s+(\S+)$/m.exec(cmp.stdout)!;
+    const best = /^\s+test error\s+(\S+)\s+(\S+)$/m.exec(cmp.stdout)!;
     expect(best[1]).toBe(best[2]);
     const missing = await cli(['run', 'show', 'no-such-run']);
     expect(missing.code).toBe(1);

@@ -240,9 +240,11 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
         table([
           ['', 'SETTING', ...c.runs.map((r) => r.id)],
           ...rows.map((r) => [r.differs ? '*' : '', r.key, ...r.values.map((v) => (v === null ? '—' : String(v)))]),
-          ['', 'best test error', ...c.runs.map((r) => pct(r.bestTestError))],
+          ['', 'test error', ...c.runs.map((r) => pct(r.testError ?? r.lastTestError))],
+          ['', 'epoch kept', ...c.runs.map((r) => (r.checkpointEpoch ? String(r.checkpointEpoch) : '—'))],
+          ['', 'validation error', ...c.runs.map((r) => pct(r.validationError))],
           ['', 'epochs done', ...c.runs.map((r) => String(r.epochsDone))],
-          ['', 'duration', ...c.runs.map((r) => duration(r.seconds))],
+          ['', 'training time', ...c.runs.map((r) => duration(r.seconds))],
         ]).join('\n'),
       );
       if (!f.all) out(`(${c.rows.length - rows.length} equal settings hidden; --all shows them)`);
