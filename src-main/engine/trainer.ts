@@ -177,6 +177,12 @@ export function gather(
   }
 }
 
+/** The periodic test reports of this session: the latest error and the epoch (from 1) it was measured after. */
+interface TestReports {
+  lastTest: number | null;
+  lastTestEpoch: number | null;
+}
+
 class Gate {
   private waiting: (() => void) | null = null;
   private closed = false;
@@ -422,9 +428,7 @@ export class Trainer {
   /** Runs the whole training. Never throws: failures come back as status 'failed'. */
   async run(): Promise<TrainResult> {
     const t0 = now();
-    let lastTest: number | null = this.opts.resumeTestError ?? null;
-    /** the epoch (from 1) of `lastTest` when this session measured it */
-    let lastTestEpoch: number | null = null;
+    const reports: TestReports = { lastTest: this.opts.resumeTestError ?? null, lastTestEpoch: null };
     let stoppedEarly: string | null = null;
     try {
       await this.setup();
@@ -512,7 +516,7 @@ export class Trainer {
           }
           const stopping = this.stopReason !== null;
           if (s > 0 && this.opts.onMidEpoch && (stopping || now() - lastSnapshot >= snapshotMs)) await snapshot(s, stopping);
-          if (stopping) return this.finishStopped(epoch, lastTest);
+          if (stopping) return this.finishStopped(epoch, reports.lastTest);
           const from = s * bs;
           const buf = from + bs <= nTrain || !partial ? full : partial;
           const count = Math.min(buf.n, nTrain - from);
@@ -547,7 +551,7 @@ export class Trainer {
               `The loss became ${Number.isNaN(loss) ? 'NaN (not a number)' : 'infinite'} at epoch ${epoch}, step ${s + 1}: ` +
               `${DIVERGED}. The learning rate (${lr}) is probably too high; try ${Number((lr / 10).toPrecision(2))} and train again.`;
             this.emit({ event: 'failed', epoch, reason });
-            return { status: 'failed', reason, testError: lastTest, epochs: epoch };
+            return { status: 'failed', reason, testError: reports.lastTest, epochs: epoch };
           }
           const err = errors / count;
           runningLoss += loss;
@@ -559,43 +563,57 @@ export class Trainer {
         const seconds = (now() - te) / 1000;
         this.emit({ event: 'epoch', epoch, loss: runningLoss / batches, error: runningError / batches, seconds, lr });
         watch.onEpoch(epoch, runningLoss / batches);
-        // a report: it chooses nothing
-        const testEpoch = epoch === config.epochs - 1 || (config.evalEvery > 0 && (epoch + 1) % config.evalEvery === 0);
-        if (testEpoch && data.test.n > 0) {
-          const t = await this.evaluateOn(data.test);
-          lastTest = t.error;
-          lastTestEpoch = epoch + 1;
-          this.emit({ event: 'test', epoch, loss: t.loss, error: t.error });
-        }
-        let validationError: number | null = null;
-        if (this.validation && this.validation.n > 0) {
-          const v = await this.evaluateOn(this.validation);
-          validationError = v.error;
-          this.emit({ event: 'validation', epoch: epoch + 1, loss: v.loss, error: v.error });
-        }
-        const kept = await watch.choose(epoch + 1, validationError, () => this.currentParams());
-        stoppedEarly = watch.stopEarly(epoch + 1, config.patience ?? 0, epoch === config.epochs - 1);
-        const last = epoch === config.epochs - 1 || stoppedEarly !== null;
-        if (this.opts.onEpochEnd) {
-          const c = await this.checkpoint(epoch + 1);
-          if (validationError !== null) c.validationError = validationError;
-          await this.opts.onEpochEnd(c, { testError: testEpoch ? lastTest : null, validationError, kept, last });
-        }
+        stoppedEarly = await this.endEpoch(epoch, watch, reports);
         if (stoppedEarly) break;
       }
       const epochs = stoppedEarly ? this.epoch + 1 : config.epochs;
-      const end = await this.keptFigures(watch, epochs, lastTest, lastTestEpoch);
-      const seconds = (now() - t0 - pausedMs) / 1000;
-      const extra = { ...(stoppedEarly ? { stoppedEarly } : {}), ...(end.diagnosis ? { diagnosis: end.diagnosis } : {}) };
-      this.emit({ event: 'done', epochs, testError: end.testError, seconds, validationError: end.validationError, checkpointEpoch: end.checkpointEpoch, ...extra });
-      return { status: 'finished', testError: end.testError, epochs, validationError: end.validationError, checkpointEpoch: end.checkpointEpoch, ...extra };
+      return await this.finish(watch, epochs, reports, stoppedEarly, (now() - t0 - pausedMs) / 1000);
     } catch (err) {
       const reason = `Training failed: ${err instanceof Error ? err.message : String(err)}`;
       this.emit({ event: 'failed', epoch: this.epoch, reason });
-      return { status: 'failed', reason, testError: lastTest, epochs: this.epoch };
+      return { status: 'failed', reason, testError: reports.lastTest, epochs: this.epoch };
     } finally {
       await this.release();
     }
+  }
+
+  /**
+   * After epoch `epoch` (from 0): the periodic test report (it chooses nothing), the validation
+   * error, the choice of the kept epoch, the early stop, and onEpochEnd. Returns why training
+   * stops early now, or null.
+   */
+  private async endEpoch(epoch: number, watch: RunWatch, reports: TestReports): Promise<string | null> {
+    const { config, data } = this;
+    const testEpoch = epoch === config.epochs - 1 || (config.evalEvery > 0 && (epoch + 1) % config.evalEvery === 0);
+    if (testEpoch && data.test.n > 0) {
+      const t = await this.evaluateOn(data.test);
+      reports.lastTest = t.error;
+      reports.lastTestEpoch = epoch + 1;
+      this.emit({ event: 'test', epoch, loss: t.loss, error: t.error });
+    }
+    let validationError: number | null = null;
+    if (this.validation && this.validation.n > 0) {
+      const v = await this.evaluateOn(this.validation);
+      validationError = v.error;
+      this.emit({ event: 'validation', epoch: epoch + 1, loss: v.loss, error: v.error });
+    }
+    const kept = await watch.choose(epoch + 1, validationError, () => this.currentParams());
+    const stoppedEarly = watch.stopEarly(epoch + 1, config.patience ?? 0, epoch === config.epochs - 1);
+    const last = epoch === config.epochs - 1 || stoppedEarly !== null;
+    if (this.opts.onEpochEnd) {
+      const c = await this.checkpoint(epoch + 1);
+      if (validationError !== null) c.validationError = validationError;
+      await this.opts.onEpochEnd(c, { testError: testEpoch ? reports.lastTest : null, validationError, kept, last });
+    }
+    return stoppedEarly;
+  }
+
+  /** A finished run: the kept model's figures, the done event and the result. */
+  private async finish(watch: RunWatch, epochs: number, reports: TestReports, stoppedEarly: string | null, seconds: number): Promise<TrainResult> {
+    const end = await this.keptFigures(watch, epochs, reports.lastTest, reports.lastTestEpoch);
+    const extra = { ...(stoppedEarly ? { stoppedEarly } : {}), ...(end.diagnosis ? { diagnosis: end.diagnosis } : {}) };
+    this.emit({ event: 'done', epochs, testError: end.testError, seconds, validationError: end.validationError, checkpointEpoch: end.checkpointEpoch, ...extra });
+    return { status: 'finished', testError: end.testError, epochs, validationError: end.validationError, checkpointEpoch: end.checkpointEpoch, ...extra };
   }
 
   private finishStopped(epoch: number, lastTest: number | null): TrainResult {
