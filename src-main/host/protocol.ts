@@ -15,7 +15,11 @@ export const WS_PATH = '/api';
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** Calls one connection may have in flight; more get a 'busy' error at once. */
 export const DEFAULT_MAX_IN_FLIGHT = 64;
-export const TOKEN_COOKIE = 'mlp_studio_token';
+/**
+ * The session cookie set on the first visit with the token; its name ends with `_<port>`
+ * (cookies are kept per host, not per port) and its value is a secret of this host process.
+ */
+export const SESSION_COOKIE = 'mlp_studio';
 
 export const wireRequestSchema = z.strictObject({
   id: z.union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.string().max(64)]),

@@ -91,10 +91,10 @@ describe('web host security', () => {
     expect(ok.body).toContain('MLP Studio');
     expect(ok.headers['content-security-policy']).toContain("default-src 'self'");
     const cookie = String(ok.headers['set-cookie']).split(';')[0];
-    expect(cookie).toMatch(new RegExp(`^mlp_studio_token_${host.port}=`));
+    expect(cookie).toMatch(new RegExp(`^mlp_studio_${host.port}=`));
     expect(String(ok.headers['set-cookie'])).toMatch(/HttpOnly/);
     expect((await get(`${base}/assets/app.js`, { Cookie: cookie })).status).toBe(200);
-    expect((await get(`${base}/assets/app.js`, { Cookie: `mlp_studio_token_${host.port}=nope` })).status).toBe(403);
+    expect((await get(`${base}/assets/app.js`, { Cookie: `mlp_studio_${host.port}=nope` })).status).toBe(403);
     // another studio's cookie (other port) does not open this one
     expect((await get(`${base}/assets/app.js`, { Cookie: cookie.replace(String(host.port), '1') })).status).toBe(403);
   });

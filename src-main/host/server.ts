@@ -3,8 +3,10 @@
  * plain Node, so the same UI runs in a browser (and the end-to-end tests drive it).
  *
  * Security, as Jupyter does it: bind 127.0.0.1 by default; a random token is required on
- * every HTTP request and WebSocket upgrade (query `?token=`, or the HttpOnly SameSite=Strict
- * cookie set when the page is first opened with the token); the Host header must name this
+ * every HTTP request and WebSocket upgrade (query `?token=`, or the session cookie
+ * `mlp_studio_<port>` set when the page is first opened with the token: HttpOnly,
+ * SameSite=Strict, Path=/, no Domain, its value a random secret of this process, not the
+ * token, so the bare address works again in that browser); the Host header must name this
  * server (DNS rebinding); a foreign Origin is refused; frames over `maxMessageBytes` close
  * the socket (1009); every call goes through the validating dispatcher.
  */
@@ -17,7 +19,8 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { StudioApi, StudioEvent } from '../api/contract';
 import { createDispatcher } from '../api/dispatcher';
 import { downloadableFile } from '../api/export-target';
-import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_MESSAGE_BYTES, TOKEN_COOKIE, WS_PATH, wireRequestSchema } from './protocol';
+import { KEY_PAGE_HTML, wantsPage } from './key-page';
+import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_MESSAGE_BYTES, SESSION_COOKIE, WS_PATH, wireRequestSchema } from './protocol';
 
 export interface WebHostOptions {
   api: StudioApi;
@@ -96,7 +99,7 @@ function tokensEqual(given: string | null | undefined, token: string): boolean {
 }
 
 /** Cookies are not kept apart by port: each host's cookie carries its port in the name. */
-function cookieToken(header: string | undefined, name: string): string | null {
+function cookieValue(header: string | undefined, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
@@ -122,6 +125,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   // Node binds every interface for an empty host: that must be asked for by name (0.0.0.0 or ::)
   if (!bindHost.trim()) throw new Error('The host to listen on is empty; give an address such as 127.0.0.1 (every interface must be asked for as 0.0.0.0 or ::).');
   const token = options.token ?? crypto.randomBytes(32).toString('hex');
+  /** the session cookie's value: random per process, so it is not the token and dies with this host */
+  const session = crypto.randomBytes(32).toString('base64url');
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   const maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
@@ -145,7 +150,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   };
   const authorized = (req: http.IncomingMessage, url: URL): boolean =>
     tokensEqual(url.searchParams.get('token'), token) ||
-    tokensEqual(cookieToken(req.headers.cookie, `${TOKEN_COOKIE}_${port}`), token) ||
+    tokensEqual(cookieValue(req.headers.cookie, `${SESSION_COOKIE}_${port}`), session) ||
     tokensEqual(/^token (.+)$/i.exec(req.headers.authorization ?? '')?.[1], token);
 
   const refuse = (res: http.ServerResponse, status: number, message: string): void => {
@@ -161,11 +166,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Only GET and HEAD are served here; the API is on the WebSocket.');
     const url = new URL(rawUrl, `http://${req.headers.host}`);
     if (!authorized(req, url)) {
-      return refuse(
-        res,
-        403,
-        'MLP Studio needs its access token. Open the full address printed in the terminal where the studio started (it ends with ?token=…).',
-      );
+      if (!wantsPage(req, url.pathname)) return refuse(res, 403, 'MLP Studio needs its key: reopen the studio from where you started it (the app\'s window, or the address it printed).');
+      res.writeHead(403, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': contentSecurityPolicy(), 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer' });
+      return void res.end(req.method === 'HEAD' ? undefined : KEY_PAGE_HTML);
     }
     const headers: Record<string, string> = {
       'X-Content-Type-Options': 'nosniff',
@@ -175,7 +178,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       'Content-Security-Policy': contentSecurityPolicy(`ws://${req.headers.host}`),
     };
     if (url.searchParams.has('token')) {
-      headers['Set-Cookie'] = `${TOKEN_COOKIE}_${port}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+      // a session cookie (no Expires/Max-Age) for this host name only (no Domain)
+      headers['Set-Cookie'] = `${SESSION_COOKIE}_${port}=${session}; HttpOnly; SameSite=Strict; Path=/`;
     }
     if (url.pathname.startsWith(DOWNLOAD_PREFIX)) {
       return void serveDownload(req, res, url.pathname.slice(DOWNLOAD_PREFIX.length), headers).catch(() => (res.headersSent ? res.destroy() : refuse(res, 404, 'Not found.')));

@@ -3,7 +3,10 @@
  * UI is served by the web host in a browser. The rest of the UI sees only StudioApi.
  *
  * The web host's token comes in the address (`/?token=…`); it is kept in sessionStorage and
- * removed from the visible address so it does not end up in bookmarks or screenshots.
+ * removed from the visible address so it does not end up in bookmarks or screenshots. The
+ * host also set a session cookie on that visit (HttpOnly: this script never sees it), so a new
+ * tab at the bare address, or one opened from history, connects without the token: the
+ * browser sends the cookie with the WebSocket upgrade.
  */
 import { createApiClient } from '../../src-main/api/client';
 import type { StudioApi } from '../../src-main/api/contract';
@@ -68,11 +71,9 @@ export function connectStudio(): Promise<StudioConnection> {
       return { api, transport: 'electron' };
     }
     const token = takeToken();
-    if (!token) {
-      throw new Error('This page needs the studio\'s access token. Open the full address printed in the terminal where the studio started (it ends with ?token=…).');
-    }
     const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const socket = await connectWebSocketStudio(`${scheme}//${window.location.host}/api?token=${encodeURIComponent(token)}`);
+    const query = token ? `?token=${encodeURIComponent(token)}` : ''; // none: the session cookie
+    const socket = await connectWebSocketStudio(`${scheme}//${window.location.host}/api${query}`);
     window.studio = socket.api;
     return { api: socket.api, transport: 'websocket', socket };
   })();

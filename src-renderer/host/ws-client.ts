@@ -67,7 +67,7 @@ export function connectWebSocketStudio(wsUrl: string): Promise<WebSocketStudio> 
       failAll(ev.code === 1009 ? 'The request was too large for the studio host (over its size limit).' : 'The connection to the studio host was lost; it is reconnecting.');
       if (!opened && onFirstFail) {
         setState('closed');
-        onFirstFail(new Error('Could not connect to the studio host. Open the full address printed in the terminal (with ?token=…), or start the studio again.'));
+        onFirstFail(new Error("Could not connect to MLP Studio. Reopen it from where you started it (the app's window, or the address it printed); if it is no longer running, start it again."));
         return;
       }
       if (closedByUs) return setState('closed');
