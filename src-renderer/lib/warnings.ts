@@ -28,7 +28,9 @@ export function trainingWarnings(s: Series): string[] {
   // overfitting: the test error (in %) rose clearly while the training error fell. One small rise
   // is noise (0.1 points on 10,000 test images is 10 images): it takes two rises in a row of at
   // least half a point together, or one jump of at least a point and a fifth of its value
-  const t = s.testError;
+  // measured on the validation part where the run has one (it is what chooses), else on the test set
+  const onValidation = s.validationError.length >= 2;
+  const t = onValidation ? s.validationError : s.testError;
   const rising = (a: Pt, b: Pt): boolean => {
     const ea = s.epochError.find((p) => p.x === a.x);
     const eb = s.epochError.find((p) => p.x === b.x);
@@ -40,7 +42,11 @@ export function trainingWarnings(s: Series): string[] {
     const twoRises = t.length >= 3 && rising(a, b) && rising(b, c) && c.y - a.y >= 0.5;
     const jump = rising(last2[0], last2[1]) && last2[1].y - last2[0].y >= Math.max(1, 0.2 * last2[0].y);
     if (twoRises || jump) {
-      out.push('The error on the test images is rising while the error on the training images keeps falling: the network is starting to memorize the training set (overfitting). More epochs will not help; keep the best epoch, or add dropout, or use a smaller network.');
+      out.push(
+        onValidation
+          ? 'The error on the samples set aside is rising while the error on the training samples keeps falling: the network is starting to memorize the training set (overfitting). More epochs will not help; the run keeps its best epoch on the samples set aside (early stopping ends it), or add dropout, or use a smaller network.'
+          : 'The error on the test images is rising while the error on the training images keeps falling: the network is starting to memorize the training set (overfitting). More epochs will not help; keep the best epoch, or add dropout, or use a smaller network.',
+      );
     }
   }
   return out;

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { seriesOf } from '../../src-renderer/lib/series';
 import { keptTestErrorText } from '../../src-renderer/lib/runs';
+import { trainingWarnings } from '../../src-renderer/lib/warnings';
 import { defaultConfig, presetList } from '../../src-renderer/lib/engine';
 import type { TrainEvent } from '../../src-main/engine/types';
 
@@ -20,6 +21,17 @@ describe('validation in the window', () => {
     expect(s.validationLoss.map((p) => p.x)).toEqual(s.epochLoss.map((p) => p.x));
     expect(s.rows.map((r) => r.validationError)).toEqual([0.6, 0.3]);
     expect(s.rows[0].testError).toBe(0.55);
+  });
+
+  it('overfitting is read on the validation part where there is one, not on the test set', () => {
+    const ev: TrainEvent[] = [];
+    [0.3, 0.2, 0.1].forEach((err, epoch) => {
+      ev.push({ event: 'epoch', epoch, loss: err, error: err, seconds: 1, lr: 0.1 });
+      ev.push({ event: 'test', epoch, loss: 0.3, error: 0.1 }); // flat: the test set says nothing here
+      ev.push({ event: 'validation', epoch: epoch + 1, loss: 0.3, error: [0.1, 0.12, 0.14][epoch] });
+    });
+    const w = trainingWarnings(seriesOf(ev));
+    expect(w.some((x) => x.startsWith('The error on the samples set aside is rising'))).toBe(true);
   });
 
   it('a run is quoted by its kept model’s test error, naming the epoch; the last check only while none is kept', () => {
