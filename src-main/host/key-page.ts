@@ -33,11 +33,11 @@ export const KEY_PAGE_HTML = `<!doctype html>
 <body>
 <main>
   <h1>${KEY_PAGE_TITLE}</h1>
-  <p>This studio page needs its key. Reopen MLP Studio from where you started it (the app's window, or the address it printed), and this page will open again.</p>
+  <p>This page cannot open the studio by itself. Reopen MLP Studio from where you started it (the app's window, or the address it printed), and the studio will open again.</p>
   <ul>
     <li>If you started MLP Studio as an app, switch to its window.</li>
-    <li>If it gave you a long address to open, open that whole address once. After that, this shorter address also works in this browser until you close it.</li>
-    <li>If MLP Studio is no longer running, start it again. It gives a new address each time it starts.</li>
+    <li>If it opened a browser tab for you, or gave you a long address, go back to that tab or open that whole address once. After that, this short address works too in this browser, until you close the browser.</li>
+    <li>If MLP Studio is no longer running, or was started again since, start it and use the new tab or address it gives you.</li>
   </ul>
   <p class="small">Your datasets and training runs are safe: they are kept by MLP Studio, not by this page.</p>
 </main>

@@ -146,7 +146,7 @@ describe('web host: back in by the bare address', () => {
       expect(r.status, p).toBe(403);
       expect(r.headers['content-type'], p).toMatch(/^text\/html/);
       expect(r.headers['set-cookie'], p).toBeUndefined();
-      expect(r.body).toContain('This studio page needs its key.');
+      expect(r.body).toContain('<h1>This studio page needs its key</h1>');
       expect(r.body).toContain('Reopen MLP Studio from where you started it');
       expect(r.body).not.toMatch(/token|cookie|terminal|403|<script/i);
       expect(r.body).not.toContain('<title>MLP Studio</title>');
