@@ -187,6 +187,12 @@ export interface AcquireOptions {
   busyMessage?: (owner: LockOwner) => string;
 }
 
+/** The live process holding the lock at `file`, or null when it is free or its holder is gone. */
+export async function liveHolder(file: string): Promise<LockOwner | null> {
+  const owner = await readOwner(file);
+  return owner && !isStale(owner) ? owner : null;
+}
+
 /** Takes the lock at `file`, waiting up to `waitMs` for a live holder; throws LockBusyError after. */
 export async function acquireLock(file: string, opts: AcquireOptions): Promise<HeldLock> {
   const deadline = Date.now() + (opts.waitMs ?? 0);

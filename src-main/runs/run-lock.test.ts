@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatasetLibrary } from '../datasets/library';
 import { csvText } from '../datasets/test-fixtures';
-import { runLockFile } from '../locks';
+import { acquireLock, runLockFile } from '../locks';
+import { StudioService } from '../api/service';
 import { createNodeRuntime } from '../runtime/node';
 import { toyConfig, toyDatasetRef, toyImages, toyModel } from './fixtures/toy';
 import { RunStore } from './store';
@@ -61,6 +62,27 @@ describe('two trainers of one run in one process', () => {
     expect(tries.filter((t) => t.status === 'fulfilled')).toHaveLength(1);
     const won = tries.find((t) => t.status === 'fulfilled') as PromiseFulfilledResult<Awaited<ReturnType<typeof startTraining>>>;
     expect((await won.value.done).status).toBe('finished');
+  });
+});
+
+describe('a run another process is taking', () => {
+  // the window between a `resume` taking the lock and marking the run running: the app must
+  // neither start a second trainer (which would find the run taken and fail it) nor delete it
+  it('is neither continued nor deleted by the app, nor deleted by the CLI, while its lock is held', async () => {
+    const run = await stoppedRun(3);
+    const lock = await acquireLock(runLockFile(store.paths(run.id).dir), { purpose: `training run ${run.id}` });
+    const api = new StudioService({ home });
+    try {
+      await expect(api.resumeRun(run.id)).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining(`being trained by process ${process.pid}`) });
+      await expect(api.deleteRun(run.id)).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining(`process ${process.pid}`) });
+      await expect(store.delete(run.id)).rejects.toMatchObject({ code: 'conflict' });
+      expect(fs.existsSync(store.paths(run.id).dir)).toBe(true);
+    } finally {
+      await lock.release();
+      await api.close();
+    }
+    await store.delete(run.id);
+    expect(fs.existsSync(store.paths(run.id).dir)).toBe(false);
   });
 });
 

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import { LockBusyError, acquireLock, runLockFile, type HeldLock, type LockOwner } from '../locks';
+import { LockBusyError, acquireLock, liveHolder, runLockFile, type HeldLock, type LockOwner } from '../locks';
 import type { TrainingHandle } from './training';
 import type { RunStore } from './store';
 
@@ -48,4 +48,15 @@ export async function holdingRunLock(store: RunStore, runId: string, force: bool
   }
   const done = handle.done.finally(() => lock.release());
   return Object.assign(handle, { done });
+}
+
+/**
+ * Why the run cannot be touched now because another process trains it (a CLI `resume`
+ * beside the app), or null. Checked before a continue or a delete is even queued, so the
+ * app does not start a worker that would find the run taken, nor delete a folder in use.
+ */
+export async function trainedElsewhere(store: RunStore, runId: string): Promise<string | null> {
+  const { id } = await store.get(runId);
+  const owner = await liveHolder(runLockFile(store.paths(id).dir));
+  return owner ? busyMessage(id, owner) : null;
 }

@@ -16,6 +16,8 @@ import { randomBytes } from 'node:crypto';
 import type { ModelSpec, TrainConfig, TrainEvent } from '../engine/types';
 import type { RunDetail, RunStatus, RunSummary } from '../api/contract';
 import { runsDir } from '../paths';
+import { StudioError } from '../api/errors';
+import { liveHolder, runLockFile } from '../locks';
 import { writeFileAtomic } from './atomic';
 import { asDiskFull, continueRun, diskErrorCode } from './diskfull';
 import { CheckpointFolder, defaultCheckpointPolicy, type CheckpointPolicy } from './checkpoints';
@@ -422,7 +424,10 @@ export class RunStore {
   /** Deletes a run folder; `ref` must be the full id or the folder (no prefixes: deleting is for sure). */
   async delete(ref: string): Promise<void> {
     const r = await this.get(this.resolve(ref, { exact: true }));
-    if (r.status === 'running') throw new Error(`run ${r.id} is training right now (pid ${r.pid}); stop it before deleting it`);
+    if (r.status === 'running') throw new StudioError('conflict', `run ${r.id} is training right now (pid ${r.pid}); stop it before deleting it`);
+    // a process that has just taken the run to continue it may not have marked it running yet
+    const trainer = await liveHolder(runLockFile(this.paths(r.id).dir));
+    if (trainer) throw new StudioError('conflict', `run ${r.id} is being trained by process ${trainer.pid}; stop it before deleting it`);
     await fsp.rm(this.paths(r.id).dir, { recursive: true, force: true });
   }
 
