@@ -1,20 +1,23 @@
 /**
  * Image-folder importer: one subfolder per class (optionally under train/ and test/),
  * images in PNG, JPEG, WebP, GIF (first frame) — decoded by sharp — and BMP (bmp-ts).
- * Files are recognised by content; non-images are skipped and listed, unreadable images are
- * an error naming the path. All images are brought to one size and channel count (the most
- * common size unless the person chose one; aspect kept by padding or a centre crop), and
- * the choice is recorded for export. Samples are stored in a seeded shuffled order, so the
+ * Files are recognised by content; non-images, unreadable pictures and copies of a picture
+ * are skipped and listed (the import goes on). All pictures are brought to one size and
+ * colour (image-settings.ts: phone photos come down to a longest side of 32 px; colour if
+ * any picture has colour; aspect kept by padding or a centre crop; EXIF turns applied), and
+ * the choice is recorded in preprocessing.image for prediction and export to repeat. Samples are stored in a seeded shuffled order, so the
  * first N of a split are a fair sample of every class.
  */
-import type { Dirent } from 'node:fs';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { BinaryWriter, ImportContext, type ImportedData, writeInt32File } from './context';
-import { DatasetImportError, fmtCount, fmtSize, printable } from './errors';
-import { type Info, type Target, decodeTo, probe } from './picture-decode';
+import { DatasetImportError, fmtCount, printable } from './errors';
+import { forEachLimit, listDir, mapOrdered, readHeadOrFail, readPictureOrFail, statEntry, walk } from './image-files';
+import { chooseImageSettings } from './image-settings';
+import { type Info, PictureLimitError, type Target, decodeTo, probe } from './picture-decode';
 import { seededRandom, shuffleInPlace } from './finalize';
-import { IMAGE_KINDS, kindOfBytes, readHead, type FileKind } from './sniff';
+import { IMAGE_KINDS, kindOfBytes, type FileKind } from './sniff';
 import type { SkippedFile } from './types';
 
 const IMAGE_EXT = /\.(png|jpe?g|jfif|bmp|dib|webp|gif)$/i;
@@ -25,88 +28,6 @@ interface Item {
   label: number;
 }
 
-
-function decodeName(dir: string, name: Buffer): string {
-  const s = name.toString('utf8');
-  if (!Buffer.from(s, 'utf8').equals(name)) {
-    throw new DatasetImportError(`${path.join(dir, s)}: the name is not valid UTF-8 text (bytes ${name.toString('hex')}); rename it with ordinary characters and import again.`);
-  }
-  return s;
-}
-
-async function listDir(dir: string): Promise<{ name: string; full: string }[]> {
-  let entries: Dirent<Buffer>[];
-  try {
-    entries = await fs.readdir(dir, { withFileTypes: true, encoding: 'buffer' });
-  } catch (e) {
-    throw new DatasetImportError(`${dir}: cannot list the folder (${(e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (e as Error).message}).`);
-  }
-  const out = entries.map((e) => {
-    const name = decodeName(dir, e.name);
-    return { name, full: path.join(dir, name) };
-  });
-  return out.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
-}
-
-async function statEntry(p: string): Promise<import('node:fs').Stats> {
-  try {
-    return await fs.stat(p);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') throw new DatasetImportError(`${p}: a symbolic link loop (the link leads back to itself); remove the link.`);
-    if (code === 'ENOENT') throw new DatasetImportError(`${p}: a broken symbolic link (it points to something that does not exist); remove it.`);
-    if (code === 'EACCES' || code === 'EPERM') throw new DatasetImportError(`${p}: permission denied; the studio cannot read it.`);
-    throw new DatasetImportError(`${p}: cannot be read (${(e as Error).message}).`);
-  }
-}
-
-/** Collects the files under a class folder, following links but refusing loops. */
-async function walk(dir: string, ancestors: Set<string>, out: string[], skipped: SkippedFile[], ctx: ImportContext): Promise<void> {
-  const real = await fs.realpath(dir);
-  if (ancestors.has(real)) throw new DatasetImportError(`${dir}: a symbolic link loop (it leads back to ${real}, which contains it); remove the link.`);
-  ancestors.add(real);
-  for (const e of await listDir(dir)) {
-    ctx.checkAbort();
-    if (e.name.startsWith('.')) {
-      skipped.push({ path: e.full, reason: 'hidden file' });
-      continue;
-    }
-    const st = await statEntry(e.full);
-    if (st.isDirectory()) await walk(e.full, ancestors, out, skipped, ctx);
-    else if (st.isFile()) out.push(e.full);
-    else skipped.push({ path: e.full, reason: 'not a regular file' });
-  }
-  ancestors.delete(real);
-}
-
-async function readFileOrFail(p: string): Promise<Buffer> {
-  try {
-    return await fs.readFile(p);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DatasetImportError(`${p}: cannot be read (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (e as Error).message}).`);
-  }
-}
-
-async function readHeadOrFail(p: string): Promise<Buffer> {
-  try {
-    return await readHead(p, 4096);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DatasetImportError(`${p}: cannot be read (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (e as Error).message}).`);
-  }
-}
-
-/** The largest picture file read (a 50-megapixel picture stored raw is 200 MB). */
-const MAX_PICTURE_FILE = 256 << 20;
-
-async function readPictureOrFail(p: string): Promise<Buffer> {
-  const size = (await statEntry(p)).size;
-  if (size > MAX_PICTURE_FILE) {
-    throw new DatasetImportError(`${p}: a picture file of ${fmtSize(size)}; the studio reads picture files of up to ${fmtSize(MAX_PICTURE_FILE)}. Shrink it or remove it from the folder.`);
-  }
-  return readFileOrFail(p);
-}
 
 function describeKind(k: FileKind): string {
   return k === 'text' ? 'it holds text' : k === 'empty' ? 'it is empty' : 'its content is not PNG, JPEG, BMP, WebP or GIF';
@@ -165,95 +86,13 @@ export async function importImageFolder(ctx: ImportContext, root: string): Promi
       if (!first.classes.has(c)) throw new DatasetImportError(`${path.join(test.root, c)}: the class "${printable(c)}" has no folder under ${first.root}; the test set cannot have classes the training set lacks.`);
     }
   }
-  // probe every file: images vs other files, sizes and colour
-  const items: { split: 'train' | 'test' | 'all'; list: Item[] }[] = [];
-  const infos = new Map<string, Info & { kind: FileKind }>();
-  let total = 0;
-  for (const s of splits) for (const f of s.files.classes.values()) total += f.length;
-  let done = 0;
-  for (const s of splits) {
-    const list: Item[] = [];
-    for (const [cls, files] of s.files.classes) {
-      const label = classNames.indexOf(cls);
-      let images = 0;
-      await forEachLimit(files, CONCURRENCY, async (file) => {
-        ctx.checkAbort();
-        // sniff from the first bytes: a film or an archive in a class folder is never read whole
-        const kind = kindOfBytes(await readHeadOrFail(file));
-        done++;
-        ctx.progress('reading', done, total);
-        if (!IMAGE_KINDS.has(kind)) {
-          if (IMAGE_EXT.test(file)) throw new DatasetImportError(`${file}: named like an image but ${describeKind(kind)}; remove or replace the file.`);
-          skipped.push({ path: file, reason: 'not an image' });
-          return;
-        }
-        infos.set(file, { ...(await probe(file, await readPictureOrFail(file), kind)), kind });
-      });
-      for (const file of files) {
-        if (infos.has(file)) {
-          list.push({ file, label });
-          images++;
-        }
-      }
-      if (images === 0) {
-        const where = path.join(s.files.root, cls);
-        throw new DatasetImportError(`${where}: the class folder "${printable(cls)}" holds no images${files.length ? ` (${fmtCount(files.length)} other file${files.length > 1 ? 's' : ''})` : ''}; add images or remove the folder.`);
-      }
-    }
-    items.push({ split: s.split, list });
-  }
-  // the target size and colour
-  const opts = ctx.opts;
-  const gray = [...infos].find(([, i]) => i.channels === 1);
-  const colour = [...infos].find(([, i]) => i.channels === 3);
-  let channels: 1 | 3;
-  if (opts.imageChannels) channels = opts.imageChannels;
-  else if (gray && colour) {
-    throw new DatasetImportError(
-      `${root}: the images mix grayscale (e.g. ${gray[0]}) and colour (e.g. ${colour[0]}); convert them to one kind, or choose "grayscale" or "colour" for the import.`,
-    );
-  } else channels = colour ? 3 : 1;
-  const sizes = new Map<string, number>();
-  for (const i of infos.values()) sizes.set(`${i.height}x${i.width}`, (sizes.get(`${i.height}x${i.width}`) ?? 0) + 1);
-  let height: number;
-  let width: number;
-  if (opts.imageSize) {
-    [height, width] = opts.imageSize;
-    if (![height, width].every((d) => Number.isInteger(d) && d >= 1 && d <= 1024)) throw new DatasetImportError(`Image size ${opts.imageSize.join('×')}: height and width must be whole numbers from 1 to 1024.`);
-  } else {
-    const best = [...sizes].sort((a, b) => b[1] - a[1])[0][0];
-    [height, width] = best.split('x').map(Number);
-  }
-  if (height * width * channels > 1 << 22) {
-    throw new DatasetImportError(`${root}: the most common image size is ${height}×${width}, too large for an MLP (over 4 million inputs); choose a smaller size for the import.`);
-  }
-  const target: Target = { width, height, channels, fit: opts.resize === 'crop' ? 'cover' : 'contain' };
-  // decode in a seeded shuffled order
-  const rand = seededRandom(opts.seed ?? 0);
-  let resizedCount = 0;
-  done = 0;
-  const totalImages = items.reduce((a, s) => a + s.list.length, 0);
-  for (const { split, list } of items) {
-    shuffleInPlace(list, rand);
-    const writer = await BinaryWriter.create(ctx.file(split, 'x'));
-    try {
-      await mapOrdered(list, CONCURRENCY, async (it) => {
-        ctx.checkAbort();
-        const buf = await readPictureOrFail(it.file);
-        return decodeTo(it.file, buf, infos.get(it.file)!, target);
-      }, async (r) => {
-        if (r.resized) resizedCount++;
-        await writer.write(r.chw);
-        done++;
-        ctx.progress('decoding', done, totalImages);
-      });
-      await writer.close();
-    } finally {
-      await writer.abandon();
-    }
-    await writeInt32File(ctx.file(split, 'y'), Int32Array.from(list, (i) => i.label));
-  }
-  const formats = [...new Set([...infos.values()].map((i) => i.kind))].sort();
+  const probed = await probeAll(ctx, splits, classNames, skipped);
+  const { settings, sizeChosen } = chooseImageSettings(root, [...probed.infos.values()], ctx.opts);
+  const [height, width] = settings.size;
+  const channels = settings.channels;
+  const target: Target = { width, height, channels, fit: settings.fit === 'crop' ? 'cover' : 'contain', exif: settings.exif, alpha: settings.alpha };
+  const resized = await decodeAll(ctx, probed, target, classNames, skipped);
+  const formats = [...new Set([...probed.infos.values()].map((i) => i.kind))].sort();
   return {
     format: 'image-folder',
     kind: 'image',
@@ -264,51 +103,153 @@ export async function importImageFolder(ctx: ImportContext, root: string): Promi
     preprocessing: {
       source: 'image-folder',
       size: [height, width],
-      sizeChosen: opts.imageSize ? 'by the user' : 'the most common size',
+      sizeChosen,
       channels,
       resize: target.fit === 'contain' ? 'pad (keep aspect, black borders)' : 'centre crop (keep aspect)',
-      resized: resizedCount,
-      alpha: 'flattened onto black',
+      resized,
+      alpha: 'composited on white',
+      exif: 'orientation applied (JPEG, WebP)',
+      image: settings,
+      unreadable: probed.unreadable,
+      duplicates: probed.duplicates,
       formats,
-      order: { shuffled: true, seed: opts.seed ?? 0 },
+      order: { shuffled: true, seed: ctx.opts.seed ?? 0 },
     },
     skipped,
   };
 }
 
-async function forEachLimit<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        await fn(items[i]);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }
-  };
-  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const bad = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
-  if (bad) throw bad.reason;
+type Split = 'train' | 'test' | 'all';
+interface Probed {
+  items: { split: Split; list: Item[] }[];
+  infos: Map<string, Info & { kind: FileKind }>;
+  unreadable: number;
+  duplicates: number;
 }
 
-/** Runs fn over items with up to `limit` in flight, handing results to `sink` in input order. */
-async function mapOrdered<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>, sink: (r: R) => Promise<void>): Promise<void> {
-  const inflight: Promise<R>[] = [];
-  let i = 0;
-  try {
-    while (i < items.length || inflight.length) {
-      while (i < items.length && inflight.length < limit) {
-        const p = fn(items[i++]);
-        p.catch(() => undefined); // handled when awaited below
-        inflight.push(p);
+/** why a file was passed over, without its path (the skipped list names it) */
+function reasonOf(file: string, e: DatasetImportError): string {
+  const m = e.message.startsWith(`${file}: `) ? e.message.slice(file.length + 2) : e.message;
+  // the advice to the person who imports ("remove or replace it") does not apply: it was left out
+  return m.replace(/ (Remove or replace it|Shrink it or remove it from the folder|Convert it to PNG, or shrink it, and import again)\.$/, '');
+}
+
+/**
+ * Reads every file once: pictures are probed (size as seen, colour) and hashed; other files,
+ * unreadable pictures and copies of a picture already taken are skipped and listed. Copies
+ * are left out so one picture cannot land in both the training and the test set.
+ */
+async function probeAll(ctx: ImportContext, splits: { split: Split; files: SplitFiles }[], classNames: string[], skipped: SkippedFile[]): Promise<Probed> {
+  const infos = new Map<string, Info & { kind: FileKind }>();
+  const hashes = new Map<string, string>();
+  let colourKnown = ctx.opts.imageChannels !== undefined;
+  let unreadable = 0;
+  const unreadableIn: SkippedFile[] = [];
+  let total = 0;
+  for (const s of splits) for (const f of s.files.classes.values()) total += f.length;
+  let done = 0;
+  const items: Probed['items'] = [];
+  const firstOf = new Map<string, string>();
+  let duplicates = 0;
+  for (const s of splits) {
+    const list: Item[] = [];
+    for (const [cls, files] of s.files.classes) {
+      await forEachLimit(files, CONCURRENCY, async (file) => {
+        ctx.checkAbort();
+        try {
+          // sniff from the first bytes: a film or an archive in a class folder is never read whole
+          const kind = kindOfBytes(await readHeadOrFail(file));
+          if (!IMAGE_KINDS.has(kind)) {
+            if (IMAGE_EXT.test(file)) throw new DatasetImportError(`${file}: named like a picture but ${describeKind(kind)}; not a picture.`);
+            skipped.push({ path: file, reason: 'not an image' });
+            return;
+          }
+          const buf = await readPictureOrFail(file);
+          const info = await probe(file, buf, kind, { exif: true, colourKnown });
+          if (info.channels === 3) colourKnown = true;
+          infos.set(file, { ...info, kind });
+          hashes.set(file, createHash('sha1').update(buf).digest('hex'));
+        } catch (e) {
+          if (!(e instanceof DatasetImportError) || e instanceof PictureLimitError) throw e;
+          unreadable++;
+          unreadableIn.push({ path: file, reason: reasonOf(file, e) });
+          skipped.push({ path: file, reason: `unreadable, left out: ${reasonOf(file, e)}` });
+        } finally {
+          done++;
+          ctx.progress('reading', done, total);
+        }
+      });
+      const label = classNames.indexOf(cls);
+      let images = 0;
+      for (const file of files) {
+        const h = hashes.get(file);
+        if (h === undefined) continue;
+        const first = firstOf.get(h);
+        if (first !== undefined) {
+          duplicates++;
+          infos.delete(file);
+          skipped.push({ path: file, reason: `identical to ${first} (the same bytes); left out so one picture is not counted twice` });
+          continue;
+        }
+        firstOf.set(h, file);
+        list.push({ file, label });
+        images++;
       }
-      await sink(await inflight.shift()!);
+      if (images === 0) {
+        const where = path.join(s.files.root, cls);
+        const bad = unreadableIn.find((u) => files.includes(u.path));
+        throw new DatasetImportError(
+          `${where}: the class folder "${printable(cls)}" holds no images${files.length ? ` (${fmtCount(files.length)} other file${files.length > 1 ? 's' : ''})` : ''}` +
+            `${bad ? `; pictures that cannot be read, e.g. ${bad.path}: ${bad.reason}` : ''}; add images or remove the folder.`,
+        );
+      }
     }
-  } finally {
-    await Promise.allSettled(inflight);
+    items.push({ split: s.split, list });
   }
+  return { items, infos, unreadable, duplicates };
+}
+
+/** Decodes every picture at the target size in a seeded shuffled order; a picture that fails to decode is skipped and listed. Returns how many were resized. */
+async function decodeAll(ctx: ImportContext, probed: Probed, target: Target, classNames: string[], skipped: SkippedFile[]): Promise<number> {
+  const rand = seededRandom(ctx.opts.seed ?? 0);
+  let resizedCount = 0;
+  let done = 0;
+  const totalImages = probed.items.reduce((a, s) => a + s.list.length, 0);
+  for (const { split, list } of probed.items) {
+    shuffleInPlace(list, rand);
+    const labels: number[] = [];
+    const writer = await BinaryWriter.create(ctx.file(split, 'x'));
+    try {
+      await mapOrdered(list, CONCURRENCY, async (it) => {
+        ctx.checkAbort();
+        try {
+          const buf = await readPictureOrFail(it.file);
+          return { it, decoded: await decodeTo(it.file, buf, probed.infos.get(it.file)!, target) };
+        } catch (e) {
+          if (!(e instanceof DatasetImportError)) throw e;
+          return { it, error: e };
+        }
+      }, async (r) => {
+        done++;
+        ctx.progress('decoding', done, totalImages);
+        if (!r.decoded) {
+          probed.unreadable++;
+          if (r.error) skipped.push({ path: r.it.file, reason: `unreadable, left out: ${reasonOf(r.it.file, r.error)}` });
+          return;
+        }
+        if (r.decoded.resized) resizedCount++;
+        await writer.write(r.decoded.chw);
+        labels.push(r.it.label);
+      });
+      await writer.close();
+    } finally {
+      await writer.abandon();
+    }
+    if (split !== 'test') {
+      const missing = classNames.findIndex((_, c) => !labels.includes(c));
+      if (missing >= 0) throw new DatasetImportError(`the class "${printable(classNames[missing])}" has no picture that could be decoded; add readable pictures to its folder.`);
+    }
+    await writeInt32File(ctx.file(split, 'y'), Int32Array.from(labels));
+  }
+  return resizedCount;
 }

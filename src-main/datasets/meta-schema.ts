@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { DATASET_ID_PATTERN } from './ids';
 import { safeText } from './safe-text';
-import type { DatasetMeta } from './types';
+import type { DatasetMeta, ImageSettings } from './types';
 
 const split = z.object({ count: z.number().int().nonnegative(), perClass: z.array(z.number().int().nonnegative()) });
 
@@ -31,4 +31,26 @@ export function parseMeta(value: unknown): DatasetMeta {
   if (m.kind === 'image' && m.sampleShape.length !== 3) throw new Error('an image dataset needs a [C, H, W] sample shape');
   if (m.kind === 'tabular' && m.sampleShape.length !== 1) throw new Error('a tabular dataset needs a [F] sample shape');
   return m;
+}
+
+const imageSettingsSchema = z.object({
+  size: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+  channels: z.union([z.literal(1), z.literal(3)]),
+  fit: z.enum(['pad', 'crop']),
+  exif: z.boolean(),
+  alpha: z.enum(['white', 'black']),
+});
+
+/**
+ * How an image dataset's pictures were brought to samples. Image folders imported since
+ * issue 13 record it in preprocessing.image; for older ones and other image formats it is
+ * read from the shape and the recorded resize (no EXIF turn, transparency on black, as then).
+ */
+export function imageSettingsOf(meta: Pick<DatasetMeta, 'kind' | 'sampleShape' | 'preprocessing'>): ImageSettings {
+  if (meta.kind !== 'image') throw new Error('not an image dataset');
+  const recorded = imageSettingsSchema.safeParse(meta.preprocessing.image);
+  if (recorded.success) return recorded.data as ImageSettings;
+  const [c, h, w] = meta.sampleShape;
+  const resize = meta.preprocessing.resize;
+  return { size: [h, w], channels: c === 1 ? 1 : 3, fit: typeof resize === 'string' && /crop/.test(resize) ? 'crop' : 'pad', exif: false, alpha: 'black' };
 }

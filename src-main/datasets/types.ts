@@ -59,9 +59,14 @@ export interface ImportOptions {
   seed?: number;
   signal?: AbortSignal;
   onProgress?(p: ImportProgress): void;
-  /** image folders: [height, width] to bring every image to (default: the most common size) */
+  /**
+   * image folders: [height, width] to bring every image to (default: the most common size when
+   * its longest side is at most 96 px, else that aspect with the longest side 32 px for colour, 28 for greyscale)
+   */
   imageSize?: [number, number];
-  /** image folders: 1 (grayscale) or 3 (colour); default: what the images are (mixing is an error) */
+  /** image folders: the longest side, 16 to 96 px, keeping the aspect of the most common size (instead of imageSize) */
+  imageLongSide?: number;
+  /** image folders: 1 (grayscale) or 3 (colour); default: colour if any picture has colour */
   imageChannels?: 1 | 3;
   /** image folders: keep the aspect by padding (default) or by a centre crop */
   resize?: 'pad' | 'crop';
@@ -71,4 +76,20 @@ export interface ImportOptions {
   dropBadRows?: boolean;
   /** CIFAR-100: which labels to use (default 'fine') */
   cifar100Labels?: 'fine' | 'coarse';
+}
+
+/**
+ * How an image dataset's pictures were brought to samples (meta.preprocessing.image): what
+ * picture-decode's pictureToSample repeats for one new picture.
+ */
+export interface ImageSettings {
+  /** [height, width] */
+  size: [number, number];
+  channels: 1 | 3;
+  /** keep the aspect by padding (black borders) or by a centre crop */
+  fit: 'pad' | 'crop';
+  /** whether the EXIF orientation was applied (JPEG, WebP) */
+  exif: boolean;
+  /** what transparent pixels were composited on */
+  alpha: 'white' | 'black';
 }
