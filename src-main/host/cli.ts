@@ -83,6 +83,7 @@ export function registerServeCommand(program: Command): void {
       console.log(`MLP Studio is serving ${home}`);
       console.log(`Open this address in a browser (it contains the access token):`);
       console.log(`  ${host.url}`);
+      console.log(`Once it is open, the plain address ${host.url.replace(/\?token=.*$/, '')} works again in that browser until the studio stops.`);
       if (opts.open && !openBrowser(host.url)) console.log('(no browser could be opened here; copy the address above)');
       const shutdown = async () => {
         await host.close();
