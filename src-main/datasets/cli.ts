@@ -28,10 +28,16 @@ const fraction = (v: string) => {
   if (!(f > 0 && f < 1)) throw new InvalidArgumentError('the test fraction must be between 0 and 1, e.g. 0.2');
   return f;
 };
-const size = (v: string) => {
+/** `--image-size 48`: the longest side (16–96 px, the aspect kept); `--image-size 28x28`: exactly that height and width */
+const size = (v: string): number | [number, number] => {
   const m = /^(\d+)(?:x(\d+))?$/i.exec(v);
-  if (!m) throw new InvalidArgumentError('give the size as HEIGHTxWIDTH (e.g. 28x28) or one number for a square');
-  return [Number(m[1]), Number(m[2] ?? m[1])] as [number, number];
+  if (!m) throw new InvalidArgumentError('give the longest side in pixels (16 to 96, e.g. 32) or an exact HEIGHTxWIDTH (e.g. 28x28)');
+  if (m[2] === undefined) {
+    const n = Number(m[1]);
+    if (n < 16 || n > 96) throw new InvalidArgumentError('the longest side must be 16 to 96 pixels (or give an exact HEIGHTxWIDTH, e.g. 128x128)');
+    return n;
+  }
+  return [Number(m[1]), Number(m[2])];
 };
 
 /** What the CLI prints of a dataset; every text that came from files or people goes through safeText. */
@@ -49,6 +55,8 @@ export function summary(m: DatasetMeta): string {
     `  imported    ${m.createdAt}`,
   ];
   if (typeof m.preprocessing.labels === 'string') lines.push(`  labels      ${m.preprocessing.labels}`);
+  const img = m.preprocessing.image as { size?: number[]; channels?: number; fit?: string } | undefined;
+  if (img?.size) lines.push(`  pictures    brought to ${img.size.join('×')}, ${img.channels === 1 ? 'greyscale' : 'colour'}, ${img.fit === 'crop' ? 'centre crop' : 'padded'}, EXIF turns applied, transparency on white`);
   if (m.skipped?.count) lines.push(`  skipped     ${m.skipped.count} file(s), e.g. ${m.skipped.files.slice(0, 3).map((f) => `${t(f.path)} (${t(f.reason)})`).join(', ')}`);
   return lines.join('\n');
 }
@@ -65,7 +73,7 @@ interface ImportFlags {
   seed?: number;
   labelColumn?: string;
   dropBadRows?: boolean;
-  imageSize?: [number, number];
+  imageSize?: number | [number, number];
   channels?: '1' | '3';
   crop?: boolean;
   coarse?: boolean;
@@ -89,9 +97,9 @@ export function registerDatasetCommands(program: Command): void {
     })
     .option('--label-column <col>', 'CSV: the label column, by name or 0-based number (default: the last)')
     .option('--drop-bad-rows', 'CSV: drop rows with missing or non-numeric cells instead of failing')
-    .option('--image-size <HxW>', 'image folders: bring every image to this size (default: the most common size)', size)
-    .addOption(new Option('--channels <c>', 'image folders: 1 = grayscale, 3 = colour (default: as the images are)').choices(['1', '3']))
-    .option('--crop', 'image folders: keep the aspect by a centre crop instead of padding')
+    .option('--image-size <N|HxW>', 'image folders: the longest side in pixels, 16 to 96, keeping the aspect, or an exact HxW (default: the most common size, brought down to 32 px, 28 for greyscale, when larger than 96 px)', size)
+    .addOption(new Option('--channels <c>', 'image folders: 1 = greyscale, 3 = colour (default: colour if any picture has colour)').choices(['1', '3']))
+    .option('--crop', 'image folders: keep the aspect by a centre crop instead of padding with black borders')
     .option('--coarse', 'CIFAR-100: use the 20 coarse labels instead of the 100 fine ones')
     .option('--json', 'print the dataset as JSON')
     .option('--no-progress', 'no progress bar')
@@ -109,7 +117,8 @@ export function registerDatasetCommands(program: Command): void {
         seed: f.seed,
         labelColumn: f.labelColumn !== undefined && /^\d+$/.test(f.labelColumn) ? Number(f.labelColumn) : f.labelColumn,
         dropBadRows: f.dropBadRows,
-        imageSize: f.imageSize,
+        imageSize: Array.isArray(f.imageSize) ? f.imageSize : undefined,
+        imageLongSide: typeof f.imageSize === 'number' ? f.imageSize : undefined,
         imageChannels: f.channels ? (Number(f.channels) as 1 | 3) : undefined,
         resize: f.crop ? 'crop' : undefined,
         cifar100Labels: f.coarse ? 'coarse' : undefined,
