@@ -162,6 +162,12 @@ export interface BrowserDataChunk {
   count: number;
 }
 
+/** A dropped picture as the network sees it: pixel values 0..255 in the dataset's sample shape (like getSample). */
+export interface PreparedImage {
+  shape: number[];
+  values: number[];
+}
+
 /** A float32 tensor as little-endian bytes in base64. */
 export type Float32Base64 = string;
 
@@ -288,6 +294,11 @@ export interface StudioApi {
   deleteDataset(id: string): Promise<void>;
   /** a dataset sample as raw values (for "Try it" and the mistakes gallery) */
   getSample(id: string, split: 'train' | 'test', index: number): Promise<{ shape: number[]; values: number[]; label: number }>;
+  /**
+   * a picture file (its bytes, base64) brought to the dataset's sample the way its import
+   * brought its own pictures (size, pad or crop, colour): "Try it" for a dropped picture
+   */
+  prepareImage(id: string, picture: { name: string; base64: string }): Promise<PreparedImage>;
 
   // runs
   /**

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { DatasetLibrary } from '../datasets/library';
 import { isDatasetId } from '../datasets/ids';
 import type { DatasetMeta } from '../datasets/types';
-import type { DatasetPreview, ImportRequest, StudioEvent } from './contract';
+import type { DatasetPreview, ImportRequest, PreparedImage, StudioEvent } from './contract';
+import { preparePicture } from '../datasets/prepare-picture';
 import { StudioError, toErrorShape } from './errors';
 import { hideUploadFolders, removeUploadFolder, uploadFoldersOf } from './uploads';
 
@@ -43,6 +44,12 @@ export class DatasetGateway {
   }
   sample(id: string, split: 'train' | 'test', index: number): Promise<{ shape: number[]; values: number[]; label: number }> {
     return this.library.getSample(this.checkId(id), split, index);
+  }
+
+  /** A dropped picture brought to the dataset's sample as its import brought its own pictures. */
+  async prepareImage(id: string, picture: { name: string; base64: string }): Promise<PreparedImage> {
+    const meta = await this.get(id);
+    return preparePicture(meta, picture.name, Buffer.from(picture.base64, 'base64'));
   }
 
   /** Starts an import and answers at once; progress, the result or the failure arrive as events. */

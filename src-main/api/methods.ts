@@ -23,6 +23,7 @@ const names = {
   renameDataset: true,
   deleteDataset: true,
   getSample: true,
+  prepareImage: true,
   startRun: true,
   pauseRun: true,
   resumeRun: true,

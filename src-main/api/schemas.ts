@@ -230,6 +230,13 @@ export const argumentSchemas = {
   renameDataset: z.tuple([idSchema, nameSchema]),
   deleteDataset: z.tuple([idSchema]),
   getSample: z.tuple([idSchema, splitSchema, z.number().int().min(0)]),
+  prepareImage: z.tuple([
+    idSchema,
+    z.strictObject({
+      name: z.string().max(1000),
+      base64: z.string().min(1).max(40 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
+    }),
+  ]),
 
   startRun: z.tuple([startRunRequestSchema]),
   pauseRun: z.tuple([idSchema]),

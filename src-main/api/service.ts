@@ -13,6 +13,7 @@ import { stateSlots } from '../engine/optimizers/index';
 import { validationFraction } from '../engine/validation';
 import type { MetricsWriter } from '../runs/metrics';
 import { RunStore } from '../runs/store';
+import { trainedElsewhere } from '../runs/run-lock';
 import { divergedProblem, type RunRecord } from '../runs/record';
 import {
   BROWSER_DEVICE,
@@ -28,6 +29,7 @@ import {
   type ExportOptions,
   type ExportResult,
   type ImportRequest,
+  type PreparedImage,
   type RunDetail,
   type RunStatus,
   type RunSummary,
@@ -203,6 +205,9 @@ export class StudioService implements StudioApi {
   getSample(id: string, split: 'train' | 'test', index: number): Promise<{ shape: number[]; values: number[]; label: number }> {
     return this.datasets.sample(id, split, index);
   }
+  prepareImage(id: string, picture: { name: string; base64: string }): Promise<PreparedImage> {
+    return this.datasets.prepareImage(id, picture);
+  }
 
   // ---------------------------------------------------------------- runs
   private assertRunExists(id: string): void {
@@ -344,6 +349,8 @@ export class StudioService implements StudioApi {
     const record = await this.runs.get(id);
     if (record.status === 'finished') throw new StudioError('conflict', `The run has finished all ${record.config.epochs} epochs; there is nothing to resume.`);
     if (record.status === 'running') throw new StudioError('conflict', 'The run is being trained by another studio process; stop it there first.');
+    const elsewhere = await trainedElsewhere(this.runs, id);
+    if (elsewhere) throw new StudioError('conflict', elsewhere);
     const diverged = divergedProblem(record);
     if (diverged) throw new StudioError('conflict', diverged);
     const dataset = await this.datasets.get(record.dataset.id).catch(() => {
