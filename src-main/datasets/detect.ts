@@ -11,6 +11,7 @@ import type { ImportContext, ImportedData } from './context';
 import { DatasetImportError } from './errors';
 import { importIdx } from './idx';
 import { importImageFolder } from './images';
+import { findPictureCsv, importPictureCsv } from './picture-csv';
 import { refusePickles } from './npz-guards';
 import { importNumpy } from './numpy';
 import { IMAGE_KINDS, type FileKind, sniffFile } from './sniff';
@@ -158,6 +159,8 @@ async function detectFolder(dir: string, ctx: ImportContext): Promise<Importer> 
   }
   const idx = sniffed.filter((f) => f.kind === 'idx' || f.kind === 'idx.gz');
   if (idx.length) return (c) => importIdx(c, idx);
+  const pictureCsv = await findPictureCsv(dir, files, subdirs);
+  if (pictureCsv) return (c) => importPictureCsv(c, dir, pictureCsv);
   if (subdirs.length) return (c) => importImageFolder(c, dir);
   await refusePickles(sniffed.filter((f) => /\.(npy|npz|pkl|pickle)$/i.test(f.file)));
   const numpy = sniffed.filter((f) => f.kind === 'npy' || (f.kind === 'zip' && /\.npz$/i.test(f.file)));

@@ -33,7 +33,7 @@ function describeKind(k: FileKind): string {
   return k === 'text' ? 'it holds text' : k === 'empty' ? 'it is empty' : 'its content is not PNG, JPEG, BMP, WebP or GIF';
 }
 
-interface SplitFiles {
+export interface SplitFiles {
   root: string;
   classes: Map<string, string[]>;
 }
@@ -65,7 +65,7 @@ export async function importImageFolder(ctx: ImportContext, root: string): Promi
   const find = (re: RegExp) => top.find((e) => re.test(e.name))?.full;
   const trainDir = find(/^(train|training)$/i);
   const testDir = find(/^(test|testing)$/i);
-  const splits: { split: 'train' | 'test' | 'all'; files: SplitFiles }[] = [];
+  const splits: { split: Split; files: SplitFiles }[] = [];
   if (trainDir && testDir) {
     splits.push({ split: 'train', files: await scanSplit(trainDir, skipped, ctx) });
     splits.push({ split: 'test', files: await scanSplit(testDir, skipped, ctx) });
@@ -86,6 +86,21 @@ export async function importImageFolder(ctx: ImportContext, root: string): Promi
       if (!first.classes.has(c)) throw new DatasetImportError(`${path.join(test.root, c)}: the class "${printable(c)}" has no folder under ${first.root}; the test set cannot have classes the training set lacks.`);
     }
   }
+  return importPictures(ctx, root, splits, classNames, skipped, {});
+}
+
+/**
+ * The pictures of one or two splits, listed by class (from class folders, or from a CSV of
+ * filename,label: picture-csv.ts), to the stored samples; `extra` joins the preprocessing record.
+ */
+export async function importPictures(
+  ctx: ImportContext,
+  root: string,
+  splits: { split: Split; files: SplitFiles }[],
+  classNames: string[],
+  skipped: SkippedFile[],
+  extra: Record<string, unknown>,
+): Promise<ImportedData> {
   const probed = await probeAll(ctx, splits, classNames, skipped);
   const { settings, sizeChosen } = chooseImageSettings(root, [...probed.infos.values()], ctx.opts);
   const [height, width] = settings.size;
@@ -114,12 +129,13 @@ export async function importImageFolder(ctx: ImportContext, root: string): Promi
       duplicates: probed.duplicates,
       formats,
       order: { shuffled: true, seed: ctx.opts.seed ?? 0 },
+      ...extra,
     },
     skipped,
   };
 }
 
-type Split = 'train' | 'test' | 'all';
+export type Split = 'train' | 'test' | 'all';
 interface Probed {
   items: { split: Split; list: Item[] }[];
   infos: Map<string, Info & { kind: FileKind }>;
