@@ -1,39 +1,11 @@
 /**
- * Try it with picture files: the host brings each one to the dataset's sample exactly as the
- * import brought the dataset's own pictures (prepareImage), so a test picture gets the answer
- * Evaluate gave it. Also the folder table's rows and their CSV.
+ * Try it with picture files, the pure part (no DOM): which datasets get MNIST's centring and
+ * inverting, and the folder table's rows and their CSV. picture-file.ts sends the files.
  */
-import { studio } from '../studio';
-
-const PICTURE_NAME = /\.(png|jpe?g|jfif|bmp|dib|webp|gif)$/i;
 
 /** 28×28 greyscale with the classes 0 to 9: the only datasets where MNIST's centring and inverting apply. */
 export function isDigitDataset(shape: number[], classNames: string[]): boolean {
   return shape.length === 3 && shape[0] === 1 && shape[1] === 28 && shape[2] === 28 && classNames.length === 10 && classNames.every((c, i) => c.trim() === String(i));
-}
-
-export function looksLikePicture(file: File): boolean {
-  return file.type.startsWith('image/') || PICTURE_NAME.test(file.name);
-}
-
-function toBase64(file: Blob): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const r = new FileReader();
-    r.onload = () => {
-      const s = String(r.result);
-      resolve(s.slice(s.indexOf(',') + 1));
-    };
-    r.onerror = () => reject(r.error ?? new Error('could not read the file'));
-    r.readAsDataURL(file);
-  });
-}
-
-/** The picture as the network's input (C×H×W, 0-255), prepared on the host the way the dataset's import did it. */
-export async function preparePictureFile(datasetId: string, file: File): Promise<Float32Array> {
-  const base64 = await toBase64(file);
-  if (!base64) throw new Error(`“${file.name}” is empty; drop a PNG, JPEG, GIF, BMP or WebP picture.`);
-  const p = await studio().prepareImage(datasetId, { name: file.name, base64 });
-  return Float32Array.from(p.values);
 }
 
 /** Dark ink on light paper (a scan, a photo of a written digit): the corners are light. */
