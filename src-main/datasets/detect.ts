@@ -12,6 +12,7 @@ import { DatasetImportError } from './errors';
 import { importIdx } from './idx';
 import { importImageFolder } from './images';
 import { findPictureCsv, importPictureCsv } from './picture-csv';
+import { importPictureZip, zipHoldsPictures } from './picture-zip';
 import { refusePickles } from './npz-guards';
 import { importNumpy } from './numpy';
 import { IMAGE_KINDS, type FileKind, sniffFile } from './sniff';
@@ -101,6 +102,7 @@ async function detectFiles(files: { file: string; kind: FileKind }[], where: str
   if (empty) throw new DatasetImportError(`${empty.file}: the file is empty.`);
   if ([...kinds].every((k) => k === 'idx' || k === 'idx.gz')) return (ctx) => importIdx(ctx, files);
   if (files.length === 1 && (kinds.has('tar.gz') || kinds.has('tar'))) return (ctx) => importCifarArchive(ctx, files[0].file, files[0].kind === 'tar.gz');
+  if (files.length === 1 && kinds.has('zip') && !/\.npz$/i.test(files[0].file) && (await zipHoldsPictures(files[0].file))) return (ctx) => importPictureZip(ctx, files[0].file);
   if ([...kinds].every((k) => k === 'npy' || k === 'zip')) return (ctx) => importNumpy(ctx, files);
   if ([...kinds].every((k) => k === 'text')) {
     for (const f of files) await checkTextIsTable(f.file);
