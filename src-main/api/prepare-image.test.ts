@@ -11,6 +11,7 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetLibrary } from '../datasets/library';
+import { csvText } from '../datasets/test-fixtures';
 import type { DatasetMeta } from '../datasets/types';
 import type { StudioApi } from './contract';
 import { createLoopbackClient } from './loopback';
@@ -130,6 +131,34 @@ describe('prepareImage: a dropped test picture gets the answer Evaluate gave its
     expect(resized).toBeGreaterThan(0);
   }, 180_000);
 
+  it('greyscale 28×28 with named classes (Fashion-MNIST-like): each test picture is its stored sample, not MNIST-centred', async () => {
+    const root = path.join(home, 'clothes');
+    const r = seeded(3);
+    const files: string[] = [];
+    for (const [split, n] of [['train', 6], ['test', 3]] as const) {
+      for (const [c, cls] of ['Sandal', 'Sneaker'].entries()) {
+        fs.mkdirSync(path.join(root, split, cls), { recursive: true });
+        for (let i = 0; i < n; i++) {
+          // a light shape low in the frame, as a shoe sits: MNIST's centring would move it
+          const [w, h] = i === 1 ? [56, 56] : [28, 28];
+          const body = c === 0 ? `<rect x="${w * 0.1}" y="${h * (0.6 + r() * 0.1)}" width="${w * 0.8}" height="${h * 0.15}" fill="#c8c8c8"/>` : `<ellipse cx="${w / 2}" cy="${h * 0.7}" rx="${w * 0.4}" ry="${h * (0.15 + r() * 0.05)}" fill="#f0f0f0"/>`;
+          const file = path.join(root, split, cls, `${cls}-${i}.png`);
+          fs.writeFileSync(file, await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="${w}" height="${h}" fill="#000"/>${body}</svg>`)).greyscale().png().toBuffer());
+          if (split === 'test') files.push(file);
+        }
+      }
+    }
+    const clothes = await new DatasetLibrary(home).import([root], { name: 'Clothes' });
+    expect(clothes.sampleShape).toEqual([1, 28, 28]);
+    const stored = await Promise.all(Array.from({ length: clothes.test.count }, (_, i) => api.getSample(clothes.id, 'test', i)));
+    for (const file of files) {
+      const p = await api.prepareImage(clothes.id, { name: path.basename(file), base64: fs.readFileSync(file).toString('base64') });
+      const same = stored.filter((s) => s.values.every((v, k) => v === p.values[k]));
+      expect(same.length, `${file}: no stored test sample equals the prepared picture`).toBeGreaterThanOrEqual(1);
+      expect(clothes.classNames[same[0].label]).toBe(path.basename(path.dirname(file)));
+    }
+  });
+
   it('refuses what is not a picture, and tables, with a clear bad_request', async () => {
     const text = await rejection(api.prepareImage(dataset.id, { name: 'notes.txt', base64: Buffer.from('hello').toString('base64') }));
     expect(text.code).toBe('bad_request');
@@ -140,5 +169,10 @@ describe('prepareImage: a dropped test picture gets the answer Evaluate gave its
     expect(broken.code).toBe('bad_request');
     expect(broken.message).toContain('cut.png');
     expect(broken.message).toContain('Try another picture');
+    fs.writeFileSync(path.join(home, 'rows.csv'), csvText(40));
+    const table = await new DatasetLibrary(home).import([path.join(home, 'rows.csv')], { name: 'Rows' });
+    const notPictures = await rejection(api.prepareImage(table.id, { name: 'disc.png', base64: fs.readFileSync(testFiles[0]).toString('base64') }));
+    expect(notPictures.code).toBe('bad_request');
+    expect(notPictures.message).toContain('"Rows" holds rows of numbers, not pictures');
   });
 });
