@@ -37,6 +37,12 @@ export interface ImportRequest {
   paths: string[];
   name?: string;
   testFraction?: number;
+  /** pictures: the longest side (16–96 px, the aspect kept) or an exact [height, width]; default: the import's choice (photos: 32 px, 28 for greyscale) */
+  imageSize?: number | [number, number];
+  /** pictures: 1 = greyscale, 3 = colour; default: colour if any picture has colour */
+  channels?: 1 | 3;
+  /** pictures: keep the aspect by a centre crop instead of padding */
+  crop?: boolean;
 }
 
 export type ImportEvent =

@@ -64,6 +64,10 @@ export class DatasetGateway {
         const dataset = await this.library.import(req.paths, {
           name: req.name,
           testFraction: req.testFraction,
+          imageSize: Array.isArray(req.imageSize) ? req.imageSize : undefined,
+          imageLongSide: typeof req.imageSize === 'number' ? req.imageSize : undefined,
+          imageChannels: req.channels,
+          resize: req.crop ? 'crop' : undefined,
           signal: controller.signal,
           onProgress: (p) => this.emit({ channel: 'import', event: 'progress', importId, phase: p.phase, done: p.done, total: p.total }),
         });

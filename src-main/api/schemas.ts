@@ -109,6 +109,9 @@ export const importRequestSchema = z.strictObject({
   paths: z.array(userPathSchema).min(1).max(10_000),
   name: z.string().trim().min(1).max(200).optional(),
   testFraction: finite().gt(0).lt(1).optional(),
+  imageSize: z.union([z.number().int().min(16).max(96), z.tuple([z.number().int().min(1).max(1024), z.number().int().min(1).max(1024)])]).optional(),
+  channels: z.union([z.literal(1), z.literal(3)]).optional(),
+  crop: z.boolean().optional(),
 });
 
 /**
