@@ -30,6 +30,10 @@ describe('a folder of pictures and a CSV of filename,label', () => {
     lines.push('9999,cat'); // no such picture
     await fs.writeFile(path.join(dir, 'train', 'stray.jpg'), await sidewaysJpeg(0, 120, 160, 50)); // not in the CSV
     await fs.writeFile(path.join(dir, 'train.csv'), lines.join('\n') + '\n');
+    // Kaggle also ships test/ and a sample_submission.csv naming its pictures with a dummy label
+    await fs.mkdir(path.join(dir, 'test'));
+    await fs.writeFile(path.join(dir, 'test', '5000.jpg'), await sidewaysJpeg(0, 120, 160, 77));
+    await fs.writeFile(path.join(dir, 'sample_submission.csv'), 'id,label\n5000,0\n');
     const m = await lib.import([dir]);
     expect(m.format).toBe('image-folder');
     expect(m.classNames).toEqual(['cat', 'dog']);

@@ -82,7 +82,10 @@ async function readCsv(file: string, head = false): Promise<string[][] | null> {
 
 /** Looks for a labels CSV among `files` whose first column names pictures in `dir` or one of `subdirs`. */
 export async function findPictureCsv(dir: string, files: string[], subdirs: string[]): Promise<PictureCsv | null> {
-  for (const csv of files.filter((f) => CSV_NAME.test(f))) {
+  // train.csv / labels.csv first; a Kaggle sample_submission.csv or test.csv holds no real labels, so last
+  const rank = (f: string) => (/train|label/i.test(path.basename(f)) ? 0 : /submission|test/i.test(path.basename(f)) ? 2 : 1);
+  const candidates = files.filter((f) => CSV_NAME.test(f)).sort((a, b) => rank(a) - rank(b));
+  for (const csv of candidates) {
     const table = await readCsv(csv, true);
     if (!table || table.length < 2 || (table[0].length < 2 && table[1]?.length < 2)) continue;
     for (const base of [dir, ...subdirs]) {
