@@ -5,8 +5,10 @@
  * are skipped and listed (the import goes on). All pictures are brought to one size and
  * colour (image-settings.ts: phone photos come down to a longest side of 32 px; colour if
  * any picture has colour; aspect kept by padding or a centre crop; EXIF turns applied), and
- * the choice is recorded in preprocessing.image for prediction and export to repeat. Samples are stored in a seeded shuffled order, so the
- * first N of a split are a fair sample of every class.
+ * the choice is recorded in preprocessing.image for prediction and export to repeat.
+ * Samples are stored in a seeded shuffled order, so the first N of a split are a fair
+ * sample of every class. Size-limit refusals (picture-decode's PictureLimitError: bombs,
+ * huge BMPs, files over 256 MB) still stop the import: they guard the machine.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
