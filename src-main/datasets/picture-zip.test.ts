@@ -42,6 +42,13 @@ describe('a .zip of class folders', () => {
     expect(stored.filter((n) => n === 'unzipped')).toEqual([]);
   });
 
+  it('an entry declaring far more than pictures compress to is refused before anything is expanded', async () => {
+    const file = path.join(root, 'bomb.zip');
+    await fs.writeFile(file, zipSync({ ...(await pictures()), 'pets/cat/huge.png': new Uint8Array(20 << 20) }));
+    await expect(lib.import([file])).rejects.toThrow(/bomb\.zip: "pets\/cat\/huge\.png" declares 2\d[.\d]* MB from .* compressed \(\d+ to 1\); pictures do not shrink that much/);
+    expect((await fs.readdir(lib.dir)).filter((n) => n.startsWith('.staging'))).toEqual([]);
+  });
+
   it('an entry with .. or an absolute path refuses the archive, naming the entry, with nothing written', async () => {
     for (const evil of ['../evil.png', '/tmp/evil.png', 'pets/../../evil.png']) {
       const file = path.join(root, 'evil.zip');
