@@ -11,6 +11,7 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetLibrary } from '../datasets/library';
+import { loadModel, readSamples } from '../runs/predict';
 import { csvText } from '../datasets/test-fixtures';
 import type { DatasetMeta } from '../datasets/types';
 import type { StudioApi } from './contract';
@@ -129,6 +130,17 @@ describe('prepareImage: a dropped test picture gets the answer Evaluate gave its
       expect(argmax(fromFile)).toBe(wrong.get(index) ?? stored[index].label);
     }
     expect(resized).toBeGreaterThan(0);
+
+    // `mlp-studio predict` with the exported model prepares each file as the import did (the
+    // model's image_preprocessing metadata), not by stretching it to 40×30
+    const exported = await api.exportRun(run.id, 'shapes.onnx');
+    const model = await loadModel(exported.path);
+    expect(model.imageSettings).toMatchObject({ size: [30, 40], channels: 3, fit: 'pad' });
+    for (const file of testFiles) {
+      const p = await api.prepareImage(dataset.id, { name: path.basename(file), base64: fs.readFileSync(file).toString('base64') });
+      const [sample] = await readSamples([file], model);
+      expect(Array.from(sample.values), `${file}: predict prepared it differently from the import`).toEqual(p.values);
+    }
   }, 180_000);
 
   it('greyscale 28×28 with named classes (Fashion-MNIST-like): each test picture is its stored sample, not MNIST-centred', async () => {

@@ -41,6 +41,12 @@ const imageSettingsSchema = z.object({
   alpha: z.enum(['white', 'black']),
 });
 
+/** Picture settings as stored elsewhere (an exported model's metadata): null when absent or not valid. */
+export function parseImageSettings(value: unknown): ImageSettings | null {
+  const parsed = imageSettingsSchema.safeParse(value);
+  return parsed.success ? (parsed.data as ImageSettings) : null;
+}
+
 /**
  * How an image dataset's pictures were brought to samples. Image folders imported since
  * issue 13 record it in preprocessing.image; for older ones and other image formats it is

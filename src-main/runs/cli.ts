@@ -14,6 +14,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { RuntimeAdapter } from '../engine/runtime';
 import type { TrainEvent, TrainingData } from '../engine/types';
 import { DatasetLibrary } from '../datasets/library';
+import { imageSettingsOf } from '../datasets/meta-schema';
 import { studioHome } from '../paths';
 import { createNodeRuntime } from '../runtime/node';
 import { resumeChoice } from '../runtime/device-choice';
@@ -300,7 +301,8 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
       const record = await store.get(ref);
       if (f.out && !f.out.toLowerCase().endsWith('.onnx')) throw new Error(`--out ${f.out}: the file name must end in .onnx`);
       const { meta, data } = await loadRunData(record);
-      const r = await exportRun({ store, runId: record.id, data, runtime: createNodeRuntime('cpu'), checkpoint: f.checkpoint, out: f.out, overwrite: !!(f.overwrite || f.force), datasetHash: meta.contentHash });
+      const imageSettings = meta.kind === 'image' ? imageSettingsOf(meta) : undefined;
+      const r = await exportRun({ store, runId: record.id, data, runtime: createNodeRuntime('cpu'), checkpoint: f.checkpoint, out: f.out, overwrite: !!(f.overwrite || f.force), datasetHash: meta.contentHash, imageSettings });
       if (f.json) {
         const { modelCard: _card, ...rest } = r;
         return io_.out(JSON.stringify(rest, null, 2));

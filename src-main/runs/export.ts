@@ -21,6 +21,7 @@ import { CheckpointError } from './checkpoint';
 import type { CheckpointChoice } from './checkpoints';
 import { STUDIO_VERSION, type RunRecord } from './record';
 import type { RunStore } from './store';
+import type { ImageSettings } from '../datasets/types';
 
 export const PROB_TOLERANCE = 1e-5;
 
@@ -41,6 +42,12 @@ export interface ExportRunOptions {
   out?: string;
   /** the person agreed to replace existing files of a named `out` */
   overwrite?: boolean;
+  /**
+   * how the dataset's pictures became samples (size, colour, pad or crop, EXIF, transparency):
+   * stored in the model's metadata as `image_preprocessing`, so `predict` prepares a picture
+   * exactly as the import prepared the training pictures
+   */
+  imageSettings?: ImageSettings;
   /** refuse when the data is not the run's dataset */
   datasetHash?: string;
   /**
@@ -301,6 +308,7 @@ export async function exportRun(opts: ExportRunOptions): Promise<ExportReport> {
       studio_version: STUDIO_VERSION,
       run_id: record.id,
       checkpoint_epoch: String(checkpoint.epoch),
+      ...(opts.imageSettings ? { image_preprocessing: JSON.stringify(opts.imageSettings) } : {}),
     },
   });
 

@@ -9,8 +9,10 @@ import * as ort from 'onnxruntime-node';
 import Papa from 'papaparse';
 import sharp from 'sharp';
 import { cellValue, looksNumeric } from '../datasets/cells';
-import { printable } from '../datasets/errors';
-import { MAX_PICTURE_PIXELS } from '../datasets/picture-decode';
+import { DatasetError, printable } from '../datasets/errors';
+import { parseImageSettings } from '../datasets/meta-schema';
+import { MAX_PICTURE_PIXELS, pictureToSample } from '../datasets/picture-decode';
+import type { ImageSettings } from '../datasets/types';
 import { safeText } from '../datasets/safe-text';
 import { decodeText } from '../datasets/text-encoding';
 import { readOnnxInfo, type OnnxInfo } from './onnxinfo';
@@ -24,6 +26,12 @@ export interface LoadedModel {
   sampleSize: number;
   classNames: string[];
   session: ort.InferenceSession;
+  /**
+   * how the dataset's pictures became samples, from the model's `image_preprocessing`
+   * metadata (exports since issue 13): a picture then goes through the importer's own
+   * preparation; older exports are stretched to the input size
+   */
+  imageSettings?: ImageSettings;
 }
 
 export interface Sample {
@@ -75,7 +83,37 @@ export async function loadModel(file: string): Promise<LoadedModel> {
   }
   if (!classNames.length && typeof probs.dims[1] === 'number') classNames = Array.from({ length: probs.dims[1] }, (_, i) => String(i));
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
-  return { file, info, inputName: input.name, sampleShape, sampleSize: sampleShape.reduce((a, b) => a * b, 1), classNames, session };
+  const imageSettings = imageSettingsFrom(info.metadata.image_preprocessing, sampleShape);
+  return { file, info, inputName: input.name, sampleShape, sampleSize: sampleShape.reduce((a, b) => a * b, 1), classNames, session, ...(imageSettings ? { imageSettings } : {}) };
+}
+
+/** The recorded picture settings when they are valid and fit the input shape; otherwise none (a hand-edited model). */
+function imageSettingsFrom(text: string | undefined, sampleShape: number[]): ImageSettings | null {
+  if (!text || sampleShape.length !== 3) return null;
+  let settings: ImageSettings | null;
+  try {
+    settings = parseImageSettings(JSON.parse(text));
+  } catch {
+    return null;
+  }
+  const [c, h, w] = sampleShape;
+  return settings && settings.channels === c && settings.size[0] === h && settings.size[1] === w ? settings : null;
+}
+
+/** A picture prepared exactly as the dataset's import prepared its pictures (size, colour, pad or crop, EXIF, transparency). */
+async function preparedImageSample(file: string, settings: ImageSettings): Promise<Sample> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (err) {
+    throw new PredictInputError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  try {
+    return { source: file, values: Float32Array.from(await pictureToSample(bytes, settings, file)) };
+  } catch (err) {
+    if (err instanceof DatasetError) throw new PredictInputError(err.message);
+    throw err;
+  }
 }
 
 /** An image file as raw 0–255 values in the model's layout (C×H×W). */
@@ -162,7 +200,7 @@ function lineNumbers(text: string): number[] {
   return out;
 }
 
-export async function readSamples(inputs: string[], model: Pick<LoadedModel, 'sampleShape' | 'sampleSize'>): Promise<Sample[]> {
+export async function readSamples(inputs: string[], model: Pick<LoadedModel, 'sampleShape' | 'sampleSize' | 'imageSettings'>): Promise<Sample[]> {
   const samples: Sample[] = [];
   for (const input of inputs) {
     const ext = path.extname(input).toLowerCase();
@@ -175,7 +213,7 @@ export async function readSamples(inputs: string[], model: Pick<LoadedModel, 'sa
       }
       samples.push(...parseCsvSamples(text, input, model.sampleSize));
     } else if (IMAGE_EXT.has(ext) || model.sampleShape.length === 3) {
-      samples.push(await readImageSample(input, model.sampleShape));
+      samples.push(model.imageSettings ? await preparedImageSample(input, model.imageSettings) : await readImageSample(input, model.sampleShape));
     } else {
       throw new PredictInputError(`${input}: give PNG/JPEG images or a CSV file`);
     }

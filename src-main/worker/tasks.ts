@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { MAX_MISTAKES, MISTAKES_PER_CELL, type EpochEstimate, type EvaluationResult, type ExportResult } from '../api/contract';
 import { DatasetLibrary, chwPng, pngDataUrl } from '../datasets/library';
+import { imageSettingsOf } from '../datasets/meta-schema';
 import { evaluate } from '../engine/index';
 import type { DatasetMeta } from '../datasets/types';
 import type { ModelSpec, TrainingData } from '../engine/types';
@@ -147,8 +148,9 @@ export async function runTask(input: Task): Promise<unknown> {
     }
     case 'export': {
       const store = new RunStore(task.home);
-      const { data, record, trainSamples } = await runData(store, new DatasetLibrary(task.home), task.runId);
-      const report = await exportRun({ store, runId: record.id, data, trainSamples, runtime: createNodeRuntime('cpu'), out: task.target, overwrite: task.overwrite, datasetHash: record.dataset.contentHash });
+      const { data, record, meta, trainSamples } = await runData(store, new DatasetLibrary(task.home), task.runId);
+      const imageSettings = meta.kind === 'image' ? imageSettingsOf(meta) : undefined;
+      const report = await exportRun({ store, runId: record.id, data, trainSamples, runtime: createNodeRuntime('cpu'), out: task.target, overwrite: task.overwrite, datasetHash: record.dataset.contentHash, imageSettings });
       const v = report.verification;
       const result: ExportResult = {
         path: report.path,
