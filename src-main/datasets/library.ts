@@ -12,14 +12,14 @@ import { LEFTOVER_AGE_MS, untouchedSince } from '../fs-age';
 import { datasetsDir } from '../paths';
 import { libraryLockFile, withLock } from '../locks';
 import { writeFileAtomic } from '../runs/atomic';
-import { ImportContext, type ImportedData, forgetWrittenHashes } from './context';
+import { ImportContext, forgetWrittenHashes } from './context';
 import { bundledMnistDir } from './bundled-mnist';
 import { detectImporter } from './detect';
 import { BadRequestError, DatasetError, DatasetImportError, DatasetNotFoundError, DuplicateDatasetError, ImportCancelledError, fmtBytes, fmtCount, printable } from './errors';
 import { finalizeImport } from './finalize';
 import { DATASET_ID_PATTERN, assertDatasetId, assertIdOrName, isDatasetId, newDatasetId, validateDatasetName } from './ids';
 import { parseMeta } from './meta-schema';
-import { type DroppedInput, nameForImport } from './naming';
+import { nameForImport } from './naming';
 import { safeClassNames } from './safe-text';
 import type { DatasetMeta, ImportOptions } from './types';
 

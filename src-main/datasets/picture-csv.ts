@@ -8,11 +8,13 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import Papa from 'papaparse';
 import type { ImportContext, ImportedData } from './context';
 import { DatasetImportError, printable } from './errors';
 import { importPictures, type SplitFiles } from './images';
 import { listDir } from './image-files';
 import { readHead } from './sniff';
+import { decodeText } from './text-encoding';
 import type { SkippedFile } from './types';
 
 const CSV_NAME = /\.(csv|tsv|txt)$/i;
@@ -26,25 +28,6 @@ export interface PictureCsv {
   /** the folder the names are relative to */
   base: string;
   rows: { name: string; label: string; line: number }[];
-}
-
-/** One CSV line's cells (double quotes may wrap a cell; "" inside is a quote). */
-function cells(line: string, sep: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') (cur += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"' && cur === '') quoted = true;
-    else if (ch === sep) out.push(cur.trim()), (cur = '');
-    else cur += ch;
-  }
-  out.push(cur.trim());
-  return out;
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -73,11 +56,14 @@ async function readCsv(file: string, head = false): Promise<string[][] | null> {
     const bytes = await readHead(file, 64 << 10);
     text = bytes.toString('utf8');
     if (bytes.length === 64 << 10) text = text.slice(0, text.lastIndexOf('\n'));
-  } else text = await fs.readFile(file, 'utf8');
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const sep = lines[0].includes('\t') ? '\t' : lines[0].includes(',') ? ',' : lines[0].includes(';') ? ';' : null;
+  } else text = decodeText(await fs.readFile(file)); // UTF-8 or UTF-16, as the table importer reads
+  text = text.replace(/^\uFEFF/, '');
+  const first = text.slice(0, text.search(/\r?\n|$/));
+  const sep = first.includes('\t') ? '\t' : first.includes(',') ? ',' : first.includes(';') ? ';' : null;
   if (!sep) return null;
-  return lines.map((l) => (l.trim() === '' ? [] : cells(l, sep)));
+  // quotes as spreadsheets write them (papaparse); a blank line stays an empty row, so rows keep their line numbers
+  const { data } = Papa.parse<string[]>(text, { delimiter: sep, skipEmptyLines: false });
+  return data.map((r) => (r.every((c) => c.trim() === '') ? [] : r.map((c) => c.trim())));
 }
 
 /** Looks for a labels CSV among `files` whose first column names pictures in `dir` or one of `subdirs`. */
