@@ -1,39 +1,16 @@
 /** The dataset commands, driven through commander as the mlp-studio binary does. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerDatasetCommands } from './cli';
-import { csvText, tempDir } from './test-fixtures';
+import { describe, expect, it } from 'vitest';
+import { datasetCli } from '../../tests/helpers/dataset-cli';
+import { csvText } from './test-fixtures';
 
-let root: string;
-const saved = process.env.MLP_STUDIO_HOME;
-
-beforeAll(async () => {
-  root = await tempDir();
-  process.env.MLP_STUDIO_HOME = path.join(root, 'home');
-});
-afterAll(async () => {
-  if (saved === undefined) delete process.env.MLP_STUDIO_HOME;
-  else process.env.MLP_STUDIO_HOME = saved;
-  await fs.rm(root, { recursive: true, force: true });
-});
-
-async function run(...args: string[]): Promise<{ out: string; error: string | null }> {
-  let out = '';
-  const program = new Command('mlp-studio').exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (out += s) });
-  registerDatasetCommands(program);
-  try {
-    await program.parseAsync(['node', 'mlp-studio', ...args]);
-    return { out, error: null };
-  } catch (e) {
-    return { out, error: (e as Error).message };
-  }
-}
+const cli = datasetCli();
+const run = cli.run;
 
 describe('mlp-studio dataset commands', () => {
   it('imports, lists, shows, renames and deletes', async () => {
-    const file = path.join(root, 'flowers.csv');
+    const file = path.join(cli.root, 'flowers.csv');
     await fs.writeFile(file, csvText(60));
     const imp = await run('import', file, '--test-fraction', '0.25', '--no-progress', '--json');
     expect(imp.error).toBeNull();

@@ -1,40 +1,15 @@
 /** Issue 13, item 2 (CLI half): `import` takes --image-size (longest side or HxW), --channels and --crop for picture folders. */
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerDatasetCommands } from './cli';
+import { describe, expect, it } from 'vitest';
+import { datasetCli } from '../../tests/helpers/dataset-cli';
 import { writePhotoFolder } from './photo-fixtures';
-import { tempDir } from './test-fixtures';
 
-let root: string;
-const saved = process.env.MLP_STUDIO_HOME;
-
-beforeAll(async () => {
-  root = await tempDir('mlps-photos-cli-');
-  process.env.MLP_STUDIO_HOME = path.join(root, 'home');
-});
-afterAll(async () => {
-  if (saved === undefined) delete process.env.MLP_STUDIO_HOME;
-  else process.env.MLP_STUDIO_HOME = saved;
-  await fs.rm(root, { recursive: true, force: true });
-});
-
-async function run(...args: string[]): Promise<{ out: string; error: string | null }> {
-  let out = '';
-  const program = new Command('mlp-studio').exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (out += s) });
-  registerDatasetCommands(program);
-  try {
-    await program.parseAsync(['node', 'mlp-studio', ...args]);
-    return { out, error: null };
-  } catch (e) {
-    return { out, error: (e as Error).message };
-  }
-}
+const cli = datasetCli('mlps-photos-cli-');
+const run = cli.run;
 
 describe('mlp-studio import of a photo folder', () => {
   it('imports with no option, and with --image-size N / HxW, --channels, --crop', async () => {
-    const dir = await writePhotoFolder(path.join(root, 'phone'), { photos: 2, w: 300, h: 400 });
+    const dir = await writePhotoFolder(path.join(cli.root, 'phone'), { photos: 2, w: 300, h: 400 });
     const plain = await run('import', dir, '--no-progress');
     expect(plain.error).toBeNull();
     expect(plain.out).toMatch(/samples\s+3×32×24 pixels/);

@@ -61,7 +61,8 @@ export function fromInput(list: FileList): PickedFile[] {
   return Array.from(list).map((file) => ({ relativePath: file.webkitRelativePath || file.name, file }));
 }
 
-function toBase64(blob: Blob): Promise<string> {
+/** A file or a slice of it as base64 (without the data: prefix). */
+export function toBase64(blob: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
     const r = new FileReader();
     r.onload = () => {

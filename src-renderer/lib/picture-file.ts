@@ -4,23 +4,12 @@
  * Evaluate gave it.
  */
 import { studio } from '../studio';
+import { toBase64 } from './drop';
 
 const PICTURE_NAME = /\.(png|jpe?g|jfif|bmp|dib|webp|gif)$/i;
 
 export function looksLikePicture(file: File): boolean {
   return file.type.startsWith('image/') || PICTURE_NAME.test(file.name);
-}
-
-function toBase64(file: Blob): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const r = new FileReader();
-    r.onload = () => {
-      const s = String(r.result);
-      resolve(s.slice(s.indexOf(',') + 1));
-    };
-    r.onerror = () => reject(r.error ?? new Error('could not read the file'));
-    r.readAsDataURL(file);
-  });
 }
 
 /** The picture as the network's input (C×H×W, 0-255), prepared on the host the way the dataset's import did it. */
