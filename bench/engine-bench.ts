@@ -18,7 +18,7 @@ import os from 'node:os';
 import { createRequire } from 'node:module';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { GraphBuilder, buildArtifacts, initParams, presetById, Trainer, type ModelSpec, type RuntimeAdapter, type TrainEvent } from '../src-main/engine';
-import { affineFor, gather } from '../src-main/engine/trainer';
+import { affineFor, gather } from '../src-main/engine/preprocess';
 import { nextName } from '../src-main/engine/artifacts';
 import { createNodeRuntime } from '../src-main/runtime/node';
 import { loadMnist } from './mnist';

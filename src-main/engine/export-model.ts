@@ -8,7 +8,7 @@ import { emitForward } from './model';
 import { GraphBuilder, OPSET } from './onnx/builder';
 import { emit } from './ops/table';
 import { inputSize, paramInfos, validateSpec } from './spec';
-import { affineFor } from './trainer';
+import { affineFor } from './preprocess';
 import type { ModelSpec, Preprocess } from './types';
 
 export interface ExportOptions {

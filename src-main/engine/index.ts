@@ -22,7 +22,11 @@ export { buildArtifacts, buildTrainGraph, buildEvalGraph, buildInferGraph, type 
 export { buildExportModel, type ExportOptions } from './export-model';
 export { initParams } from './init';
 export { Rng } from './rng';
-export { Trainer, evaluate, affineFor, DEVICE_DATA_BUDGET, type TrainerCheckpoint, type TrainerOptions, type TrainResult, type EvalResult, type EpochEndInfo, type KeptState } from './trainer';
+export { Trainer } from './trainer';
+export { type TrainerCheckpoint, type TrainerOptions, type TrainResult, type EpochEndInfo, type KeptState } from './trainer-types';
+export { DEVICE_DATA_BUDGET } from './device-data';
+export { evaluate, type EvalResult } from './evaluate';
+export { affineFor } from './preprocess';
 export { DEFAULT_VALIDATION, DEFAULT_PATIENCE, MAX_VALIDATION, carveValidation, diagnose, validationFraction, type ValidationSplitInfo } from './validation';
 export type { RuntimeAdapter, TensorCtor } from './runtime';
 export { backward, MissingGradientError } from './autodiff';

@@ -3,7 +3,7 @@
  * lowest validation error chooses (the earlier epoch on a tie); without a validation part the
  * run keeps its last epoch. The test set is never read here.
  */
-import type { KeptState } from './trainer';
+import type { KeptState } from './trainer-types';
 
 export class RunWatch {
   kept: KeptState | null;

@@ -1,7 +1,7 @@
 /**
  * ModelSpec validation, description (shapes and parameter counts) and presets.
  */
-import type { LayerSpec, ModelSpec, TrainConfig } from './types';
+import type { LayerSpec, ModelSpec, TrainConfig, TrainingData } from './types';
 import { DEFAULT_PATIENCE, DEFAULT_VALIDATION } from './validation';
 
 export class SpecError extends Error {
@@ -270,6 +270,21 @@ export function lrAt(c: TrainConfig, epoch: number): number {
     case 'cosine': {
       const min = s.minLr ?? 0;
       return min + ((c.lr - min) * (1 + Math.cos((Math.PI * epoch) / c.epochs))) / 2;
+    }
+  }
+}
+
+/** Checks that a dataset fits a model: its input size, a training set, labels within the classes. */
+export function validateDataFits(spec: ModelSpec, data: TrainingData): void {
+  const d = data.sampleSize;
+  const inSize = spec.inputShape.reduce((a, b) => a * b, 1);
+  if (inSize !== d) throw new Error(`The model expects ${inSize} input values per sample but the dataset has ${d}.`);
+  if (data.train.n < 1) throw new Error('The training set is empty.');
+  const maxLabel = spec.classes;
+  for (const split of [data.train, data.test]) {
+    for (let i = 0; i < split.n; i++) {
+      const l = split.y[i];
+      if (!(l >= 0 && l < maxLabel)) throw new Error(`Sample ${i} has label ${l}, outside the model's ${maxLabel} classes.`);
     }
   }
 }

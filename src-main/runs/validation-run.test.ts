@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { evaluate } from '../engine/trainer';
+import { evaluate } from '../engine/evaluate';
 import type { TrainConfig, TrainEvent } from '../engine/types';
 import { createNodeRuntime } from '../runtime/node';
 import { readCheckpoint } from './checkpoint';

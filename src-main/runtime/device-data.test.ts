@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { describe, expect, it } from 'vitest';
 import { buildTrainGraph, initParams, Rng, Trainer, type ModelSpec, type RuntimeAdapter, type TrainConfig, type TrainerCheckpoint, type TrainEvent, type TrainingData } from '../engine/index';
-import { affineFor } from '../engine/trainer';
+import { affineFor } from '../engine/preprocess';
 import { requireOnnxChecker } from '../../tests/onnx-checker';
 import { createNodeRuntime } from './node';
 import { useSwiftShader } from './swiftshader-testkit';
