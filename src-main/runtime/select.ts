@@ -67,7 +67,9 @@ export async function timeSteps(runtime: RuntimeAdapter, spec: ModelSpec, config
   let count = 0;
   const trainer: Trainer = new Trainer({
     spec,
-    config: { ...config, epochs: 1_000_000, evalEvery: 0 },
+    // no validation part and no early stop: on a few hundred samples, epochs without a better
+    // validation error would end the timing before it has measured anything
+    config: { ...config, epochs: 1_000_000, evalEvery: 0, validation: 0, patience: 0 },
     data: small,
     runtime,
     onEvent: (e) => {
