@@ -133,7 +133,7 @@ describe('mlp-studio CLI session', () => {
     fs.writeFileSync(notImage, 'not an image');
     const badImg = await cli(['predict', path.join(home, 'digits.onnx'), notImage]);
     expect(badImg.code).toBe(1);
-    expect(badImg.stderr).toMatch(/fake\.png: not a readable image/);
+    expect(badImg.stderr).toMatch(/fake\.png: not a picture \(its content is not PNG, JPEG/);
     const notModel = await cli(['predict', notImage, notImage]);
     expect(notModel.stderr).toMatch(/fake\.png: not an ONNX model/);
     expect((await cli(['run', 'delete', id])).stdout).toMatch(/deleted run/);
