@@ -23,6 +23,7 @@ import type { LoadedCheckpoint } from './checkpoint';
 import type { KeptRule, Rejected } from './checkpoints';
 import { asDiskFull, continueRun, type DiskFullError } from './diskfull';
 import { divergedProblem, type RunRecord } from './record';
+import { markEnded } from './run-end';
 import { holdingRunLock } from './run-lock';
 import type { RunStore } from './store';
 
@@ -188,11 +189,7 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
       // closing a file the disk could not take: what was written stays
     }
     await store.update(record.id, (r) => {
-      r.status = result.status;
-      if (result.reason) r.reason = result.reason;
-      else delete r.reason;
-      delete r.pid;
-      delete r.hostname;
+      markEnded(r, result.status, result.reason);
       r.progress.seconds = doneSeconds !== null ? secondsBefore + doneSeconds : seconds();
       if (result.status === 'finished') {
         // the kept checkpoint's figures, its test error measured once it is kept

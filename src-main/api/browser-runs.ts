@@ -1,0 +1,376 @@
+/**
+ * Runs trained in a browser window on its own WebGPU (device 'browser-webgpu'): the host keeps
+ * the record, the window reads the data with readBrowserRunData and reports its events and
+ * checkpoints with reportBrowserRun. A run whose window goes silent is marked failed. Its end
+ * is written by the same recordRunEnd as a worker's (src-main/runs/run-end.ts).
+ */
+import type { TrainEvent, TrainingData } from '../engine/types';
+import { paramInfos } from '../engine/spec';
+import { stateSlots } from '../engine/optimizers/index';
+import { validationFraction } from '../engine/validation';
+import type { MetricsWriter } from '../runs/metrics';
+import type { RunStore } from '../runs/store';
+import type { RunRecord } from '../runs/record';
+import { endWriteProblem, recordRunEnd, type EndStatus } from '../runs/run-end';
+import {
+  BROWSER_DEVICE,
+  type BrowserCheckpoint,
+  type BrowserDataChunk,
+  type BrowserRunReply,
+  type BrowserRunReport,
+  type BrowserRunStart,
+  type RunSummary,
+  type StartRunRequest,
+  type StudioEvent,
+} from './contract';
+import { StudioError } from './errors';
+import type { DatasetGateway } from './datasets';
+import { checkRunRequest, createRunRecord } from './run-requests';
+
+/** What the browser runs use of the service. */
+export interface BrowserRunsHost {
+  runs: RunStore;
+  datasets: DatasetGateway;
+  emit(e: StudioEvent): void;
+  /** a write that close() waits for */
+  track(p: Promise<unknown>): void;
+  summaryOf(id: string): Promise<RunSummary>;
+  overlay<T extends RunSummary>(s: T): T;
+  assertRunExists(id: string): void;
+}
+
+/** A run being trained in a browser window (see BrowserRunStart in contract.ts). */
+interface BrowserLive {
+  record: RunRecord;
+  status: 'running' | 'paused';
+  data: Promise<TrainingData>;
+  metrics: MetricsWriter;
+  /** what another window asked of the run, handed to the training window with the next reply */
+  request?: 'pause' | 'resume' | 'stop';
+  lastReport: number;
+  epochsDone: number;
+  /** the checkpoint the run keeps (best.ckpt): its epoch (from 1), validation error and test error so far */
+  kept: { epoch: number | null; validationError: number | null; testError: number | null };
+  lastTestError: number | null;
+  /** the validation part the window's trainer set aside (its 'start' event) */
+  validation?: { fraction: number; seed: number; train: number; validation: number };
+  /** the trainer's done event: the kept model's figures, an early stop, a diagnosis */
+  done?: Extract<TrainEvent, { event: 'done' }>;
+  /** seconds of the completed epochs */
+  seconds: number;
+  /** seconds of the epoch in progress when it was last saved inside (a stop, or the periodic save) */
+  partialSeconds: number;
+  /** reports of one run are applied one after the other */
+  chain: Promise<unknown>;
+}
+
+/** about 16 MiB of samples per readBrowserRunData answer (base64 makes it ~21 MiB, under the 64 MiB frame) */
+const BROWSER_CHUNK_BYTES = 16 * 1024 * 1024;
+/** a report with a checkpoint must fit one 64 MiB message, with room for the events */
+const BROWSER_CHECKPOINT_BYTES = 56 * 1024 * 1024;
+
+export class BrowserRuns {
+  private readonly live = new Map<string, BrowserLive>();
+  private watchTimer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(
+    private readonly host: BrowserRunsHost,
+    /** a run with no report for this long is marked failed (the window closed) */
+    private readonly silenceMs: number,
+  ) {}
+
+  has(id: string): boolean {
+    return this.live.has(id);
+  }
+
+  statusOf(id: string): 'running' | 'paused' | undefined {
+    return this.live.get(id)?.status;
+  }
+
+  records(): RunRecord[] {
+    return [...this.live.values()].map((l) => l.record);
+  }
+
+  /** Hands another window's request to the training window with its next reply; false if not a browser run. */
+  request(id: string, what: 'pause' | 'resume' | 'stop'): boolean {
+    const live = this.live.get(id);
+    if (!live) return false;
+    live.request = what;
+    return true;
+  }
+
+  /** The studio closes: every browser run is marked failed (the host's close() waits for the writes). */
+  closeAll(): void {
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.watchTimer = null;
+    for (const id of [...this.live.keys()]) {
+      // a failed write has been announced as the run's failure already
+      this.end(id, 'failed', 'the studio closed while a browser window was training the run; resume it to continue from its last checkpoint').catch(() => undefined);
+    }
+  }
+
+  /**
+   * Creates a run that a browser window trains on its own WebGPU (device 'browser-webgpu').
+   * The host keeps the record; the window reads the data with readBrowserRunData and reports
+   * with reportBrowserRun.
+   */
+  async begin(req: StartRunRequest): Promise<BrowserRunStart> {
+    const dataset = await checkRunRequest(this.host.datasets, req);
+    // each epoch's checkpoint comes back in one message (base64: 4/3 of the float32 bytes)
+    const infos = paramInfos(req.model);
+    const floats = [...infos, ...stateSlots(req.config.optimizer, infos)].reduce((sum, t) => sum + t.shape.reduce((a, b) => a * b, 1), 0);
+    const wireBytes = Math.ceil((floats * 4 * 4) / 3);
+    if (wireBytes > BROWSER_CHECKPOINT_BYTES) {
+      throw new StudioError('bad_request', `This model's checkpoint (${(wireBytes / 1e6).toFixed(0)} MB as sent) is too large to come back from the window in one message (at most ${(BROWSER_CHECKPOINT_BYTES / 1e6).toFixed(0)} MB); train it in the studio (CPU or GPU) instead, or use fewer units.`);
+    }
+    const record = await createRunRecord(this.host.runs, req, dataset, BROWSER_DEVICE);
+    const data = this.host.datasets.library.loadTrainingData(dataset.id, { limitTrain: req.limitTrain, limitTest: req.limitTest });
+    let loaded: TrainingData;
+    try {
+      loaded = await data;
+    } catch (err) {
+      await recordRunEnd(this.host.runs, record.id, 'failed', `the dataset could not be read: ${err instanceof Error ? err.message : String(err)}`);
+      throw err;
+    }
+    const live: BrowserLive = {
+      record,
+      status: 'running',
+      data,
+      metrics: this.host.runs.metricsWriter(record.id),
+      lastReport: Date.now(),
+      epochsDone: 0,
+      kept: { epoch: null, validationError: null, testError: null },
+      lastTestError: null,
+      seconds: 0,
+      partialSeconds: 0,
+      chain: Promise.resolve(),
+    };
+    this.live.set(record.id, live);
+    this.watch();
+    const bytesPerValue = loaded.train.x instanceof Float32Array ? 4 : 1;
+    this.host.emit({ channel: 'run', runId: record.id, status: 'running' });
+    return {
+      run: this.host.overlay(this.host.runs.summary(record)),
+      data: {
+        name: loaded.name,
+        sampleShape: [...loaded.sampleShape],
+        sampleSize: loaded.sampleSize,
+        classNames: [...loaded.classNames],
+        preprocess: { scale: loaded.preprocess.scale, mean: [...loaded.preprocess.mean], std: [...loaded.preprocess.std] },
+        dtype: bytesPerValue === 4 ? 'float32' : 'uint8',
+        train: loaded.train.n,
+        test: loaded.test.n,
+        chunkSamples: Math.max(1, Math.floor(BROWSER_CHUNK_BYTES / (loaded.sampleSize * bytesPerValue))),
+      },
+    };
+  }
+
+  /** A browser run that this host is waiting on, or a typed error saying why not. */
+  private async liveOf(id: string): Promise<BrowserLive> {
+    this.host.assertRunExists(id);
+    const live = this.live.get(id);
+    if (live) return live;
+    const record = await this.host.runs.get(id);
+    if (record.device !== BROWSER_DEVICE) throw new StudioError('conflict', `The run "${record.name}" is trained by the studio on ${record.device}, not by a browser window.`);
+    throw new StudioError('conflict', `The browser run "${record.name}" is no longer training (${record.status}${record.reason ? `: ${record.reason}` : ''}); start a new run or resume it on this computer.`);
+  }
+
+  async readData(id: string, split: 'train' | 'test', from: number, count: number): Promise<BrowserDataChunk> {
+    const live = await this.liveOf(id);
+    const data = await live.data;
+    const part = data[split];
+    if (from >= part.n) throw new StudioError('bad_request', `The ${split} set of this run has ${part.n} samples; there is no sample ${from}.`);
+    const bpe = part.x instanceof Float32Array ? 4 : 1;
+    const most = Math.max(1, Math.floor(BROWSER_CHUNK_BYTES / (data.sampleSize * bpe)));
+    const n = Math.min(count, most, part.n - from);
+    const x = Buffer.from(part.x.buffer, part.x.byteOffset + from * data.sampleSize * bpe, n * data.sampleSize * bpe);
+    const y = Buffer.from(part.y.buffer, part.y.byteOffset + from * 4, n * 4);
+    live.lastReport = Date.now();
+    return { x: x.toString('base64'), y: y.toString('base64'), count: n };
+  }
+
+  async report(id: string, report: BrowserRunReport): Promise<BrowserRunReply> {
+    const live = await this.liveOf(id);
+    const applied = live.chain.catch(() => undefined).then(() => this.applyReport(id, live, report));
+    live.chain = applied;
+    await applied;
+    const request = live.request;
+    delete live.request;
+    return { run: await this.host.summaryOf(id), ...(request && this.live.has(id) ? { request } : {}) };
+  }
+
+  /** Checks a reported checkpoint against the run's model; the float32 tensors it holds. */
+  private async decodeCheckpoint(live: BrowserLive, c: BrowserCheckpoint): Promise<{ params: Float32Array[]; optimizerState: Float32Array[] }> {
+    const { model, config } = live.record;
+    if (c.partial) {
+      // inside the epoch after the last completed one
+      const steps = Math.ceil((await live.data).train.n / config.batchSize);
+      if (c.epoch !== live.epochsDone) throw new StudioError('bad_request', `The checkpoint is inside epoch ${c.epoch + 1}, but the run has completed ${live.epochsDone} epochs; it can only stand inside epoch ${live.epochsDone + 1}.`);
+      if (c.epoch >= config.epochs) throw new StudioError('bad_request', `The checkpoint is inside epoch ${c.epoch + 1}, but the run has only ${config.epochs} epochs.`);
+      if (c.partial.stepsDone >= steps) throw new StudioError('bad_request', `The checkpoint stands after step ${c.partial.stepsDone} of an epoch of ${steps} steps; an epoch's end is reported without "partial".`);
+      if (c.testError !== null) throw new StudioError('bad_request', 'A checkpoint inside an epoch has no test error (the test set is evaluated at epoch ends).');
+    } else {
+      if (c.epoch !== live.epochsDone + 1) throw new StudioError('bad_request', `The checkpoint is for epoch ${c.epoch}, but the run has completed ${live.epochsDone} epochs; checkpoints come one per epoch, in order.`);
+      if (c.epoch > config.epochs) throw new StudioError('bad_request', `The checkpoint is for epoch ${c.epoch}, but the run has only ${config.epochs} epochs.`);
+    }
+    const infos = paramInfos(model);
+    const slots = stateSlots(config.optimizer, infos);
+    const decode = (what: string, names: { name: string; shape: number[] }[], values: string[]): Float32Array[] => {
+      if (values.length !== names.length) throw new StudioError('bad_request', `The checkpoint has ${values.length} ${what} tensors; the run's model has ${names.length}.`);
+      return values.map((b64, k) => {
+        const bytes = Buffer.from(b64, 'base64');
+        const want = names[k].shape.reduce((a, b) => a * b, 1);
+        if (bytes.length !== want * 4) throw new StudioError('bad_request', `The checkpoint's ${what} ${names[k].name} has ${bytes.length} bytes; its shape ${names[k].shape.join('×')} needs ${want * 4} (float32).`);
+        const out = new Float32Array(want);
+        new Uint8Array(out.buffer).set(bytes);
+        const bad = out.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) throw new StudioError('bad_request', `The checkpoint's ${what} ${names[k].name} holds ${out[bad]} at index ${bad}; the training diverged, so this epoch cannot be saved.`);
+        return out;
+      });
+    };
+    return { params: decode('parameter', infos, c.params), optimizerState: decode('optimizer state', slots, c.optimizerState) };
+  }
+
+  private async applyReport(id: string, live: BrowserLive, report: BrowserRunReport): Promise<void> {
+    if (!this.live.has(id)) throw new StudioError('conflict', 'The browser run is no longer training; its last report came too late.');
+    const decoded = report.checkpoint ? await this.decodeCheckpoint(live, report.checkpoint) : null;
+    const epochEnd = report.checkpoint && !report.checkpoint.partial ? 1 : 0;
+    const doneEvent = report.events.find((e): e is Extract<TrainEvent, { event: 'done' }> => e.event === 'done');
+    // an early stop finishes before the last epoch, and its done event says so
+    const stoppedEarly = !!doneEvent?.stoppedEarly && doneEvent.epochs === live.epochsDone + epochEnd;
+    if (report.status === 'finished' && live.epochsDone + epochEnd < live.record.config.epochs && !stoppedEarly) {
+      throw new StudioError('bad_request', `The run reports finished after ${live.epochsDone + epochEnd} of ${live.record.config.epochs} epochs; report "stopped" with a reason instead.`);
+    }
+    live.lastReport = Date.now();
+    for (const e of report.events) {
+      live.metrics.append(e);
+      if (e.event === 'epoch') live.seconds += e.seconds;
+      if (e.event === 'done') {
+        live.seconds = Math.max(live.seconds, e.seconds);
+        live.done = e;
+      }
+      if (e.event === 'start' && e.validation) live.validation = e.validation;
+      this.host.emit({ channel: 'run', runId: id, status: live.status, event: e });
+    }
+    if (report.checkpoint?.partial && decoded) {
+      // where the epoch stands is a safety net: a failed write (a full disk) does not end the run
+      const c = report.checkpoint;
+      const partial = c.partial!;
+      try {
+        await this.host.runs
+          .checkpoints(live.record)
+          .saveMidEpoch({ epoch: c.epoch, step: c.step, params: decoded.params, optimizerState: decoded.optimizerState, rngState: c.rngState, optimizerStep: c.optimizerStep, partial });
+        live.partialSeconds = partial.seconds;
+        await this.host.runs.update(id, (r) => {
+          r.progress.step = c.step;
+          r.progress.seconds = live.seconds + partial.seconds;
+        });
+      } catch {
+        // the last epoch checkpoint (or an older position) stays the one to continue from
+      }
+    } else if (report.checkpoint && decoded) {
+      const c = report.checkpoint;
+      const last = c.epoch >= live.record.config.epochs || c.last === true;
+      const validationError = c.validationError ?? null;
+      const { isBest } = await this.host.runs.checkpoints(live.record).save(
+        {
+          epoch: c.epoch,
+          step: c.step,
+          params: decoded.params,
+          optimizerState: decoded.optimizerState,
+          rngState: c.rngState,
+          optimizerStep: c.optimizerStep,
+          ...(c.validationError !== undefined ? { validationError } : {}),
+        },
+        c.testError,
+        // the window's trainer says which epoch the run keeps; a window without the validation split: the lowest test error
+        c.kept !== undefined ? { force: last, keep: c.kept } : { force: last, bestSoFar: live.kept.testError },
+      );
+      if (isBest) live.kept = { epoch: c.epoch, validationError, testError: c.testError };
+      live.epochsDone = c.epoch;
+      live.partialSeconds = 0;
+      if (c.testError !== null) live.lastTestError = c.testError;
+      await this.host.runs.update(id, (r) => {
+        r.progress = {
+          epochsDone: c.epoch,
+          step: c.step,
+          bestTestError: live.kept.testError,
+          bestEpoch: live.kept.epoch,
+          lastTestError: live.lastTestError,
+          seconds: live.seconds,
+          checkpointEpoch: live.kept.epoch,
+          validationError: live.kept.validationError,
+          testError: live.kept.testError,
+          keptBy: validationFraction(r.config) > 0 ? 'validation' : 'last',
+        };
+        if (live.validation) r.validation = { ...live.validation };
+      });
+    }
+    const status = report.status;
+    if (status === 'paused' || status === 'running') {
+      if (live.status !== status) {
+        live.status = status;
+        this.host.emit({ channel: 'run', runId: id, status });
+      }
+    } else if (status) {
+      const done = [...report.events].reverse().find((e) => e.event === 'done');
+      if (done && done.event === 'done' && done.testError !== null) live.lastTestError = done.testError;
+      await this.end(id, status, report.reason);
+    }
+  }
+
+  /**
+   * Writes a browser run's end to run.json and announces it. A failed write is not swallowed:
+   * the run is announced failed with the reason, and the report that ended it answers it.
+   */
+  async end(id: string, status: EndStatus, reason?: string): Promise<void> {
+    const live = this.live.get(id);
+    if (!live) return;
+    this.live.delete(id);
+    live.metrics.close();
+    const write = recordRunEnd(this.host.runs, id, status, reason, (r) => {
+      r.progress.seconds = live.seconds + live.partialSeconds;
+      r.progress.lastTestError = live.lastTestError;
+      const done = live.done;
+      if (status === 'finished' && done) {
+        // the kept model's figures, its test error measured by the window once it was kept
+        r.progress.testError = r.progress.bestTestError = done.testError;
+        r.progress.checkpointEpoch = r.progress.bestEpoch = done.checkpointEpoch ?? live.kept.epoch;
+        r.progress.validationError = done.validationError ?? live.kept.validationError;
+        if (done.stoppedEarly) r.stoppedEarly = done.stoppedEarly;
+        if (done.diagnosis) r.diagnosis = done.diagnosis;
+      }
+    }).then(
+      () => this.host.emit({ channel: 'run', runId: id, status, ...(reason ? { reason } : {}) }),
+      (err: unknown) => {
+        const problem = endWriteProblem(err);
+        this.host.emit({ channel: 'run', runId: id, status: 'failed', reason: problem });
+        throw new StudioError('training_failed', `The run ${problem}.`);
+      },
+    );
+    this.host.track(write);
+    await write;
+  }
+
+  /** A browser run whose window went silent (closed, crashed, reloaded) is marked failed. */
+  private watch(): void {
+    if (this.watchTimer) return;
+    this.watchTimer = setInterval(() => {
+      const now = Date.now();
+      for (const [id, live] of this.live) {
+        if (now - live.lastReport > this.silenceMs) {
+          live.chain = live.chain
+            .catch(() => undefined)
+            .then(() => this.end(id, 'failed', `the browser window training this run stopped answering (closed or reloaded) after epoch ${live.epochsDone}; resume the run to continue on this computer from its last checkpoint`))
+            // a failed write has been announced as the run's failure already
+            .catch(() => undefined);
+        }
+      }
+      if (this.live.size === 0 && this.watchTimer) {
+        clearInterval(this.watchTimer);
+        this.watchTimer = null;
+      }
+    }, Math.min(5000, Math.max(100, this.silenceMs / 4)));
+    this.watchTimer.unref?.();
+  }
+}

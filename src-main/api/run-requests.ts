@@ -1,0 +1,72 @@
+/**
+ * The checks before a run starts or continues, shared by the studio's worker runs and the
+ * browser-window runs (service.ts, browser-runs.ts): does the model fit the dataset, and may
+ * a stopped or failed run continue (its preconditions in one place). Moved out of service.ts
+ * unchanged.
+ */
+import type { DatasetMeta } from '../datasets/types';
+import { validateSpec, validateConfig } from '../engine/spec';
+import type { RunStore } from '../runs/store';
+import { trainedElsewhere } from '../runs/run-lock';
+import { divergedProblem, type RunRecord } from '../runs/record';
+import type { StartRunRequest } from './contract';
+import { StudioError } from './errors';
+import type { DatasetGateway } from './datasets';
+
+/** The dataset of a run request, after checking that the model and settings fit it. */
+export async function checkRunRequest(datasets: DatasetGateway, req: StartRunRequest): Promise<DatasetMeta> {
+  const dataset = await datasets.get(req.datasetId);
+  try {
+    validateSpec(req.model);
+    validateConfig(req.config);
+  } catch (err) {
+    throw new StudioError('bad_request', err instanceof Error ? err.message : String(err));
+  }
+  const sampleSize = dataset.sampleShape.reduce((a, b) => a * b, 1);
+  const inputSize = req.model.inputShape.reduce((a, b) => a * b, 1);
+  if (inputSize !== sampleSize) {
+    throw new StudioError('bad_request', `The model takes ${inputSize} inputs but samples of "${dataset.name}" have ${sampleSize} values (shape ${dataset.sampleShape.join('×')}); set the input shape to ${dataset.sampleShape.join('×')}.`);
+  }
+  if (req.model.classes !== dataset.classNames.length) {
+    throw new StudioError('bad_request', `The model has ${req.model.classes} outputs but "${dataset.name}" has ${dataset.classNames.length} classes; set classes to ${dataset.classNames.length}.`);
+  }
+  return dataset;
+}
+
+/** The run's folder and run.json, for a checked request. */
+export function createRunRecord(runs: RunStore, req: StartRunRequest, dataset: DatasetMeta, device: string): Promise<RunRecord> {
+  return runs.create({
+    model: req.model,
+    config: req.config,
+    name: req.name,
+    device,
+    dataset: {
+      id: dataset.id,
+      name: dataset.name,
+      contentHash: dataset.contentHash,
+      ...(dataset.split ? { split: dataset.split } : {}),
+      ...(req.limitTrain ? { limitTrain: req.limitTrain } : {}),
+      ...(req.limitTest ? { limitTest: req.limitTest } : {}),
+    },
+  });
+}
+
+/**
+ * Whether a run that is not training may continue: not finished, not trained by another
+ * process, not diverged, its dataset still there and unchanged. Throws a conflict saying why
+ * not; else the run's record and dataset.
+ */
+export async function checkResumable(runs: RunStore, datasets: DatasetGateway, id: string): Promise<{ record: RunRecord; dataset: DatasetMeta }> {
+  const record = await runs.get(id);
+  if (record.status === 'finished') throw new StudioError('conflict', `The run has finished all ${record.config.epochs} epochs; there is nothing to resume.`);
+  if (record.status === 'running') throw new StudioError('conflict', 'The run is being trained by another studio process; stop it there first.');
+  const elsewhere = await trainedElsewhere(runs, id);
+  if (elsewhere) throw new StudioError('conflict', elsewhere);
+  const diverged = divergedProblem(record);
+  if (diverged) throw new StudioError('conflict', diverged);
+  const dataset = await datasets.get(record.dataset.id).catch(() => {
+    throw new StudioError('conflict', `The run's dataset "${record.dataset.name}" is no longer in the library, so the run cannot continue.`);
+  });
+  if (dataset.contentHash !== record.dataset.contentHash) throw new StudioError('conflict', `The dataset "${dataset.name}" has changed since the run started; the run cannot continue on other data.`);
+  return { record, dataset };
+}
