@@ -25,7 +25,7 @@ import { exportRun, pct, verificationLine } from './export';
 import { loadModel, predict, predictionLine, readSamples } from './predict';
 import type { RunRecord } from './record';
 import { stopOnSignals } from './signals';
-import { RunStore, epochCurve } from './store';
+import { RunStore, epochCurve, storeForRun } from './store';
 import { resumeTraining } from './training';
 
 interface Io {
@@ -62,7 +62,8 @@ export function parseCheckpointChoice(v: string): CheckpointChoice {
   throw new InvalidArgumentError('use best, last, or an epoch number (1, 2, ...)');
 }
 
-const storeFor = (o: { runDir?: string }) => new RunStore(studioHome(), o.runDir);
+/** The runs folder of `--run-dir`, of a run folder named by its path, or the studio's. */
+const storeFor = (o: { runDir?: string }, ref?: string) => storeForRun(studioHome(), o.runDir, ref);
 
 /**
  * Where a resumed or replayed run trains: on `device` (the run's) when it works here; else,
@@ -140,7 +141,7 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
     .option('--run-dir <dir>', 'folder that holds the run folders')
     .action(async (ref: string, f: { json?: boolean; runDir?: string }) => {
       const { out, err } = o();
-      const store = storeFor(f);
+      const store = storeFor(f, ref);
       const d = await store.show(ref);
       const record = await store.get(d.id);
       if (f.json) return out(JSON.stringify({ ...d, run: record, curve: epochCurve(store.metrics(d.id).records) }, null, 2));
@@ -177,7 +178,7 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
     .description('attach a note to a run')
     .option('--run-dir <dir>', 'folder that holds the run folders')
     .action(async (ref: string, text: string[], f: { runDir?: string }) => {
-      const s = await storeFor(f).setNote(ref, text.join(' '));
+      const s = await storeFor(f, ref).setNote(ref, text.join(' '));
       o().out(`note saved on run ${s.id}`);
     });
 
@@ -187,7 +188,7 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
     .description('delete a run folder (checkpoints, metrics, exports); give the full id')
     .option('--run-dir <dir>', 'folder that holds the run folders')
     .action(async (ref: string, f: { runDir?: string }) => {
-      const store = storeFor(f);
+      const store = storeFor(f, ref);
       const id = store.resolve(ref, { exact: true });
       await store.delete(id);
       o().out(`deleted run ${id}`);
@@ -202,7 +203,7 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
     .option('--run-dir <dir>', 'folder that holds the run folders')
     .action(async (ref: string, f: { out?: string; start?: boolean; runDir?: string }) => {
       const io_ = o();
-      const store = storeFor(f);
+      const store = storeFor(f, ref);
       const manifest = await store.replayManifest(ref);
       const text = JSON.stringify(manifest, null, 2);
       if (f.out) {
@@ -261,7 +262,7 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
     .option('--run-dir <dir>', 'folder that holds the run folders')
     .action(async (ref: string, f: { json?: boolean; progress?: boolean; force?: boolean; runDir?: string }) => {
       const io_ = o();
-      const store = storeFor(f);
+      const store = storeFor(f, ref);
       const record = await store.get(ref);
       const { meta, data } = await loadRunData(record);
       const { runtime, device } = await runtimeForRun(store, record, record.device, data, f.json ? io_.err : io_.out);
@@ -297,7 +298,7 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
     .option('--run-dir <dir>', 'folder that holds the run folders')
     .action(async (ref: string, f: { checkpoint?: CheckpointChoice; out?: string; overwrite?: boolean; force?: boolean; json?: boolean; runDir?: string }) => {
       const io_ = o();
-      const store = storeFor(f);
+      const store = storeFor(f, ref);
       const record = await store.get(ref);
       if (f.out && !f.out.toLowerCase().endsWith('.onnx')) throw new Error(`--out ${f.out}: the file name must end in .onnx`);
       const { meta, data } = await loadRunData(record);

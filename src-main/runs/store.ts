@@ -150,6 +150,19 @@ export function epochCurve(records: MetricRecord[]): EpochPoint[] {
   return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
 }
 
+/**
+ * The store for commands that name one run: `dir` when given; else, when `ref` is the path of
+ * a run folder (or its run.json) anywhere on disk, the folder holding it (a run trained with
+ * `train --run-dir DIR` is found as DIR/<id>); else the studio's runs folder.
+ */
+export function storeForRun(home: string, dir: string | undefined, ref?: string): RunStore {
+  if (dir || !ref?.trim()) return new RunStore(home, dir);
+  const trimmed = ref.trim();
+  const folder = path.resolve(trimmed.endsWith('run.json') ? path.dirname(trimmed) : trimmed);
+  const named = (trimmed.includes(path.sep) || trimmed.includes('/')) && fs.existsSync(path.join(folder, 'run.json'));
+  return named ? new RunStore(home, path.dirname(folder)) : new RunStore(home);
+}
+
 export class RunStore {
   readonly dir: string;
 
