@@ -47,13 +47,19 @@ const exifKind = (kind: FileKind) => kind === 'jpeg' || kind === 'webp';
 
 function unreadable(file: string, kind: FileKind, e: unknown): DatasetImportError {
   if (e instanceof DatasetImportError) return e;
-  return new DatasetImportError(`${file}: not a readable ${kind.toUpperCase()} image (${firstLine(e)}); it is corrupt or truncated. Remove or replace it.`);
+  // the decoder's own words ("vipspng: libpng read error") mean nothing to a person: not repeated
+  return new DatasetImportError(`${file}: the ${kind.toUpperCase()} picture is corrupt or truncated (its pixels cannot be decoded). Remove or replace it.`);
+}
+
+/**
+ * An importer's refusal of one picture, for a picture given on its own (Try it, predict):
+ * the advice about the import folder becomes `advice`.
+ */
+export function forOnePicture(message: string, advice: string): string {
+  return message.replace(/ ?(Remove or replace it|Shrink it or remove it from the folder|Convert it to PNG, or shrink it, and import again)\.$/, ` ${advice}`);
 }
 
 /** the decoder's first line (libvips repeats its complaint over several) */
-function firstLine(e: unknown): string {
-  return String((e as Error).message ?? e).split('\n')[0].trim();
-}
 
 /** Width and height as the file's header declares them (turned by the EXIF orientation when `exif`), without decoding any pixel. */
 async function declaredSize(file: string, buf: Buffer, kind: FileKind, exif: boolean): Promise<{ width: number; height: number; meta?: Metadata }> {
@@ -228,7 +234,8 @@ export async function decodeTo(file: string, buf: Buffer, src: Info & { kind: Fi
     if (info.width !== t.width || info.height !== t.height) throw new Error(`decoded to ${info.width}×${info.height}, not ${t.width}×${t.height}`);
     return { chw: toChw(data, t.width * t.height, t.channels), resized };
   } catch (e) {
-    throw new DatasetImportError(`${file}: the image cannot be decoded (${firstLine(e)}); it is corrupt or truncated. Remove or replace it.`);
+    if (e instanceof DatasetImportError) throw e;
+    throw new DatasetImportError(`${file}: the picture is corrupt or truncated (its pixels cannot be decoded). Remove or replace it.`);
   }
 }
 

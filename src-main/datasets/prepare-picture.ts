@@ -7,7 +7,7 @@
  */
 import { BadRequestError, DatasetError, printable } from './errors';
 import { imageSettingsOf } from './meta-schema';
-import { pictureToSample } from './picture-decode';
+import { forOnePicture, pictureToSample } from './picture-decode';
 import type { DatasetMeta } from './types';
 
 export interface PreparedPicture {
@@ -29,7 +29,7 @@ export async function preparePicture(meta: DatasetMeta, name: string, bytes: Buf
     return { shape: [...meta.sampleShape], values: Array.from(chw) };
   } catch (e) {
     // the decoder speaks to an import ("remove it from the folder"); here nothing is imported
-    if (e instanceof DatasetError) throw new BadRequestError(e.message.replace(/ ?(Remove or replace it|Shrink it or remove it from the folder|Convert it to PNG, or shrink it, and import again)\.$/, ' Try another picture.'));
+    if (e instanceof DatasetError) throw new BadRequestError(forOnePicture(e.message, 'Try another picture.'));
     throw e;
   }
 }

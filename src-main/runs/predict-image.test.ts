@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pngBomb } from '../datasets/bomb-fixtures';
 import { classImage, encodeImage, tempDir } from '../datasets/test-fixtures';
-import { PredictInputError, readImageSample } from './predict';
+import { PredictInputError, readImageSample, readSamples } from './predict';
 
 let root: string;
 beforeAll(async () => {
@@ -28,6 +28,17 @@ describe('predict on bad pictures', () => {
     expect(err!.message).toContain(file);
     expect(err!.message).toMatch(/corrupt or truncated/);
     expect(err!.message).not.toMatch(/vips|libpng|read error/i);
+  });
+
+  it('with the dataset’s picture settings (exports since issue 13) a truncated PNG is called corrupt in plain words too', async () => {
+    const good = await encodeImage(classImage(1, 28, 28, 1, 3), 28, 28, 1, 'png');
+    const file = path.join(root, 'cut-too.png');
+    await fs.writeFile(file, good.subarray(0, Math.floor(good.length * 0.6)));
+    const model = { sampleShape: [1, 28, 28], sampleSize: 784, imageSettings: { size: [28, 28] as [number, number], channels: 1 as const, fit: 'pad' as const, exif: false, alpha: 'black' as const } };
+    const err = await readSamples([file], model).then(() => null, (e: Error) => e);
+    expect(err).toBeInstanceOf(PredictInputError);
+    expect(err!.message).toMatch(/cut-too\.png: the PNG picture is corrupt or truncated/);
+    expect(err!.message).not.toMatch(/vips|libpng|read error|stream|Remove or replace/i);
   });
 
   it('a PNG declaring 30000×30000 is refused from its header', async () => {

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { cellValue, looksNumeric } from '../datasets/cells';
 import { DatasetError, printable } from '../datasets/errors';
 import { parseImageSettings } from '../datasets/meta-schema';
-import { MAX_PICTURE_PIXELS, pictureToSample } from '../datasets/picture-decode';
+import { MAX_PICTURE_PIXELS, forOnePicture, pictureToSample } from '../datasets/picture-decode';
 import type { ImageSettings } from '../datasets/types';
 import { safeText } from '../datasets/safe-text';
 import { decodeText } from '../datasets/text-encoding';
@@ -111,7 +111,7 @@ async function preparedImageSample(file: string, settings: ImageSettings): Promi
   try {
     return { source: file, values: Float32Array.from(await pictureToSample(bytes, settings, file)) };
   } catch (err) {
-    if (err instanceof DatasetError) throw new PredictInputError(err.message);
+    if (err instanceof DatasetError) throw new PredictInputError(forOnePicture(err.message, 'Export it again or give another file.'));
     throw err;
   }
 }
