@@ -428,10 +428,27 @@ test.describe('first start and responsiveness', () => {
     await page.goto(host!.url);
     await expect(page.getByTestId('dataset-details')).toContainText('60,000', { timeout: 60_000 });
     await setUpSmallRun(page);
+    const runsDir = path.join(host!.home, 'runs');
+    const before = new Set(fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []);
     await page.getByTestId('start').click();
-    // stop once the first batches of the first epoch are on the chart
+    // stop once the first batches of the first epoch are on the chart, and this run has trained
+    // a step: the chart can still show the previous test's run for a moment, and a stop before
+    // the first step has no position inside the epoch to keep
     const loss = page.getByTestId('loss-chart').locator('canvas');
     await expect(loss).toHaveAttribute('aria-label', /with [1-9]\d* batch points/, { timeout: 60_000 });
+    await expect
+      .poll(
+        () =>
+          fs
+            .readdirSync(runsDir)
+            .filter((d) => !before.has(d))
+            .some((d) => {
+              const m = path.join(runsDir, d, 'metrics.jsonl');
+              return fs.existsSync(m) && fs.readFileSync(m, 'utf8').includes('"event":"batch"');
+            }),
+        { timeout: 60_000 },
+      )
+      .toBe(true);
     // no timing of the next run while this one trains: it would take the processor from it
     await expect(page.locator('#h-dev')).toContainText('measured once this one ends');
     await page.getByTestId('stop').click();
@@ -448,7 +465,6 @@ test.describe('first start and responsiveness', () => {
     await expect(page.getByTestId('train-status')).toContainText('finished');
 
     // the run folder says it continued inside the first epoch, at the step after the stop
-    const runsDir = path.join(host!.home, 'runs');
     const resumed = fs
       .readdirSync(runsDir)
       .map((d) => path.join(runsDir, d, 'metrics.jsonl'))
