@@ -18,10 +18,9 @@ export default defineConfig({
   expect: { timeout: 30_000 },
   fullyParallel: false,
   workers: 1,
-  // one retry in CI: 'a run stopped inside an epoch continues from where it stood' failed
-  // once in five full journeys (the continued run started at the epoch's beginning: the stop's
-  // save was missing) and passed 3 of 3 alone; a retry that passes is reported as flaky in the
-  // log, and the cause stays an open item (see the stop-10 note)
+  // one retry in CI, as a net: 'a run stopped inside an epoch continues from where it stood'
+  // once pressed Stop while the chart still showed the previous test's run (fixed: it now waits
+  // for its own run's first step); a retry that passes is reported as flaky in the log
   retries: process.env.CI ? 1 : 0,
   reporter: [['list']],
   use: {
