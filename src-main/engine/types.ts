@@ -2,6 +2,8 @@
  * Shared engine types. Pure TypeScript: imported by the main process, the training worker,
  * the CLI and the renderer. No node:* or electron imports anywhere under engine/.
  */
+import type { Task } from './table';
+export type { Task } from './table';
 
 /** One layer of the stack, in the order the data flows. */
 export type LayerSpec =
@@ -17,11 +19,14 @@ export type LayerSpec =
  * A network: the input sample shape (e.g. [1, 28, 28] or [784] or [features]), a stack of
  * hidden layers, and the number of classes. The final linear layer to `classes` is part of
  * `layers` (the last layer must be a linear layer with `units === classes`).
+ * A network that predicts a number (`task: 'number'`) has one output: `classes` is 1.
  */
 export interface ModelSpec {
   inputShape: number[];
   layers: LayerSpec[];
   classes: number;
+  /** what the network predicts; absent: a category */
+  task?: Task;
 }
 
 export type InitScheme = 'pytorch' | 'he' | 'xavier';
@@ -76,12 +81,30 @@ export interface TrainConfig {
 /**
  * The in-memory dataset the trainer consumes. Pixels are uint8 (scaled by `preprocess`),
  * tabular features float32. `x` holds n samples of `sampleSize` values each, row-major.
+ * `y` holds class indices (Int32Array) for a category, and the target in its own units
+ * (Float32Array, not standardised) for a number.
  */
 export interface DataSplit {
   x: Uint8Array | Float32Array;
   y: Int32Array;
   n: number;
 }
+
+/** A number to predict: the training mean and standard deviation the target is standardised with. */
+export interface TargetScale {
+  mean: number;
+  std: number;
+}
+
+/** How well a number is predicted, in the target's units (R²: 1 is perfect, 0 is no better than the mean). */
+export interface RegressionMetrics {
+  mae: number;
+  rmse: number;
+  r2: number;
+}
+
+/** A run's figures on the test set (its kept model): the accuracy for a category, MAE/RMSE/R² for a number. */
+export type RunMetrics = { accuracy: number } | RegressionMetrics;
 
 export interface Preprocess {
   /** value' = (value * scale - mean[c]) / std[c]; the lecture: scale 1/255, mean 0, std 1. */
@@ -98,9 +121,17 @@ export interface TrainingData {
   train: DataSplit;
   test: DataSplit;
   preprocess: Preprocess;
+  /** what is predicted; absent: a category */
+  task?: Task;
+  /** a number to predict: how its target is standardised for the loss (required then) */
+  target?: TargetScale;
 }
 
-/** Events the trainer emits, in order. Errors are fractions in [0, 1]. */
+/**
+ * Events the trainer emits, in order. Errors are fractions in [0, 1] for a category; for a
+ * number, `error` is the mean absolute error in the target's units and `loss` the mean squared
+ * error on the standardised target.
+ */
 export type TrainEvent =
   | { event: 'start'; params: number; device: string; stepsPerEpoch: number; epochs: number; validation?: { fraction: number; seed: number; train: number; validation: number } }
   | { event: 'batch'; epoch: number; step: number; stepsPerEpoch: number; loss: number; error: number; lr: number }
@@ -123,6 +154,8 @@ export type TrainEvent =
       stoppedEarly?: string;
       /** a run that learned nothing: what happened and what to try */
       diagnosis?: string;
+      /** the kept model on the test set (absent without a test set) */
+      metrics?: RunMetrics;
     }
   | { event: 'stopped'; epoch: number; reason: string }
   | { event: 'failed'; epoch: number; reason: string };
