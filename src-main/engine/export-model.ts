@@ -19,23 +19,31 @@ export interface ExportOptions {
   metadata?: Record<string, string>;
 }
 
-export function buildExportModel(spec: ModelSpec, weights: Float32Array[], o: ExportOptions): Uint8Array {
-  validateSpec(spec);
+/**
+ * The standardisation of the d input values (`flat`, [batch, d]) and the trained network with
+ * its weights as initializers: returns the scores, [batch, classes].
+ */
+export function emitNetwork(b: GraphBuilder, spec: ModelSpec, weights: Float32Array[], flat: string, preprocess: Preprocess, d: number): string {
   const infos = paramInfos(spec);
   if (weights.length !== infos.length) throw new Error(`expected ${infos.length} weight tensors, got ${weights.length}`);
-  if (o.classNames.length !== spec.classes) throw new Error(`expected ${spec.classes} class names, got ${o.classNames.length}`);
-  const d = inputSize(spec);
-  const b = new GraphBuilder('mlp_studio_model');
-  const input = b.input('input', 'float32', ['batch', ...o.inputShape]);
-  const flat = b.op('Reshape', [input, b.constant('int64', [-1, d], [2], 'shape')], { shape: ['batch', d] });
-  const { a, b: shift } = affineFor(o.preprocess, d);
+  const { a, b: shift } = affineFor(preprocess, d);
   const x = emit(b, 'Add', [emit(b, 'Mul', [flat, b.constant('float32', a, [d], 'scale')]), b.constant('float32', shift, [d], 'shift')], {}, 'normalized');
   const params = new Map<string, string>();
   infos.forEach((p, i) => {
     if (weights[i].length !== p.shape.reduce((m, n) => m * n, 1)) throw new Error(`weights for ${p.name} have the wrong size`);
     params.set(p.name, b.initializer(p.name, weights[i], p.shape));
   });
-  const scores = emitForward(b, spec, x, params);
+  return emitForward(b, spec, x, params);
+}
+
+export function buildExportModel(spec: ModelSpec, weights: Float32Array[], o: ExportOptions): Uint8Array {
+  validateSpec(spec);
+  if (o.classNames.length !== spec.classes) throw new Error(`expected ${spec.classes} class names, got ${o.classNames.length}`);
+  const d = inputSize(spec);
+  const b = new GraphBuilder('mlp_studio_model');
+  const input = b.input('input', 'float32', ['batch', ...o.inputShape]);
+  const flat = b.op('Reshape', [input, b.constant('int64', [-1, d], [2], 'shape')], { shape: ['batch', d] });
+  const scores = emitNetwork(b, spec, weights, flat, o.preprocess, d);
   b.outputAs(emit(b, 'Softmax', [scores], { axis: 1 }), 'probabilities');
   b.outputAs(emit(b, 'ArgMax', [scores], { axis: 1, keepdims: 0 }), 'label');
   const metadata: Record<string, string> = {

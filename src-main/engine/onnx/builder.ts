@@ -9,10 +9,13 @@ const { onnx } = onnxProto;
 
 export const OPSET = 17;
 export const IR_VERSION = 8;
+/** The ai.onnx.ml operator set an exported table model imports (LabelEncoder-2 is current there). */
+export const ML_DOMAIN = 'ai.onnx.ml';
+export const ML_OPSET = 3;
 
 export type Dim = number | string;
 export type Shape = Dim[];
-export type DType = 'float32' | 'int32' | 'int64' | 'bool' | 'uint8';
+export type DType = 'float32' | 'int32' | 'int64' | 'bool' | 'uint8' | 'string';
 
 const ELEM: Record<DType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
@@ -20,15 +23,18 @@ const ELEM: Record<DType, number> = {
   int64: onnx.TensorProto.DataType.INT64,
   bool: onnx.TensorProto.DataType.BOOL,
   uint8: onnx.TensorProto.DataType.UINT8,
+  string: onnx.TensorProto.DataType.STRING,
 };
 
-export type AttrValue = number | number[] | string | { float: number } | { ints: number[] } | { floats: number[] };
+export type AttrValue = number | number[] | string | { float: number } | { ints: number[] } | { floats: number[] } | { strings: string[] };
 
 export interface GraphNode {
   op: string;
   inputs: string[];
   outputs: string[];
   attrs: Record<string, AttrValue>;
+  /** the operator set's domain when it is not the default ai.onnx (e.g. ML_DOMAIN) */
+  domain?: string;
 }
 
 export interface ValueInfo {
@@ -66,6 +72,7 @@ function attributeProto(name: string, v: AttrValue): onnxProto.onnx.IAttributePr
   if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
   if ('float' in v) return { name, type: T.FLOAT, f: v.float };
   if ('ints' in v) return { name, type: T.INTS, ints: v.ints };
+  if ('strings' in v) return { name, type: T.STRINGS, strings: v.strings.map((x) => new TextEncoder().encode(x)) };
   return { name, type: T.FLOATS, floats: v.floats };
 }
 
@@ -155,10 +162,10 @@ export class GraphBuilder {
   }
 
   /** Emits one node with one output, recording the output's type and shape. */
-  op(op: string, inputs: string[], out: { dtype?: DType; shape: Shape; prefix?: string }, attrs: Record<string, AttrValue> = {}): string {
+  op(op: string, inputs: string[], out: { dtype?: DType; shape: Shape; prefix?: string; domain?: string }, attrs: Record<string, AttrValue> = {}): string {
     for (const i of inputs) if (i !== '' && !this.dtypes.has(i)) throw new Error(`graph ${this.name}: ${op} uses unknown value "${i}"`);
     const name = this.fresh(out.prefix ?? op.toLowerCase());
-    this.nodes.push({ op, inputs, outputs: [name], attrs });
+    this.nodes.push(out.domain ? { op, inputs, outputs: [name], attrs, domain: out.domain } : { op, inputs, outputs: [name], attrs });
     this.setInfo(name, out.dtype ?? this.dtypeOf(inputs[0]), out.shape);
     return name;
   }
@@ -191,6 +198,7 @@ export class GraphBuilder {
         opType: n.op,
         input: n.inputs,
         output: n.outputs,
+        ...(n.domain ? { domain: n.domain } : {}),
         attribute: Object.entries(n.attrs).map(([k, v]) => attributeProto(k, v)),
       })),
       input: this.inputs.map(valueInfoProto),
@@ -204,7 +212,7 @@ export class GraphBuilder {
     };
     const model = onnx.ModelProto.create({
       irVersion: IR_VERSION,
-      opsetImport: [{ domain: '', version: OPSET }],
+      opsetImport: [{ domain: '', version: OPSET }, ...(this.nodes.some((n) => n.domain === ML_DOMAIN) ? [{ domain: ML_DOMAIN, version: ML_OPSET }] : [])],
       producerName: 'mlp-studio',
       producerVersion: '0.1.0',
       docString,
