@@ -2,41 +2,19 @@
  * Typed errors of the Studio API. Whatever goes wrong behind the API reaches the caller as
  * a StudioErrorShape {code, message}; never as an exception crossing a process boundary.
  */
-import type { ErrorCode, StudioErrorShape } from './contract';
+import type { StudioErrorShape } from './contract';
+import { StudioError, isErrorCode } from '../engine/errors';
 
-export const ERROR_CODES: readonly ErrorCode[] = [
-  'bad_request',
-  'unknown_method',
-  'not_found',
-  'conflict',
-  'import_failed',
-  'training_failed',
-  'export_failed',
-  'forbidden',
-  'busy',
-  'internal',
-] as const;
+export { ERROR_CODES, StudioError, isErrorCode } from '../engine/errors';
 
-export class StudioError extends Error {
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string) {
-    super(message);
-    this.name = 'StudioError';
-    this.code = code;
-  }
-  toShape(): StudioErrorShape {
-    return { code: this.code, message: this.message };
-  }
-}
-
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
-}
+/** System error codes of a file that could not be read or written (not a missing one). */
+const IO_CODES = new Set(['EACCES', 'EPERM', 'ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EISDIR', 'ENOTDIR', 'EMFILE']);
 
 /**
  * Turns anything thrown by a service into the shape sent over the wire. Errors that carry a
- * known `code` keep it (the dataset library's errors all do); the engine's SpecError is a bad
- * request, a missing file is not found; the rest are internal, with
+ * known `code` keep it (every StudioError does: the engine's, the dataset library's, the runs');
+ * a zod failure is a bad request, a missing file is not found, an unreadable or unwritable
+ * one is io; the rest are internal, with
  * their message (services write messages for people) but never a stack.
  */
 export function toErrorShape(err: unknown): StudioErrorShape {
@@ -45,8 +23,9 @@ export function toErrorShape(err: unknown): StudioErrorShape {
     const e = err as { code?: unknown; message?: unknown; name?: unknown };
     const message = typeof e.message === 'string' && e.message ? e.message : String(err);
     if (isErrorCode(e.code)) return { code: e.code, message };
-    if (e.name === 'SpecError' || e.name === 'ZodError') return { code: 'bad_request', message };
+    if (e.name === 'ZodError') return { code: 'bad_request', message };
     if (e.code === 'ENOENT') return { code: 'not_found', message };
+    if (typeof e.code === 'string' && IO_CODES.has(e.code)) return { code: 'io', message };
     return { code: 'internal', message };
   }
   return { code: 'internal', message: String(err) };

@@ -1,17 +1,15 @@
 /**
- * Errors of the dataset library. Each carries a `code` from the Studio API's ErrorCode set,
+ * Errors of the dataset library: StudioErrors (engine/errors.ts) with a code,
  * so the API layer passes it through unchanged, and a message for a person: what happened,
  * where (file, row, record) and what to do.
  */
-import type { ErrorCode } from '../api/contract';
+import { StudioError, type ErrorCode } from '../engine/errors';
 import { safeText } from './safe-text';
 
-export class DatasetError extends Error {
-  readonly code: ErrorCode;
+export class DatasetError extends StudioError {
   constructor(code: ErrorCode, message: string) {
-    super(message);
+    super(code, message);
     this.name = 'DatasetError';
-    this.code = code;
   }
 }
 

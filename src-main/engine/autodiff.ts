@@ -6,9 +6,16 @@
  * no gradient is computed for the input batch. There is no network-specific code here.
  */
 import type { GraphBuilder } from './onnx/builder';
+import { StudioError } from './errors';
 import { OPS, emit } from './ops/table';
 
-export class MissingGradientError extends Error {}
+/** An op without a gradient rule on the path to the loss: a bug in the engine. */
+export class MissingGradientError extends StudioError {
+  constructor(message: string) {
+    super('internal', message);
+    this.name = 'MissingGradientError';
+  }
+}
 
 /**
  * Emits the backward graph of `loss` (a scalar) into `b` and returns d loss / d p for each

@@ -1,16 +1,20 @@
 /**
  * ModelSpec validation, description (shapes and parameter counts) and presets.
  */
-import type { LayerSpec, ModelSpec, TrainConfig, TrainingData } from './types';
+import { StudioError } from './errors';
+import { TASKS } from './table';
+import type { LayerSpec, ModelSpec, Task, TrainConfig, TrainingData } from './types';
 import { DEFAULT_PATIENCE, DEFAULT_VALIDATION } from './validation';
 
-export class SpecError extends Error {
+/** A network or its settings are not valid: a bad request, with a message for people. */
+export class SpecError extends StudioError {
   constructor(
     message: string,
     /** index of the offending layer, when there is one */
     readonly layer?: number,
   ) {
-    super(message);
+    super('bad_request', message);
+    this.name = 'SpecError';
   }
 }
 
@@ -59,7 +63,14 @@ export function validateSpec(spec: ModelSpec): void {
   if (!Array.isArray(spec.inputShape) || spec.inputShape.length === 0 || spec.inputShape.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new SpecError(`The input shape [${spec.inputShape}] is not valid: every dimension must be a whole number of at least 1.`);
   }
-  if (!Number.isInteger(spec.classes) || spec.classes < 2) {
+  if (spec.task !== undefined && !(TASKS as readonly unknown[]).includes(spec.task)) {
+    throw new SpecError(`The model must predict a category or a number (got "${String(spec.task)}").`);
+  }
+  const number = spec.task === 'number';
+  if (number && spec.classes !== 1) {
+    throw new SpecError(`A model that predicts a number has one output; this model has ${spec.classes}.`);
+  }
+  if (!number && (!Number.isInteger(spec.classes) || spec.classes < 2)) {
     throw new SpecError(`A classifier needs at least 2 classes; this model has ${spec.classes}.`);
   }
   if (!Array.isArray(spec.layers) || spec.layers.length === 0) {
@@ -102,7 +113,7 @@ export function validateSpec(spec: ModelSpec): void {
   const last = spec.layers[spec.layers.length - 1];
   if (last.kind !== 'linear' || last.units !== spec.classes) {
     throw new SpecError(
-      `The last layer must be a linear layer with ${spec.classes} units, one score per class` +
+      (number ? 'The last layer must be a linear layer with 1 unit, the predicted number' : `The last layer must be a linear layer with ${spec.classes} units, one score per class`) +
         (last.kind === 'linear' ? ` (it has ${last.units}).` : ` (it is ${last.kind}).`),
       spec.layers.length - 1,
     );
@@ -115,6 +126,21 @@ export function validateSpec(spec: ModelSpec): void {
         `(more than the ${MAX_TRAINING_BYTES / 1024 ** 3} GB the studio allows). Use fewer or smaller layers.`,
     );
   }
+}
+
+/**
+ * The spec with the head of `task`: for a number, one output (classes 1, the last linear layer
+ * 1 unit) and task 'number'; for a category (or none), `classes` outputs (default: the spec's)
+ * and no task. Presets and the layer stack describe the hidden layers; this sets what they predict.
+ */
+export function withTask(spec: ModelSpec, task: Task | undefined, classes = spec.classes): ModelSpec {
+  const number = task === 'number';
+  const units = number ? 1 : classes;
+  const layers = spec.layers.slice();
+  const last = layers[layers.length - 1];
+  if (last?.kind === 'linear') layers[layers.length - 1] = { ...last, units };
+  const { task: _previous, ...rest } = spec;
+  return { ...rest, layers, classes: units, ...(number ? { task: 'number' as const } : {}) };
 }
 
 export function paramInfos(spec: ModelSpec): ParamInfo[] {
@@ -280,6 +306,22 @@ export function validateDataFits(spec: ModelSpec, data: TrainingData): void {
   const inSize = spec.inputShape.reduce((a, b) => a * b, 1);
   if (inSize !== d) throw new Error(`The model expects ${inSize} input values per sample but the dataset has ${d}.`);
   if (data.train.n < 1) throw new Error('The training set is empty.');
+  const wants = spec.task === 'number' ? 'number' : 'category';
+  const has = data.task === 'number' ? 'number' : 'category';
+  if (wants !== has) {
+    throw new Error(`The model predicts a ${wants} but the dataset's ${has === 'number' ? 'target is a number' : 'labels are categories'}; ${has === 'number' ? 'give the model one output (a number to predict)' : 'give the model one output per class'}.`);
+  }
+  if (has === 'number') {
+    const t = data.target;
+    if (!t || !Number.isFinite(t.mean) || !(t.std > 0 && Number.isFinite(t.std))) {
+      throw new Error(`The dataset's target has no usable scale (mean ${t?.mean}, standard deviation ${t?.std}): the number to predict must vary across the training rows.`);
+    }
+    for (const [name, split] of [['training', data.train], ['test', data.test]] as const) {
+      if (!(split.y instanceof Float32Array)) throw new Error(`The ${name} targets must be numbers (float32) for a number to predict.`);
+      for (let i = 0; i < split.n; i++) if (!Number.isFinite(split.y[i])) throw new Error(`${name[0].toUpperCase()}${name.slice(1)} sample ${i} has the target ${split.y[i]}, not a finite number.`);
+    }
+    return;
+  }
   const maxLabel = spec.classes;
   for (const split of [data.train, data.test]) {
     for (let i = 0; i < split.n; i++) {

@@ -18,6 +18,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import type { TrainerCheckpoint } from '../engine/trainer';
 import { writeFileAtomic, type AtomicWriteOptions } from './atomic';
+import { StudioError } from '../engine/errors';
 
 /** What the trainer hands over at the end of an epoch and takes back to resume. */
 export type CheckpointState = TrainerCheckpoint;
@@ -39,12 +40,12 @@ export interface LoadedCheckpoint extends CheckpointInfo {
   run?: string;
 }
 
-export class CheckpointError extends Error {
+export class CheckpointError extends StudioError {
   constructor(
     readonly file: string,
     message: string,
   ) {
-    super(message);
+    super('io', message);
     this.name = 'CheckpointError';
   }
 }

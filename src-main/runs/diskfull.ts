@@ -2,13 +2,16 @@
  * A full disk (ENOSPC), a used-up quota (EDQUOT) or a read-only disk (EROFS) while the studio
  * writes a run: said plainly, with the file and what to do, instead of the raw system error.
  */
-export class DiskFullError extends Error {
+import { StudioError } from '../engine/errors';
+
+export class DiskFullError extends StudioError {
   constructor(
     readonly file: string,
-    readonly code: string,
+    /** the system's code: ENOSPC, EDQUOT or EROFS */
+    readonly systemCode: string,
     message: string,
   ) {
-    super(message);
+    super('io', message);
     this.name = 'DiskFullError';
   }
 }
@@ -21,7 +24,7 @@ const KINDS: Record<string, { what: string; fix: string }> = {
 
 /** The system error code when `err` says the disk cannot take a write, else null. */
 export function diskErrorCode(err: unknown): string | null {
-  if (err instanceof DiskFullError) return err.code;
+  if (err instanceof DiskFullError) return err.systemCode;
   const code = (err as NodeJS.ErrnoException | null)?.code;
   return code && code in KINDS ? code : null;
 }

@@ -10,12 +10,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fsyncDir, tempPathFor, writeFileAtomic } from './atomic';
+import { StudioError } from '../engine/errors';
 
-/** An export would replace existing files. `code` 'conflict' reaches API callers as such. */
-export class ExportExistsError extends Error {
-  readonly code = 'conflict';
+/** An export would replace existing files: a conflict. */
+export class ExportExistsError extends StudioError {
   constructor(readonly files: string[]) {
     super(
+      'conflict',
       `${files.length === 1 ? `${files[0]} already exists` : `These files already exist: ${files.join(', ')}`}. Nothing was written: ` +
         'choose another file name, or confirm that they may be replaced (the CLI\'s --overwrite, the API\'s { overwrite: true }).',
     );

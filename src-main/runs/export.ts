@@ -22,6 +22,7 @@ import type { CheckpointChoice } from './checkpoints';
 import { STUDIO_VERSION, type RunRecord } from './record';
 import type { RunStore } from './store';
 import type { ImageSettings } from '../datasets/types';
+import { StudioError } from '../engine/errors';
 
 export const PROB_TOLERANCE = 1e-5;
 
@@ -85,13 +86,13 @@ export interface ExportReport {
   bytes: number;
 }
 
-export class ExportVerificationError extends Error {
+export class ExportVerificationError extends StudioError {
   constructor(
     message: string,
     readonly report: Verification,
     readonly reportPath: string,
   ) {
-    super(message);
+    super('export_failed', message);
     this.name = 'ExportVerificationError';
   }
 }

@@ -16,6 +16,7 @@ import type { ImageSettings } from '../datasets/types';
 import { safeText } from '../datasets/safe-text';
 import { decodeText } from '../datasets/text-encoding';
 import { readOnnxInfo, type OnnxInfo } from './onnxinfo';
+import { StudioError } from '../engine/errors';
 
 export interface LoadedModel {
   file: string;
@@ -50,8 +51,11 @@ export interface Prediction {
   note?: string;
 }
 
-export class PredictInputError extends Error {
-  override name = 'PredictInputError';
+export class PredictInputError extends StudioError {
+  constructor(message: string) {
+    super('bad_request', message);
+    this.name = 'PredictInputError';
+  }
 }
 
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp', '.tif', '.tiff']);

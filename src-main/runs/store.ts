@@ -24,16 +24,16 @@ import { CheckpointFolder, defaultCheckpointPolicy, type CheckpointPolicy } from
 import { MetricsWriter, readMetrics, thinBatches, type MetricRecord, type MetricsReadResult } from './metrics';
 import { STUDIO_VERSION, architectureOf, countParams, runRecordSchema, type DatasetRef, type RunRecord } from './record';
 
-export class RunNotFoundError extends Error {
+export class RunNotFoundError extends StudioError {
   constructor(readonly ref: string, message: string) {
-    super(message);
+    super('not_found', message);
     this.name = 'RunNotFoundError';
   }
 }
 
-export class RunFileError extends Error {
+export class RunFileError extends StudioError {
   constructor(readonly file: string, message: string) {
-    super(message);
+    super('io', message);
     this.name = 'RunFileError';
   }
 }
@@ -48,6 +48,8 @@ export interface CreateRunRequest {
   device?: string;
   /** why that device (the 'auto' choice's timings) */
   deviceReason?: string;
+  /** the sweep this run is a trial of (a settings search) */
+  group?: string;
 }
 
 /** "Train again with exactly this": everything that determines the result. */
@@ -210,6 +212,7 @@ export class RunStore {
       params: countParams(req.model),
       device: req.device ?? req.config.device,
       ...(req.deviceReason ? { deviceReason: req.deviceReason } : {}),
+      ...(req.group ? { group: req.group } : {}),
       progress: { epochsDone: 0, step: 0, bestTestError: null, bestEpoch: null, lastTestError: null, seconds: 0 },
       resumes: [],
       exports: [],
@@ -360,6 +363,7 @@ export class RunStore {
       params: r.params,
       device: r.device,
       ...(r.deviceReason !== undefined ? { deviceReason: r.deviceReason } : {}),
+      ...(r.group !== undefined ? { group: r.group } : {}),
       createdAt: r.createdAt,
       epochsDone: r.progress.epochsDone,
       steps: r.progress.step,

@@ -26,6 +26,7 @@ import { divergedProblem, type RunRecord } from './record';
 import { markEnded } from './run-end';
 import { holdingRunLock } from './run-lock';
 import type { RunStore } from './store';
+import { StudioError } from '../engine/errors';
 
 export interface TrainingOptions {
   store: RunStore;
@@ -61,9 +62,9 @@ export interface TrainingHandle {
   done: Promise<TrainResult>;
 }
 
-export class RunStateError extends Error {
+export class RunStateError extends StudioError {
   constructor(message: string) {
-    super(message);
+    super('conflict', message);
     this.name = 'RunStateError';
   }
 }
