@@ -1,10 +1,10 @@
 import { ref } from 'vue';
 import {
   Chart, LineController, LineElement, PointElement, LinearScale, CategoryScale, BarController, BarElement,
-  Legend, Tooltip, Title, Filler,
+  ScatterController, Legend, Tooltip, Title, Filler,
 } from 'chart.js';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, BarController, BarElement, Legend, Tooltip, Title, Filler);
+Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, BarController, BarElement, ScatterController, Legend, Tooltip, Title, Filler);
 // Training streams points several times a second: animations would only cost main-thread time.
 Chart.defaults.animation = false;
 Chart.defaults.maintainAspectRatio = false;

@@ -5,6 +5,11 @@
 import { validateSpec, validateConfig, describe, presets, defaultTrainConfig, architectureLabel as engineArchitectureLabel, DEFAULT_PATIENCE, DEFAULT_VALIDATION } from '../../src-main/engine/index';
 import type { ModelSpec, TrainConfig, LayerSpec } from '../../src-main/engine/types';
 import type { DatasetMeta } from '../../src-main/datasets/types';
+import type { Task } from '../../src-main/engine/table';
+import { taskOf } from './table-data';
+
+/** What the presets and the fitting read of a dataset: its shape, classes, and (tables) what it predicts. */
+type DataShape = Pick<DatasetMeta, 'sampleShape' | 'classNames'> & { kind?: DatasetMeta['kind']; task?: Task };
 
 export interface LayerInfo {
   name: string;
@@ -57,9 +62,15 @@ export function inputSizeOf(d: Pick<DatasetMeta, 'sampleShape'>): number {
   return d.sampleShape.reduce((a, b) => a * b, 1);
 }
 
-/** The engine's presets, fitted to a dataset; the lecture's net first. */
-export function presetList(d: Pick<DatasetMeta, 'sampleShape' | 'classNames'>): PresetChoice[] {
-  const list = [...presets].sort((a, b) => (a.id === 'lecture' ? -1 : b.id === 'lecture' ? 1 : 0));
+/** Presets made for pictures of digits (MNIST's sizes and figures): not offered for a table of features. */
+const PICTURE_PRESETS = new Set(['lecture', 'accurate', 'wide']);
+
+/** The engine's presets, fitted to a dataset; the lecture's net first. A table is offered only those that suit a table. */
+export function presetList(d: DataShape): PresetChoice[] {
+  const forTable = d.kind === 'tabular';
+  const list = [...presets]
+    .filter((p) => !forTable || !PICTURE_PRESETS.has(p.id))
+    .sort((a, b) => (a.id === 'lecture' ? -1 : b.id === 'lecture' ? 1 : 0));
   return list.map((p) => ({
     id: p.id,
     title: p.title,
@@ -75,7 +86,7 @@ export function configProblem(c: TrainConfig): string | null {
 }
 
 /** The same hidden layers, with the input and the output layer fitted to a dataset. */
-export function fitSpecToData(spec: ModelSpec, d: Pick<DatasetMeta, 'sampleShape' | 'classNames'>): ModelSpec {
+export function fitSpecToData(spec: ModelSpec, d: DataShape): ModelSpec {
   const classes = d.classNames.length;
   const layers: LayerSpec[] = spec.layers.map((l) => ({ ...l }));
   let lastLinear = -1;
@@ -88,7 +99,9 @@ export function fitSpecToData(spec: ModelSpec, d: Pick<DatasetMeta, 'sampleShape
   } else {
     layers.push({ kind: 'linear', units: classes, bias: true });
   }
-  return { inputShape: [...d.sampleShape], layers, classes };
+  // a number to predict has one output; absent task = a category (the lecture's spec stays as it was)
+  const task = taskOf(d);
+  return { inputShape: [...d.sampleShape], layers, classes, ...(task === 'number' ? { task } : {}) };
 }
 
 export const layerKinds: { kind: LayerSpec['kind']; label: string; help: string }[] = [

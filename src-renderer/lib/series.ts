@@ -1,4 +1,5 @@
 import type { TrainEvent } from '../../src-main/engine/types';
+import type { Task } from '../../src-main/engine/table';
 
 /** A point on an x axis measured in epochs completed (1.5 = half way through the second epoch). */
 export interface Pt {
@@ -34,8 +35,17 @@ export interface Series {
 }
 
 /**
+ * How an event's `error` is drawn: for a category the fraction wrong, drawn in percent; for a
+ * number the mean absolute error in the target's units, drawn as it is.
+ */
+export function errorScaleOf(task: Task | undefined): number {
+  return task === 'number' ? 1 : 100;
+}
+
+/**
  * Turns the trainer's event stream into chart series. Every x value is "epochs completed"
- * so batch, epoch and test points line up.
+ * so batch, epoch and test points line up. The error series are in percent for a category
+ * and in the target's units for a number (`task`); the epoch rows keep the events' values.
  */
 export class SeriesBuilder {
   readonly s: Series = {
@@ -45,8 +55,11 @@ export class SeriesBuilder {
   private emaLoss = 0;
   private emaErr = 0;
   private emaN = 0;
-  /** 0.9 like TensorBoard's default: smooth enough to read, quick enough to follow */
-  constructor(private readonly smoothing = 0.9) {}
+  private readonly scale: number;
+  /** smoothing 0.9 like TensorBoard's default: smooth enough to read, quick enough to follow */
+  constructor(private readonly smoothing = 0.9, task?: Task) {
+    this.scale = errorScaleOf(task);
+  }
 
   /** the trainer numbers epochs from 0, as the lecture prints them */
   private epochIndex(epoch: number): number {
@@ -58,7 +71,7 @@ export class SeriesBuilder {
       case 'batch': {
         const x = this.epochIndex(e.epoch) + e.step / e.stepsPerEpoch; // step counts from 1
         this.s.batchLoss.push({ x, y: e.loss });
-        this.s.batchError.push({ x, y: e.error * 100 });
+        this.s.batchError.push({ x, y: e.error * this.scale });
         if (Number.isFinite(e.loss)) {
           const a = this.smoothing;
           this.emaLoss = a * this.emaLoss + (1 - a) * e.loss;
@@ -66,21 +79,21 @@ export class SeriesBuilder {
           this.emaN++;
           const debias = 1 - Math.pow(a, this.emaN);
           this.s.smoothLoss.push({ x, y: this.emaLoss / debias });
-          this.s.smoothError.push({ x, y: (this.emaErr / debias) * 100 });
+          this.s.smoothError.push({ x, y: (this.emaErr / debias) * this.scale });
         }
         break;
       }
       case 'epoch': {
         const x = this.epochIndex(e.epoch) + 1;
         this.s.epochLoss.push({ x, y: e.loss });
-        this.s.epochError.push({ x, y: e.error * 100 });
+        this.s.epochError.push({ x, y: e.error * this.scale });
         this.s.rows.push({ epoch: x, loss: e.loss, error: e.error, seconds: e.seconds, lr: e.lr });
         break;
       }
       case 'test': {
         const x = this.epochIndex(e.epoch) + 1;
         this.s.testLoss.push({ x, y: e.loss });
-        this.s.testError.push({ x, y: e.error * 100 });
+        this.s.testError.push({ x, y: e.error * this.scale });
         const row = this.s.rows.find((r) => r.epoch === x);
         if (row) {
           row.testLoss = e.loss;
@@ -92,7 +105,7 @@ export class SeriesBuilder {
         // counted from 1, like the epochs completed on the x axis
         const x = e.epoch;
         this.s.validationLoss.push({ x, y: e.loss });
-        this.s.validationError.push({ x, y: e.error * 100 });
+        this.s.validationError.push({ x, y: e.error * this.scale });
         const row = this.s.rows.find((r) => r.epoch === x);
         if (row) {
           row.validationLoss = e.loss;
@@ -106,8 +119,8 @@ export class SeriesBuilder {
   }
 }
 
-export function seriesOf(events: TrainEvent[]): Series {
-  const b = new SeriesBuilder();
+export function seriesOf(events: TrainEvent[], task?: Task): Series {
+  const b = new SeriesBuilder(undefined, task);
   for (const e of events) b.ingest(e);
   return b.s;
 }

@@ -1,12 +1,14 @@
 import { reactive, markRaw, shallowRef, triggerRef } from 'vue';
 import type { DatasetMeta } from '../../src-main/datasets/types';
-import { diverged, type ModelSpec, type TrainConfig, type TrainEvent } from '../../src-main/engine/types';
+import { diverged, type ModelSpec, type RunMetrics, type TrainConfig, type TrainEvent } from '../../src-main/engine/types';
 import type { RunStatus, RunSummary, StudioEvent } from '../../src-main/api/contract';
 import { studio, messageOf, forPeople } from '../studio';
 import { SeriesBuilder, type Series } from './series';
 import { defaultConfig, presetList, fitSpecToData } from './engine';
 import { BrowserRun } from '../training/browser-run';
 import { failedImportText } from './import-status';
+import { taskOf } from './table-data';
+import type { Task } from '../../src-main/engine/table';
 
 export type Screen = 'data' | 'model' | 'train' | 'evaluate' | 'try' | 'export' | 'runs';
 
@@ -51,6 +53,10 @@ export interface LiveRun {
   reason?: string;
   /** why the run trains where it does: 'auto's timings on each device (from the worker, or the run's record) */
   deviceReason?: string;
+  /** what the run predicts: its errors are fractions wrong (a category) or mean absolute errors in the target's units (a number) */
+  task: Task;
+  /** once finished: the kept model's test metrics (accuracy; or MAE, RMSE and R² for a number) */
+  metrics?: RunMetrics;
 }
 
 const SAVED = 'mlp-studio.workspace.v1';
@@ -188,6 +194,7 @@ function onRunEvent(runId: string, status: RunStatus, e: TrainEvent | undefined,
       if (e.stoppedEarly) live.stoppedEarly = e.stoppedEarly;
       live.epochsTrained = e.epochs;
       if (e.diagnosis) live.diagnosis = e.diagnosis;
+      if (e.metrics) live.metrics = e.metrics;
       live.status = 'finished';
       live.endedAt ??= Date.now();
       store.runId = runId;
@@ -275,12 +282,13 @@ export async function startRun(): Promise<void> {
   } else {
     summary = await studio().startRun(req);
   }
-  builder = new SeriesBuilder();
+  builder = new SeriesBuilder(undefined, taskOf(d));
   stepsSeen = 0;
   liveSeries.value = markRaw(builder.s);
   store.live = {
     runId: summary.id, status: summary.status, device: summary.device, params: summary.params,
     stepsPerEpoch: 0, epochs: summary.epochs, steps: 0, startedAt: Date.now(), pausedMs: 0, pausedAt: null, endedAt: null, testError: null,
+    task: taskOf(d),
   };
   store.runId = summary.id;
   void refreshRuns();
@@ -288,7 +296,8 @@ export async function startRun(): Promise<void> {
 
 /** Shows `run` as the live run, its charts drawn from `history`; the events that come next continue them. */
 function follow(run: RunSummary, history: TrainEvent[]): void {
-  builder = new SeriesBuilder();
+  const task = taskOf(store.datasets.find((d) => d.id === run.datasetId));
+  builder = new SeriesBuilder(undefined, task);
   for (const e of history) builder.ingest(e);
   const lastBatch = [...history].reverse().find((m) => m.event === 'batch');
   stepsSeen = lastBatch && lastBatch.event === 'batch' ? lastBatch.epoch * lastBatch.stepsPerEpoch + lastBatch.step : 0;
@@ -296,7 +305,7 @@ function follow(run: RunSummary, history: TrainEvent[]): void {
   store.live = {
     runId: run.id, status: run.status, device: run.device, params: run.params,
     stepsPerEpoch: 0, epochs: run.epochs, steps: stepsSeen, startedAt: Date.now() - run.seconds * 1000,
-    pausedMs: 0, pausedAt: null, endedAt: null, testError: null, secondsBefore: run.seconds,
+    pausedMs: 0, pausedAt: null, endedAt: null, testError: null, secondsBefore: run.seconds, task,
     ...(run.deviceReason ? { deviceReason: run.deviceReason } : {}),
   };
 }

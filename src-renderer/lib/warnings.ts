@@ -1,10 +1,11 @@
 import type { Pt, Series } from './series';
+import type { Task } from '../../src-main/engine/table';
 
 /**
  * Plain-language warnings about how training is going. Pure function of the series so it
  * can be tested and re-run on every chart refresh.
  */
-export function trainingWarnings(s: Series): string[] {
+export function trainingWarnings(s: Series, task?: Task): string[] {
   const out: string[] = [];
   const lastBatch = s.batchLoss[s.batchLoss.length - 1];
   const nonFinite = s.batchLoss.some((p) => !Number.isFinite(p.y)) || s.epochLoss.some((p) => !Number.isFinite(p.y));
@@ -39,13 +40,14 @@ export function trainingWarnings(s: Series): string[] {
   if (t.length >= 2) {
     const [a, b, c] = t.slice(-3);
     const last2 = t.slice(-2) as [Pt, Pt];
-    const twoRises = t.length >= 3 && rising(a, b) && rising(b, c) && c.y - a.y >= 0.5;
-    const jump = rising(last2[0], last2[1]) && last2[1].y - last2[0].y >= Math.max(1, 0.2 * last2[0].y);
+    // a number's error is a mean absolute error in the target's units: the same rules, relative
+    const twoRises = t.length >= 3 && rising(a, b) && rising(b, c) && c.y - a.y >= (task === 'number' ? 0.05 * a.y : 0.5);
+    const jump = rising(last2[0], last2[1]) && last2[1].y - last2[0].y >= (task === 'number' ? 0.2 * last2[0].y : Math.max(1, 0.2 * last2[0].y));
     if (twoRises || jump) {
       out.push(
         onValidation
           ? 'The error on the samples set aside is rising while the error on the training samples keeps falling: the network is starting to memorize the training set (overfitting). More epochs will not help; the run keeps its best epoch on the samples set aside (early stopping ends it), or add dropout, or use a smaller network.'
-          : 'The error on the test images is rising while the error on the training images keeps falling: the network is starting to memorize the training set (overfitting). More epochs will not help; keep the best epoch, or add dropout, or use a smaller network.',
+          : `The error on the test ${task === 'number' ? 'rows' : 'images'} is rising while the error on the training ${task === 'number' ? 'rows' : 'images'} keeps falling: the network is starting to memorize the training set (overfitting). More epochs will not help; keep the best epoch, or add dropout, or use a smaller network.`,
       );
     }
   }
