@@ -78,6 +78,8 @@ export interface RunSummary {
    * why a resumed run could not continue on its device. Absent for an explicit choice.
    */
   deviceReason?: string;
+  /** the sweep this run is a trial of ("Find good settings for me"), shared by all its trials */
+  group?: string;
   createdAt: string;
   epochsDone: number;
   /** optimisation steps in its newest checkpoint: past epochsDone's steps when it was saved inside an epoch */

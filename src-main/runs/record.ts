@@ -68,6 +68,8 @@ export const runRecordSchema = z.object({
   device: z.string(),
   /** why this device ('auto's timings, or why a resume could not use the run's device) */
   deviceReason: z.string().optional(),
+  /** the sweep this run is a trial of ("Find good settings for me"): every trial of one search shares it */
+  group: z.string().optional(),
   progress: z.object({
     epochsDone: z.number().int().min(0),
     step: z.number().int().min(0),
