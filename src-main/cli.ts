@@ -11,6 +11,7 @@ import { stopOnSignals } from './runs/signals';
 import { DuplicateDatasetError } from './datasets/errors';
 import { studioHome } from './paths';
 import { WRITING_COMMANDS, cleanLeftoversAtStart } from './leftovers';
+import { datasetRefOf } from './runs/record';
 import { RunStore } from './runs/store';
 import { startTraining } from './runs/training';
 import { registerRunCommands } from './runs/cli';
@@ -165,7 +166,7 @@ async function train(f: TrainFlags, out: (s: string) => void, err: (s: string) =
     name: f.name,
     device: selection.device,
     ...(config.device === 'auto' ? { deviceReason: selection.reason } : {}),
-    dataset: { id: meta.id, name: meta.name, contentHash: meta.contentHash, ...(f.limitTrain ? { limitTrain: f.limitTrain } : {}), ...(f.limitTest ? { limitTest: f.limitTest } : {}) },
+    dataset: datasetRefOf(meta, f),
   });
   let finished: Extract<TrainEvent, { event: 'done' }> | null = null;
   const bar = epochBar(!f.json && f.progress !== false);

@@ -80,6 +80,8 @@ export interface RunSummary {
   deviceReason?: string;
   /** the sweep this run is a trial of ("Find good settings for me"), shared by all its trials */
   group?: string;
+  /** the training samples (the validation part comes out of them) and test samples the run uses; absent in runs of older studios */
+  samples?: { train: number; test: number };
   createdAt: string;
   epochsDone: number;
   /** optimisation steps in its newest checkpoint: past epochsDone's steps when it was saved inside an epoch */
@@ -316,6 +318,8 @@ export interface StudioApi {
   compareRuns(ids: string[]): Promise<RunDetail[]>;
   deleteRun(id: string): Promise<void>;
   setRunNote(id: string, note: string): Promise<RunSummary>;
+  /** renames a run (one line, at most 120 characters; an empty name is refused) */
+  renameRun(id: string, name: string): Promise<RunSummary>;
   evaluateRun(id: string): Promise<EvaluationResult>;
   /** the run's inference model (ONNX bytes, base64) for in-renderer inference */
   getInferenceModel(id: string): Promise<{ onnxBase64: string; inputShape: number[]; classNames: string[] }>;

@@ -33,6 +33,7 @@ const names = {
   compareRuns: true,
   deleteRun: true,
   setRunNote: true,
+  renameRun: true,
   evaluateRun: true,
   getInferenceModel: true,
   exportRun: true,

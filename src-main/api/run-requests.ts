@@ -8,7 +8,7 @@ import type { DatasetMeta } from '../datasets/types';
 import { validateSpec, validateConfig } from '../engine/spec';
 import type { RunStore } from '../runs/store';
 import { trainedElsewhere } from '../runs/run-lock';
-import { divergedProblem, type RunRecord } from '../runs/record';
+import { datasetRefOf, divergedProblem, type RunRecord } from '../runs/record';
 import type { StartRunRequest } from './contract';
 import { StudioError } from './errors';
 import type { DatasetGateway } from './datasets';
@@ -40,14 +40,7 @@ export function createRunRecord(runs: RunStore, req: StartRunRequest, dataset: D
     config: req.config,
     name: req.name,
     device,
-    dataset: {
-      id: dataset.id,
-      name: dataset.name,
-      contentHash: dataset.contentHash,
-      ...(dataset.split ? { split: dataset.split } : {}),
-      ...(req.limitTrain ? { limitTrain: req.limitTrain } : {}),
-      ...(req.limitTest ? { limitTest: req.limitTest } : {}),
-    },
+    dataset: datasetRefOf(dataset, req),
   });
 }
 

@@ -250,6 +250,7 @@ export const argumentSchemas = {
   compareRuns: z.tuple([z.array(idSchema).min(1).max(20)]),
   deleteRun: z.tuple([idSchema]),
   setRunNote: z.tuple([idSchema, z.string().max(10_000)]),
+  renameRun: z.tuple([idSchema, z.string().max(1_000)]),
   evaluateRun: z.tuple([idSchema]),
   getInferenceModel: z.tuple([idSchema]),
   exportRun: z.tuple([idSchema, exportTargetSchema.nullable().optional(), z.strictObject({ overwrite: z.boolean().optional() }).optional()]),

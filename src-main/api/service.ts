@@ -299,6 +299,11 @@ export class StudioService implements StudioApi {
     return this.overlay(await this.runs.setNote(id, note));
   }
 
+  async renameRun(id: string, name: string): Promise<RunSummary> {
+    this.assertRunExists(id);
+    return this.overlay(await this.runs.rename(id, name));
+  }
+
   /** The run's best checkpoint (or its last) on its test set, computed in a worker. */
   async evaluateRun(id: string): Promise<EvaluationResult> {
     this.assertRunExists(id);

@@ -186,6 +186,17 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
     });
 
   run
+    .command('rename')
+    .argument('<run>', 'run id or folder')
+    .argument('<name...>', 'the new name')
+    .description('rename a run (the name shown in the window and in `runs`)')
+    .option('--run-dir <dir>', 'folder that holds the run folders')
+    .action(async (ref: string, name: string[], f: { runDir?: string }) => {
+      const s = await storeFor(f, ref).rename(ref, name.join(' '));
+      o().out(`run ${s.id} is now named “${s.name}”`);
+    });
+
+  run
     .command('delete')
     .argument('<run>', 'run id or folder')
     .description('delete a run folder (checkpoints, metrics, exports); give the full id')

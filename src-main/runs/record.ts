@@ -40,8 +40,49 @@ export const datasetRefSchema = z.object({
   /** train on the first N samples only */
   limitTrain: z.number().int().positive().optional(),
   limitTest: z.number().int().positive().optional(),
+  /** the training and test samples the run uses (after the limits; the validation part comes out of the training ones); absent in runs of older studios */
+  trainSamples: z.number().int().nonnegative().optional(),
+  testSamples: z.number().int().nonnegative().optional(),
 });
 export type DatasetRef = z.infer<typeof datasetRefSchema>;
+
+/** A run's reference to its dataset: the one place that builds it (the API, the CLI's train and tune). */
+export function datasetRefOf(
+  meta: { id: string; name: string; contentHash: string; split?: unknown; train: { count: number }; test: { count: number } },
+  limits: { limitTrain?: number; limitTest?: number } = {},
+): DatasetRef {
+  return {
+    id: meta.id,
+    name: meta.name,
+    contentHash: meta.contentHash,
+    ...(meta.split ? { split: meta.split } : {}),
+    ...(limits.limitTrain ? { limitTrain: limits.limitTrain } : {}),
+    ...(limits.limitTest ? { limitTest: limits.limitTest } : {}),
+    trainSamples: Math.min(meta.train.count, limits.limitTrain ?? Infinity),
+    testSamples: Math.min(meta.test.count, limits.limitTest ?? Infinity),
+  };
+}
+
+const OPTIMIZER_WORDS: Record<string, string> = { sgd: 'SGD', momentum: 'Momentum', adam: 'Adam' };
+
+/** "12,000" → "12k", "60,000" → "60k", "1,500,000" → "1.5M": a sample count in a run's name. */
+export function shortCount(n: number): string {
+  if (n >= 1e6) return `${+(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M`;
+  if (n >= 1e4) return `${Math.round(n / 1e3)}k`;
+  if (n >= 1e3) return `${+(n / 1e3).toFixed(1)}k`;
+  return String(n);
+}
+
+/**
+ * A new run's default name, after what tells runs apart (issue 16): the data, the network, the
+ * samples it trains on and the optimizer, e.g. "Fashion · 784-256-10 relu · 60k samples · Adam".
+ */
+export function defaultRunName(dataset: DatasetRef, model: ModelSpec, config: Pick<TrainConfig, 'optimizer'>): string {
+  const parts = [dataset.name, architectureOf(model)];
+  if (dataset.trainSamples !== undefined) parts.push(`${shortCount(dataset.trainSamples)} samples`);
+  parts.push(OPTIMIZER_WORDS[config.optimizer.kind] ?? config.optimizer.kind);
+  return parts.join(' · ');
+}
 
 export const checkpointPolicySchema = z.object({ every: z.number().int().min(1), keepLast: z.number().int().min(1) });
 

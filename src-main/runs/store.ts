@@ -22,7 +22,16 @@ import { writeFileAtomic } from './atomic';
 import { asDiskFull, continueRun, diskErrorCode } from './diskfull';
 import { CheckpointFolder, defaultCheckpointPolicy, type CheckpointPolicy } from './checkpoints';
 import { MetricsWriter, readMetrics, thinBatches, type MetricRecord, type MetricsReadResult } from './metrics';
-import { STUDIO_VERSION, architectureOf, countParams, runRecordSchema, type DatasetRef, type RunRecord } from './record';
+import { STUDIO_VERSION, architectureOf, countParams, defaultRunName, runRecordSchema, type DatasetRef, type RunRecord } from './record';
+
+/** The longest run name kept. */
+export const MAX_RUN_NAME = 120;
+
+/** A run name as stored: one line (control characters become spaces, bidirectional controls go), spaces folded, trimmed, at most MAX_RUN_NAME characters. */
+export function runName(name: string | undefined): string {
+  // eslint-disable-next-line no-control-regex
+  return (name ?? '').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '').replace(/\s+/g, ' ').trim().slice(0, MAX_RUN_NAME);
+}
 
 export class RunNotFoundError extends StudioError {
   constructor(readonly ref: string, message: string) {
@@ -197,7 +206,7 @@ export class RunStore {
     const record: RunRecord = {
       format: 1,
       id,
-      name: req.name?.trim() || `${req.dataset.name} · ${architectureOf(req.model)}`,
+      name: runName(req.name) || defaultRunName(req.dataset, req.model, req.config),
       createdAt: now,
       updatedAt: now,
       studioVersion: STUDIO_VERSION,
@@ -364,6 +373,7 @@ export class RunStore {
       device: r.device,
       ...(r.deviceReason !== undefined ? { deviceReason: r.deviceReason } : {}),
       ...(r.group !== undefined ? { group: r.group } : {}),
+      ...(r.dataset.trainSamples !== undefined && r.dataset.testSamples !== undefined ? { samples: { train: r.dataset.trainSamples, test: r.dataset.testSamples } } : {}),
       createdAt: r.createdAt,
       epochsDone: r.progress.epochsDone,
       steps: r.progress.step,
@@ -446,6 +456,16 @@ export class RunStore {
     const trainer = await liveHolder(runLockFile(this.paths(r.id).dir));
     if (trainer) throw new StudioError('conflict', `run ${r.id} is being trained by process ${trainer.pid}; stop it before deleting it`);
     await fsp.rm(this.paths(r.id).dir, { recursive: true, force: true });
+  }
+
+  /** Renames a run (the name people see in Runs and the pickers); an empty name is refused. */
+  async rename(ref: string, name: string): Promise<RunSummary> {
+    const clean = runName(name);
+    if (!clean) throw new StudioError('bad_request', 'A run needs a name: type at least one letter or digit.');
+    const r = await this.update(ref, (rec) => {
+      rec.name = clean;
+    });
+    return this.summary(r);
   }
 
   async setNote(ref: string, note: string): Promise<RunSummary> {
