@@ -237,13 +237,15 @@ describe('CSV', () => {
     const f = await csv('a,b,label\n1,2,x\n3,4,y\n5,6,7,x\n');
     await expectRefused([f], /row 4 has 4 fields but the header has 3/, f);
   });
-  it('a non-numeric cell', async () => {
+  it('a text cell in a column chosen as numbers', async () => {
     const f = await csv('a,b,label\n1,2,x\n3,abc,y\n5,6,x\n');
-    await expectRefused([f], /row 3, column 2 \("b"\): "abc" is not a number/, f);
+    await expectRefused([f], /row 3, column 2 \("b"\): "abc" is not a number\. Fix the cell, choose "category" for this column, or import with "drop rows with bad cells"/, f, {
+      table: { columns: { b: 'number' } },
+    });
   });
-  it('an empty cell', async () => {
-    const f = await csv('a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,,y\n');
-    await expectRefused([f], /row 5, column 2 \("b"\): the cell is empty/, f);
+  it('a cell that is not a date in a column chosen as dates', async () => {
+    const f = await csv('a,when,label\n1,2020-01-02,x\n3,2020-02-30,y\n5,2021-03-04,x\n');
+    await expectRefused([f], /row 3, column 2 \("when"\): "2020-02-30" is not a date/, f, { table: { columns: { when: 'date' } } });
   });
   it('a single row', async () => {
     const f = await csv('1,2,3,x\n');
@@ -263,7 +265,7 @@ describe('CSV', () => {
     await fs.writeFile(b, csvText(20));
     await expectRefused([a, b], /must be named train… and test…/, a);
   });
-  const NOT_A_DATASET = /not a dataset the studio can read; it is text but not a table .*The studio reads IDX files.*CIFAR-10\/100.*one subfolder of images per class.*CSV\/TSV table with a header row and a label column.*NumPy \.npy\/\.npz/;
+  const NOT_A_DATASET = /not a dataset the studio can read; it is text but not a table .*The studio reads IDX files.*CIFAR-10\/100.*one subfolder of images per class.*table \(CSV\/TSV, Excel \.xlsx or a JSON array of records\) with a header row.*NumPy \.npy\/\.npz/;
   it('a text file of notes, not a table (said so, not "a single row")', async () => {
     const f = await csv('these are my shopping notes, not a dataset\n', 'notes.txt');
     await expectRefused([f], NOT_A_DATASET, 'notes.txt');

@@ -24,6 +24,11 @@ export interface ImportedData {
   skipped?: SkippedFile[];
   /** the dataset's own name when the format identifies it (CIFAR-10); otherwise the library names it (naming.ts) */
   knownName?: string;
+  /** tables (issue 11): what is predicted ('number': the y files hold float32 values) and the column schema */
+  task?: import('../engine/table').Task;
+  table?: import('../engine/table').TableSchema;
+  /** when the importer split off the test set itself (tables: statistics need the training rows) */
+  split?: { fraction: number; seed: number; stratified: true };
 }
 
 /** How much of a dataset an import may hold in memory at once (splitting streams in windows of this size). */

@@ -24,7 +24,7 @@ const FORMATS = [
   'IDX files (MNIST style, also gzipped)',
   'CIFAR-10/100 binary batches (a folder or .tar.gz)',
   'a folder with one subfolder of images per class',
-  'a CSV/TSV table with a header row and a label column',
+  'a table (CSV/TSV, Excel .xlsx or a JSON array of records) with a header row',
   'NumPy .npy/.npz files',
 ];
 const list = (items: string[], last: string) => `${items.slice(0, -1).join(', ')}, ${last} ${items[items.length - 1]}`;
@@ -32,6 +32,8 @@ const EXPECTED = `expected ${list(FORMATS, 'or')}`;
 
 /** Files whose name says "table": their problems are told by the CSV importer, row by row. */
 const TABLE_NAME = /\.(csv|tsv)$/i;
+/** Tables that are not text: Excel workbooks and JSON records (table/read.ts reads them by name). */
+const WORKBOOK_OR_JSON = /\.(xlsx|xlsm|json)$/i;
 
 /**
  * A text file not named .csv/.tsv (notes.txt, README, data.txt) is read as a table only when
@@ -100,6 +102,9 @@ async function detectFiles(files: { file: string; kind: FileKind }[], where: str
   const kinds = new Set(files.map((f) => f.kind));
   const empty = files.find((f) => f.kind === 'empty');
   if (empty) throw new DatasetImportError(`${empty.file}: the file is empty.`);
+  if (files.every((f) => WORKBOOK_OR_JSON.test(f.file))) return (ctx) => importCsv(ctx, files.map((f) => f.file));
+  const xls = files.find((f) => /\.xls$/i.test(f.file));
+  if (xls) throw new DatasetImportError(`${xls.file}: an Excel workbook in the old .xls format, which the studio cannot open; in Excel, save it as .xlsx (Excel Workbook) or CSV and import that.`);
   if ([...kinds].every((k) => k === 'idx' || k === 'idx.gz')) return (ctx) => importIdx(ctx, files);
   if (files.length === 1 && (kinds.has('tar.gz') || kinds.has('tar'))) return (ctx) => importCifarArchive(ctx, files[0].file, files[0].kind === 'tar.gz');
   if (files.length === 1 && kinds.has('zip') && !/\.npz$/i.test(files[0].file) && (await zipHoldsPictures(files[0].file))) return (ctx) => importPictureZip(ctx, files[0].file);

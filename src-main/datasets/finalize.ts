@@ -179,7 +179,7 @@ export interface FinalizedData {
 export async function finalizeImport(ctx: ImportContext, data: ImportedData): Promise<FinalizedData> {
   const classes = data.classNames.length;
   let split: FinalizedData['split'];
-  const header = JSON.stringify({ kind: data.kind, sampleShape: data.sampleShape, classNames: data.classNames });
+  const header = JSON.stringify({ kind: data.kind, sampleShape: data.sampleShape, classNames: data.classNames, task: data.task });
   let contentHash = '';
   let order: { train: Int32Array; test: Int32Array } | null = null;
   if (!data.hasTest) {
@@ -195,14 +195,17 @@ export async function finalizeImport(ctx: ImportContext, data: ImportedData): Pr
     order = await splitOff(ctx, data, fraction, seed);
     split = { fraction, seed, stratified: true };
   }
+  if (data.split) split = data.split;
   ctx.progress('checking', 0, null);
+  // a number to predict (tables): the y files hold float32 values, one "class" counts every sample
+  const number = data.task === 'number';
   const yTrain = await readInt32File(ctx.file('train', 'y'));
   const yTest = await readInt32File(ctx.file('test', 'y'));
   const src = data.sources.join(', ');
-  const perTrain = countPerClass(yTrain, classes, src);
-  const perTest = countPerClass(yTest, classes, src);
+  const perTrain = number ? [yTrain.length] : countPerClass(yTrain, classes, src);
+  const perTest = number ? [yTest.length] : countPerClass(yTest, classes, src);
   if (yTrain.length === 0) throw new DatasetImportError(`${src}: no training samples.`);
-  if (perTrain.filter((c) => c > 0).length < 2) {
+  if (!number && perTrain.filter((c) => c > 0).length < 2) {
     throw new DatasetImportError(
       `${src}: all training samples have the same label ("${data.classNames[perTrain.findIndex((c) => c > 0)]}"); a classifier needs at least two classes.`,
     );

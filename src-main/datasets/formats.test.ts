@@ -234,8 +234,8 @@ describe('CSV/TSV', () => {
 
   it('drops bad rows when asked, and counts them', async () => {
     const file = src('holes.csv');
-    await fs.writeFile(file, csvText(30).replace(/\n([^\n]*)\n/, '\n$1\n1,,3,4,setosa\n'));
-    const m = await lib.import([file], { dropBadRows: true });
+    await fs.writeFile(file, csvText(30).replace(/\n([^\n]*)\n/, '\n$1\n1,abc,3,4,setosa\n'));
+    const m = await lib.import([file], { dropBadRows: true, table: { columns: { 'feature 1': 'number' } } });
     expect(m.preprocessing.droppedRows).toBe(1);
     expect(m.train.count + m.test.count).toBe(30);
   });

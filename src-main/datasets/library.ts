@@ -21,7 +21,9 @@ import { DATASET_ID_PATTERN, assertDatasetId, assertIdOrName, isDatasetId, newDa
 import { parseMeta } from './meta-schema';
 import { nameForImport } from './naming';
 import { safeClassNames } from './safe-text';
+import { readTableRows } from './table/raw-rows';
 import type { DatasetMeta, ImportOptions } from './types';
+import type { RawRow } from '../engine/table';
 
 if (os.endianness() !== 'LE') throw new Error('The dataset library stores little-endian binaries and needs a little-endian machine.');
 
@@ -185,6 +187,8 @@ export class DatasetLibrary {
           preprocessing: data.preprocessing,
           ...(fin.split ? { split: fin.split } : {}),
           ...(skipped ? { skipped } : {}),
+          ...(data.task ? { task: data.task } : {}),
+          ...(data.table ? { table: data.table } : {}),
         };
         parseMeta(meta);
         ctx.progress('saving', 0, 1);
@@ -260,6 +264,12 @@ export class DatasetLibrary {
       test: await load('test', opts.limitTest),
       preprocess,
     };
+  }
+
+  /** The raw cells of test rows of a table dataset (by position in the test split), under the original column names. */
+  async tableRows(id: string, split: 'test', indices: number[]): Promise<RawRow[]> {
+    const meta = await this.get(id);
+    return readTableRows(this.folder(meta.id), meta, split, indices);
   }
 
   async getSample(id: string, split: 'train' | 'test', index: number): Promise<{ shape: number[]; values: number[]; label: number }> {

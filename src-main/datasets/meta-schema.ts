@@ -1,8 +1,49 @@
 /** The schema of meta.json: a file read back from disk is checked before it is trusted. */
 import { z } from 'zod';
+import { DATE_PARTS, TASKS } from '../engine/table';
 import { DATASET_ID_PATTERN } from './ids';
 import { safeText } from './safe-text';
 import type { DatasetMeta, ImageSettings } from './types';
+
+const columnBase = { name: z.string(), missing: z.number().int().nonnegative(), reason: z.string().optional() };
+const tableColumnSchema = z.discriminatedUnion('type', [
+  z.object({
+    ...columnBase,
+    type: z.literal('number'),
+    median: z.number(),
+    clip: z.tuple([z.number(), z.number()]),
+    missingIndicator: z.boolean(),
+    min: z.number(),
+    max: z.number(),
+    decimalComma: z.boolean().optional(),
+  }),
+  z.object({ ...columnBase, type: z.enum(['category', 'yesno']), levels: z.array(z.string()), counts: z.array(z.number().int().nonnegative()) }),
+  z.object({ ...columnBase, type: z.literal('date'), parts: z.array(z.enum(DATE_PARTS)), medians: z.array(z.number()), missingIndicator: z.boolean(), order: z.enum(['dmy', 'mdy']).optional() }),
+  z.object({ ...columnBase, type: z.literal('ignore') }),
+]);
+
+/** TableSchema (engine/table.ts) as stored in meta.json. */
+export const tableSchemaSchema = z.object({
+  columns: z.array(tableColumnSchema),
+  target: z.object({
+    name: z.string(),
+    task: z.enum(TASKS),
+    levels: z.array(z.string()).optional(),
+    mean: z.number().optional(),
+    std: z.number().optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+  }),
+  features: z.array(z.string()),
+  droppedRows: z.number().int().nonnegative(),
+  source: z.object({
+    format: z.enum(['csv', 'xlsx', 'json']),
+    delimiter: z.string().optional(),
+    decimalComma: z.boolean().optional(),
+    sheet: z.string().optional(),
+    encoding: z.string().optional(),
+  }),
+});
 
 const split = z.object({ count: z.number().int().nonnegative(), perClass: z.array(z.number().int().nonnegative()) });
 
@@ -14,7 +55,8 @@ export const datasetMetaSchema = z.object({
   kind: z.enum(['image', 'tabular']),
   sampleShape: z.array(z.number().int().positive()).min(1).max(3),
   // escaped when read, so a meta.json written before names were made safe shows them safely too
-  classNames: z.array(z.string().transform(safeText)).min(2),
+  // (one name, the target's, for a number to predict: checked in parseMeta)
+  classNames: z.array(z.string().transform(safeText)).min(1),
   train: split,
   test: split,
   mean: z.array(z.number()),
@@ -24,12 +66,19 @@ export const datasetMetaSchema = z.object({
   preprocessing: z.record(z.string(), z.unknown()),
   split: z.object({ fraction: z.number(), seed: z.number(), stratified: z.literal(true) }).optional(),
   skipped: z.object({ count: z.number().int(), files: z.array(z.object({ path: z.string(), reason: z.string() })) }).optional(),
+  task: z.enum(TASKS).optional(),
+  table: tableSchemaSchema.optional(),
 });
 
 export function parseMeta(value: unknown): DatasetMeta {
   const m = datasetMetaSchema.parse(value) as DatasetMeta;
   if (m.kind === 'image' && m.sampleShape.length !== 3) throw new Error('an image dataset needs a [C, H, W] sample shape');
   if (m.kind === 'tabular' && m.sampleShape.length !== 1) throw new Error('a tabular dataset needs a [F] sample shape');
+  if (m.task === 'number') {
+    if (m.classNames.length !== 1) throw new Error('a dataset with a number to predict has one class name (the target)');
+    if (m.kind !== 'tabular' || !m.table || m.table.target.task !== 'number') throw new Error('a number to predict needs a table with a number target');
+  } else if (m.classNames.length < 2) throw new Error('a classifier dataset needs at least two class names');
+  if (m.table && m.kind === 'tabular' && m.table.features.length !== m.sampleShape[0]) throw new Error('the table schema\'s features do not match the sample shape');
   return m;
 }
 

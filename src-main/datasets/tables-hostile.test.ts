@@ -64,39 +64,53 @@ describe('values beyond float32 and spelled non-numbers (item 3)', () => {
     await scratch.lib.delete(meta.id);
   });
 
-  it.each(['NaN', 'nan', 'Infinity', '-inf', 'Inf'])('"%s" in a cell is refused like a missing value, naming row and column', async (cell) => {
+  it.each(['NaN', 'nan', 'NA', '?', 'null'])('"%s" in a number column is a missing cell: the training median and a "was missing" feature, never stored as NaN', async (cell) => {
+    const f = await file(tableWith(7, 0, cell));
+    const meta = await scratch.lib.import([f], { name: `missing ${cell}` });
+    const col = meta.table!.columns[0];
+    expect(col).toMatchObject({ name: 'feature 0', type: 'number', missing: 1 });
+    expect(meta.table!.features.slice(0, 2)).toEqual(['feature 0', 'feature 0 was missing']);
+    expect([...meta.mean, ...meta.std].every(Number.isFinite)).toBe(true);
+    await scratch.lib.delete(meta.id);
+  });
+
+  it.each(['Infinity', '-inf', 'Inf'])('"%s" in a number column is refused naming the row and column', async (cell) => {
     const f = await file(tableWith(7, 0, cell));
     const msg = await refusal([f]);
     expect(msg).toContain(f);
     expect(msg).toMatch(/row 8, column 1 \("feature 0"\)/);
-    expect(msg).toContain(`"${cell}"`);
-    expect(msg).toMatch(/drop rows with missing values/);
+    expect(msg).toContain(`"${cell}" is not a finite number`);
+    expect(msg).toMatch(/drop rows with bad cells/);
   });
 
-  it('with "drop rows with missing values", rows with NaN or 1e39 are dropped and counted, never stored', async () => {
-    let text = tableWith(3, 0, 'NaN');
+  it('with "drop rows with bad cells", rows with Infinity or 1e39 are dropped and counted, never stored', async () => {
+    let text = tableWith(3, 0, 'Infinity');
     const lines = text.trimEnd().split('\n');
     lines[10] = lines[10].replace(/^[^,]+/, '1e39');
     text = lines.join('\n') + '\n';
     const f = await file(text);
     const meta = await scratch.lib.import([f], { name: 'dropped', dropBadRows: true });
     expect(meta.preprocessing.droppedRows).toBe(2);
+    expect(meta.table!.droppedRows).toBe(2);
     expect(meta.train.count + meta.test.count).toBe(28);
     expect([...meta.mean, ...meta.std].every(Number.isFinite)).toBe(true);
     await scratch.lib.delete(meta.id);
   });
 
-  it('a header and one data row of NaN only is not taken for "only a header" but names the NaN', async () => {
+  it('a header and one data row of NaN only is not taken for "only a header": a single row is refused', async () => {
     const f = await file('a,b,label\nNaN,NaN,NaN\n');
     const msg = await refusal([f]);
     expect(msg).toContain(f);
-    expect(msg).toMatch(/row 2, column 1 \("a"\): "NaN"/);
-    expect(msg).not.toMatch(/"a" is not a number/);
+    expect(msg).toMatch(/a single row under its header/);
   });
 
-  it('a first row of NaN above numbers is data, not a header', async () => {
-    const f = await file('NaN,NaN,x\n1,2,y\n3,4,x\n');
-    const msg = await refusal([f]);
-    expect(msg).toMatch(/row 1, column 1: "NaN"/);
+  it('a first row of NaN above numbers is data, not a header: its cells are missing values', async () => {
+    const rows = ['NaN,NaN,x', ...Array.from({ length: 12 }, (_, i) => `${i},${i % 3},${'xy'[i % 2]}`)];
+    const f = await file(rows.join('\n') + '\n');
+    const meta = await scratch.lib.import([f], { name: 'nan first' });
+    expect(meta.preprocessing.header).toBe(false);
+    expect(meta.table!.columns[0]).toMatchObject({ name: 'column 1', missing: 1 });
+    expect(meta.train.count + meta.test.count).toBe(13);
+    await scratch.lib.delete(meta.id);
   });
 });

@@ -60,7 +60,7 @@ describe('many classes and wide headers in messages (item 5)', () => {
     });
     let msg = '';
     try {
-      await scratch.lib.import([f], { name: 'many ints' });
+      await scratch.lib.import([f], { name: 'many ints', table: { predict: 'category' } });
     } catch (e) {
       msg = (e as Error).message;
     } finally {

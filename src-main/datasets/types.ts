@@ -1,9 +1,14 @@
+import type { TableChoices, TableSchema, Task } from '../engine/table';
+
 /**
  * The on-disk dataset library (see DESIGN.md "Data on disk"). One folder per dataset under
  * `<home>/datasets/<id>/` holding `meta.json` and raw little-endian binaries:
  *   train-x.bin  uint8 N×C×H×W pixels (format 'image') or float32 N×F features (format 'tabular')
- *   train-y.bin  int32 labels
+ *   train-y.bin  int32 labels; for a table with a number to predict (task 'number'), float32
+ *                values in the target's units
  *   test-x.bin, test-y.bin  the same for the test split
+ *   test-raw.csv tables since issue 11: the test rows' original cells, in test order (header included)
+ * Format 'csv' is every table (CSV/TSV, .xlsx, .json); `table.source` says which.
  */
 export type SourceFormat = 'idx' | 'cifar10' | 'cifar100' | 'image-folder' | 'csv' | 'npy' | 'bundled-mnist';
 
@@ -36,6 +41,10 @@ export interface DatasetMeta {
   split?: { fraction: number; seed: number; stratified: true };
   /** up to 100 files the import passed over, and how many there were in all */
   skipped?: { count: number; files: SkippedFile[] };
+  /** what is predicted (absent: 'category'); for 'number', classNames is [target name] and perClass [count] */
+  task?: Task;
+  /** tables imported since issue 11: the column schema (types, statistics of the train split, the target) */
+  table?: TableSchema;
 }
 
 /** Files an import passed over (not images, not inside a class folder, hidden files). */
@@ -72,8 +81,10 @@ export interface ImportOptions {
   resize?: 'pad' | 'crop';
   /** CSV: the label column, by name or 0-based index (default: the last) */
   labelColumn?: string | number;
-  /** CSV: drop rows with missing or non-numeric cells instead of failing (they are counted) */
+  /** tables: drop rows with a cell that does not fit its column's type (text in a number column, a value beyond float32, not a date) instead of failing (they are counted) */
   dropBadRows?: boolean;
+  /** tables: the column to predict, the task, column types and the sheet (see engine/table.ts TableChoices) */
+  table?: TableChoices;
   /** CIFAR-100: which labels to use (default 'fine') */
   cifar100Labels?: 'fine' | 'coarse';
 }

@@ -28,6 +28,9 @@ export const OTHER_LEVEL = '(other)';
 export const DATE_PARTS = ['year', 'month', 'dayOfWeek', 'dayOfYear', 'hour'] as const;
 export type DatePart = (typeof DATE_PARTS)[number];
 
+/** The order of day and month in a date written with numbers only (03/04/2020). */
+export type DateOrder = 'dmy' | 'mdy';
+
 interface ColumnBase {
   /** the header's name as the person wrote it (unique within the table) */
   name: string;
@@ -66,6 +69,8 @@ export type TableColumn =
       /** training median of each part: what a missing date becomes */
       medians: number[];
       missingIndicator: boolean;
+      /** how a date like 03/04/2020 is read: day first ('dmy', the default) or month first ('mdy'); decided per column */
+      order?: DateOrder;
     })
   | (ColumnBase & { type: 'ignore' });
 
@@ -96,3 +101,59 @@ export interface TableSchema {
 
 /** One raw row: column name → the cell as text ('' or a MISSING_TOKENS value for missing). */
 export type RawRow = Record<string, string>;
+
+/** What a person may choose before a table is imported (the preview and the import take the same). */
+export interface TableChoices {
+  /** the column to predict, by name or 0-based index (guessed when absent) */
+  labelColumn?: string | number;
+  /** what to predict: a category (classification) or a number (regression); guessed when absent */
+  predict?: Task;
+  /** a type per column name, overriding the detected one */
+  columns?: Record<string, ColumnType>;
+  /** xlsx: the sheet to read (the first when absent) */
+  sheet?: string;
+}
+
+/** One column as the preview shows it. */
+export interface PreviewColumn {
+  name: string;
+  /** the type the studio detected, and the one that will be used (the person's choice, if any) */
+  detected: ColumnType;
+  chosen: ColumnType;
+  reason?: string;
+  missing: number;
+  distinct: number;
+  /** category / yes-no: the most frequent levels (at most 30), with their counts */
+  levels?: { level: string; count: number }[];
+  /** number: the range */
+  min?: number;
+  max?: number;
+  /** whether this is the column to predict */
+  isTarget: boolean;
+}
+
+/** What an import of a table would do, before anything is stored. */
+export interface TablePreview {
+  /** the file read (a path or an upload's name) and how it was read */
+  file: string;
+  source: TableSchema['source'];
+  /** xlsx: every sheet's name (the one read is source.sheet) */
+  sheets?: string[];
+  header: string[];
+  /** the first rows, raw */
+  rows: string[][];
+  /** rows in the table (data rows, the header not counted) */
+  rowCount: number;
+  columns: PreviewColumn[];
+  target: { name: string; task: Task; reason: string };
+  /** rows that will be left out because their target cell is empty */
+  droppedRows: number;
+  /** category: rows per class (whole table); number: absent */
+  classes?: { name: string; count: number }[];
+  /** plain-words warnings: a class under 20 samples or 2 % of rows, few rows, … */
+  warnings: string[];
+  /** how many numbers the network will read per row */
+  featureCount: number;
+  /** why this table cannot be imported with these choices (the rest is then what could be read); absent when it can */
+  problem?: string;
+}
