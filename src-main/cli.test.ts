@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, modelAndConfig, parseSchedule } from './cli';
-import { describe as describeSpec } from './engine/index';
+import { describe as describeSpec, tableDefaults, tableModel } from './engine/index';
 
 let home: string;
 const prev = process.env.MLP_STUDIO_HOME;
@@ -43,6 +43,22 @@ describe('mlp-studio train', () => {
     const { model, config } = modelAndConfig({ ...base, layers: [64, 32], activation: 'tanh', bias: true, dropout: 0.1, optimizer: 'adam', lr: 0.003, batch: 50, schedule: parseSchedule('step:10:2') }, [784], 10);
     expect(model.layers.map((l) => l.kind)).toEqual(['linear', 'tanh', 'dropout', 'linear', 'tanh', 'dropout', 'linear']);
     expect(config).toMatchObject({ lr: 0.003, batchSize: 50, optimizer: { kind: 'adam' }, schedule: { kind: 'step', every: 10, factor: 2 } });
+  });
+
+  it('a table with no preset given starts from the settings chosen for its size; flags apply on top; a preset given wins', () => {
+    const table = { rows: 900, features: 12, classes: 2 };
+    const chosen = tableDefaults(table);
+    const { model, config } = modelAndConfig({ dataset: 'x', device: 'cpu' }, [12], 2, table);
+    expect(model).toEqual(tableModel([12], table, chosen));
+    expect(config).toEqual({ ...chosen.config, device: 'cpu' });
+    const number = { rows: 5000, features: 7, task: 'number' as const, classes: 1 };
+    expect(modelAndConfig({ dataset: 'x', device: 'cpu' }, [7], 1, number).model).toMatchObject({ task: 'number', classes: 1 });
+    // hidden layers from the flags keep the table's head: one output for a number
+    expect(modelAndConfig({ dataset: 'x', device: 'cpu', layers: [16] }, [7], 1, number).model).toMatchObject({ task: 'number', classes: 1, layers: [{ units: 16 }, { kind: 'relu' }, { units: 1 }] });
+    expect(modelAndConfig({ dataset: 'x', device: 'cpu', epochs: 3, lr: 0.01 }, [12], 2, table).config).toMatchObject({ epochs: 3, lr: 0.01, batchSize: chosen.config.batchSize });
+    expect(modelAndConfig({ dataset: 'x', device: 'cpu', preset: 'small' }, [12], 2, table).model.layers[0]).toEqual({ kind: 'linear', units: 128, bias: true });
+    // no table, no preset: the lecture
+    expect(modelAndConfig({ dataset: 'mnist', device: 'cpu' }, [784], 10)).toEqual(modelAndConfig(base, [784], 10));
   });
 
   it('--json prints one JSON object per line: epoch, test, done (errors as fractions)', async () => {

@@ -14,6 +14,7 @@ import { WRITING_COMMANDS, cleanLeftoversAtStart } from './leftovers';
 import { datasetRefOf } from './runs/record';
 import { RunStore } from './runs/store';
 import { startTraining } from './runs/training';
+import { tablePreset, type TableSize } from './engine/table-defaults';
 import { registerRunCommands } from './runs/cli';
 import { selectRuntime } from './runtime/select';
 import { deviceProblemHere } from './runtime/devices';
@@ -55,7 +56,8 @@ const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'leaky_relu', 'gelu'] as const;
 
 interface TrainFlags {
   dataset: string;
-  preset: string;
+  /** absent: the lecture for pictures, settings chosen by its size for a table */
+  preset?: string;
   layers?: number[];
   activation?: (typeof ACTIVATIONS)[number];
   bias?: boolean;
@@ -79,12 +81,17 @@ interface TrainFlags {
   progress?: boolean;
 }
 
-/** The model and config a set of flags asks for: the preset, with the flags on top. */
-export function modelAndConfig(f: TrainFlags, inputShape: number[], classes: number): { model: ModelSpec; config: TrainConfig } {
-  const preset = presetById(f.preset);
-  let model = preset.model(inputShape, classes);
+/**
+ * The model and config a set of flags asks for: the preset, with the flags on top. Without a
+ * preset, a table (`table` given) starts from the settings chosen for its size
+ * (engine/table-defaults.ts), anything else from the lecture.
+ */
+export function modelAndConfig(f: TrainFlags, inputShape: number[], classes: number, table?: TableSize): { model: ModelSpec; config: TrainConfig } {
+  const preset = f.preset !== undefined ? presetById(f.preset) : table ? tablePreset(table) : presetById('lecture');
+  const baseModel = preset.model(inputShape, classes);
+  let model = baseModel;
   if (f.layers || f.activation || f.bias !== undefined || f.dropout !== undefined) {
-    const base = preset.model(inputShape, classes).layers;
+    const base = baseModel.layers;
     const widths = f.layers ?? base.filter((l): l is Extract<LayerSpec, { kind: 'linear' }> => l.kind === 'linear').slice(0, -1).map((l) => l.units);
     const act = f.activation ?? ((base.find((l) => ACTIVATIONS.includes(l.kind as never))?.kind ?? 'relu') as (typeof ACTIVATIONS)[number]);
     const bias = f.bias ?? (base.find((l) => l.kind === 'linear') as { bias: boolean } | undefined)?.bias ?? true;
@@ -94,8 +101,8 @@ export function modelAndConfig(f: TrainFlags, inputShape: number[], classes: num
       layers.push(act === 'leaky_relu' ? { kind: 'leaky_relu', slope: 0.01 } : { kind: act });
       if (f.dropout) layers.push({ kind: 'dropout', p: f.dropout });
     }
-    layers.push({ kind: 'linear', units: classes, bias });
-    model = { inputShape, classes, layers };
+    layers.push({ kind: 'linear', units: baseModel.classes, bias });
+    model = { ...baseModel, layers };
   }
   const c = preset.config();
   const optimizer: TrainConfig['optimizer'] =
@@ -156,7 +163,9 @@ async function train(f: TrainFlags, out: (s: string) => void, err: (s: string) =
   const meta = await resolveDataset(library, f.dataset, log);
   const data = await library.loadTrainingData(meta.id, { limitTrain: f.limitTrain, limitTest: f.limitTest });
   const inputShape = data.sampleShape;
-  const { model, config } = modelAndConfig(f, inputShape, data.classNames.length);
+  const table: TableSize | undefined = meta.kind === 'tabular' ? { rows: data.train.n, features: data.sampleSize, task: data.task, classes: data.classNames.length } : undefined;
+  const { model, config } = modelAndConfig(f, inputShape, data.classNames.length, table);
+  if (table && f.preset === undefined) log(`settings chosen for this table: ${tablePreset(table).description}`);
   const selection = await selectRuntime(config.device, model, config, data);
   if (config.device === 'auto') log(selection.reason);
   const store = new RunStore(home, f.runDir);
@@ -208,7 +217,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void,
     .command('train')
     .description('train a network and print the lecture-style epoch lines')
     .option('--dataset <ref>', 'mnist (bundled), a library dataset name or id, or a path to import', 'mnist')
-    .addOption(new Option('--preset <id>', 'starting point for the model and hyperparameters').choices(presets.map((p) => p.id)).default('lecture'))
+    .addOption(new Option('--preset <id>', 'starting point for the model and hyperparameters (default: lecture; for a table, settings chosen by its size)').choices(presets.map((p) => p.id)))
     .option('--layers <widths>', 'hidden layer widths, e.g. 1000,1500', parseLayers)
     .addOption(new Option('--activation <name>', 'activation after each hidden layer').choices([...ACTIVATIONS]))
     .option('--bias', 'linear layers have biases')

@@ -14,6 +14,7 @@ export {
   layerLabel,
   lrAt,
   inputSize,
+  withTask,
   type ParamInfo,
   type Preset,
   type LayerDescription,
@@ -25,9 +26,11 @@ export { Rng } from './rng';
 export { Trainer } from './trainer';
 export { type TrainerCheckpoint, type TrainerOptions, type TrainResult, type EpochEndInfo, type KeptState } from './trainer-types';
 export { DEVICE_DATA_BUDGET } from './device-data';
-export { evaluate, type EvalResult } from './evaluate';
+export { evaluate, evalMetrics, type EvalResult } from './evaluate';
+export { regressionMetrics } from './metrics';
 export { affineFor } from './preprocess';
 export { DEFAULT_VALIDATION, DEFAULT_PATIENCE, MAX_VALIDATION, carveValidation, diagnose, validationFraction, type ValidationSplitInfo } from './validation';
+export { tableDefaults, tableModel, tablePreset, type TableDefaults, type TableSize } from './table-defaults';
 export type { RuntimeAdapter, TensorCtor } from './runtime';
 export { backward, MissingGradientError } from './autodiff';
 export { GraphBuilder } from './onnx/builder';
