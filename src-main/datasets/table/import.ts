@@ -14,7 +14,7 @@ import Papa from 'papaparse';
 import type { TableChoices, TablePreview, TableSchema } from '../../engine/table';
 import { encodeCells } from '../../engine/table-encode';
 import { BinaryWriter, type ImportContext, type ImportedData, writeInt32File } from '../context';
-import { DatasetImportError, fmtCount, printable } from '../errors';
+import { BadRequestError, DatasetImportError, fmtCount, printable } from '../errors';
 import { DEFAULT_TEST_FRACTION } from '../finalize';
 import type { ImportOptions } from '../types';
 import { columnFacts, detectType } from './infer';
@@ -153,6 +153,30 @@ export async function importTable(ctx: ImportContext, files: string[]): Promise<
       standardise: 'per-feature mean/std of the train split',
     },
   };
+}
+
+/** Files in a dropped folder that may be a table. */
+const TABLE_FILE = /\.(csv|tsv|txt|xlsx|xlsm|json)$/i;
+
+/**
+ * The preview of dropped paths: one table file, a train… and a test… file, or a folder that
+ * holds them. Paths are refused by name when missing or not tables.
+ */
+export async function previewTableAt(paths: string[], opts: ImportOptions): Promise<TablePreview> {
+  if (!Array.isArray(paths) || paths.length === 0) throw new BadRequestError('Nothing to look at: give a table file.');
+  let files = paths.map((p) => path.resolve(p));
+  const st = await Promise.all(files.map((f) => fs.stat(f).catch(() => null)));
+  const missing = files.find((_, i) => !st[i]);
+  if (missing) throw new DatasetImportError(`${missing}: no such file or folder.`);
+  if (files.length === 1 && st[0]!.isDirectory()) {
+    const dir = files[0];
+    files = (await fs.readdir(dir)).filter((n) => !n.startsWith('.') && TABLE_FILE.test(n)).map((n) => path.join(dir, n));
+    if (files.length === 0) throw new BadRequestError(`${dir}: holds no table (.csv, .tsv, .txt, .xlsx or .json); the table preview is for tables.`);
+  } else {
+    const dir = files.find((_, i) => st[i]!.isDirectory());
+    if (dir) throw new BadRequestError(`${dir}: a folder; drop either one folder or table files.`);
+  }
+  return previewTable(files, opts);
 }
 
 const cut = (c: string) => (c.length > PREVIEW_CELL_CHARS ? `${c.slice(0, PREVIEW_CELL_CHARS)}…` : c);
