@@ -6,10 +6,11 @@ import { validateSpec, validateConfig, describe, presets, defaultTrainConfig, ar
 import type { ModelSpec, TrainConfig, LayerSpec } from '../../src-main/engine/types';
 import type { DatasetMeta } from '../../src-main/datasets/types';
 import type { Task } from '../../src-main/engine/table';
+import { tablePreset } from '../../src-main/engine/table-defaults';
 import { taskOf } from './table-data';
 
 /** What the presets and the fitting read of a dataset: its shape, classes, and (tables) what it predicts. */
-type DataShape = Pick<DatasetMeta, 'sampleShape' | 'classNames'> & { kind?: DatasetMeta['kind']; task?: Task };
+type DataShape = Pick<DatasetMeta, 'sampleShape' | 'classNames'> & { kind?: DatasetMeta['kind']; task?: Task; train?: { count: number } };
 
 export interface LayerInfo {
   name: string;
@@ -65,11 +66,16 @@ export function inputSizeOf(d: Pick<DatasetMeta, 'sampleShape'>): number {
 /** Presets made for pictures of digits (MNIST's sizes and figures): not offered for a table of features. */
 const PICTURE_PRESETS = new Set(['lecture', 'accurate', 'wide']);
 
-/** The engine's presets, fitted to a dataset; the lecture's net first. A table is offered only those that suit a table. */
+/**
+ * The engine's presets, fitted to a dataset; the lecture's net first. A table is offered only
+ * those that suit a table, first the one chosen for its size (engine/table-defaults.ts).
+ */
 export function presetList(d: DataShape): PresetChoice[] {
   const forTable = d.kind === 'tabular';
-  const list = [...presets]
-    .filter((p) => !forTable || !PICTURE_PRESETS.has(p.id))
+  const chosen = forTable && d.train && d.train.count >= 1
+    ? [tablePreset({ rows: d.train.count, features: inputSizeOf(d), task: taskOf(d), classes: d.classNames.length })]
+    : [];
+  const list = [...chosen, ...presets.filter((p) => !forTable || !PICTURE_PRESETS.has(p.id))]
     .sort((a, b) => (a.id === 'lecture' ? -1 : b.id === 'lecture' ? 1 : 0));
   return list.map((p) => ({
     id: p.id,

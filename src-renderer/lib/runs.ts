@@ -1,5 +1,5 @@
 import type { RunSummary } from '../../src-main/api/contract';
-import { pct } from './format';
+import { pct, units } from './format';
 
 /**
  * A run with a trained network to evaluate, try or export: at least one finished epoch (the
@@ -13,10 +13,13 @@ export function hasTrainedNetwork(r: Pick<RunSummary, 'status' | 'epochsDone'>):
 /**
  * The one test error the studio quotes for a run: that of the model it keeps (the one Evaluate,
  * Try and Export use), naming its epoch, e.g. "17.12 % (epoch 7)". While no model is kept
- * yet with a measured test error, the latest report, said as such.
+ * yet with a measured test error, the latest report, said as such. A number model's is its
+ * mean absolute error in the target's units ("MAE 12,300 (epoch 7)").
  */
-export function keptTestErrorText(r: Pick<RunSummary, 'testError' | 'checkpointEpoch' | 'lastTestError'>): string {
-  if (r.testError !== null && r.testError !== undefined) return `${pct(r.testError)}${r.checkpointEpoch ? ` (epoch ${r.checkpointEpoch})` : ''}`;
-  if (r.lastTestError !== null) return `${pct(r.lastTestError)} (last check)`;
+export function keptTestErrorText(r: Pick<RunSummary, 'testError' | 'checkpointEpoch' | 'lastTestError' | 'task'>): string {
+  // a number's test error is its mean absolute error, in the target's units
+  const say = (e: number): string => (r.task === 'number' ? `MAE ${units(e)}` : pct(e));
+  if (r.testError !== null && r.testError !== undefined) return `${say(r.testError)}${r.checkpointEpoch ? ` (epoch ${r.checkpointEpoch})` : ''}`;
+  if (r.lastTestError !== null) return `${say(r.lastTestError)} (last check)`;
   return '—';
 }

@@ -48,3 +48,22 @@ describe('a table in the window', () => {
     expect(units(null)).toBe('—');
   });
 });
+
+describe('a table’s own preset', () => {
+  it('comes first for a table with rows, sized by the engine’s table defaults', () => {
+    const d = { kind: 'tabular' as const, sampleShape: [12], classNames: ['a', 'b', 'c'], train: { count: 300 } };
+    const [first] = presetList(d);
+    expect(first.id).toBe('table');
+    expect(first.spec.classes).toBe(3);
+    expect(first.config.optimizer.kind).toBe('adam');
+    expect(specProblem(first.spec)).toBeNull();
+  });
+});
+
+describe('a number run quoted', () => {
+  it('by its test MAE in the target’s units, not a percentage', async () => {
+    const { keptTestErrorText } = await import('../../src-renderer/lib/runs');
+    expect(keptTestErrorText({ testError: 12345.6, checkpointEpoch: 3, lastTestError: 13000, task: 'number' })).toBe('MAE 12,346 (epoch 3)');
+    expect(keptTestErrorText({ testError: 0.25, checkpointEpoch: 3, lastTestError: 0.3 })).toBe('25.00 % (epoch 3)');
+  });
+});
