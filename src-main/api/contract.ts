@@ -6,7 +6,7 @@
  * Pure types: no node:* or electron imports.
  */
 import type { DatasetMeta } from '../datasets/types';
-import type { DeviceChoice, ModelSpec, TrainConfig, TrainEvent } from '../engine/types';
+import type { DeviceChoice, ModelSpec, RunMetrics, Task, TrainConfig, TrainEvent } from '../engine/types';
 import type { ErrorCode } from '../engine/errors';
 
 /** The error codes: one list, in engine/errors.ts (the studio's one error family). */
@@ -108,6 +108,14 @@ export interface RunSummary {
   stoppedEarly?: string;
   /** a finished run that learned nothing: what happened and what to try (shown as a problem) */
   diagnosis?: string;
+  /** what the run predicts; absent: a category */
+  task?: Task;
+  /**
+   * the kept model on the test set: { accuracy } for a category, { mae, rmse, r2 } (the
+   * target's units) for a number; absent before the run finishes or without a test set. For a
+   * number, testError is the test MAE. (RunDetail.metrics is the training curve.)
+   */
+  testMetrics?: RunMetrics;
 }
 
 export interface RunDetail extends RunSummary {
@@ -149,6 +157,10 @@ export interface BrowserRunStart {
     preprocess: { scale: number; mean: number[]; std: number[] };
     /** 'uint8' for images (raw 0-255), 'float32' for feature tables */
     dtype: 'uint8' | 'float32';
+    /** what is predicted (absent: a category); a number's y chunks are float32 in the target's units */
+    task?: Task;
+    /** a number to predict: the training mean and standard deviation its target is standardised with */
+    target?: { mean: number; std: number };
     train: number;
     test: number;
     /** at most this many samples per readBrowserRunData call */
@@ -159,7 +171,7 @@ export interface BrowserRunStart {
 export interface BrowserDataChunk {
   /** the samples' values, row after row (uint8 or little-endian float32), base64 */
   x: string;
-  /** the labels as little-endian int32, base64 */
+  /** the labels as little-endian int32 (a number to predict: the target values as little-endian float32), base64 */
   y: string;
   count: number;
 }
@@ -216,8 +228,32 @@ export interface BrowserRunReply {
 export const MISTAKES_PER_CELL = 12;
 export const MAX_MISTAKES = 1000;
 
+/** the worst predictions of a number model kept by evaluateRun (EvaluationResult.regression.worst) */
+export const WORST_PREDICTIONS = 20;
+
+/**
+ * A number model on the test set, for the predicted-against-actual scatter and the residual
+ * histogram (residual = actual − predicted), in the target's units.
+ */
+export interface RegressionEvaluation {
+  /** the target column's name */
+  target: string;
+  /** every test sample's predicted and actual value, in test order */
+  predicted: number[];
+  actual: number[];
+  /** the test indices of the WORST_PREDICTIONS largest absolute errors, worst first */
+  worst: number[];
+}
+
 export interface EvaluationResult {
   runId: string;
+  /** what the run predicts; absent: a category */
+  task?: Task;
+  /** { accuracy } for a category, { mae, rmse, r2 } for a number */
+  metrics?: RunMetrics;
+  /** a number model: predicted and actual values (confusion, perClassAccuracy and mistakes are then empty) */
+  regression?: RegressionEvaluation;
+  /** the fraction wrong (a number: the mean absolute error in the target's units) */
   testError: number;
   classNames: string[];
   /** confusion[true][predicted] */

@@ -6,16 +6,16 @@
  *               sample indices instead of the batch, and gathers the batch inside the graph:
  *               WebGPU keeps the set on the device and only the indices cross per step)
  *   eval.onnx   parameters, batch, labels → loss, error count, scores
- *   infer.onnx  parameters, batch → probabilities
+ *   infer.onnx  parameters, batch → probabilities (a number: the value in the target's units)
  */
 import { backward } from './autodiff';
-import { emitLoss } from './loss';
+import { emitTaskLoss, labelDtype } from './loss';
 import { dropoutSlots, emitForward, type DropoutSlot } from './model';
 import { GraphBuilder } from './onnx/builder';
 import { emitOptimizer, optimizerScalars, stateSlots, type StateSlot } from './optimizers';
 import { emit } from './ops/table';
 import { inputSize, paramInfos, validateSpec, type ParamInfo } from './spec';
-import type { ModelSpec, OptimizerConfig } from './types';
+import type { ModelSpec, OptimizerConfig, TargetScale } from './types';
 
 export const BATCH = 'batch';
 export const nextName = (name: string): string => `${name}.next`;
@@ -26,7 +26,7 @@ export const INDICES = 'indices';
 export const SAMPLES = 'samples';
 
 export interface TrainGraphOptions {
-  /** take `dataset.x` [samples, D] float32, `dataset.y` [samples] int32 and `indices` [batch] int32, and Gather the batch in the graph */
+  /** take `dataset.x` [samples, D] float32, `dataset.y` [samples] (labelDtype) and `indices` [batch] int32, and Gather the batch in the graph */
   gather?: boolean;
 }
 
@@ -53,13 +53,13 @@ export function buildTrainGraph(spec: ModelSpec, opt: OptimizerConfig, o: TrainG
   let labels: string;
   if (o.gather) {
     const dx = b.input(DATASET_X, 'float32', [SAMPLES, inputSize(spec)]);
-    const dy = b.input(DATASET_Y, 'int32', [SAMPLES]);
+    const dy = b.input(DATASET_Y, labelDtype(spec), [SAMPLES]);
     const idx = b.input(INDICES, 'int32', [BATCH]);
     x = emit(b, 'Gather', [dx, idx], { axis: 0 }, 'x');
     labels = emit(b, 'Gather', [dy, idx], { axis: 0 }, 'labels');
   } else {
     x = b.input('x', 'float32', [BATCH, inputSize(spec)]);
-    labels = b.input('labels', 'int32', [BATCH]);
+    labels = b.input('labels', labelDtype(spec), [BATCH]);
   }
   const lr = b.input('lr', 'float32', []);
   const p = paramInputs(b, params);
@@ -69,7 +69,7 @@ export function buildTrainGraph(spec: ModelSpec, opt: OptimizerConfig, o: TrainG
   const masks = dropoutSlots(spec).map((d) => b.input(d.name, 'float32', [BATCH, d.units]));
 
   const scores = emitForward(b, spec, x, p, masks);
-  const { loss, errors } = emitLoss(b, scores, labels, spec.classes);
+  const { loss, errors } = emitTaskLoss(b, spec, scores, labels);
   const grads = backward(b, loss, params.map((q) => q.name));
   const upd = emitOptimizer(b, opt, params, grads, lr, state, scalars);
 
@@ -83,26 +83,32 @@ export function buildTrainGraph(spec: ModelSpec, opt: OptimizerConfig, o: TrainG
 export function buildEvalGraph(spec: ModelSpec): GraphBuilder {
   const b = new GraphBuilder('eval');
   const x = b.input('x', 'float32', [BATCH, inputSize(spec)]);
-  const labels = b.input('labels', 'int32', [BATCH]);
+  const labels = b.input('labels', labelDtype(spec), [BATCH]);
   const p = paramInputs(b, paramInfos(spec));
   const scores = emitForward(b, spec, x, p);
-  const { loss, errors } = emitLoss(b, scores, labels, spec.classes);
+  const { loss, errors } = emitTaskLoss(b, spec, scores, labels);
   b.outputAs(loss, 'loss');
   b.outputAs(errors, 'errors');
   b.outputAs(scores, 'scores');
   return b;
 }
 
-export function buildInferGraph(spec: ModelSpec): GraphBuilder {
+/** A category: `probabilities`. A number: `value`, the output brought back to the target's units (score · std + mean). */
+export function buildInferGraph(spec: ModelSpec, target?: TargetScale): GraphBuilder {
   const b = new GraphBuilder('infer');
   const x = b.input('x', 'float32', [BATCH, inputSize(spec)]);
   const p = paramInputs(b, paramInfos(spec));
   const scores = emitForward(b, spec, x, p);
-  b.outputAs(emit(b, 'Softmax', [scores], { axis: 1 }), 'probabilities');
+  if (spec.task === 'number') {
+    const t = target ?? { mean: 0, std: 1 };
+    b.outputAs(emit(b, 'Add', [emit(b, 'Mul', [scores, b.constant('float32', t.std)]), b.constant('float32', t.mean)]), 'value');
+  } else {
+    b.outputAs(emit(b, 'Softmax', [scores], { axis: 1 }), 'probabilities');
+  }
   return b;
 }
 
-export function buildArtifacts(spec: ModelSpec, opt: OptimizerConfig, o: { gatherTrain?: boolean } = {}): Artifacts {
+export function buildArtifacts(spec: ModelSpec, opt: OptimizerConfig, o: { gatherTrain?: boolean; target?: TargetScale } = {}): Artifacts {
   validateSpec(spec);
   const params = paramInfos(spec);
   return {
@@ -111,7 +117,7 @@ export function buildArtifacts(spec: ModelSpec, opt: OptimizerConfig, o: { gathe
       ? buildTrainGraph(spec, opt, { gather: true }).toModel({}, 'MLP Studio training step on a resident training set: gather the batch, forward, loss, backward, update')
       : null,
     eval: buildEvalGraph(spec).toModel({}, 'MLP Studio evaluation: loss, error count, scores'),
-    infer: buildInferGraph(spec).toModel({}, 'MLP Studio inference: probabilities'),
+    infer: buildInferGraph(spec, o.target).toModel({}, spec.task === 'number' ? 'MLP Studio inference: the predicted value' : 'MLP Studio inference: probabilities'),
     params,
     state: stateSlots(opt, params),
     dropout: dropoutSlots(spec),

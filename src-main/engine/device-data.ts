@@ -5,9 +5,9 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { DATASET_X, DATASET_Y, SAMPLES } from './artifacts';
 import { GraphBuilder } from './onnx/builder';
-import { gather, type Affine } from './preprocess';
+import { gather, labelArray, type Affine } from './preprocess';
 import type { RuntimeAdapter } from './runtime';
-import type { DataSplit } from './types';
+import type { DataSplit, TargetScale } from './types';
 
 /**
  * 1 GiB: WebGPU guarantees only 256 MiB buffers and 128 MiB bindings, but adapters allow more
@@ -26,7 +26,7 @@ export interface DeviceData {
 export const mb = (bytes: number): string => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`);
 
 /**
- * Whether the training set (float32 samples + int32 labels) is to be kept on the device, and
+ * Whether the training set (float32 samples + int32 labels or float32 targets) is to be kept on the device, and
  * when not on a WebGPU device, why batches are gathered on the host ('' on CPU).
  */
 export function deviceDataPlan(rt: RuntimeAdapter, n: number, d: number, budget: number): { onDevice: boolean; note: string } {
@@ -43,31 +43,38 @@ export function deviceDataPlan(rt: RuntimeAdapter, n: number, d: number, budget:
  * buffer over the adapter's limits, out of device memory) gives `data` null: batches are then
  * gathered on the host, and the note says why.
  */
-export async function uploadTrainingSet(rt: RuntimeAdapter, split: DataSplit, d: number, aff: Affine): Promise<{ data: DeviceData | null; note: string }> {
+export async function uploadTrainingSet(
+  rt: RuntimeAdapter,
+  split: DataSplit,
+  d: number,
+  aff: Affine,
+  target?: TargetScale,
+): Promise<{ data: DeviceData | null; note: string }> {
   const n = split.n;
   const b = new GraphBuilder('upload');
+  const yType = target ? 'float32' : 'int32';
   const hx = b.input(`${DATASET_X}.host`, 'float32', [SAMPLES, d]);
-  const hy = b.input(`${DATASET_Y}.host`, 'int32', [SAMPLES]);
+  const hy = b.input(`${DATASET_Y}.host`, yType, [SAMPLES]);
   const check = b.input('check', 'int32', [3]);
   b.outputAs(hx, DATASET_X);
   b.outputAs(hy, DATASET_Y);
   b.outputAs(b.op('Gather', [DATASET_X, check], { shape: [3, d] }, { axis: 0 }), 'check.x');
-  b.outputAs(b.op('Gather', [DATASET_Y, check], { shape: [3] }, { axis: 0 }), 'check.y');
+  b.outputAs(b.op('Gather', [DATASET_Y, check], { dtype: yType, shape: [3] }, { axis: 0 }), 'check.y');
   let session: InferenceSession | null = null;
   let out: Record<string, Tensor> | null = null;
   try {
     const x = new Float32Array(n * d);
-    const y = new Int32Array(n);
-    gather(split, null, 0, n, d, aff, x, y);
+    const y = labelArray(target, n);
+    gather(split, null, 0, n, d, aff, x, y, target);
     const rows = [0, n >> 1, n - 1];
     session = await rt.createSession(b.toModel(), { gpuOutputs: [DATASET_X, DATASET_Y] });
     out = await session.run({
       [`${DATASET_X}.host`]: new rt.Tensor('float32', x, [n, d]),
-      [`${DATASET_Y}.host`]: new rt.Tensor('int32', y, [n]),
+      [`${DATASET_Y}.host`]: y instanceof Float32Array ? new rt.Tensor('float32', y, [n]) : new rt.Tensor('int32', y, [n]),
       check: new rt.Tensor('int32', Int32Array.from(rows), [3]),
     });
     const cx = out['check.x'].data as Float32Array;
-    const cy = out['check.y'].data as Int32Array;
+    const cy = out['check.y'].data as Int32Array | Float32Array;
     rows.forEach((r, k) => {
       if (cy[k] !== y[r] || cx.subarray(k * d, (k + 1) * d).some((v, j) => v !== x[r * d + j])) {
         throw new Error(`sample ${r} read back from the device differs from the host's`);

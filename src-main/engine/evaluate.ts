@@ -1,20 +1,36 @@
 /**
  * Evaluation of parameters on a split, in order and in batches through eval.onnx: the mean
- * loss and error rate, and (for `evaluate`) every sample's predicted label and probabilities.
+ * loss and error rate (a number to predict: the mean absolute error in the target's units),
+ * and (for `evaluate`) every sample's predicted label and probabilities, or predicted value.
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { buildEvalGraph, type Artifacts } from './artifacts';
-import { affineFor, gather, type Affine } from './preprocess';
+import { regressionMetrics } from './metrics';
+import { affineFor, gather, labelArray, type Affine } from './preprocess';
 import type { RuntimeAdapter } from './runtime';
 import { paramInfos } from './spec';
-import type { DataSplit, ModelSpec, TrainingData } from './types';
+import type { DataSplit, ModelSpec, RunMetrics, TargetScale, TrainingData } from './types';
 
 export interface EvalResult {
   loss: number;
+  /** the fraction wrong; a number to predict: the mean absolute error in the target's units */
   error: number;
+  /** a category: every sample's predicted class (empty for a number) */
   predictions: Int32Array;
-  /** row-major n × classes, only when asked for */
+  /** row-major n × classes, only when asked for (a category) */
   probabilities: Float32Array | null;
+  /** a number to predict, when asked for: every sample's predicted value in the target's units */
+  values?: Float32Array;
+}
+
+/** What runEval computes besides loss and error. */
+export interface EvalOptions {
+  /** every sample's prediction (a category: label and probabilities; a number: its value) */
+  withScores: boolean;
+  /** the number of classes (a category, withScores) */
+  classes?: number;
+  /** a number to predict: how its target is standardised */
+  target?: TargetScale;
 }
 
 export async function runEval(
@@ -28,24 +44,29 @@ export async function runEval(
   batch: number,
   withScores: boolean,
   classes = 0,
+  target?: TargetScale,
 ): Promise<EvalResult> {
   const feeds: Record<string, Tensor> = {};
   art.params.forEach((p, i) => (feeds[p.name] = new rt.Tensor('float32', params[i], p.shape)));
-  const predictions = new Int32Array(split.n);
-  const probabilities = withScores ? new Float32Array(split.n * classes) : null;
+  const predictions = new Int32Array(target ? 0 : split.n);
+  const probabilities = withScores && !target ? new Float32Array(split.n * classes) : null;
+  const values = withScores && target ? new Float32Array(split.n) : undefined;
   let lossSum = 0;
   let errSum = 0;
   const x = new Float32Array(Math.min(batch, split.n) * d);
-  const y = new Int32Array(Math.min(batch, split.n));
+  const y = labelArray(target, Math.min(batch, split.n));
   for (let from = 0; from < split.n; from += batch) {
     const count = Math.min(batch, split.n - from);
-    gather(split, null, from, count, d, aff, x, y);
+    gather(split, null, from, count, d, aff, x, y, target);
     feeds.x = new rt.Tensor('float32', x.subarray(0, count * d), [count, d]);
-    feeds.labels = new rt.Tensor('int32', y.subarray(0, count), [count]);
+    feeds.labels = y instanceof Float32Array ? new rt.Tensor('float32', y.subarray(0, count), [count]) : new rt.Tensor('int32', y.subarray(0, count), [count]);
     const out = await session.run(feeds, withScores ? ['loss', 'errors', 'scores'] : ['loss', 'errors']);
     lossSum += (out.loss.data as Float32Array)[0] * count;
     errSum += (out.errors.data as Float32Array)[0];
-    if (withScores && probabilities) {
+    if (values && target) {
+      const s = out.scores.data as Float32Array;
+      for (let r = 0; r < count; r++) values[from + r] = s[r] * target.std + target.mean;
+    } else if (withScores && probabilities) {
       const s = out.scores.data as Float32Array;
       for (let r = 0; r < count; r++) {
         let best = 0;
@@ -63,26 +84,38 @@ export async function runEval(
       }
     }
   }
-  return { loss: lossSum / split.n, error: errSum / split.n, predictions, probabilities };
+  // a number: the graph sums absolute errors on the standardised target
+  const error = target ? (errSum * target.std) / split.n : errSum / split.n;
+  return { loss: lossSum / split.n, error, predictions, probabilities, ...(values ? { values } : {}) };
 }
+
+/** The target scale of a number to predict (undefined for a category). */
+export const targetOf = (data: Pick<TrainingData, 'task' | 'target'>): TargetScale | undefined => (data.task === 'number' ? data.target : undefined);
 
 /**
  * Evaluates trained parameters on a split: mean loss, error rate, the predicted label of
- * every sample (first maximal score, like argmax) and its class probabilities.
+ * every sample (first maximal score, like argmax) and its class probabilities; for a number
+ * to predict, every sample's predicted value in the target's units.
  */
 export async function evaluate(
   rt: RuntimeAdapter,
   spec: ModelSpec,
   params: Float32Array[],
-  data: Pick<TrainingData, 'sampleShape' | 'sampleSize' | 'preprocess'>,
+  data: Pick<TrainingData, 'sampleShape' | 'sampleSize' | 'preprocess' | 'task' | 'target'>,
   split: DataSplit,
   batch = 500,
 ): Promise<EvalResult> {
   const session = await rt.createSession(buildEvalGraph(spec).toModel());
   try {
     const aff = affineFor(data.preprocess, data.sampleSize);
-    return await runEval(rt, session, { params: paramInfos(spec) }, params, split, data.sampleSize, aff, batch, true, spec.classes);
+    return await runEval(rt, session, { params: paramInfos(spec) }, params, split, data.sampleSize, aff, batch, true, spec.classes, targetOf(data));
   } finally {
     await session.release();
   }
+}
+
+/** The figures of an evaluation with scores: the accuracy, or (a number) MAE, RMSE and R² against `split`'s targets. */
+export function evalMetrics(r: EvalResult, split: DataSplit): RunMetrics {
+  if (r.values) return regressionMetrics(r.values, split.y.subarray(0, split.n));
+  return { accuracy: 1 - r.error };
 }

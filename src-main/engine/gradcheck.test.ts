@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { describe as suite, expect, it } from 'vitest';
 import { backward } from './autodiff';
 import { buildTrainGraph } from './artifacts';
-import { emitLoss } from './loss';
+import { emitTaskLoss, labelDtype } from './loss';
 import { emitForward, dropoutSlots } from './model';
 import { GraphBuilder, type AttrValue } from './onnx/builder';
 import { emit, OPS } from './ops/table';
@@ -167,12 +167,12 @@ function smallNet(act: LayerSpec, bias: boolean, extra: LayerSpec[] = []): Model
 function gradGraph(spec: ModelSpec) {
   const b = new GraphBuilder('net');
   const x = b.input('x', 'float32', ['batch', 5]);
-  const labels = b.input('labels', 'int32', ['batch']);
+  const labels = b.input('labels', labelDtype(spec), ['batch']);
   const infos = paramInfos(spec);
   const p = new Map(infos.map((q) => [q.name, b.input(q.name, 'float32', q.shape)]));
   const masks = dropoutSlots(spec).map((d) => b.input(d.name, 'float32', ['batch', d.units]));
   const scores = emitForward(b, spec, x, p, masks);
-  const { loss } = emitLoss(b, scores, labels, spec.classes);
+  const { loss } = emitTaskLoss(b, spec, scores, labels);
   b.outputAs(loss, 'loss_out');
   const g = backward(b, loss, infos.map((q) => q.name));
   infos.forEach((q) => b.outputAs(g.get(q.name)!, `grad_${q.name}`));
@@ -184,7 +184,8 @@ async function checkNetwork(spec: ModelSpec) {
   const rng = new Rng(7);
   const B = 6;
   const x = randn(rng, B * 5);
-  const labels = Int32Array.from({ length: B }, (_, i) => i % 3);
+  // a number to predict: standardised targets; a category: class indices
+  const labels = spec.task === 'number' ? randn(rng, B) : Int32Array.from({ length: B }, (_, i) => i % 3);
   const params = initParams(spec, 'pytorch', 1).map((w) => w.map((v) => v * 3));
   const maskData = masks.map((m) => Float32Array.from({ length: B * m.units }, (_, i) => (i % 3 === 0 ? 0 : 1 / (1 - m.p))));
   const feeds = (ps: Float32Array[]): Feed[] => [
@@ -227,6 +228,10 @@ suite('whole networks (finite differences)', () => {
       classes: 3,
       layers: [{ kind: 'linear', units: 6, bias: false }, { kind: 'relu' }, { kind: 'linear', units: 4, bias: false }, { kind: 'relu' }, { kind: 'linear', units: 3, bias: false }],
     }));
+  for (const act of [acts[0], acts[1]]) {
+    it(`mean squared error (a number to predict), ${act.kind}`, () =>
+      checkNetwork({ inputShape: [5], classes: 1, task: 'number', layers: [{ kind: 'linear', units: 4, bias: true }, act, { kind: 'linear', units: 1, bias: true }] }));
+  }
 });
 
 // ------------------------------------------------------------------ optimizers' first step

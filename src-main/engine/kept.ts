@@ -1,7 +1,8 @@
 /**
  * Which checkpoint a run keeps, when it stops early, and what its losses say (issue 12): the
- * lowest validation error chooses (the earlier epoch on a tie); without a validation part the
- * run keeps its last epoch. The test set is never read here.
+ * lowest validation error chooses (a number to predict: the lowest validation loss; the
+ * earlier epoch on a tie); without a validation part the run keeps its last epoch. The test
+ * set is never read here.
  */
 import type { KeptState } from './trainer-types';
 
@@ -30,16 +31,20 @@ export class RunWatch {
   /**
    * After epoch `epoch` (from 1): keeps it when its validation error beats the kept one's (a
    * copy of its parameters), or always without a validation part (null error; the parameters
-   * are then the current ones at the end). Returns whether it is now the kept epoch.
+   * are then the current ones at the end). With `validationLoss` (a number to predict) the
+   * loss chooses instead of the error. Returns whether it is now the kept epoch.
    */
-  async choose(epoch: number, validationError: number | null, params: () => Promise<Float32Array[]>): Promise<boolean> {
+  async choose(epoch: number, validationError: number | null, params: () => Promise<Float32Array[]>, validationLoss?: number): Promise<boolean> {
     if (validationError === null) {
       this.kept = { epoch, validationError: null, params: [] };
       return true;
     }
     const k = this.kept;
-    if (k && k.validationError !== null && !(validationError < k.validationError)) return false;
-    this.kept = { epoch, validationError, params: await params() };
+    const byLoss = validationLoss !== undefined;
+    const score = byLoss ? validationLoss : validationError;
+    const keptScore = byLoss ? k?.validationLoss : k?.validationError;
+    if (k && keptScore != null && !(score < keptScore)) return false;
+    this.kept = { epoch, validationError, params: await params(), ...(byLoss ? { validationLoss } : {}) };
     return true;
   }
 
@@ -49,6 +54,7 @@ export class RunWatch {
     if (!(patience > 0) || lastEpoch || !k || k.validationError === null) return null;
     const since = epoch - k.epoch;
     if (since < patience) return null;
-    return `Stopped early after epoch ${epoch}: the validation error had not improved for ${since} epochs since epoch ${k.epoch}, which the run keeps.`;
+    const what = k.validationLoss !== undefined ? 'validation loss' : 'validation error';
+    return `Stopped early after epoch ${epoch}: the ${what} had not improved for ${since} epochs since epoch ${k.epoch}, which the run keeps.`;
   }
 }

@@ -1,16 +1,44 @@
 /**
- * Softmax cross-entropy averaged over the batch, numerically stable (log-sum-exp), from ops
- * ONNX Runtime's WebGPU provider has: ReduceMax, Sub, Exp, ReduceSum, Log; the one-hot from
- * Equal + Cast over int32 labels (no OneHot, no SoftmaxCrossEntropyLoss).
+ * The loss of a task, from ops ONNX Runtime's WebGPU provider has.
+ * A category: softmax cross-entropy averaged over the batch, numerically stable
+ * (log-sum-exp): ReduceMax, Sub, Exp, ReduceSum, Log; the one-hot from Equal + Cast over int32
+ * labels (no OneHot, no SoftmaxCrossEntropyLoss).
+ * A number: the mean squared error between the network's one output and the standardised
+ * target ((y − mean) / std, standardised on the host as the batch is gathered): Sub, Mul,
+ * ReduceMean.
  */
 import type { GraphBuilder } from './onnx/builder';
 import { emit } from './ops/table';
+import type { ModelSpec } from './types';
 
 export interface LossValues {
-  /** mean cross-entropy over the batch (scalar) */
+  /** mean cross-entropy (a number: mean squared error on the standardised target) over the batch (scalar) */
   loss: string;
-  /** number of misclassified samples in the batch (scalar, float) */
+  /** number of misclassified samples in the batch (a number: the sum of absolute errors on the standardised target) (scalar, float) */
   errors: string;
+}
+
+/** The element type of the labels a task's graphs take: int32 class indices, or float32 standardised targets. */
+export const labelDtype = (spec: Pick<ModelSpec, 'task'>): 'int32' | 'float32' => (spec.task === 'number' ? 'float32' : 'int32');
+
+/** The loss of the spec's task on `scores` against `labels` (see labelDtype). */
+export function emitTaskLoss(b: GraphBuilder, spec: Pick<ModelSpec, 'task' | 'classes'>, scores: string, labels: string): LossValues {
+  return spec.task === 'number' ? emitSquaredError(b, scores, labels) : emitLoss(b, scores, labels, spec.classes);
+}
+
+/**
+ * Mean squared error of `scores` [batch, 1] against the standardised `targets` [batch], and
+ * the sum of absolute errors (still standardised: the trainer multiplies by the target's
+ * standard deviation to report the mean absolute error in the target's units).
+ */
+export function emitSquaredError(b: GraphBuilder, scores: string, targets: string): LossValues {
+  const batch = b.shapeOf(scores)[0];
+  const t = b.op('Unsqueeze', [targets, b.constant('int64', [1], [1], 'axes')], { shape: [batch, 1] });
+  const residual = emit(b, 'Sub', [scores, t], {}, 'residual');
+  const loss = emit(b, 'ReduceMean', [emit(b, 'Mul', [residual, residual], {}, 'squared')], { axes: [0, 1], keepdims: 0 }, 'loss');
+  const abs = b.op('Abs', [residual], { dtype: 'float32', shape: [batch, 1], prefix: 'abs' });
+  const errors = emit(b, 'ReduceSum', [abs], { keepdims: 0 }, 'errors');
+  return { loss, errors };
 }
 
 export function emitLoss(b: GraphBuilder, scores: string, labels: string, classes: number): LossValues {

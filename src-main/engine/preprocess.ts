@@ -1,8 +1,9 @@
 /**
  * Preprocessing of samples as training, evaluation and the exported model apply it: each input
- * value scaled and standardised per channel, written as one multiply-add per input position.
+ * value scaled and standardised per channel, written as one multiply-add per input position;
+ * a number to predict has its target standardised with the training mean and std.
  */
-import type { DataSplit, Preprocess } from './types';
+import type { DataSplit, Preprocess, TargetScale } from './types';
 
 /** value' = value·a[j] + b[j] per input position */
 export interface Affine {
@@ -26,7 +27,10 @@ export function affineFor(pre: Preprocess, sampleSize: number): Affine {
   return { a, b };
 }
 
-/** Copies samples `order[from..from+count)` of `split`, preprocessed, into `x` and `y`. */
+/**
+ * Copies samples `order[from..from+count)` of `split`, preprocessed, into `x` and `y`: labels
+ * as they are, or (with `target`, a number to predict) the target standardised, (y − mean) / std.
+ */
 export function gather(
   split: DataSplit,
   order: Int32Array | null,
@@ -35,15 +39,23 @@ export function gather(
   d: number,
   aff: Affine,
   x: Float32Array,
-  y: Int32Array,
+  y: Int32Array | Float32Array,
+  target?: TargetScale,
 ): void {
   const src = split.x;
   const { a, b } = aff;
+  const tMean = target?.mean ?? 0;
+  const tScale = target ? 1 / target.std : 1;
   for (let r = 0; r < count; r++) {
     const idx = order ? order[from + r] : from + r;
     const off = idx * d;
     const dst = r * d;
     for (let j = 0; j < d; j++) x[dst + j] = src[off + j] * a[j] + b[j];
-    y[r] = split.y[idx];
+    y[r] = target ? (split.y[idx] - tMean) * tScale : split.y[idx];
   }
+}
+
+/** The array a batch's labels are gathered into: int32 class indices, or float32 standardised targets. */
+export function labelArray(target: TargetScale | undefined, n: number): Int32Array | Float32Array {
+  return target ? new Float32Array(n) : new Int32Array(n);
 }

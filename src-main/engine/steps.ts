@@ -8,17 +8,17 @@ import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { DATASET_X, DATASET_Y, INDICES, nextName, type Artifacts } from './artifacts';
 import type { DeviceData } from './device-data';
 import { optimizerScalarValues } from './optimizers';
-import { gather, type Affine } from './preprocess';
+import { gather, labelArray, type Affine } from './preprocess';
 import type { Rng } from './rng';
 import type { RuntimeAdapter } from './runtime';
-import { DIVERGED, type DataSplit, type TrainConfig } from './types';
+import { DIVERGED, type DataSplit, type TargetScale, type TrainConfig } from './types';
 import type { Weights } from './weights';
 
 interface StepBuffers {
   n: number;
-  /** host gathering: the batch and its labels (empty when the set is on the device) */
+  /** host gathering: the batch and its labels or standardised targets (empty when the set is on the device) */
   x: Float32Array;
-  y: Int32Array;
+  y: Int32Array | Float32Array;
   /** device gathering: the batch's rows in the training set */
   idx: Int32Array;
   masks: Float32Array[];
@@ -26,7 +26,7 @@ interface StepBuffers {
 }
 
 export interface StepResult {
-  /** the batch's mean loss, its count of errors, and its size */
+  /** the batch's mean loss, its count of errors (a number: its sum of absolute errors in the target's units), and its size */
   loss: number;
   errors: number;
   count: number;
@@ -56,6 +56,8 @@ export class Stepper {
     private readonly d: number,
     private readonly aff: Affine,
     private readonly config: TrainConfig,
+    /** a number to predict: how its target is standardised */
+    private readonly target?: TargetScale,
   ) {
     const bs = config.batchSize;
     const nTrain = train.n;
@@ -98,7 +100,7 @@ export class Stepper {
     const buf = from + bs <= nTrain || !this.partial ? this.full : this.partial;
     const count = Math.min(buf.n, nTrain - from);
     if (this.deviceData) buf.idx.set(this.order.subarray(from, from + count));
-    else gather(this.train, this.order, from, count, this.d, this.aff, buf.x, buf.y);
+    else gather(this.train, this.order, from, count, this.d, this.aff, buf.x, buf.y, this.target);
     this.art.dropout.forEach((slot, i) => fillMask(rng, buf.masks[i], slot.p));
     const sv = optimizerScalarValues(this.config.optimizer, optimizerStep);
     sv.forEach((v, i) => ((this.scalarT[i].data as Float32Array)[0] = v));
@@ -112,23 +114,28 @@ export class Stepper {
       const next = w.names.map((n) => out[nextName(n)]);
       for (const t of src) t.dispose();
       w.sets[0] = next;
-      return { loss: (out.loss.data as Float32Array)[0], errors: (out.errors.data as Float32Array)[0], count };
+      return { loss: (out.loss.data as Float32Array)[0], errors: this.inUnits((out.errors.data as Float32Array)[0]), count };
     }
     await this.session.run(feeds, this.fetchesInto[1 - w.cur]);
     w.cur = 1 - w.cur;
-    return { loss: (this.lossT.data as Float32Array)[0], errors: (this.errT.data as Float32Array)[0], count };
+    return { loss: (this.lossT.data as Float32Array)[0], errors: this.inUnits((this.errT.data as Float32Array)[0]), count };
+  }
+
+  /** a number: the graph's sum of absolute errors on the standardised target, in the target's units */
+  private inUnits(errors: number): number {
+    return this.target ? errors * this.target.std : errors;
   }
 
   private makeBuffers(n: number): StepBuffers {
     const { rt, d } = this;
     const dev = this.deviceData;
     const x = new Float32Array(dev ? 0 : n * d);
-    const y = new Int32Array(dev ? 0 : n);
+    const y = labelArray(this.target, dev ? 0 : n);
     const idx = new Int32Array(dev ? n : 0);
     const masks = this.art.dropout.map((s) => new Float32Array(n * s.units));
     const common: Record<string, Tensor> = dev
       ? { [DATASET_X]: dev.x, [DATASET_Y]: dev.y, [INDICES]: new rt.Tensor('int32', idx, [n]) }
-      : { x: new rt.Tensor('float32', x, [n, d]), labels: new rt.Tensor('int32', y, [n]) };
+      : { x: new rt.Tensor('float32', x, [n, d]), labels: y instanceof Float32Array ? new rt.Tensor('float32', y, [n]) : new rt.Tensor('int32', y, [n]) };
     this.art.dropout.forEach((s, i) => (common[s.name] = new rt.Tensor('float32', masks[i], [n, s.units])));
     const feedsFrom = [0, 1].map(() => ({ ...common }));
     return { n, x, y, idx, masks, feedsFrom };

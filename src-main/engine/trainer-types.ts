@@ -4,7 +4,7 @@
  */
 import type { Artifacts } from './artifacts';
 import type { RuntimeAdapter } from './runtime';
-import type { ModelSpec, TrainConfig, TrainEvent, TrainingData } from './types';
+import type { ModelSpec, RunMetrics, TrainConfig, TrainEvent, TrainingData } from './types';
 
 export interface TrainerCheckpoint {
   /** epochs completed */
@@ -20,6 +20,8 @@ export interface TrainerCheckpoint {
   partial?: PartialEpoch;
   /** at an epoch's end: the validation error after it (null without a validation part) */
   validationError?: number | null;
+  /** at an epoch's end, a number to predict: the validation loss after it (what chooses) */
+  validationLoss?: number;
 }
 
 /**
@@ -96,6 +98,8 @@ export interface TrainResult {
   stoppedEarly?: string;
   /** a finished run that learned nothing: what happened and what to try */
   diagnosis?: string;
+  /** a finished run: the kept model on the test set (absent without a test set) */
+  metrics?: RunMetrics;
 }
 
 /** What an epoch's end tells the run folder. */
@@ -104,6 +108,8 @@ export interface EpochEndInfo {
   testError: number | null;
   /** the validation error after this epoch, or null without a validation part */
   validationError: number | null;
+  /** a number to predict: the validation loss after this epoch (what chooses the kept epoch) */
+  validationLoss?: number;
   /** this epoch is now the one the run keeps (lowest validation error, the earlier on a tie; the last epoch without validation) */
   kept: boolean;
   /** training ends after this epoch (the last one, or an early stop) */
@@ -114,5 +120,7 @@ export interface EpochEndInfo {
 export interface KeptState {
   epoch: number;
   validationError: number | null;
+  /** a number to predict: the validation loss that chose it (absent: chosen by the error) */
+  validationLoss?: number;
   params: Float32Array[];
 }

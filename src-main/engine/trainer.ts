@@ -17,18 +17,18 @@
 import type { InferenceSession } from 'onnxruntime-common';
 import { buildArtifacts, nextName, type Artifacts } from './artifacts';
 import { DEVICE_DATA_BUDGET, deviceDataPlan, releaseDeviceData, uploadTrainingSet, type DeviceData } from './device-data';
-import { runEval } from './evaluate';
+import { runEval, targetOf, type EvalResult } from './evaluate';
 import { Gate } from './gate';
 import { initParams } from './init';
 import { RunWatch } from './kept';
+import { keptFigures } from './kept-figures';
 import { affineFor, type Affine } from './preprocess';
 import { Rng } from './rng';
-import { diagnoseRun } from './run-diagnosis';
 import type { RuntimeAdapter } from './runtime';
 import { countParams, lrAt, validateConfig, validateDataFits, validateSpec } from './spec';
 import { divergedReason, Stepper } from './steps';
 import type { PartialEpoch, TrainerCheckpoint, TrainerOptions, TrainResult } from './trainer-types';
-import type { DataSplit, ModelSpec, TrainConfig, TrainEvent, TrainingData } from './types';
+import type { DataSplit, ModelSpec, TargetScale, TrainConfig, TrainEvent, TrainingData } from './types';
 import { carveValidation, validationFraction, type ValidationSplitInfo } from './validation';
 import { Weights } from './weights';
 
@@ -82,6 +82,8 @@ export class Trainer {
   private pausedMs = 0;
   private readonly aff: Affine;
   private readonly d: number;
+  /** a number to predict: how its target is standardised (undefined for a category) */
+  private readonly target: TargetScale | undefined;
   constructor(opts: TrainerOptions) {
     validateSpec(opts.spec);
     validateConfig(opts.config);
@@ -93,6 +95,7 @@ export class Trainer {
     this.d = opts.data.sampleSize;
     validateDataFits(opts.spec, opts.data);
     this.aff = affineFor(opts.data.preprocess, this.d);
+    this.target = targetOf(opts.data);
     const fraction = validationFraction(opts.config);
     if (fraction > 0) {
       const carved = carveValidation(opts.data.train, fraction, opts.config.seed);
@@ -137,13 +140,13 @@ export class Trainer {
     const { spec, config, rt } = this;
     const plan = deviceDataPlan(rt, this.data.train.n, this.d, this.opts.deviceDataBudget ?? DEVICE_DATA_BUDGET);
     this.dataNote = plan.note;
-    this.artifacts = buildArtifacts(spec, config.optimizer, { gatherTrain: plan.onDevice });
+    this.artifacts = buildArtifacts(spec, config.optimizer, { gatherTrain: plan.onDevice, ...(this.target ? { target: this.target } : {}) });
     await this.opts.onArtifacts?.(this.artifacts);
     const gpu = rt.device === 'webgpu';
     this.weights = new Weights(rt, this.artifacts);
     const gpuOutputs = gpu ? { gpuOutputs: this.weights.names.map(nextName) } : undefined;
     if (gpu && this.artifacts.trainGather) {
-      const up = await uploadTrainingSet(rt, this.data.train, this.d, this.aff);
+      const up = await uploadTrainingSet(rt, this.data.train, this.d, this.aff, this.target);
       this.deviceData = up.data;
       this.dataNote = up.note;
     }
@@ -183,7 +186,7 @@ export class Trainer {
     const reports: TestReports = { lastTest: this.opts.resumeTestError ?? null, lastTestEpoch: null };
     try {
       await this.setup();
-      const stepper = new Stepper(this.rt, this.artifacts, this.trainSession, this.weights, this.deviceData, this.data.train, this.d, this.aff, this.config);
+      const stepper = new Stepper(this.rt, this.artifacts, this.trainSession, this.weights, this.deviceData, this.data.train, this.d, this.aff, this.config, this.target);
       this.emitStart(stepper.stepsPerEpoch);
       const watch = new RunWatch(this.opts.resumeKept ?? null);
       let stoppedEarly: string | null = null;
@@ -309,26 +312,40 @@ export class Trainer {
       this.emit({ event: 'test', epoch, loss: t.loss, error: t.error });
     }
     let validationError: number | null = null;
+    // a number to predict: the validation loss chooses the kept epoch
+    let validationLoss: number | undefined;
     if (this.validation && this.validation.n > 0) {
       const v = await this.evaluateOn(this.validation);
       validationError = v.error;
+      if (this.target) validationLoss = v.loss;
       this.emit({ event: 'validation', epoch: epoch + 1, loss: v.loss, error: v.error });
     }
-    const kept = await watch.choose(epoch + 1, validationError, () => this.currentParams());
+    const kept = await watch.choose(epoch + 1, validationError, () => this.currentParams(), validationLoss);
     const stoppedEarly = watch.stopEarly(epoch + 1, config.patience ?? 0, epoch === config.epochs - 1);
     const last = epoch === config.epochs - 1 || stoppedEarly !== null;
     if (this.opts.onEpochEnd) {
       const c = await this.checkpoint(epoch + 1);
       if (validationError !== null) c.validationError = validationError;
-      await this.opts.onEpochEnd(c, { testError: testEpoch ? reports.lastTest : null, validationError, kept, last });
+      if (validationLoss !== undefined) c.validationLoss = validationLoss;
+      const byLoss = validationLoss !== undefined ? { validationLoss } : {};
+      await this.opts.onEpochEnd(c, { testError: testEpoch ? reports.lastTest : null, validationError, kept, last, ...byLoss });
     }
     return stoppedEarly;
   }
 
   /** A finished run: the kept model's figures, the done event and the result. */
   private async finish(watch: RunWatch, epochs: number, reports: TestReports, stoppedEarly: string | null, seconds: number): Promise<TrainResult> {
-    const end = await this.keptFigures(watch, epochs, reports.lastTest, reports.lastTestEpoch);
-    const extra = { ...(stoppedEarly ? { stoppedEarly } : {}), ...(end.diagnosis ? { diagnosis: end.diagnosis } : {}) };
+    const end = await keptFigures({
+      watch,
+      config: this.config,
+      data: this.data,
+      validation: this.validation,
+      epochs,
+      lastTest: reports.lastTest,
+      lastTestEpoch: reports.lastTestEpoch,
+      evaluateOn: (split, params, withScores) => this.evaluateOn(split, params, withScores),
+    });
+    const extra = { ...(stoppedEarly ? { stoppedEarly } : {}), ...(end.diagnosis ? { diagnosis: end.diagnosis } : {}), ...(end.metrics ? { metrics: end.metrics } : {}) };
     this.emit({ event: 'done', epochs, testError: end.testError, seconds, validationError: end.validationError, checkpointEpoch: end.checkpointEpoch, ...extra });
     return { status: 'finished', testError: end.testError, epochs, validationError: end.validationError, checkpointEpoch: end.checkpointEpoch, ...extra };
   }
@@ -356,31 +373,10 @@ export class Trainer {
     return (await this.weights.values()).slice(0, this.artifacts.params.length);
   }
 
-  /** loss and error on a split, of the current parameters or of `params` */
-  private async evaluateOn(split: DataSplit, params?: Float32Array[]): Promise<{ loss: number; error: number }> {
+  /** loss and error on a split, of the current parameters or of `params` (with every sample's prediction when `withScores`) */
+  private async evaluateOn(split: DataSplit, params?: Float32Array[], withScores = false): Promise<EvalResult> {
     const p = params ?? (await this.currentParams());
-    const r = await runEval(this.rt, this.evalSession, this.artifacts, p, split, this.d, this.aff, this.config.batchSize, false);
-    return { loss: r.loss, error: r.error };
-  }
-
-  /**
-   * The end of a finished run: the kept checkpoint's test error, measured now that it is kept
-   * (the last report when it is of that epoch), and the diagnosis of a run that learned nothing.
-   */
-  private async keptFigures(
-    watch: RunWatch,
-    epochs: number,
-    lastTest: number | null,
-    lastTestEpoch: number | null,
-  ): Promise<{ testError: number | null; validationError: number | null; checkpointEpoch: number | null; diagnosis: string | null }> {
-    const k = watch.kept;
-    const test = this.data.test;
-    let testError = lastTest;
-    if (k && test.n > 0 && k.epoch !== lastTestEpoch) {
-      testError = (await this.evaluateOn(test, k.params.length ? k.params : undefined)).error;
-    }
-    const diagnosis = diagnoseRun(watch, this.config, this.data, this.validation, testError);
-    return { testError, validationError: k?.validationError ?? null, checkpointEpoch: k?.epoch ?? (epochs > 0 ? epochs : null), diagnosis };
+    return runEval(this.rt, this.evalSession, this.artifacts, p, split, this.d, this.aff, this.config.batchSize, withScores, this.spec.classes, this.target);
   }
 
   private async release(): Promise<void> {

@@ -86,7 +86,7 @@ export interface TrainConfig {
  */
 export interface DataSplit {
   x: Uint8Array | Float32Array;
-  y: Int32Array;
+  y: Int32Array | Float32Array;
   n: number;
 }
 

@@ -37,14 +37,17 @@ const SPLIT_SALT = 0x5a17;
 /**
  * Splits `train` into the samples to train on and a validation part of about `fraction` of
  * every class (at least one sample of every class of two or more, at least one left to train
- * on), chosen with a seeded shuffle within each class. Both keep the original order of their
- * samples. Deterministic in (labels, fraction, seed): a resume carves the same split.
+ * on), chosen with a seeded shuffle within each class. A number to predict (float32 targets)
+ * has no classes: about `fraction` of all samples, by one seeded shuffle. Both keep the
+ * original order of their samples. Deterministic in (labels, fraction, seed): a resume carves
+ * the same split.
  */
 export function carveValidation(split: DataSplit, fraction: number, seed: number): { train: DataSplit; validation: DataSplit } {
   if (!(fraction >= 0 && fraction <= MAX_VALIDATION)) throw new Error(`The validation part must be from 0 to ${MAX_VALIDATION * 100} % of the training set (got ${fraction}).`);
   const byClass = new Map<number, number[]>();
+  const numbers = split.y instanceof Float32Array;
   for (let i = 0; i < split.n; i++) {
-    const l = split.y[i];
+    const l = numbers ? 0 : split.y[i];
     let list = byClass.get(l);
     if (!list) byClass.set(l, (list = []));
     list.push(i);
@@ -67,7 +70,11 @@ export function carveValidation(split: DataSplit, fraction: number, seed: number
     nVal--;
   }
   const d = split.n > 0 ? split.x.length / split.n : 0;
-  const make = (n: number): DataSplit => ({ x: split.x instanceof Uint8Array ? new Uint8Array(n * d) : new Float32Array(n * d), y: new Int32Array(n), n });
+  const make = (n: number): DataSplit => ({
+    x: split.x instanceof Uint8Array ? new Uint8Array(n * d) : new Float32Array(n * d),
+    y: numbers ? new Float32Array(n) : new Int32Array(n),
+    n,
+  });
   const train = make(split.n - nVal);
   const validation = make(nVal);
   let t = 0;
@@ -121,6 +128,19 @@ function learnAdvice(config: Pick<TrainConfig, 'lr' | 'optimizer'>): string {
   return 'Try more epochs or a larger network';
 }
 
+/** A number model judged against always answering the training mean, on the set it is judged on. */
+export interface RegressionJudgement {
+  /** R² against the training mean: 0 or less is no better than always answering it */
+  r2: number;
+  /** the model's mean absolute error, and that of always answering the training mean */
+  mae: number;
+  baselineMae: number;
+  /** the training mean */
+  mean: number;
+}
+
+const numText = (v: number) => (Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : String(Number(v.toPrecision(3))));
+
 export interface DiagnosisInput {
   config: Pick<TrainConfig, 'lr' | 'optimizer'>;
   /** the loss of the run's first step, and the mean loss of its first epoch (null when not seen, e.g. after a resume) */
@@ -135,6 +155,8 @@ export interface DiagnosisInput {
   judgedOn: 'validation' | 'test';
   classNames?: string[];
   majority?: number;
+  /** a number to predict: the kept model against the training mean (keptError and baselineError are then not used) */
+  regression?: RegressionJudgement | null;
 }
 
 /**
@@ -150,6 +172,17 @@ export function diagnose(x: DiagnosisInput): string | null {
   }
   if (f !== null && f > 0 && x.maxEpochLoss !== null && x.maxEpochLoss >= 100 * f) {
     return `The learning rate is too high: the loss grew from ${lossText(f)} to ${lossText(x.maxEpochLoss)} during training. Try ${safer}.`;
+  }
+  const r = x.regression;
+  if (r) {
+    if (!(r.r2 > 0)) {
+      return (
+        `The network learned nothing: on the ${x.judgedOn === 'validation' ? 'validation part' : 'test set'} its predictions are no better than always answering ` +
+        `the training mean, ${numText(r.mean)} (R² ${r.r2.toFixed(2)}; mean absolute error ${numText(r.mae)} against ${numText(r.baselineMae)} for the mean). ` +
+        `${learnAdvice(x.config)}, and check that the column to predict is the right one.`
+      );
+    }
+    return null;
   }
   if (x.keptError !== null && x.baselineError !== null && x.keptError >= x.baselineError) {
     const cls = x.majority !== undefined ? (x.classNames?.[x.majority] ?? String(x.majority)) : null;

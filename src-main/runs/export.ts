@@ -293,7 +293,7 @@ export async function exportRun(opts: ExportRunOptions): Promise<ExportReport> {
 
   // the studio's own predictions are the reference
   const studio = await evaluate(runtime, record.model, params, data, data.test);
-  const { confusion, perClassAccuracy } = confusionMatrix(data.test.y.subarray(0, data.test.n), studio.predictions, record.model.classes);
+  const { confusion, perClassAccuracy } = confusionMatrix(data.test.y.subarray(0, data.test.n) as Int32Array, studio.predictions, record.model.classes);
 
   await fs.mkdir(opts.out === undefined ? store.paths(record.id).export : path.dirname(path.resolve(opts.out)), { recursive: true });
   const out = await chooseExportFile(opts.out, store.paths(record.id).export, `model-epoch-${checkpoint.epoch}`, overwrite);

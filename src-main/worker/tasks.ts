@@ -14,6 +14,7 @@ import { listDevices } from '../runtime/devices';
 import { createNodeRuntime } from '../runtime/node';
 import { selectRuntime, timeSteps } from '../runtime/select';
 import { confusionMatrix, exportRun } from '../runs/export';
+import { regressionEvaluation } from '../runs/regression-evaluation';
 import { RunStore } from '../runs/store';
 import { deviceChoiceSchema, deviceInfoSchema, modelSpecSchema } from '../api/schemas';
 
@@ -126,12 +127,27 @@ export async function runTask(input: Task): Promise<unknown> {
       const hasBest = (await folder.list()).some((e) => e.kind === 'best');
       const { checkpoint } = await folder.load(hasBest ? 'best' : 'last');
       const r = await evaluate(createNodeRuntime('cpu'), record.model, checkpoint.state.params, data, data.test);
-      const labels = data.test.y.subarray(0, data.test.n);
+      if (r.values) {
+        // a number to predict: predicted against actual values, no confusion matrix
+        const target = data.classNames[0] ?? 'value';
+        const result: EvaluationResult = {
+          runId: record.id,
+          ...regressionEvaluation(r.values, data.test.y.subarray(0, data.test.n), target),
+          classNames: data.classNames,
+          confusion: [],
+          perClassAccuracy: [],
+          mistakes: [],
+          checkpoint: { epoch: checkpoint.epoch, best: hasBest },
+        };
+        return result;
+      }
+      const labels = data.test.y.subarray(0, data.test.n) as Int32Array;
       const { confusion, perClassAccuracy } = confusionMatrix(labels, r.predictions, record.model.classes);
       const mistakes = pickMistakes(labels, r.predictions, record.model.classes, task.perCell, maxMistakes(data.sampleSize));
       const result: EvaluationResult = {
         runId: record.id,
         testError: r.error,
+        metrics: { accuracy: 1 - r.error },
         classNames: data.classNames,
         confusion,
         perClassAccuracy,
