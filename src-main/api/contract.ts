@@ -7,6 +7,7 @@
  */
 import type { DatasetMeta } from '../datasets/types';
 import type { DeviceChoice, ModelSpec, RunMetrics, Task, TrainConfig, TrainEvent } from '../engine/types';
+import type { RawRow, TableChoices, TablePreview } from '../engine/table';
 import type { ErrorCode } from '../engine/errors';
 
 /** The error codes: one list, in engine/errors.ts (the studio's one error family). */
@@ -35,6 +36,10 @@ export interface ImportRequest {
   channels?: 1 | 3;
   /** pictures: keep the aspect by a centre crop instead of padding */
   crop?: boolean;
+  /** tables: the column to predict, what to predict, column types, the sheet (the preview shows what they give) */
+  table?: TableChoices;
+  /** tables: leave out rows with a cell that does not fit its column's type instead of refusing the import */
+  dropBadRows?: boolean;
 }
 
 export type ImportEvent =
@@ -318,6 +323,10 @@ export interface StudioApi {
   getDataset(id: string): Promise<DatasetMeta>;
   previewDataset(id: string, perClass: number): Promise<DatasetPreview>;
   importDataset(req: ImportRequest): Promise<{ importId: string }>;
+  /** what importing this table with these choices would store, nothing stored (the table import preview) */
+  previewTable(req: ImportRequest): Promise<TablePreview>;
+  /** a table dataset's test rows as the person wrote them (by position in the test split), under the original column names */
+  tableRows(id: string, split: 'test', indices: number[]): Promise<RawRow[]>;
   cancelImport(importId: string): Promise<void>;
   /** store dropped/picked file bytes on the host (web host; Electron may also use it) */
   uploadFiles(req: UploadRequest): Promise<{ uploadId: string; paths: string[] }>;

@@ -8,8 +8,16 @@ import { isDatasetId } from '../datasets/ids';
 import type { DatasetMeta } from '../datasets/types';
 import type { DatasetPreview, ImportRequest, PreparedImage, StudioEvent } from './contract';
 import { preparePicture } from '../datasets/prepare-picture';
+import { previewTableAt } from '../datasets/table/import';
+import type { ImportOptions as TableImportOptions } from '../datasets/types';
+import type { RawRow, TablePreview } from '../engine/table';
 import { StudioError, toErrorShape } from './errors';
 import { hideUploadFolders, removeUploadFolder, uploadFoldersOf } from './uploads';
+
+/** The library's options for a table preview (the same table choices the import takes). */
+function tableOptionsOf(req: ImportRequest): TableImportOptions {
+  return { name: req.name, testFraction: req.testFraction, table: req.table, dropBadRows: req.dropBadRows };
+}
 
 export class DatasetGateway {
   readonly library: DatasetLibrary;
@@ -52,6 +60,21 @@ export class DatasetGateway {
     return preparePicture(meta, picture.name, Buffer.from(picture.base64, 'base64'));
   }
 
+  /** What importing this table would store; nothing is stored (upload folders stay for the import that follows). */
+  async previewTable(req: ImportRequest): Promise<TablePreview> {
+    try {
+      const p = await previewTableAt(req.paths, tableOptionsOf(req));
+      return { ...p, file: hideUploadFolders(p.file, this.home), ...(p.problem ? { problem: hideUploadFolders(p.problem, this.home) } : {}) };
+    } catch (err) {
+      const shape = toErrorShape(err);
+      throw new StudioError(shape.code, hideUploadFolders(shape.message, this.home));
+    }
+  }
+
+  tableRows(id: string, split: 'test', indices: number[]): Promise<RawRow[]> {
+    return this.library.tableRows(this.checkId(id), split, indices);
+  }
+
   /** Starts an import and answers at once; progress, the result or the failure arrive as events. */
   async startImport(req: ImportRequest): Promise<{ importId: string }> {
     const importId = `imp-${randomBytes(8).toString('hex')}`;
@@ -68,6 +91,8 @@ export class DatasetGateway {
           imageLongSide: typeof req.imageSize === 'number' ? req.imageSize : undefined,
           imageChannels: req.channels,
           resize: req.crop ? 'crop' : undefined,
+          table: req.table,
+          dropBadRows: req.dropBadRows,
           signal: controller.signal,
           onProgress: (p) => this.emit({ channel: 'import', event: 'progress', importId, phase: p.phase, done: p.done, total: p.total }),
         });

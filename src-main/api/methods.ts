@@ -18,6 +18,8 @@ const names = {
   getDataset: true,
   previewDataset: true,
   importDataset: true,
+  previewTable: true,
+  tableRows: true,
   cancelImport: true,
   uploadFiles: true,
   renameDataset: true,

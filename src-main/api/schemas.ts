@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DEVICE_CHOICES } from '../engine/types';
+import { COLUMN_TYPES, TASKS } from '../engine/table';
 import type { MethodName } from './methods';
 
 /**
@@ -112,6 +113,15 @@ export const importRequestSchema = z.strictObject({
   imageSize: z.union([z.number().int().min(16).max(96), z.tuple([z.number().int().min(1).max(1024), z.number().int().min(1).max(1024)])]).optional(),
   channels: z.union([z.literal(1), z.literal(3)]).optional(),
   crop: z.boolean().optional(),
+  table: z
+    .strictObject({
+      labelColumn: z.union([z.string().min(1).max(1000), z.number().int().min(0)]).optional(),
+      predict: z.enum(TASKS).optional(),
+      columns: z.record(z.string().max(1000), z.enum(COLUMN_TYPES)).optional(),
+      sheet: z.string().max(1000).optional(),
+    })
+    .optional(),
+  dropBadRows: z.boolean().optional(),
 });
 
 /**
@@ -228,6 +238,8 @@ export const argumentSchemas = {
   getDataset: z.tuple([idSchema]),
   previewDataset: z.tuple([idSchema, z.number().int().min(1).max(100)]),
   importDataset: z.tuple([importRequestSchema]),
+  previewTable: z.tuple([importRequestSchema]),
+  tableRows: z.tuple([idSchema, z.literal('test'), z.array(z.number().int().min(0)).max(10_000)]),
   cancelImport: z.tuple([idSchema]),
   uploadFiles: z.tuple([uploadRequestSchema]),
   renameDataset: z.tuple([idSchema, nameSchema]),

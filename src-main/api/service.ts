@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DatasetMeta } from '../datasets/types';
+import type { RawRow, TablePreview } from '../engine/table';
 import type { DeviceChoice, ModelSpec, TrainEvent } from '../engine/types';
 import { RunStore } from '../runs/store';
 import type { RunRecord } from '../runs/record';
@@ -155,6 +156,12 @@ export class StudioService implements StudioApi {
   }
   previewDataset(id: string, perClass: number): Promise<DatasetPreview> {
     return this.datasets.preview(id, perClass);
+  }
+  previewTable(req: ImportRequest): Promise<TablePreview> {
+    return this.datasets.previewTable(req);
+  }
+  tableRows(id: string, split: 'test', indices: number[]): Promise<RawRow[]> {
+    return this.datasets.tableRows(id, split, indices);
   }
   importDataset(req: ImportRequest): Promise<{ importId: string }> {
     return this.datasets.startImport(req);
