@@ -240,12 +240,18 @@ export class DatasetLibrary {
   async loadTrainingData(idOrName: string, opts: LoadOptions = {}): Promise<TrainingData> {
     const meta = await this.get(idOrName);
     const sampleSize = meta.sampleShape.reduce((a, b) => a * b, 1);
+    const number = meta.task === 'number';
+    const t = meta.table?.target;
+    if (number && !(t && typeof t.mean === 'number' && typeof t.std === 'number')) {
+      throw new BadRequestError(`The dataset "${meta.name}" predicts a number but its meta.json has no mean and standard deviation of the target; import it again.`);
+    }
     const load = async (split: 'train' | 'test', limit: number | undefined) => {
       if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new BadRequestError(`The ${split} limit must be a positive integer; got ${limit}.`);
       const n = Math.min(meta[split].count, limit ?? Infinity);
       const f = this.files(meta, split);
       const x = meta.kind === 'image' ? new Uint8Array(n * sampleSize) : new Float32Array(n * sampleSize);
-      const y = new Int32Array(n);
+      // a number to predict: float32 targets in their own units
+      const y = number ? new Float32Array(n) : new Int32Array(n);
       await readInto(f.x, x);
       await readInto(f.y, y);
       return { x, y, n };
@@ -263,6 +269,7 @@ export class DatasetLibrary {
       train: await load('train', opts.limitTrain),
       test: await load('test', opts.limitTest),
       preprocess,
+      ...(number ? { task: 'number' as const, target: { mean: t!.mean!, std: t!.std! > 0 ? t!.std! : 1 } } : {}),
     };
   }
 
@@ -281,7 +288,8 @@ export class DatasetLibrary {
     const f = this.files(meta, split);
     const x = meta.kind === 'image' ? new Uint8Array(sampleSize) : new Float32Array(sampleSize);
     await readInto(f.x, x, index * x.byteLength);
-    const y = new Int32Array(1);
+    // a number to predict: the label is the target's value
+    const y = meta.task === 'number' ? new Float32Array(1) : new Int32Array(1);
     await readInto(f.y, y, index * 4);
     return { shape: [...meta.sampleShape], values: Array.from(x), label: y[0] };
   }
