@@ -288,8 +288,11 @@ export interface ExportResult {
    * web host serves them at /download/<relative path> (a browser gets the file as a download)
    */
   download?: { model: string; modelCard: string; report: string };
-  /** agreement with the studio's own predictions over the whole test set */
-  verification: { samples: number; labelAgreement: number; maxProbDiff: number; ok: boolean };
+  /**
+   * agreement with the studio's own predictions over the whole test set; a model that predicts a
+   * number: labelAgreement is the share of values that agree, maxValueDiff the largest difference in the target's units
+   */
+  verification: { samples: number; labelAgreement: number; maxProbDiff: number; ok: boolean; maxValueDiff?: number };
   modelCard: string;
 }
 

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { buildExportModel } from './export-model';
+import { buildExportModel, emitNetwork } from './export-model';
 import { buildTableExportModel, emitTableEncoding, tableFeeds, tableModelInputs, type TableFeeds } from './export-table';
 import { GraphBuilder } from './onnx/builder';
 import { Rng } from './rng';
@@ -110,6 +110,25 @@ describe('the exported table model', () => {
     expect(table.label.dims).toEqual([AWKWARD_ROWS.length]);
     const tp = table.probabilities.data as Float32Array;
     (plain.probabilities.data as Float32Array).forEach((p, i) => expect(Math.abs(p - tp[i])).toBeLessThanOrEqual(1e-6));
+  });
+
+  it('a number model gives value = network output × std + mean, in the target units', async () => {
+    const numeric = handSchema('number');
+    const { spec, weights, preprocess } = randomNetwork(numeric, new Rng(11), 'number');
+    const target = { mean: 250_000, std: 80_000 };
+    const table = await run(buildTableExportModel(spec, weights, { preprocess, schema: numeric, target }), tableFeeds(numeric, AWKWARD_ROWS), AWKWARD_ROWS.length);
+    expect(table.value.dims).toEqual([AWKWARD_ROWS.length, 1]);
+    const F = numeric.features.length;
+    const b = new GraphBuilder('scores');
+    const x = b.input('x', 'float32', ['batch', F]);
+    b.outputAs(emitNetwork(b, spec, weights, x, preprocess, F), 'scores');
+    const session = await ort.InferenceSession.create(b.toModel());
+    const xs = new Float32Array(AWKWARD_ROWS.length * F);
+    AWKWARD_ROWS.forEach((row, r) => xs.set(encodeRow(numeric, row), r * F));
+    const scores = (await session.run({ x: new ort.Tensor('float32', xs, [AWKWARD_ROWS.length, F]) })).scores.data as Float32Array;
+    await session.release();
+    const values = table.value.data as Float32Array;
+    scores.forEach((s, r) => expect(Math.abs(values[r] - (s * target.std + target.mean))).toBeLessThanOrEqual(1e-5 * Math.abs(values[r]) + 1e-4));
   });
 
   it('passes onnx.checker (full check, ai.onnx.ml LabelEncoder included)', (ctx) => {

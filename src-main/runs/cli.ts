@@ -22,7 +22,9 @@ import { probeDevice } from '../runtime/devices';
 import { selectRuntime } from '../runtime/select';
 import type { CheckpointChoice } from './checkpoints';
 import { exportRun, pct, verificationLine } from './export';
+import { tableExportInput } from './export-table';
 import { loadModel, predict, predictionLine, readSamples } from './predict';
+import { openTableModel, predictTableCommand } from './predict-table';
 import type { RunRecord } from './record';
 import { stopOnSignals } from './signals';
 import { RunStore, epochCurve, storeForRun } from './store';
@@ -317,7 +319,8 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
       if (f.out && !f.out.toLowerCase().endsWith('.onnx')) throw new Error(`--out ${f.out}: the file name must end in .onnx`);
       const { meta, data } = await loadRunData(record);
       const imageSettings = meta.kind === 'image' ? imageSettingsOf(meta) : undefined;
-      const r = await exportRun({ store, runId: record.id, data, runtime: createNodeRuntime('cpu'), checkpoint: f.checkpoint, out: f.out, overwrite: !!(f.overwrite || f.force), datasetHash: meta.contentHash, imageSettings });
+      const table = await tableExportInput(new DatasetLibrary(studioHome()), meta, data.test.n);
+      const r = await exportRun({ store, runId: record.id, data, runtime: createNodeRuntime('cpu'), checkpoint: f.checkpoint, out: f.out, overwrite: !!(f.overwrite || f.force), datasetHash: meta.contentHash, imageSettings, table });
       if (f.json) {
         const { modelCard: _card, ...rest } = r;
         return io_.out(JSON.stringify(rest, null, 2));
@@ -333,16 +336,20 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
   program
     .command('predict')
     .argument('<model>', 'an .onnx file written by "mlp-studio export"')
-    .argument('<inputs...>', 'PNG/JPEG images, or CSV files with one sample of raw features per row')
-    .description('classify images or CSV rows with an exported model: label and top probabilities')
+    .argument('<inputs...>', 'PNG/JPEG images, or CSV files with one sample of raw features per row; for a model exported from a table, CSV tables with a header naming the columns')
+    .description('classify images or CSV rows with an exported model: label and top probabilities; a table model scores each row of a table')
     .option('--top <k>', 'how many classes to show', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('--top must be a whole number of at least 1');
       return n;
     }, 3)
     .option('--json', 'one JSON object per input')
-    .action(async (file: string, inputs: string[], f: { top: number; json?: boolean }) => {
+    .option('--out <file>', 'a table model: write the table back to this CSV file with the prediction columns added')
+    .action(async (file: string, inputs: string[], f: { top: number; json?: boolean; out?: string }) => {
       const { out } = o();
+      const table = await openTableModel(file);
+      if (table) return predictTableCommand(table, inputs, f, out);
+      if (f.out !== undefined) throw new Error(`--out writes a scored table; ${file} is not a model exported from a table dataset (without --out, predict prints its answers)`);
       const model = await loadModel(file);
       try {
         const samples = await readSamples(inputs, model);

@@ -12,19 +12,25 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { buildExportModel, describe as describeSpec, evaluate, type EvalResult } from '../engine/index';
+import { buildExportModel, evaluate, type EvalResult } from '../engine/index';
+import { evalMetrics } from '../engine/evaluate';
+import { buildTableExportModel } from '../engine/export-table';
+import type { RawRow, TableSchema } from '../engine/table';
 import type { RuntimeAdapter } from '../engine/runtime';
-import type { TrainingData } from '../engine/types';
+import type { RunMetrics, TrainingData } from '../engine/types';
 import { tempPathFor } from './atomic';
 import { chooseExportFile, exportFiles, placeFile, writeExportFile } from './export-files';
 import { CheckpointError } from './checkpoint';
 import type { CheckpointChoice } from './checkpoints';
+import { modelCard } from './export-card';
+import { compareTableWithStudio, runTableModel, VALUE_ABSOLUTE_TOLERANCE, VALUE_RELATIVE_TOLERANCE } from './export-table';
 import { STUDIO_VERSION, type RunRecord } from './record';
 import type { RunStore } from './store';
 import type { ImageSettings } from '../datasets/types';
 import { StudioError } from '../engine/errors';
 
 export const PROB_TOLERANCE = 1e-5;
+export { modelCard, pct } from './export-card';
 
 export interface ExportRunOptions {
   store: RunStore;
@@ -57,6 +63,11 @@ export interface ExportRunOptions {
    * default data.train.n
    */
   trainSamples?: number;
+  /**
+   * a table dataset (issue 11): its column schema, and the raw cells of its test rows in the
+   * test split's order. The model then takes the original columns, and is verified on these rows.
+   */
+  table?: { schema: TableSchema; testRows: RawRow[] };
 }
 
 export interface Verification {
@@ -66,8 +77,13 @@ export interface Verification {
   maxProbDiff: number;
   tolerance: number;
   ok: boolean;
-  /** the first disagreements, for the report */
-  mismatches: { index: number; studio: number; exported: number }[];
+  /** the first disagreements, for the report (a table's: class names or values) */
+  mismatches: { index: number; studio: number | string; exported: number | string }[];
+  /** a table model: verified on the raw test rows */
+  rawRows?: boolean;
+  /** a number to predict: the largest difference of values in the target's units (labelAgreement is then the share of values that agree) */
+  maxValueDiff?: number;
+  valueTolerance?: { relative: number; absolute: number };
 }
 
 export interface ExportReport {
@@ -83,6 +99,8 @@ export interface ExportReport {
   /** confusion[true][predicted] on the test set */
   confusion: number[][];
   perClassAccuracy: number[];
+  /** the test figures of the exported network: the accuracy, or MAE, RMSE and R² for a number */
+  metrics: RunMetrics;
   bytes: number;
 }
 
@@ -147,113 +165,85 @@ export function confusionMatrix(labels: Int32Array, predictions: Int32Array, cla
   return { confusion, perClassAccuracy };
 }
 
-/** A fraction as a percentage for people to read ('—' when unknown). */
-export const pct = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined || Number.isNaN(v) ? '—' : `${(v * 100).toFixed(digits)}%`);
 
-function optimizerText(r: RunRecord): string {
-  const o = r.config.optimizer;
-  const wd = o.weightDecay ? `, weight decay ${o.weightDecay}` : '';
-  switch (o.kind) {
-    case 'sgd':
-      return `SGD${wd}`;
-    case 'momentum':
-      return `${o.nesterov ? 'Nesterov ' : ''}momentum ${o.momentum}${wd}`;
-    case 'adam':
-      return `Adam (β1 ${o.beta1}, β2 ${o.beta2}, ε ${o.eps})${wd}`;
+/**
+ * Runs the written model through ONNX Runtime and compares it with the studio's evaluation:
+ * a table's model on the raw test rows, any other on the test split as stored.
+ */
+async function verifyExport(file: string, data: TrainingData, studio: EvalResult, classes: number, table: ExportRunOptions['table']): Promise<Verification> {
+  if (!table) {
+    if (studio.values) throw new Error('a model that predicts a number is exported from its table (the dataset has no column schema)');
+    return compareWithStudio(studio, await runExportedModel(file, data, data.test, classes), classes);
   }
+  const task = table.schema.target.task;
+  const c = compareTableWithStudio(studio, await runTableModel(file, table.schema, table.testRows, task), data.classNames);
+  const labelAgreement = c.samples === 0 ? 1 : c.agree / c.samples;
+  const ok = c.samples > 0 && c.agree === c.samples && c.maxProbDiff <= PROB_TOLERANCE;
+  const base = { samples: c.samples, labelAgreement, maxProbDiff: c.maxProbDiff, tolerance: PROB_TOLERANCE, ok, mismatches: c.mismatches, rawRows: true };
+  return c.maxValueDiff === undefined ? base : { ...base, maxValueDiff: c.maxValueDiff, valueTolerance: { relative: VALUE_RELATIVE_TOLERANCE, absolute: VALUE_ABSOLUTE_TOLERANCE } };
 }
 
-function scheduleText(r: RunRecord): string {
-  const s = r.config.schedule;
-  switch (s.kind) {
-    case 'constant':
-      return 'constant';
-    case 'step':
-      return `divide by ${s.factor} every ${s.every} epochs`;
-    case 'cosine':
-      return `cosine down to ${s.minLr ?? 0}`;
-  }
+/** The model's bytes: a table's model takes the raw columns, any other the sample as stored. */
+function exportBytes(record: RunRecord, params: Float32Array[], epoch: number, studio: EvalResult, metrics: RunMetrics, opts: ExportRunOptions): Uint8Array {
+  const { data } = opts;
+  const metadata = {
+    dataset: JSON.stringify({ name: record.dataset.name, id: record.dataset.id, contentHash: record.dataset.contentHash }),
+    architecture: record.architecture,
+    test_error: String(studio.error),
+    ...(studio.values ? { test_metrics: JSON.stringify(metrics) } : {}),
+    studio_version: STUDIO_VERSION,
+    run_id: record.id,
+    checkpoint_epoch: String(epoch),
+    ...(opts.imageSettings ? { image_preprocessing: JSON.stringify(opts.imageSettings) } : {}),
+  };
+  return opts.table
+    ? buildTableExportModel(record.model, params, { preprocess: data.preprocess, schema: opts.table.schema, metadata, ...(data.target ? { target: data.target } : {}) })
+    : buildExportModel(record.model, params, { preprocess: data.preprocess, classNames: data.classNames, inputShape: data.sampleShape, metadata });
 }
 
-export function modelCard(args: {
-  record: RunRecord;
-  data: TrainingData;
-  file: string;
-  epoch: number;
-  choice: string;
-  testError: number;
-  confusion: number[][];
-  perClassAccuracy: number[];
-  verification: Verification;
-  trainSamples: number;
-}): string {
-  const { record: r, data, file, epoch, testError, confusion, perClassAccuracy, verification: v } = args;
-  const base = path.basename(file);
-  const names = data.classNames;
-  const image = data.sampleShape.length === 3;
-  const shape = `[batch, ${data.sampleShape.join(', ')}]`;
-  const d = describeSpec(r.model);
-  const esc = (s: string) => s.replace(/\|/g, '\\|');
-  const lines: string[] = [];
-  lines.push(`# ${r.name}`, '');
-  lines.push(`Exported by MLP Studio ${STUDIO_VERSION} on ${new Date().toISOString().slice(0, 10)} from run \`${r.id}\`, checkpoint after epoch ${epoch} (${args.choice}).`, '');
-  lines.push('## Data', '');
-  lines.push(`- Dataset: **${r.dataset.name}** (id \`${r.dataset.id}\`, content hash \`${r.dataset.contentHash.slice(0, 16)}\`)`);
-  // a limit above the dataset's size limited nothing
-  const limited = r.dataset.limitTrain !== undefined && r.dataset.limitTrain <= args.trainSamples;
-  lines.push(`- Training samples used: ${args.trainSamples}${limited ? ` (limited to the first ${r.dataset.limitTrain})` : ''}; test samples: ${data.test.n}`);
-  lines.push(`- Input: ${image ? `${data.sampleShape[0]}-channel ${data.sampleShape[1]}×${data.sampleShape[2]} images` : `${data.sampleSize} features`}; ${names.length} classes: ${names.map((n) => `\`${n}\``).join(', ')}`, '');
-  lines.push('## Architecture', '', `${r.architecture}, ${d.totalParams.toLocaleString('en-US')} parameters.`, '');
-  lines.push('| layer | output | parameters |', '|---|---|---|', `| input | ${d.input.join('×')} | 0 |`);
-  for (const l of d.layers) lines.push(`| ${esc(l.name)} | ${l.outputShape.join('×')} | ${l.params} |`);
-  lines.push('');
-  lines.push('## Training', '');
-  lines.push('| setting | value |', '|---|---|');
-  lines.push(`| epochs | ${r.progress.epochsDone} of ${r.config.epochs} |`, `| batch size | ${r.config.batchSize} |`, `| learning rate | ${r.config.lr} |`);
-  lines.push(`| optimizer | ${optimizerText(r)} |`, `| schedule | ${scheduleText(r)} |`, `| initialisation | ${r.config.init} |`, `| seed | ${r.config.seed} |`, `| device | ${r.device} |`);
-  if (r.validation) lines.push(`| validation part | ${(r.validation.fraction * 100).toFixed(0)} % of the training set (${r.validation.validation} samples, stratified, seed ${r.validation.seed}): it chose the epoch kept |`);
-  if (r.config.patience) lines.push(`| early stopping | after ${r.config.patience} epochs without a better validation error${r.stoppedEarly ? ` (${r.stoppedEarly})` : ''} |`);
-  lines.push(`| training time | ${r.progress.seconds.toFixed(1)} s (pauses left out) |`, '');
-  lines.push('## Results on the test set', '');
-  lines.push(`Test error **${pct(testError)}** (accuracy ${pct(1 - testError)}) over ${data.test.n} samples, of the network after epoch ${epoch}.`, '');
-  if (r.diagnosis) lines.push(`**A problem:** ${r.diagnosis}`, '');
-  lines.push('| class | accuracy | samples |', '|---|---|---|');
-  perClassAccuracy.forEach((a, c) => lines.push(`| ${esc(names[c])} | ${pct(a, 1)} | ${confusion[c].reduce((x, y) => x + y, 0)} |`));
-  lines.push('', 'Confusion matrix (rows: true class, columns: predicted class):', '');
-  lines.push(`| true \\ predicted | ${names.map(esc).join(' | ')} |`, `|---|${names.map(() => '---|').join('')}`);
-  confusion.forEach((row, c) => lines.push(`| **${esc(names[c])}** | ${row.join(' | ')} |`));
-  lines.push('');
-  lines.push('## Verification', '');
-  lines.push(
-    `After writing, the studio loaded this file in ONNX Runtime (onnxruntime-node), ran all ${v.samples} test samples through it and compared with its own predictions: ` +
-      `labels agree on ${pct(v.labelAgreement)}, probabilities differ by at most ${v.maxProbDiff.toExponential(2)} (tolerance ${v.tolerance}).`,
-    '',
+function verificationFailure(v: Verification, reportPath: string): ExportVerificationError {
+  const first = v.mismatches[0];
+  return new ExportVerificationError(
+    `export verification FAILED: the exported model disagrees with the studio on ${v.samples - Math.round(v.labelAgreement * v.samples)} of ${v.samples} test samples` +
+      `${first ? ` (first: sample ${first.index}, studio says ${first.studio}, model says ${first.exported})` : ''}, ${differenceText(v)}. ` +
+      `The model was not written; the details are in ${reportPath}. Please report this as a bug.`,
+    v,
+    reportPath,
   );
-  lines.push('## Input and output', '');
-  lines.push(`- Input \`input\`: float32, shape ${shape}, the batch size is free.`);
-  lines.push(image ? '- Feed raw pixel values 0–255 in channel, row, column order (NCHW); do **not** scale or normalize them.' : '- Feed the raw feature values, in the column order of the training file; do **not** normalize them.');
-  lines.push(`- Inside the model: value′ = (value × ${Math.abs(data.preprocess.scale * 255 - 1) < 1e-12 ? '1/255' : data.preprocess.scale} − mean[c]) / std[c], mean ${JSON.stringify(data.preprocess.mean.slice(0, 8))}${data.preprocess.mean.length > 8 ? '…' : ''}, std ${JSON.stringify(data.preprocess.std.slice(0, 8))}${data.preprocess.std.length > 8 ? '…' : ''}.`);
-  lines.push(`- Outputs: \`probabilities\` (float32, [batch, ${names.length}], softmax) and \`label\` (int64, [batch], the index of the most probable class).`);
-  lines.push('- Class names, input layout, preprocessing, dataset, architecture and test error are stored in the model\'s metadata_props.', '');
-  lines.push('## Loading the model', '', 'Python (`pip install onnxruntime numpy pillow`):', '', '```python');
-  lines.push('import json', 'import numpy as np', 'import onnxruntime as ort');
-  if (image) lines.push('from PIL import Image');
-  lines.push('', `session = ort.InferenceSession("${base}")`, 'classes = json.loads(session.get_modelmeta().custom_metadata_map["class_names"])');
-  if (image) {
-    const [c, h, w] = data.sampleShape;
-    lines.push(`image = Image.open("sample.png").convert("${c === 1 ? 'L' : 'RGB'}").resize((${w}, ${h}))`);
-    lines.push(c === 1 ? `x = np.asarray(image, dtype=np.float32).reshape(1, 1, ${h}, ${w})` : `x = np.asarray(image, dtype=np.float32).transpose(2, 0, 1).reshape(1, 3, ${h}, ${w})`);
-  } else {
-    lines.push(`x = np.array([[${new Array(Math.min(data.sampleSize, 4)).fill('0.0').join(', ')}${data.sampleSize > 4 ? ', ...' : ''}]], dtype=np.float32)  # ${data.sampleSize} raw features per row`);
+}
+
+/** How far the exported model's answers are from the studio's, in words. */
+function differenceText(v: Pick<Verification, 'maxProbDiff' | 'tolerance' | 'maxValueDiff' | 'valueTolerance'>): string {
+  return v.maxValueDiff !== undefined
+    ? `max value difference ${v.maxValueDiff.toExponential(2)} (tolerance ${v.valueTolerance?.relative} relative or ${v.valueTolerance?.absolute} absolute)`
+    : `max probability difference ${v.maxProbDiff.toExponential(2)} (tolerance ${v.tolerance})`;
+}
+
+/**
+ * The checkpoint to export: the one asked for, else 'best' (or 'last' when there is no best,
+ * or the best is damaged: the note says so), skipping damaged files.
+ */
+async function loadExportCheckpoint(store: RunStore, record: RunRecord, asked: CheckpointChoice | undefined) {
+  const folder = store.checkpoints(record);
+  let choice: CheckpointChoice = asked ?? 'best';
+  let note: string | undefined;
+  if (asked === undefined && !(await folder.list()).some((e) => e.kind === 'best')) {
+    choice = 'last';
+    note = 'no best checkpoint (the test set was never evaluated during training): the last checkpoint is exported';
   }
-  lines.push('probabilities, label = session.run(["probabilities", "label"], {"input": x})', 'print(classes[label[0]], probabilities[0].max())', '```', '');
-  lines.push('JavaScript (`npm install onnxruntime-node`; onnxruntime-web works the same in a browser):', '', '```js');
-  lines.push("import * as ort from 'onnxruntime-node';", '', `const session = await ort.InferenceSession.create('${base}');`);
-  lines.push(`const pixels = new Float32Array(${data.sampleSize}); // ${image ? 'raw 0-255 values, NCHW order' : 'raw feature values'}`);
-  lines.push(`const input = new ort.Tensor('float32', pixels, [1, ${data.sampleShape.join(', ')}]);`);
-  lines.push('const { probabilities, label } = await session.run({ input });', `const classes = ${JSON.stringify(names.length <= 20 ? names : names.slice(0, 3).concat(['…']))};`);
-  lines.push('console.log(classes[Number(label.data[0])], Math.max(...probabilities.data));', '```', '');
-  return lines.join('\n');
+  let loaded;
+  try {
+    loaded = await folder.load(choice);
+  } catch (err) {
+    // the default 'best' is damaged: the last good checkpoint is the next best thing, and the person is told
+    if (asked !== undefined || choice !== 'best' || !(err instanceof CheckpointError)) throw err;
+    loaded = await folder.load('last');
+    choice = 'last';
+    note = `${err.message.split(';')[0]}: the best checkpoint is unusable, the last good one is exported instead`;
+  }
+  const { checkpoint, rejected } = loaded;
+  if (rejected.length) note = [note, `skipped damaged checkpoints: ${rejected.map((r) => path.basename(r.file)).join(', ')}`].filter(Boolean).join('; ');
+  return { checkpoint, choice, note };
 }
 
 /** Exports a run's checkpoint, verifies it against the studio, writes report and model card. */
@@ -267,59 +257,33 @@ export async function exportRun(opts: ExportRunOptions): Promise<ExportReport> {
     throw new Error(`the data given (${data.sampleSize} values, ${data.classNames.length} classes) does not fit run ${record.id}'s model (${record.architecture})`);
   }
   if (data.test.n === 0) throw new Error(`dataset ${record.dataset.name} has no test samples: the export cannot be verified`);
+  if (opts.table && opts.table.testRows.length !== data.test.n) {
+    throw new Error(`dataset ${record.dataset.name} holds ${opts.table.testRows.length} raw test rows for ${data.test.n} test samples: the export cannot be verified on the raw rows (import the table again)`);
+  }
   const overwrite = opts.overwrite === true;
   // a clash with existing files is said before any work (the epoch is known once the checkpoint is)
   if (opts.out !== undefined) await chooseExportFile(opts.out, store.paths(record.id).export, 'model', overwrite);
-  const folder = store.checkpoints(record);
-  let choice: CheckpointChoice = opts.checkpoint ?? 'best';
-  let note: string | undefined;
-  if (opts.checkpoint === undefined && !(await folder.list()).some((e) => e.kind === 'best')) {
-    choice = 'last';
-    note = 'no best checkpoint (the test set was never evaluated during training): the last checkpoint is exported';
-  }
-  let loaded;
-  try {
-    loaded = await folder.load(choice);
-  } catch (err) {
-    // the default 'best' is damaged: the last good checkpoint is the next best thing, and the person is told
-    if (opts.checkpoint !== undefined || choice !== 'best' || !(err instanceof CheckpointError)) throw err;
-    loaded = await folder.load('last');
-    choice = 'last';
-    note = `${err.message.split(';')[0]}: the best checkpoint is unusable, the last good one is exported instead`;
-  }
-  const { checkpoint, rejected } = loaded;
-  if (rejected.length) note = [note, `skipped damaged checkpoints: ${rejected.map((r) => path.basename(r.file)).join(', ')}`].filter(Boolean).join('; ');
+  const { checkpoint, choice, note } = await loadExportCheckpoint(store, record, opts.checkpoint);
   const params = checkpoint.state.params;
 
   // the studio's own predictions are the reference
   const studio = await evaluate(runtime, record.model, params, data, data.test);
-  const { confusion, perClassAccuracy } = confusionMatrix(data.test.y.subarray(0, data.test.n) as Int32Array, studio.predictions, record.model.classes);
+  const metrics = evalMetrics(studio, data.test);
+  const { confusion, perClassAccuracy } = studio.values
+    ? { confusion: [], perClassAccuracy: [] }
+    : confusionMatrix(data.test.y.subarray(0, data.test.n) as Int32Array, studio.predictions, record.model.classes);
 
   await fs.mkdir(opts.out === undefined ? store.paths(record.id).export : path.dirname(path.resolve(opts.out)), { recursive: true });
   const out = await chooseExportFile(opts.out, store.paths(record.id).export, `model-epoch-${checkpoint.epoch}`, overwrite);
   const files = exportFiles(out);
-  const bytes = buildExportModel(record.model, params, {
-    preprocess: data.preprocess,
-    classNames: data.classNames,
-    inputShape: data.sampleShape,
-    metadata: {
-      dataset: JSON.stringify({ name: record.dataset.name, id: record.dataset.id, contentHash: record.dataset.contentHash }),
-      architecture: record.architecture,
-      test_error: String(studio.error),
-      studio_version: STUDIO_VERSION,
-      run_id: record.id,
-      checkpoint_epoch: String(checkpoint.epoch),
-      ...(opts.imageSettings ? { image_preprocessing: JSON.stringify(opts.imageSettings) } : {}),
-    },
-  });
+  const bytes = exportBytes(record, params, checkpoint.epoch, studio, metrics, opts);
 
   const tmp = tempPathFor(out);
   await fs.writeFile(tmp, bytes);
   const reportPath = files.report;
   let verification: Verification;
   try {
-    const exported = await runExportedModel(tmp, data, data.test, record.model.classes);
-    verification = compareWithStudio(studio, exported, record.model.classes);
+    verification = await verifyExport(tmp, data, studio, record.model.classes, opts.table);
   } catch (err) {
     await fs.rm(tmp, { force: true });
     throw new Error(`the exported model could not be run by ONNX Runtime (${(err as Error).message}); nothing was written`);
@@ -333,21 +297,14 @@ export async function exportRun(opts: ExportRunOptions): Promise<ExportReport> {
   }
   if (!verification.ok) {
     await fs.rm(tmp, { force: true });
-    const first = verification.mismatches[0];
-    throw new ExportVerificationError(
-      `export verification FAILED: the exported model disagrees with the studio on ${verification.samples - Math.round(verification.labelAgreement * verification.samples)} of ${verification.samples} test samples` +
-        `${first ? ` (first: sample ${first.index}, studio says ${first.studio}, model says ${first.exported})` : ''}, max probability difference ${verification.maxProbDiff.toExponential(2)} (tolerance ${verification.tolerance}). ` +
-        `The model was not written; the details are in ${reportPath}. Please report this as a bug.`,
-      verification,
-      reportPath,
-    );
+    throw verificationFailure(verification, reportPath);
   }
   const fh = await fs.open(tmp, 'r+');
   await fh.sync();
   await fh.close();
   await placeFile(tmp, out, overwrite);
 
-  const card = modelCard({ record, data, file: out, epoch: checkpoint.epoch, choice: String(choice), testError: studio.error, confusion, perClassAccuracy, verification, trainSamples: opts.trainSamples ?? data.train.n });
+  const card = modelCard({ record, data, file: out, epoch: checkpoint.epoch, choice: String(choice), testError: studio.error, confusion, perClassAccuracy, verification, trainSamples: opts.trainSamples ?? data.train.n, metrics, ...(opts.table ? { table: opts.table.schema } : {}) });
   const modelCardPath = files.card;
   await writeExportFile(modelCardPath, card, overwrite);
   await store.update(record.id, (r) => {
@@ -364,11 +321,15 @@ export async function exportRun(opts: ExportRunOptions): Promise<ExportReport> {
     verification,
     confusion,
     perClassAccuracy,
+    metrics,
     bytes: bytes.length,
   };
 }
 
 /** The one line the CLI prints about a verification. */
-export function verificationLine(v: Pick<Verification, 'samples' | 'labelAgreement' | 'maxProbDiff' | 'tolerance' | 'ok'>): string {
-  return `verification: ${v.ok ? 'OK' : 'FAILED'}: ONNX Runtime and the studio agree on ${Math.round(v.labelAgreement * v.samples)}/${v.samples} test labels (${(v.labelAgreement * 100).toFixed(2)}%), max probability difference ${v.maxProbDiff.toExponential(2)} (tolerance ${v.tolerance})`;
+export function verificationLine(v: Pick<Verification, 'samples' | 'labelAgreement' | 'maxProbDiff' | 'tolerance' | 'ok' | 'maxValueDiff' | 'valueTolerance' | 'rawRows'>): string {
+  if (v.maxValueDiff !== undefined) {
+    return `verification: ${v.ok ? 'OK' : 'FAILED'}: ONNX Runtime on the raw test rows and the studio agree on ${Math.round(v.labelAgreement * v.samples)}/${v.samples} test values (${(v.labelAgreement * 100).toFixed(2)}%), ${differenceText(v)}`;
+  }
+  return `verification: ${v.ok ? 'OK' : 'FAILED'}: ONNX Runtime${v.rawRows ? ' on the raw test rows' : ''} and the studio agree on ${Math.round(v.labelAgreement * v.samples)}/${v.samples} test labels (${(v.labelAgreement * 100).toFixed(2)}%), max probability difference ${v.maxProbDiff.toExponential(2)} (tolerance ${v.tolerance})`;
 }

@@ -14,6 +14,7 @@ import { listDevices } from '../runtime/devices';
 import { createNodeRuntime } from '../runtime/node';
 import { selectRuntime, timeSteps } from '../runtime/select';
 import { confusionMatrix, exportRun } from '../runs/export';
+import { tableExportInput } from '../runs/export-table';
 import { regressionEvaluation } from '../runs/regression-evaluation';
 import { RunStore } from '../runs/store';
 import { deviceChoiceSchema, deviceInfoSchema, modelSpecSchema } from '../api/schemas';
@@ -164,13 +165,15 @@ export async function runTask(input: Task): Promise<unknown> {
     }
     case 'export': {
       const store = new RunStore(task.home);
-      const { data, record, meta, trainSamples } = await runData(store, new DatasetLibrary(task.home), task.runId);
+      const library = new DatasetLibrary(task.home);
+      const { data, record, meta, trainSamples } = await runData(store, library, task.runId);
       const imageSettings = meta.kind === 'image' ? imageSettingsOf(meta) : undefined;
-      const report = await exportRun({ store, runId: record.id, data, trainSamples, runtime: createNodeRuntime('cpu'), out: task.target, overwrite: task.overwrite, datasetHash: record.dataset.contentHash, imageSettings });
+      const table = await tableExportInput(library, meta, data.test.n);
+      const report = await exportRun({ store, runId: record.id, data, trainSamples, runtime: createNodeRuntime('cpu'), out: task.target, overwrite: task.overwrite, datasetHash: record.dataset.contentHash, imageSettings, table });
       const v = report.verification;
       const result: ExportResult = {
         path: report.path,
-        verification: { samples: v.samples, labelAgreement: v.labelAgreement, maxProbDiff: v.maxProbDiff, ok: v.ok },
+        verification: { samples: v.samples, labelAgreement: v.labelAgreement, maxProbDiff: v.maxProbDiff, ok: v.ok, ...(v.maxValueDiff !== undefined ? { maxValueDiff: v.maxValueDiff } : {}) },
         modelCard: report.modelCard,
       };
       return result;
