@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { datasetCli } from '../../tests/helpers/dataset-cli';
+import { csvOf, housesRows, penguinsRows, xlsxBytes } from './table/fixtures';
 import { csvText } from './test-fixtures';
 
 const cli = datasetCli();
@@ -27,5 +28,38 @@ describe('mlp-studio dataset commands', () => {
     expect((await run('dataset', 'delete', 'iris')).out).toContain('deleted "Iris"');
     expect((await run('dataset', 'show', 'Iris')).error).toMatch(/No dataset with id or name "Iris"/);
     expect((await run('import', '--test-fraction', '2', file)).error).toMatch(/between 0 and 1/);
+  });
+});
+
+describe('mlp-studio import of tables (issue 11)', () => {
+  it('--label-column, --predict, --column (repeatable) and dataset show printing the columns', async () => {
+    const file = path.join(cli.root, 'houses.csv');
+    await fs.writeFile(file, csvOf(housesRows(120)));
+    const imp = await run('import', file, '--label-column', 'price', '--column', 'rooms=category', '--column', 'sold=ignore', '--no-progress', '--json');
+    expect(imp.error).toBeNull();
+    const meta = JSON.parse(imp.out);
+    expect(meta.task).toBe('number');
+    const types = Object.fromEntries(meta.table.columns.map((c: { name: string; type: string }) => [c.name, c.type]));
+    expect(types).toMatchObject({ rooms: 'category', sold: 'ignore', area_m2: 'number', neighbourhood: 'category' });
+    const show = (await run('dataset', 'show', meta.id)).out;
+    expect(show).toMatch(/predicts\s+price: a number/);
+    expect(show).toMatch(/area_m2\s+number\s+\d+ to \d+, missing → median/);
+    expect(show).toMatch(/neighbourhood\s+category\s+5 levels: Centre, East, North, South, West/);
+    expect(show).toMatch(/Id\s+ignore\s+an identifier/);
+    // the same table asked as a category: the neighbourhood, by its 0-based number
+    const asCategory = await run('import', file, '--label-column', '4', '--predict', 'category', '--name', 'hoods', '--no-progress', '--json');
+    expect(asCategory.error).toBeNull();
+    expect(JSON.parse(asCategory.out).classNames).toEqual(['Centre', 'East', 'North', 'South', 'West']);
+  });
+
+  it('--sheet reads a named sheet of a workbook; an unknown sheet or column type is refused in words', async () => {
+    const file = path.join(cli.root, 'book.xlsx');
+    await fs.writeFile(file, xlsxBytes([{ name: 'README', rows: [['a', 'b']] }, { name: 'data', rows: penguinsRows(60) }]));
+    const imp = await run('import', file, '--sheet', 'data', '--no-progress', '--json');
+    expect(imp.error).toBeNull();
+    expect(JSON.parse(imp.out).table.source).toMatchObject({ format: 'xlsx', sheet: 'data' });
+    expect((await run('import', file, '--sheet', 'Data 2', '--no-progress')).error).toMatch(/no sheet named "Data 2"; its sheets are "README", "data"/);
+    expect((await run('import', file, '--column', 'island=text')).error).toMatch(/NAME=TYPE with TYPE one of number, category, yesno, date, ignore/);
+    expect((await run('import', file, '--predict', 'colour')).error).toMatch(/Allowed choices are category, number/);
   });
 });

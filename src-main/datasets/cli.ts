@@ -6,6 +6,7 @@
  */
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { COLUMN_TYPES, TASKS, type ColumnType, type TableColumn, type Task } from '../engine/table';
 import { studioHome } from '../paths';
 import { offerBundledMnist } from './bundled-mnist';
 import { DatasetLibrary } from './library';
@@ -40,6 +41,41 @@ const size = (v: string): number | [number, number] => {
   return [Number(m[1]), Number(m[2])];
 };
 
+/** `--column NAME=TYPE`, repeatable: the types gathered by column name. */
+const columnType = (v: string, prev: Record<string, ColumnType> = {}): Record<string, ColumnType> => {
+  const m = /^(.+)=([a-z]+)$/.exec(v);
+  if (!m || !(COLUMN_TYPES as readonly string[]).includes(m[2])) throw new InvalidArgumentError(`give NAME=TYPE with TYPE one of ${COLUMN_TYPES.join(', ')} (e.g. --column year=category)`);
+  return { ...prev, [m[1].trim()]: m[2] as ColumnType };
+};
+
+/** One line per column of a table: its type, range or levels, missing cells, and why it was read so. */
+function columnLine(c: TableColumn): string {
+  const t = safeText;
+  const what =
+    c.type === 'number'
+      ? `${c.min} to ${c.max}${c.missingIndicator ? ', missing → median ' + c.median : ''}`
+      : c.type === 'category' || c.type === 'yesno'
+        ? `${c.levels.length} levels: ${c.levels.slice(0, 6).map(t).join(', ')}${c.levels.length > 6 ? ', …' : ''}`
+        : c.type === 'date'
+          ? c.parts.join(', ')
+          : (c.reason ?? '');
+  return `    ${t(c.name).padEnd(20)} ${c.type.padEnd(8)} ${what}${c.missing ? ` (${c.missing} missing)` : ''}`;
+}
+
+function tableLines(m: DatasetMeta): string[] {
+  const s = m.table;
+  if (!s) return [];
+  const tg = s.target;
+  const lines = [
+    `  predicts    ${safeText(tg.name)}: ${tg.task === 'number' ? `a number (${tg.min} to ${tg.max}, mean ${tg.mean?.toFixed(4)})` : `a category (${m.classNames.length} classes)`}`,
+    `  table       ${s.source.format}${s.source.sheet ? `, sheet "${safeText(s.source.sheet)}"` : ''}${s.source.delimiter ? `, delimiter ${JSON.stringify(s.source.delimiter)}` : ''}${s.source.decimalComma ? ', decimal comma' : ''}; ${s.features.length} features from ${s.columns.length} columns${s.droppedRows ? `; ${s.droppedRows} rows left out (no value to predict, or bad cells)` : ''}`,
+    `  columns`,
+    ...s.columns.slice(0, 50).map(columnLine),
+  ];
+  if (s.columns.length > 50) lines.push(`    … and ${s.columns.length - 50} more`);
+  return lines;
+}
+
 /** What the CLI prints of a dataset; every text that came from files or people goes through safeText. */
 export function summary(m: DatasetMeta): string {
   const t = safeText;
@@ -57,6 +93,7 @@ export function summary(m: DatasetMeta): string {
   if (typeof m.preprocessing.labels === 'string') lines.push(`  labels      ${m.preprocessing.labels}`);
   const img = m.preprocessing.image as { size?: number[]; channels?: number; fit?: string } | undefined;
   if (img?.size) lines.push(`  pictures    brought to ${img.size.join('×')}, ${img.channels === 1 ? 'greyscale' : 'colour'}, ${img.fit === 'crop' ? 'centre crop' : 'padded'}, EXIF turns applied, transparency on white`);
+  lines.push(...tableLines(m));
   if (m.skipped?.count) lines.push(`  skipped     ${m.skipped.count} file(s), e.g. ${m.skipped.files.slice(0, 3).map((f) => `${t(f.path)} (${t(f.reason)})`).join(', ')}`);
   return lines.join('\n');
 }
@@ -72,6 +109,9 @@ interface ImportFlags {
   testFraction?: number;
   seed?: number;
   labelColumn?: string;
+  predict?: Task;
+  column?: Record<string, ColumnType>;
+  sheet?: string;
   dropBadRows?: boolean;
   imageSize?: number | [number, number];
   channels?: '1' | '3';
@@ -86,7 +126,7 @@ export function registerDatasetCommands(program: Command): void {
 
   program
     .command('import')
-    .description('add a dataset to the library: IDX (MNIST style, also .gz), CIFAR binary (folder or .tar.gz), a folder of class subfolders of images, CSV/TSV, NumPy .npy/.npz')
+    .description('add a dataset to the library: IDX (MNIST style, also .gz), CIFAR binary (folder or .tar.gz), a folder of class subfolders of images, a table (CSV/TSV, Excel .xlsx, JSON records), NumPy .npy/.npz')
     .argument('<paths...>', 'files or one folder')
     .option('--name <name>', 'the name in the library (default: from the file or folder)')
     .option('--test-fraction <f>', 'share split off as the test set when the data has none (default 1/6)', fraction)
@@ -95,8 +135,11 @@ export function registerDatasetCommands(program: Command): void {
       if (!Number.isInteger(n)) throw new InvalidArgumentError('the seed must be a whole number');
       return n;
     })
-    .option('--label-column <col>', 'CSV: the label column, by name or 0-based number (default: the last)')
-    .option('--drop-bad-rows', 'CSV: drop rows with missing or non-numeric cells instead of failing')
+    .option('--label-column <col>', 'tables: the column to predict, by name or 0-based number (default: guessed: a column named label/class/target/species/y/outcome, else the last)')
+    .addOption(new Option('--predict <what>', 'tables: predict a category (classification) or a number (regression) (default: a number when the column holds numbers with many different values)').choices([...TASKS]))
+    .option('--column <name=type>', `tables: a column's type, repeatable (${COLUMN_TYPES.join(', ')}; ignore leaves it out)`, columnType)
+    .option('--sheet <name>', 'Excel workbooks: the sheet to read (default: the first)')
+    .option('--drop-bad-rows', 'tables: leave out rows with a cell that does not fit its column\'s type (text in a number column, a value beyond float32, not a date) instead of failing; empty cells are missing values, not bad')
     .option('--image-size <N|HxW>', 'image folders: the longest side in pixels, 16 to 96, keeping the aspect, or an exact HxW (default: the most common size, brought down to 32 px, 28 for greyscale, when larger than 96 px)', size)
     .addOption(new Option('--channels <c>', 'image folders: 1 = greyscale, 3 = colour (default: colour if any picture has colour)').choices(['1', '3']))
     .option('--crop', 'image folders: keep the aspect by a centre crop instead of padding with black borders')
@@ -117,6 +160,7 @@ export function registerDatasetCommands(program: Command): void {
         seed: f.seed,
         labelColumn: f.labelColumn !== undefined && /^\d+$/.test(f.labelColumn) ? Number(f.labelColumn) : f.labelColumn,
         dropBadRows: f.dropBadRows,
+        table: f.predict || f.column || f.sheet ? { predict: f.predict, columns: f.column, sheet: f.sheet } : undefined,
         imageSize: Array.isArray(f.imageSize) ? f.imageSize : undefined,
         imageLongSide: typeof f.imageSize === 'number' ? f.imageSize : undefined,
         imageChannels: f.channels ? (Number(f.channels) as 1 | 3) : undefined,

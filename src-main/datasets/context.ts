@@ -27,6 +27,8 @@ export interface ImportedData {
   /** tables (issue 11): what is predicted ('number': the y files hold float32 values) and the column schema */
   task?: import('../engine/table').Task;
   table?: import('../engine/table').TableSchema;
+  /** tables: a hash of the raw table and the choices, standing in for the stored files in the content hash */
+  contentKey?: string;
   /** when the importer split off the test set itself (tables: statistics need the training rows) */
   split?: { fraction: number; seed: number; stratified: true };
 }

@@ -180,7 +180,8 @@ export async function finalizeImport(ctx: ImportContext, data: ImportedData): Pr
   const classes = data.classNames.length;
   let split: FinalizedData['split'];
   const header = JSON.stringify({ kind: data.kind, sampleShape: data.sampleShape, classNames: data.classNames, task: data.task });
-  let contentHash = '';
+  // tables: the hash of the raw table and the choices, so the same table imported with another split is still recognised
+  let contentHash = data.contentKey ? createHash('sha256').update(header).update(data.contentKey).digest('hex') : '';
   let order: { train: Int32Array; test: Int32Array } | null = null;
   if (!data.hasTest) {
     // the hash is taken before the split, so the same data imported with another split is still recognised

@@ -8,6 +8,7 @@
  * The preview runs the same steps without writing anything, so an import with the same
  * choices gives what its preview showed.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import Papa from 'papaparse';
@@ -123,6 +124,17 @@ async function writeTarget(file: string, y: Int32Array | Float32Array): Promise<
   }
 }
 
+/**
+ * The raw table and the choices made of it, hashed: the same table imported again with the
+ * same choices is the same dataset, whatever the split (a test file's rows count as such).
+ */
+function contentKeyOf(plan: TablePlan): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ header: plan.table.header, target: plan.target.name, task: plan.target.task, types: plan.chosen, testFrom: plan.testFrom }));
+  for (const r of plan.table.rows) h.update(`${r.join('\u0000')}\u0001`);
+  return h.digest('hex');
+}
+
 export async function importTable(ctx: ImportContext, files: string[]): Promise<ImportedData> {
   ctx.progress('reading', 0, null);
   const { plan, split, schema, fraction, seed, sources } = await planned(files, ctx.opts);
@@ -141,6 +153,7 @@ export async function importTable(ctx: ImportContext, files: string[]): Promise<
     classNames: plan.classNames,
     sources,
     hasTest: true,
+    contentKey: contentKeyOf(plan),
     task: plan.target.task,
     table: schema,
     ...(plan.testFrom === null ? { split: { fraction, seed, stratified: true as const } } : {}),
