@@ -54,7 +54,8 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   dims = modelShape
     ? modelShape.map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? 1 : sample[i - 1] ?? 1))
     : [1, ...sample];
-  outputName = session.outputNames.includes('probabilities') ? 'probabilities' : session.outputNames[0];
+  // a number model answers its value (in the target's units); a category model its probabilities
+  outputName = ['value', 'probabilities'].find((n) => session!.outputNames.includes(n)) ?? session.outputNames[0];
   post({ type: 'loaded', id: msg.id, backend, note });
 }
 

@@ -31,7 +31,7 @@ export function diagonal(points: readonly XY[]): XY[] {
 }
 
 export interface Histogram {
-  /** each bin's range, in words ("-1,200 to -800") */
+  /** each bin's middle, in the values' units ("-1,000") */
   labels: string[];
   counts: number[];
 }
@@ -46,7 +46,7 @@ export function histogram(values: readonly number[], bins = 20): Histogram {
   const width = (hi - lo) / bins;
   const counts = new Array<number>(bins).fill(0);
   for (const v of finite) counts[Math.min(bins - 1, Math.floor((v - lo) / width))]++;
-  const labels = counts.map((_, i) => `${units(lo + i * width)} to ${units(lo + (i + 1) * width)}`);
+  const labels = counts.map((_, i) => units(lo + (i + 0.5) * width));
   return { labels, counts };
 }
 

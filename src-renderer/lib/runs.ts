@@ -17,9 +17,13 @@ export function hasTrainedNetwork(r: Pick<RunSummary, 'status' | 'epochsDone'>):
  * mean absolute error in the target's units ("MAE 12,300 (epoch 7)").
  */
 export function keptTestErrorText(r: Pick<RunSummary, 'testError' | 'checkpointEpoch' | 'lastTestError' | 'task'>): string {
-  // a number's test error is its mean absolute error, in the target's units
-  const say = (e: number): string => (r.task === 'number' ? `MAE ${units(e)}` : pct(e));
+  const say = (e: number): string => testFigure(e, r.task);
   if (r.testError !== null && r.testError !== undefined) return `${say(r.testError)}${r.checkpointEpoch ? ` (epoch ${r.checkpointEpoch})` : ''}`;
   if (r.lastTestError !== null) return `${say(r.lastTestError)} (last check)`;
   return '—';
+}
+
+/** A test error as the window says it: the fraction wrong in percent, or a number's mean absolute error in its units ("MAE 38,093"). */
+export function testFigure(e: number | null | undefined, task: RunSummary['task']): string {
+  return task === 'number' ? `MAE ${units(e)}` : pct(e);
 }

@@ -19,8 +19,8 @@ describe('regression views', () => {
     expect(r).toEqual([-1, 0, 1, 2, 4]);
     const h = histogram(r, 5);
     expect(h.counts).toEqual([1, 1, 1, 1, 1]);
-    expect(h.labels[0]).toBe('-1 to 0');
-    expect(h.labels[4]).toBe('3 to 4');
+    expect(h.labels[0]).toBe('-0.5');
+    expect(h.labels[4]).toBe('3.5');
     expect(histogram([7, 7, 7]).counts).toEqual([3]);
     expect(histogram([NaN]).counts).toEqual([]);
   });
