@@ -28,6 +28,8 @@ import { Rng } from '../src-main/engine/rng';
 import { censusLike, housesLike, iris, titanicLike, type BenchColumnType, type BenchTable } from './table-generators';
 
 const PYTHON = '/usr/bin/python3';
+/** one thread for scikit-learn's OpenMP and BLAS: on a busy machine their spinning threads slow HistGradientBoosting many times over */
+const PYTHON_ENV = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
 const SKLEARN = path.join(path.dirname(new URL(import.meta.url).pathname), 'tables_sklearn.py');
 
 interface Args {
@@ -63,7 +65,7 @@ function parseCommandLine(args: string[]): Args {
 
 /** scikit-learn's bundled tables, written as CSV by tables_sklearn.py and read back. */
 function sklearnTables(dir: string): BenchTable[] {
-  const described = JSON.parse(execFileSync(PYTHON, [SKLEARN, 'dump', dir], { encoding: 'utf8' })) as { name: string; task: 'category' | 'number'; target: string; file: string; types: Record<string, BenchColumnType> }[];
+  const described = JSON.parse(execFileSync(PYTHON, [SKLEARN, 'dump', dir], { encoding: 'utf8', env: PYTHON_ENV })) as { name: string; task: 'category' | 'number'; target: string; file: string; types: Record<string, BenchColumnType> }[];
   return described.map((d) => {
     const [header, ...rows] = Papa.parse<string[]>(fs.readFileSync(d.file, 'utf8'), { skipEmptyLines: true }).data;
     return { name: d.name, task: d.task, target: d.target, header, types: d.types, rows };
@@ -182,7 +184,7 @@ async function run(a: Args): Promise<void> {
   });
   fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 1));
   console.error(`tables and splits in ${tmp}; scikit-learn first`);
-  const sk = JSON.parse(execFileSync(PYTHON, [SKLEARN, 'run', path.join(tmp, 'manifest.json')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 })) as Record<
+  const sk = JSON.parse(execFileSync(PYTHON, [SKLEARN, 'run', path.join(tmp, 'manifest.json')], { encoding: 'utf8', env: PYTHON_ENV, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 })) as Record<
     string,
     Record<'hgb' | 'mlp', { accuracy?: number; r2?: number }[]>
   >;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { countParams, validateConfig, validateSpec } from './spec';
-import { tableDefaults, tableModel, tablePreset, type TableSize } from './table-defaults';
+import { SMALL_TABLE_ROWS, tableDefaults, tableModel, tablePreset, type TableSize } from './table-defaults';
 
 const SIZES = [1, 10, 150, 569, 900, 5_000, 30_000, 100_000, 1_000_000];
 
@@ -33,15 +33,19 @@ describe('tableDefaults', () => {
     expect(c.layers.at(-1)).toEqual({ kind: 'linear', units: 4, bias: true });
   });
 
-  it('grows the network, the batch and the validation choice with the rows, and never shrinks them', () => {
-    let prev = tableDefaults({ rows: SIZES[0], features: 10, classes: 2 });
+  it('grows the network, the batch and the steps with the rows, and never shrinks them', () => {
+    const maxSteps = (rows: number, d: ReturnType<typeof tableDefaults>) => d.config.epochs * Math.ceil((rows * (1 - (d.config.validation ?? 0))) / d.config.batchSize);
+    let prevRows = SIZES[0];
+    let prev = tableDefaults({ rows: prevRows, features: 10, classes: 2 });
     for (const rows of SIZES.slice(1)) {
       const d = tableDefaults({ rows, features: 10, classes: 2 });
       expect(d.hidden.width, `${rows} rows`).toBeGreaterThanOrEqual(prev.hidden.width);
       expect(d.config.batchSize, `${rows} rows`).toBeGreaterThanOrEqual(prev.config.batchSize);
       expect(d.hidden.dropout, `${rows} rows`).toBeLessThanOrEqual(prev.hidden.dropout);
-      expect(d.config.epochs, `${rows} rows`).toBeLessThanOrEqual(prev.config.epochs);
+      // the steps it may take in all (before early stopping): more rows, as many steps or more (up to the rounding of epochs)
+      expect(maxSteps(rows, d), `${rows} rows`).toBeGreaterThanOrEqual(0.95 * maxSteps(prevRows, prev));
       prev = d;
+      prevRows = rows;
     }
     const small = tableDefaults({ rows: 150, features: 4, classes: 3 });
     const large = tableDefaults({ rows: 30_000, features: 60, classes: 2 });
@@ -62,16 +66,31 @@ describe('tableDefaults', () => {
     expect(hiddenLinear({ rows: 5_000, features: 5_000, classes: 2 }).every((l) => l.units === 512)).toBe(true);
   });
 
-  it('regularises and chooses: Adam with weight decay, dropout, a validation part that keeps the best epoch and stops early', () => {
-    for (const rows of SIZES.slice(2)) {
+  it('regularises: Adam with weight decay and dropout; from SMALL_TABLE_ROWS a validation part keeps the best epoch and stops early', () => {
+    for (const rows of SIZES) {
       const d = tableDefaults({ rows, features: 10, classes: 2 });
       expect(d.config.optimizer).toMatchObject({ kind: 'adam' });
       expect(d.config.optimizer.weightDecay).toBeGreaterThan(0);
       expect(d.hidden.dropout).toBeGreaterThan(0);
-      expect(d.config.validation).toBeGreaterThan(0);
-      expect(d.config.patience).toBeGreaterThan(0);
-      expect(d.config.patience).toBeLessThan(d.config.epochs);
+      if (rows < SMALL_TABLE_ROWS) {
+        expect(d.config).toMatchObject({ validation: 0, patience: 0 });
+        expect(d.reason).toMatch(/keeps the last epoch/);
+      } else {
+        expect(d.config.validation).toBeGreaterThan(0);
+        expect(d.config.patience).toBeGreaterThan(0);
+        expect(d.config.patience).toBeLessThan(d.config.epochs);
+        expect(d.reason).toMatch(/set aside keeps the best epoch/);
+      }
     }
+  });
+
+  it('a small table gets about as many steps as another small one, whatever its rows', () => {
+    const steps = (rows: number) => {
+      const c = tableDefaults({ rows, features: 10, classes: 2 }).config;
+      return c.epochs * Math.ceil(rows / c.batchSize);
+    };
+    for (const rows of [150, 500, 1500]) expect(steps(rows), `${rows} rows`).toBeGreaterThanOrEqual(1000);
+    for (const rows of [150, 500, 1500]) expect(steps(rows), `${rows} rows`).toBeLessThan(3000);
   });
 
   it('a batch is never larger than the rows left to train on', () => {
