@@ -86,6 +86,20 @@ describe('the exported table model', () => {
     ]);
   });
 
+  it('a column named like an output, or like another column\'s date part, gets an input name of its own', () => {
+    const columns: TableSchema['columns'] = [
+      { name: 'value', type: 'number', missing: 0, median: 1, clip: [0, 2], missingIndicator: false, min: 0, max: 2 },
+      { name: 'value_', type: 'category', missing: 0, levels: ['a', 'b'], counts: [1, 1] },
+      { name: 'd_year', type: 'number', missing: 0, median: 1, clip: [0, 2], missingIndicator: false, min: 0, max: 2 },
+      { name: 'd', type: 'date', missing: 0, parts: ['year'], medians: [2020], missingIndicator: false },
+    ];
+    expect(tableModelInputs({ columns }).map((i) => `${i.column}→${i.name}`)).toEqual(['value→value__', 'value_→value_', 'd_year→d_year', 'd→d_year_']);
+    // and the model builds: its output `value` does not clash with the column "value"
+    const schema: TableSchema = { columns, target: { name: 'y', task: 'number', mean: 0, std: 1 }, features: featureNames({ columns }), droppedRows: 0, source: { format: 'csv' } };
+    const { spec, weights, preprocess } = randomNetwork(schema, new Rng(2), 'number');
+    expect(buildTableExportModel(spec, weights, { preprocess, schema }).length).toBeGreaterThan(0);
+  });
+
   it('encodes raw rows inside the graph exactly as encodeRow does', async () => {
     const b = new GraphBuilder('encoding');
     b.outputAs(emitTableEncoding(b, schema), 'features');

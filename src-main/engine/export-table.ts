@@ -30,6 +30,9 @@ import { MISSING_TOKENS, type DatePart, type RawRow, type TableColumn, type Tabl
 import { datePart, encodeRow, featureCount, isMissing, parseDate, parseNumber } from './table-encode';
 import type { ModelSpec, Preprocess, TargetScale } from './types';
 
+/** The outputs of a table model: a category's, and a number's. */
+export const TABLE_OUTPUTS = ['label', 'probabilities', 'value'] as const;
+
 /** One input of an exported table model. */
 export interface TableModelInput {
   /** the graph input's name: the column's name, or `<column>_<part>` for a date part */
@@ -48,20 +51,21 @@ const used = (schema: Pick<TableSchema, 'columns'>): UsedColumn[] => schema.colu
 
 /** The inputs of a table's exported model, in schema order. */
 export function tableModelInputs(schema: Pick<TableSchema, 'columns'>): TableModelInput[] {
-  const taken = new Set(used(schema).map((c) => c.name));
+  // a column keeps its name unless it is an output's; a date part is `<column>_<part>`; a name
+  // that is taken gets underscores until it is free
+  const taken = new Set([...used(schema).map((c) => c.name), ...TABLE_OUTPUTS]);
+  const free = (wanted: string): string => {
+    let name = wanted;
+    while (taken.has(name)) name = `${name}_`;
+    taken.add(name);
+    return name;
+  };
+  const own = (c: UsedColumn): string => ((TABLE_OUTPUTS as readonly string[]).includes(c.name) ? free(c.name) : c.name);
   const out: TableModelInput[] = [];
   for (const c of used(schema)) {
-    if (c.type === 'number') out.push({ name: c.name, column: c.name, type: 'float32', columnType: 'number' });
-    else if (c.type === 'category' || c.type === 'yesno') out.push({ name: c.name, column: c.name, type: 'string', columnType: c.type });
-    else if (c.type === 'date') {
-      for (const part of c.parts) {
-        // a part's name must not be another column's: add underscores until it is free
-        let name = `${c.name}_${part}`;
-        while (taken.has(name)) name = `${name}_`;
-        taken.add(name);
-        out.push({ name, column: c.name, type: 'float32', columnType: 'date', part });
-      }
-    }
+    if (c.type === 'number') out.push({ name: own(c), column: c.name, type: 'float32', columnType: 'number' });
+    else if (c.type === 'category' || c.type === 'yesno') out.push({ name: own(c), column: c.name, type: 'string', columnType: c.type });
+    else if (c.type === 'date') for (const part of c.parts) out.push({ name: free(`${c.name}_${part}`), column: c.name, type: 'float32', columnType: 'date', part });
   }
   return out;
 }
