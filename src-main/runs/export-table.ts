@@ -143,7 +143,7 @@ export function tableInputOutputLines(schema: TableSchema): string[] {
       const missing = col.levels.includes(MISSING_LEVEL) ? MISSING_LEVEL : col.levels.includes(OTHER_LEVEL) ? OTHER_LEVEL : 'no level';
       lines.push(`| \`${esc(i.name)}\` | string | the cell text without leading or trailing spaces, exactly as written (case matters): ${shown}; ${other} | an empty string or NA, N/A, null, ?, NaN, -, none, #N/A (any case) counts as ${missing} |`);
     } else if (col.type === 'date') {
-      const what = { year: 'the year', month: 'the month, 1–12', dayOfWeek: 'the day of the week, 0 = Monday … 6 = Sunday', dayOfYear: 'the day of the year, 1–366', hour: 'the hour, 0–23 (0 when the cell has no time)' }[i.part!];
+      const what = { year: 'the year', month: 'the month (1–12)', dayOfWeek: 'the day of the week (0 = Monday … 6 = Sunday)', dayOfYear: 'the day of the year (1–366)', hour: 'the hour (0–23; 0 when the cell has no time)' }[i.part!];
       lines.push(`| \`${esc(i.name)}\` | float32 | ${what} of the date in column "${esc(col.name)}" | NaN in every part of the date (each becomes its training median${col.missingIndicator ? ', and a "was missing" flag is set' : ''}) |`);
     }
   }
