@@ -5,7 +5,7 @@
  * back as a StudioError with a code, never as an exception across the boundary.
  * Pure types: no node:* or electron imports.
  */
-import type { DatasetMeta } from '../datasets/types';
+import type { DatasetMeta, PicturePreview } from '../datasets/types';
 import type { DeviceChoice, ModelSpec, RunMetrics, Task, TrainConfig, TrainEvent } from '../engine/types';
 import type { RawRow, TableChoices, TablePreview } from '../engine/table';
 import type { ErrorCode } from '../engine/errors';
@@ -326,6 +326,8 @@ export interface StudioApi {
   getDataset(id: string): Promise<DatasetMeta>;
   previewDataset(id: string, perClass: number): Promise<DatasetPreview>;
   importDataset(req: ImportRequest): Promise<{ importId: string }>;
+  /** what importing these pictures with these options would make, nothing stored (the import preview); pictures only */
+  previewPictures(req: ImportRequest): Promise<PicturePreview>;
   /** what importing this table with these choices would store, nothing stored (the table import preview) */
   previewTable(req: ImportRequest): Promise<TablePreview>;
   /** a table dataset's test rows as the person wrote them (by position in the test split), under the original column names */

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { DatasetLibrary } from '../datasets/library';
 import { isDatasetId } from '../datasets/ids';
-import type { DatasetMeta } from '../datasets/types';
+import type { DatasetMeta, ImportOptions, PicturePreview } from '../datasets/types';
 import type { DatasetPreview, ImportRequest, PreparedImage, StudioEvent } from './contract';
 import { preparePicture } from '../datasets/prepare-picture';
 import { previewTableAt } from '../datasets/table/import';
@@ -13,6 +13,20 @@ import type { ImportOptions as TableImportOptions } from '../datasets/types';
 import type { RawRow, TablePreview } from '../engine/table';
 import { StudioError, toErrorShape } from './errors';
 import { hideUploadFolders, removeUploadFolder, uploadFoldersOf } from './uploads';
+
+/** The library's import options for an API import request (the same for the import and its preview). */
+function importOptionsOf(req: ImportRequest): ImportOptions {
+  return {
+    name: req.name,
+    testFraction: req.testFraction,
+    imageSize: Array.isArray(req.imageSize) ? req.imageSize : undefined,
+    imageLongSide: typeof req.imageSize === 'number' ? req.imageSize : undefined,
+    imageChannels: req.channels,
+    resize: req.crop ? 'crop' : undefined,
+    table: req.table,
+    dropBadRows: req.dropBadRows,
+  };
+}
 
 /** The library's options for a table preview (the same table choices the import takes). */
 function tableOptionsOf(req: ImportRequest): TableImportOptions {
@@ -60,6 +74,23 @@ export class DatasetGateway {
     return preparePicture(meta, picture.name, Buffer.from(picture.base64, 'base64'));
   }
 
+  /** What importing these pictures would make; nothing is stored (upload folders stay for the import that follows). */
+  async previewPictures(req: ImportRequest): Promise<PicturePreview> {
+    try {
+      const p = await this.library.previewPictures(req.paths, importOptionsOf(req));
+      // files dropped in a browser are named as dropped, not by the host's upload folder
+      const hide = (s: string) => hideUploadFolders(s, this.home);
+      return {
+        ...p,
+        samples: p.samples.map((s) => ({ ...s, file: hide(s.file) })),
+        skipped: { count: p.skipped.count, files: p.skipped.files.map((f) => ({ path: hide(f.path), reason: hide(f.reason) })) },
+      };
+    } catch (err) {
+      const shape = toErrorShape(err);
+      throw new StudioError(shape.code, hideUploadFolders(shape.message, this.home));
+    }
+  }
+
   /** What importing this table would store; nothing is stored (upload folders stay for the import that follows). */
   async previewTable(req: ImportRequest): Promise<TablePreview> {
     try {
@@ -85,14 +116,7 @@ export class DatasetGateway {
     const run = async () => {
       try {
         const dataset = await this.library.import(req.paths, {
-          name: req.name,
-          testFraction: req.testFraction,
-          imageSize: Array.isArray(req.imageSize) ? req.imageSize : undefined,
-          imageLongSide: typeof req.imageSize === 'number' ? req.imageSize : undefined,
-          imageChannels: req.channels,
-          resize: req.crop ? 'crop' : undefined,
-          table: req.table,
-          dropBadRows: req.dropBadRows,
+          ...importOptionsOf(req),
           signal: controller.signal,
           onProgress: (p) => this.emit({ channel: 'import', event: 'progress', importId, phase: p.phase, done: p.done, total: p.total }),
         });

@@ -18,6 +18,7 @@ const names = {
   getDataset: true,
   previewDataset: true,
   importDataset: true,
+  previewPictures: true,
   previewTable: true,
   tableRows: true,
   cancelImport: true,

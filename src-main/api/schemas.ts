@@ -238,6 +238,7 @@ export const argumentSchemas = {
   getDataset: z.tuple([idSchema]),
   previewDataset: z.tuple([idSchema, z.number().int().min(1).max(100)]),
   importDataset: z.tuple([importRequestSchema]),
+  previewPictures: z.tuple([importRequestSchema]),
   previewTable: z.tuple([importRequestSchema]),
   tableRows: z.tuple([idSchema, z.literal('test'), z.array(z.number().int().min(0)).max(10_000)]),
   cancelImport: z.tuple([idSchema]),

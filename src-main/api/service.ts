@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DatasetMeta } from '../datasets/types';
+import type { DatasetMeta, PicturePreview } from '../datasets/types';
 import type { RawRow, TablePreview } from '../engine/table';
 import type { DeviceChoice, ModelSpec, TrainEvent } from '../engine/types';
 import { RunStore } from '../runs/store';
@@ -162,6 +162,9 @@ export class StudioService implements StudioApi {
   }
   tableRows(id: string, split: 'test', indices: number[]): Promise<RawRow[]> {
     return this.datasets.tableRows(id, split, indices);
+  }
+  previewPictures(req: ImportRequest): Promise<PicturePreview> {
+    return this.datasets.previewPictures(req);
   }
   importDataset(req: ImportRequest): Promise<{ importId: string }> {
     return this.datasets.startImport(req);

@@ -24,6 +24,8 @@ export interface ImportedData {
   skipped?: SkippedFile[];
   /** the dataset's own name when the format identifies it (CIFAR-10); otherwise the library names it (naming.ts) */
   knownName?: string;
+  /** pictures asked only to be looked at (ImportOptions.previewSamplesPerClass): what the import would make; nothing was written */
+  picturePreview?: import('./types').PicturePreview;
   /** tables (issue 11): what is predicted ('number': the y files hold float32 values) and the column schema */
   task?: import('../engine/table').Task;
   table?: import('../engine/table').TableSchema;

@@ -17,7 +17,10 @@ import { refusePickles } from './npz-guards';
 import { importNumpy } from './numpy';
 import { IMAGE_KINDS, type FileKind, sniffFile } from './sniff';
 
-export type Importer = (ctx: ImportContext) => Promise<ImportedData>;
+export type Importer = ((ctx: ImportContext) => Promise<ImportedData>) & { pictures?: true };
+
+/** an importer of pictures (a folder of class folders, a folder with a CSV of file names, a .zip): the ones with an import preview */
+const pictures = (f: (ctx: ImportContext) => Promise<ImportedData>): Importer => Object.assign(f, { pictures: true as const });
 
 /** What the studio reads, for messages that refuse something else. */
 const FORMATS = [
@@ -107,7 +110,7 @@ async function detectFiles(files: { file: string; kind: FileKind }[], where: str
   if (xls) throw new DatasetImportError(`${xls.file}: an Excel workbook in the old .xls format, which the studio cannot open; in Excel, save it as .xlsx (Excel Workbook) or CSV and import that.`);
   if ([...kinds].every((k) => k === 'idx' || k === 'idx.gz')) return (ctx) => importIdx(ctx, files);
   if (files.length === 1 && (kinds.has('tar.gz') || kinds.has('tar'))) return (ctx) => importCifarArchive(ctx, files[0].file, files[0].kind === 'tar.gz');
-  if (files.length === 1 && kinds.has('zip') && !/\.npz$/i.test(files[0].file) && (await zipHoldsPictures(files[0].file))) return (ctx) => importPictureZip(ctx, files[0].file);
+  if (files.length === 1 && kinds.has('zip') && !/\.npz$/i.test(files[0].file) && (await zipHoldsPictures(files[0].file))) return pictures((ctx) => importPictureZip(ctx, files[0].file));
   if ([...kinds].every((k) => k === 'npy' || k === 'zip')) return (ctx) => importNumpy(ctx, files);
   if ([...kinds].every((k) => k === 'text')) {
     for (const f of files) await checkTextIsTable(f.file);
@@ -167,8 +170,8 @@ async function detectFolder(dir: string, ctx: ImportContext): Promise<Importer> 
   const idx = sniffed.filter((f) => f.kind === 'idx' || f.kind === 'idx.gz');
   if (idx.length) return (c) => importIdx(c, idx);
   const pictureCsv = await findPictureCsv(dir, files, subdirs);
-  if (pictureCsv) return (c) => importPictureCsv(c, dir, pictureCsv);
-  if (subdirs.length) return (c) => importImageFolder(c, dir);
+  if (pictureCsv) return pictures((c) => importPictureCsv(c, dir, pictureCsv));
+  if (subdirs.length) return pictures((c) => importImageFolder(c, dir));
   await refusePickles(sniffed.filter((f) => /\.(npy|npz|pkl|pickle)$/i.test(f.file)));
   const numpy = sniffed.filter((f) => f.kind === 'npy' || (f.kind === 'zip' && /\.npz$/i.test(f.file)));
   if (numpy.length) return (c) => importNumpy(c, numpy);

@@ -19,6 +19,7 @@ import { forEachLimit, listDir, mapOrdered, readHeadOrFail, readPictureOrFail, s
 import { chooseImageSettings } from './image-settings';
 import { type Info, PictureLimitError, type Target, decodeTo, probe } from './picture-decode';
 import { seededRandom, shuffleInPlace } from './finalize';
+import { picturePreview } from './picture-preview';
 import { IMAGE_KINDS, kindOfBytes, type FileKind } from './sniff';
 import type { SkippedFile } from './types';
 
@@ -108,7 +109,9 @@ export async function importPictures(
   const [height, width] = settings.size;
   const channels = settings.channels;
   const target: Target = { width, height, channels, fit: settings.fit === 'crop' ? 'cover' : 'contain', exif: settings.exif, alpha: settings.alpha };
-  const resized = await decodeAll(ctx, probed, target, classNames, skipped);
+  const perClass = ctx.opts.previewSamplesPerClass;
+  const preview = perClass === undefined ? undefined : await picturePreview(probed, { settings, sizeChosen }, target, classNames, skipped, perClass);
+  const resized = preview ? 0 : await decodeAll(ctx, probed, target, classNames, skipped);
   const formats = [...new Set([...probed.infos.values()].map((i) => i.kind))].sort();
   return {
     format: 'image-folder',
@@ -134,6 +137,7 @@ export async function importPictures(
       ...extra,
     },
     skipped,
+    ...(preview ? { picturePreview: preview } : {}),
   };
 }
 

@@ -21,8 +21,9 @@ import { DATASET_ID_PATTERN, assertDatasetId, assertIdOrName, isDatasetId, newDa
 import { parseMeta } from './meta-schema';
 import { nameForImport } from './naming';
 import { safeClassNames } from './safe-text';
+import { chwPng, pngDataUrl } from './sample-png';
 import { readTableRows } from './table/raw-rows';
-import type { DatasetMeta, ImportOptions } from './types';
+import type { DatasetMeta, ImportOptions, PicturePreview } from './types';
 import type { RawRow } from '../engine/table';
 
 if (os.endianness() !== 'LE') throw new Error('The dataset library stores little-endian binaries and needs a little-endian machine.');
@@ -133,18 +134,51 @@ export class DatasetLibrary {
     throw new DatasetNotFoundError(idOrName);
   }
 
-  async import(paths: string[], opts: ImportOptions = {}, formatOverride?: DatasetMeta['format']): Promise<DatasetMeta> {
+  /**
+   * What importing these pictures would make (classes, sizes, the chosen size and colour, a
+   * few pictures per class as the network will see them, the files left out), with the same
+   * options as import; nothing is stored. Sources that are not pictures are refused by name.
+   */
+  async previewPictures(paths: string[], opts: ImportOptions = {}, perClass = 4): Promise<PicturePreview> {
+    const abs = this.checkImport(paths, opts);
+    await fs.mkdir(this.dir, { recursive: true });
+    // a .zip is unpacked here while it is looked at, and removed after
+    const staging = await fs.mkdtemp(path.join(this.dir, STAGING_PREFIX));
+    const ctx = new ImportContext(staging, { ...opts, previewSamplesPerClass: perClass });
+    try {
+      ctx.progress('scanning', 0, null);
+      const importer = await detectImporter(abs, ctx);
+      if (!importer.pictures) throw new BadRequestError(`${printable(abs[0])}: not a folder or .zip of pictures; the picture preview is for pictures (tables have their own preview), so import it directly.`);
+      const data = await importer(ctx);
+      if (!data.picturePreview) throw new DatasetError('internal', 'The picture importer gave no preview.');
+      return data.picturePreview;
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.name === 'AbortError') throw new ImportCancelledError();
+      throw e;
+    } finally {
+      await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  /** The checks every import request meets before anything is read: the paths (made absolute), the name, the test fraction, the seed. */
+  private checkImport(paths: string[], opts: ImportOptions): string[] {
     if (!Array.isArray(paths) || paths.length === 0) throw new BadRequestError('Nothing to import: give at least one file or folder.');
     for (const p of paths) {
       if (typeof p !== 'string' || !p || p.includes('\0')) throw new BadRequestError(`"${printable(String(p))}" is not a valid path.`);
     }
-    const name = opts.name === undefined ? undefined : validateDatasetName(opts.name);
+    if (opts.name !== undefined) validateDatasetName(opts.name);
     if (opts.testFraction !== undefined && !(opts.testFraction > 0 && opts.testFraction < 1)) {
       throw new BadRequestError(`The test fraction must be between 0 and 1 (exclusive); got ${opts.testFraction}.`);
     }
     if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new BadRequestError(`The seed must be an integer; got ${opts.seed}.`);
     if (opts.signal?.aborted) throw new ImportCancelledError();
-    const abs = paths.map((p) => path.resolve(p));
+    return paths.map((p) => path.resolve(p));
+  }
+
+  async import(paths: string[], opts: ImportOptions = {}, formatOverride?: DatasetMeta['format']): Promise<DatasetMeta> {
+    const abs = this.checkImport(paths, opts);
+    const name = opts.name === undefined ? undefined : validateDatasetName(opts.name);
     await fs.mkdir(this.dir, { recursive: true });
     const staging = await fs.mkdtemp(path.join(this.dir, STAGING_PREFIX));
     const ctx = new ImportContext(staging, opts);
@@ -390,30 +424,12 @@ export class DatasetLibrary {
   }
 }
 
-export function pngDataUrl(png: Uint8Array): string {
-  return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`;
-}
-
 async function imagePng(fh: fs.FileHandle, shape: number[], index: number): Promise<Buffer> {
   const [c, h, w] = shape;
   const chw = Buffer.alloc(c * h * w);
   const { bytesRead } = await fh.read(chw, 0, chw.length, index * chw.length);
   if (bytesRead !== chw.length) throw new DatasetError('internal', 'The dataset file is shorter than its meta.json says; delete and re-import it.');
   return chwPng(chw, shape);
-}
-
-/** A [channels, height, width] uint8 image (1 or 3 channels) as PNG bytes: samples, and pictures of weights. */
-export async function chwPng(pixels: Uint8Array, shape: number[]): Promise<Buffer> {
-  const [c, h, w] = shape;
-  if (shape.length !== 3 || (c !== 1 && c !== 3) || pixels.length !== c * h * w) throw new DatasetError('internal', `Cannot draw ${pixels.length} values as a ${shape.join('×')} image.`);
-  const chw = Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength);
-  let raw = chw;
-  if (c > 1) {
-    raw = Buffer.alloc(chw.length);
-    const plane = h * w;
-    for (let p = 0; p < plane; p++) for (let k = 0; k < c; k++) raw[p * c + k] = chw[k * plane + p];
-  }
-  return sharp(raw, { raw: { width: w, height: h, channels: c as 1 | 3 } }).png().toBuffer();
 }
 
 /** A tabular sample drawn as a strip of grey cells, one per feature (standardised, ±3 std = black/white). */

@@ -85,8 +85,34 @@ export interface ImportOptions {
   dropBadRows?: boolean;
   /** tables: the column to predict, the task, column types and the sheet (see engine/table.ts TableChoices) */
   table?: TableChoices;
+  /** pictures: only look (the import preview): probe every picture, decode this many per class, store nothing */
+  previewSamplesPerClass?: number;
   /** CIFAR-100: which labels to use (default 'fine') */
   cifar100Labels?: 'fine' | 'coarse';
+}
+
+/**
+ * What an import of pictures would make, before anything is stored (issue 13): the window's
+ * import preview shows it, and the person may change size, colour and pad/crop and ask again.
+ */
+export interface PicturePreview {
+  /** the classes found, with their pictures (after unreadable files and copies are left out) */
+  classes: { name: string; train: number; test: number }[];
+  /** whether the source has its own test set; else the import splits one off */
+  hasTest: boolean;
+  /** the picture sizes found ([height, width] as seen, after EXIF turns), most common first, at most 8 */
+  sizes: { size: [number, number]; count: number }[];
+  /** how many pictures hold colour and how many are grey */
+  colour: { colour: number; grey: number };
+  /** the size, colour mode and fit the import would use, and why that size, in words */
+  settings: ImageSettings;
+  sizeChosen: string;
+  /** a few pictures per class as the network will see them (PNG data: URLs) */
+  samples: { label: number; png: string; file: string }[];
+  /** files the import passes over (first 100) and how many in all; unreadable pictures and copies among them */
+  skipped: { count: number; files: SkippedFile[] };
+  unreadable: number;
+  duplicates: number;
 }
 
 /**

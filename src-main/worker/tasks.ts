@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { MAX_MISTAKES, MISTAKES_PER_CELL, type EpochEstimate, type EvaluationResult, type ExportResult } from '../api/contract';
-import { DatasetLibrary, chwPng, pngDataUrl } from '../datasets/library';
+import { DatasetLibrary } from '../datasets/library';
+import { chwPng, pngDataUrl } from '../datasets/sample-png';
 import { imageSettingsOf } from '../datasets/meta-schema';
 import { evaluate } from '../engine/index';
 import type { DatasetMeta } from '../datasets/types';
