@@ -9,9 +9,11 @@ import type { DatasetMeta, PicturePreview } from '../datasets/types';
 import type { DeviceChoice, ModelSpec, RunMetrics, Task, TrainConfig, TrainEvent } from '../engine/types';
 import type { RawRow, TableChoices, TablePreview } from '../engine/table';
 import type { ErrorCode } from '../engine/errors';
+import type { StartTuneRequest, TuneEvent } from './tune-contract';
 
 /** The error codes: one list, in engine/errors.ts (the studio's one error family). */
 export type { ErrorCode } from '../engine/errors';
+export type { StartTuneRequest, TrialSettings, TuneEvent, TuneOptimizer } from './tune-contract';
 
 export interface StudioErrorShape {
   code: ErrorCode;
@@ -138,6 +140,8 @@ export interface StartRunRequest {
   /** train on the first N samples only (quick trials) */
   limitTrain?: number;
   limitTest?: number;
+  /** the sweep the run is a trial of (a settings search sets it) */
+  group?: string;
 }
 
 /**
@@ -310,7 +314,23 @@ export interface DeviceInfo {
 export type StudioEvent =
   | ({ channel: 'import' } & ImportEvent)
   /** device and deviceReason: the worker has chosen the run's device ('auto', or a resume whose device is gone) */
-  | { channel: 'run'; runId: string; status: RunStatus; event?: TrainEvent; reason?: string; device?: string; deviceReason?: string };
+  | { channel: 'run'; runId: string; status: RunStatus; event?: TrainEvent; reason?: string; device?: string; deviceReason?: string }
+  /** a settings search ("Find good settings for me"): its trials are runs, whose own events come on 'run' */
+  | { channel: 'tune'; sweep: string; event: TuneEvent };
+
+/**
+ * What an epoch's duration depends on: the network, the batch, the optimizer (Adam does more
+ * per step than SGD; default plain SGD), the device, and how many samples an epoch trains on
+ * (the training set less its validation part, default none).
+ */
+export interface EstimateRequest {
+  datasetId: string;
+  model: ModelSpec;
+  batchSize: number;
+  device: DeviceChoice;
+  optimizer?: TrainConfig['optimizer'];
+  validation?: number;
+}
 
 /** An epoch's estimated duration; for 'auto', on the device auto would choose (device, deviceReason). */
 export interface EpochEstimate {
@@ -363,6 +383,10 @@ export interface StudioApi {
   pauseRun(id: string): Promise<RunSummary>;
   resumeRun(id: string): Promise<RunSummary>;
   stopRun(id: string): Promise<RunSummary>;
+  /** "Find good settings for me": a settings search within about `minutes`; its events come on the 'tune' channel */
+  startTune(req: StartTuneRequest): Promise<{ sweep: string }>;
+  /** ends a search after the trial training now; the best trial so far is still finished and reported */
+  stopTune(sweep: string): Promise<void>;
   listRuns(): Promise<RunSummary[]>;
   getRun(id: string): Promise<RunDetail>;
   compareRuns(ids: string[]): Promise<RunDetail[]>;
@@ -388,7 +412,7 @@ export interface StudioApi {
   // system
   listDevices(): Promise<DeviceInfo[]>;
   /** an unavailable device is refused with the reason; 'auto' times every available hardware device */
-  estimateEpochSeconds(req: { datasetId: string; model: ModelSpec; batchSize: number; device: DeviceChoice }): Promise<EpochEstimate>;
+  estimateEpochSeconds(req: EstimateRequest): Promise<EpochEstimate>;
 
   // events
   onEvent(listener: (e: StudioEvent) => void): () => void;

@@ -4,8 +4,8 @@
  * service.ts unchanged.
  */
 import type { DatasetMeta } from '../datasets/types';
-import { NODE_DEVICES, type DeviceChoice, type ModelSpec, type NodeDevice } from '../engine/types';
-import type { DeviceInfo, EpochEstimate } from './contract';
+import { NODE_DEVICES, type DeviceChoice, type NodeDevice } from '../engine/types';
+import type { DeviceInfo, EpochEstimate, EstimateRequest } from './contract';
 import { StudioError } from './errors';
 import type { SpawnWorker } from '../worker/handle';
 import { runWorkerTask } from '../worker/task-runner';
@@ -73,7 +73,7 @@ export class DevicePlanner {
    * Times a few training steps of the model in a worker and scales to one epoch; for 'auto',
    * on each available hardware device, answering for the one auto would choose.
    */
-  async estimate(req: { datasetId: string; model: ModelSpec; batchSize: number; device: DeviceChoice }): Promise<EpochEstimate> {
+  async estimate(req: EstimateRequest): Promise<EpochEstimate> {
     const dataset = await this.dataset(req.datasetId);
     const plan = await this.plan(req.device);
     if (req.model.inputShape.reduce((a, b) => a * b, 1) !== dataset.sampleShape.reduce((a, b) => a * b, 1) || req.model.classes !== dataset.classNames.length) {
@@ -85,7 +85,17 @@ export class DevicePlanner {
       await this.probed?.catch(() => undefined);
       return runWorkerTask<EpochEstimate>(
         this.spawnWorker,
-        { kind: 'estimate', home: this.home, datasetId: dataset.id, model: req.model, batchSize: req.batchSize, device: plan.device, ...(plan.devices ? { devices: plan.devices } : {}) },
+        {
+          kind: 'estimate',
+          home: this.home,
+          datasetId: dataset.id,
+          model: req.model,
+          batchSize: req.batchSize,
+          device: plan.device,
+          ...(plan.devices ? { devices: plan.devices } : {}),
+          ...(req.optimizer ? { optimizer: req.optimizer } : {}),
+          ...(req.validation !== undefined ? { validation: req.validation } : {}),
+        },
         120_000,
       );
     });

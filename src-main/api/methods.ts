@@ -31,6 +31,8 @@ const names = {
   pauseRun: true,
   resumeRun: true,
   stopRun: true,
+  startTune: true,
+  stopTune: true,
   listRuns: true,
   getRun: true,
   compareRuns: true,

@@ -41,6 +41,7 @@ export function createRunRecord(runs: RunStore, req: StartRunRequest, dataset: D
     name: req.name,
     device,
     dataset: datasetRefOf(dataset, req),
+    ...(req.group ? { group: req.group } : {}),
   });
 }
 

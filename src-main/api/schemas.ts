@@ -157,6 +157,7 @@ export const startRunRequestSchema = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
   limitTrain: z.number().int().min(1).optional(),
   limitTest: z.number().int().min(1).optional(),
+  group: z.string().trim().min(1).max(100).optional(),
 });
 
 const nonNegInt = () => z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -258,6 +259,8 @@ export const argumentSchemas = {
   pauseRun: z.tuple([idSchema]),
   resumeRun: z.tuple([idSchema]),
   stopRun: z.tuple([idSchema]),
+  startTune: z.tuple([z.strictObject({ datasetId: idSchema, minutes: z.number().min(0.5).max(24 * 60), seed: z.number().int().min(0).optional(), budget: z.number().positive().max(1e12).optional() })]),
+  stopTune: z.tuple([idSchema]),
   listRuns: z.tuple([]),
   getRun: z.tuple([idSchema]),
   compareRuns: z.tuple([z.array(idSchema).min(1).max(20)]),
@@ -273,7 +276,7 @@ export const argumentSchemas = {
 
   listDevices: z.tuple([]),
   estimateEpochSeconds: z.tuple([
-    z.strictObject({ datasetId: idSchema, model: modelSpecSchema, batchSize: positiveInt(65_536), device: deviceChoiceSchema }),
+    z.strictObject({ datasetId: idSchema, model: modelSpecSchema, batchSize: positiveInt(65_536), device: deviceChoiceSchema, optimizer: optimizerSchema.optional(), validation: z.number().min(0).max(0.9).optional() }),
   ]),
 } satisfies Record<MethodName, z.ZodType>;
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DatasetMeta, PicturePreview } from '../datasets/types';
 import type { RawRow, TablePreview } from '../engine/table';
-import type { DeviceChoice, ModelSpec, TrainEvent } from '../engine/types';
+import type { TrainEvent } from '../engine/types';
 import { RunStore } from '../runs/store';
 import type { RunRecord } from '../runs/record';
 import {
@@ -19,6 +19,7 @@ import {
   type DatasetPreview,
   type DeviceInfo,
   type EpochEstimate,
+  type EstimateRequest,
   type EvaluationResult,
   type ExportOptions,
   type ExportResult,
@@ -41,6 +42,8 @@ import { runWorkerTask } from '../worker/task-runner';
 import { DatasetGateway } from './datasets';
 import { BrowserRuns } from './browser-runs';
 import { DevicePlanner } from './device-planner';
+import { TuneSessions } from './tune-service';
+import type { StartTuneRequest } from './tune-contract';
 import { inferenceModel } from './inference-model';
 import { checkResumable, checkRunRequest, createRunRecord } from './run-requests';
 import { endWriteProblem, recordRunEnd, type EndStatus } from '../runs/run-end';
@@ -84,6 +87,7 @@ export class StudioService implements StudioApi {
   private readonly spawnWorker: SpawnWorker;
   private readonly devices: DevicePlanner;
   private readonly browser: BrowserRuns;
+  private readonly tunes = new TuneSessions(this, (e) => this.emit(e));
   private readonly exportPathAllowed?: (file: string) => boolean;
 
   constructor(options: StudioServiceOptions) {
@@ -277,6 +281,9 @@ export class StudioService implements StudioApi {
     return this.summaryOf(id);
   }
 
+  startTune = (req: StartTuneRequest): Promise<{ sweep: string }> => this.tunes.start(req);
+  stopTune = (sweep: string): Promise<void> => this.tunes.stop(sweep);
+
   async stopRun(id: string): Promise<RunSummary> {
     this.requireLive(id, 'stopped');
     if (this.browser.request(id, 'stop')) return this.summaryOf(id);
@@ -366,7 +373,7 @@ export class StudioService implements StudioApi {
    * Times a few training steps of the model in a worker and scales to one epoch; for 'auto',
    * on each available hardware device, answering for the one auto would choose.
    */
-  estimateEpochSeconds(req: { datasetId: string; model: ModelSpec; batchSize: number; device: DeviceChoice }): Promise<EpochEstimate> {
+  estimateEpochSeconds(req: EstimateRequest): Promise<EpochEstimate> {
     return this.devices.estimate(req);
   }
 

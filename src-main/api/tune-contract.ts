@@ -24,6 +24,8 @@ export interface StartTuneRequest {
   minutes: number;
   /** the same seed, data and budget choose the same settings (default 0) */
   seed?: number;
+  /** the budget in work units instead of the one `minutes` comes to here (the start event says it): repeats a search exactly */
+  budget?: number;
 }
 
 /**

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TuneEvent } from '../api/tune-contract';
 import { csvText } from '../datasets/test-fixtures';
-import { epochUnits, referenceSettings } from './tune-search';
+import { SESSION_UNITS, epochUnits, referenceSettings } from './tune-search';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = path.join(root, 'bin', 'mlp-studio.mjs');
@@ -39,7 +39,7 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
 }
 
 // a few epochs of the largest trial on 4 features and ~100 samples: several trials and promotions
-const budget = String(Math.round(2 * epochUnits({ ...referenceSettings(), hidden: [1024, 1024], batchSize: 32 }, { train: 90, inputSize: 4, classes: 3 })));
+const budget = String(Math.round(2 * epochUnits({ ...referenceSettings(), hidden: [1024, 1024], batchSize: 32 }, { train: 90, inputSize: 4, classes: 3 }) + 10 * SESSION_UNITS));
 
 describe('mlp-studio tune', () => {
   it('prints one JSON event per line, trials of one sweep group, and done with the chosen run\'s test error', async () => {

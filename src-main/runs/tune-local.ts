@@ -11,7 +11,7 @@ import type { DatasetRef } from './record';
 import type { RunStore } from './store';
 import { resumeTraining, startTraining, type TrainingHandle } from './training';
 import { TUNE_VALIDATION, trialConfig, trialModel, type TrialRunner, type TrialSession } from './tune';
-import { epochUnits, referenceSettings, roundBudget } from './tune-search';
+import { RUN_OVERHEAD, epochUnits, referenceSettings, roundBudget } from './tune-search';
 
 export interface LocalRunnerOptions {
   store: RunStore;
@@ -83,7 +83,7 @@ export async function secondsPerUnit(runtime: RuntimeAdapter, data: TrainingData
   const stepsPerSecond = await timeSteps(runtime, trialModel(s, d), config, data, { warmupSteps: 5, warmupMs: 100, steps: 20, minMs: 500, maxMs: 3000 });
   const train = Math.round(data.train.n * (1 - TUNE_VALIDATION));
   const unitsPerStep = epochUnits(s, { train, inputSize: data.sampleSize, classes: data.classNames.length }) / Math.ceil(train / s.batchSize);
-  return 1 / (stepsPerSecond * unitsPerStep);
+  return RUN_OVERHEAD / (stepsPerSecond * unitsPerStep);
 }
 
 /** The budget in work units for `minutes` at `perUnit` seconds per unit. */

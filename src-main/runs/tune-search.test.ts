@@ -1,7 +1,7 @@
 /** The settings search's pure logic: seeded sampling, ASHA's promotion rule, the budget, the choice. */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../engine/rng';
-import { Asha, ETA, SEARCH_SPACE, epochUnits, maxEpochsFor, referenceSettings, roundBudget, rungEpochs, sampleSettings, type DataSize, type Proposal } from './tune-search';
+import { Asha, ETA, SEARCH_SPACE, SESSION_UNITS, epochUnits, maxEpochsFor, referenceSettings, roundBudget, rungEpochs, sampleSettings, type DataSize, type Proposal } from './tune-search';
 
 const data: DataSize = { train: 900, inputSize: 784, classes: 10 };
 
@@ -48,7 +48,9 @@ describe('sampling', () => {
 describe('rungs and the cost model', () => {
   it('counts rungs in epochs, 1, 3, 9, …', () => {
     expect(rungEpochs(3)).toEqual([1, 3]);
+    expect(rungEpochs(4)).toEqual([1, 4]);
     expect(rungEpochs(9)).toEqual([1, 3, 9]);
+    expect(rungEpochs(10)).toEqual([1, 3, 10]);
     expect(rungEpochs(27)).toEqual([1, 3, 9, 27]);
   });
 
@@ -61,17 +63,32 @@ describe('rungs and the cost model', () => {
     expect(epochUnits(r, { ...data, train: 1800 })).toBeGreaterThan(1.9 * u);
   });
 
-  it('rounds a budget down to 1, 1.5, 2, 3, 5 or 7 × a power of ten; a bigger budget gets a higher top rung', () => {
-    expect(roundBudget(1234)).toBe(1000);
-    expect(roundBudget(1499)).toBe(1000);
+  it('rounds a budget to the nearest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × a power of ten; a bigger budget gets a higher top rung', () => {
+    expect(roundBudget(1234)).toBe(1200);
+    expect(roundBudget(1400)).toBe(1500);
     expect(roundBudget(1500)).toBe(1500);
-    expect(roundBudget(2999)).toBe(2000);
-    expect(roundBudget(69_000)).toBe(50_000);
-    expect(roundBudget(0.042)).toBe(0.03);
+    expect(roundBudget(2999)).toBe(3000);
+    expect(roundBudget(49_586)).toBe(50_000);
+    expect(roundBudget(93_000)).toBe(100_000);
+    expect(roundBudget(0.042)).toBe(0.04);
+    // noise of a few percent leaves it where it was
+    expect(roundBudget(49_586 * 1.05)).toBe(roundBudget(49_586 * 0.95));
     const ref = epochUnits(referenceSettings(), data);
-    expect(maxEpochsFor(10 * ref, data)).toBe(3);
-    expect(maxEpochsFor(200 * ref, data)).toBe(9);
+    expect(maxEpochsFor(5 * ref, data)).toBe(3);
+    expect(maxEpochsFor(25 * ref, data)).toBe(15);
     expect(maxEpochsFor(1000 * ref, data)).toBe(27);
+  });
+
+  it('tries only networks whose first epoch fits in a tenth of a short budget', () => {
+    const ref = epochUnits(referenceSettings(), data);
+    const short = new Asha(1, 20 * ref, data);
+    const proposals = drive(short);
+    expect(proposals.length).toBeGreaterThan(0);
+    for (const p of proposals.filter((q) => q.kind === 'new')) expect(p.cost - SESSION_UNITS).toBeLessThanOrEqual(short.budget / 10);
+    // a long budget also tries the large ones
+    const long = new Asha(1, 2000 * ref, data);
+    drive(long);
+    expect(Math.max(...long.trials.map((t) => epochUnits(t.settings, data)))).toBeGreaterThan(short.budget / 10);
   });
 });
 
@@ -116,11 +133,13 @@ describe('asynchronous successive halving', () => {
     expect(p.trial.scores[1]).toBe(0.1);
   });
 
-  it('stays within the search budget, stops at the first proposal that does not fit, and is the same for the same seed and budget', () => {
+  it('keeps within the budget the work to finish the best trial, and is the same for the same seed and budget', () => {
     const budget = 400 * epochUnits(referenceSettings(), data);
     const a = new Asha(5, budget, data);
     const run = drive(a);
-    expect(a.spent).toBeLessThanOrEqual(a.searchBudget);
+    expect(a.spent + a.finishCost(a.chosen()!.trial)).toBeLessThanOrEqual(budget);
+    // it used most of it
+    expect(a.spent + a.finishCost(a.chosen()!.trial)).toBeGreaterThan(0.8 * budget);
     expect(run.reduce((s, p) => s + p.cost, 0)).toBeCloseTo(a.spent, 6);
     expect(run.length).toBeGreaterThan(ETA * ETA);
     // every promotion went to a trial in the top 1/η of its rung

@@ -6,16 +6,19 @@
  * proposes the same trials in the same order and chooses the same settings.
  *
  * The rule, in words:
- * - Rungs are epoch counts: 1, 3, 9 (η = 3) up to the largest that fits the budget (maxEpochs).
+ * - Rungs are epoch counts: 1, 3, 9 (η = 3), … and the top rung, maxEpochs: 0.6 of the budget
+ *   counted in epochs of a reference trial (from 3 to 27), the epochs the chosen trial trains.
  * - When asked what to do next, ASHA looks at the rungs from the top down: a trial that
  *   finished rung k, is among the best ⌊n_k / η⌋ of the n_k trials that finished rung k
  *   (by validation error; ties by trial number) and was not yet promoted, is promoted: it
  *   continues to rung k + 1's epochs. Without one, a new trial is sampled for rung 0.
  * - Every proposal has a cost in work units (epochs × the trial's per-epoch work, from its
- *   layer sizes, batch and optimizer: a deterministic model of time, not a measurement). The
- *   search stops at the first proposal that does not fit in what is left of the search's
- *   part of the budget (a new trial too large is drawn again, up to 10 times); the rest is
- *   kept to finish the chosen trial.
+ *   layer sizes, batch and optimizer, plus a fixed cost to start or continue its run: a
+ *   deterministic model of time, not a measurement). The
+ *   search stops at the first proposal that does not fit in the budget beside the work it
+ *   would take to finish the best trial so far to maxEpochs (kept for it). A new trial whose
+ *   first epoch would take more than 1/10 of the budget is drawn again (up to 50 times): a
+ *   short budget tries small networks.
  * - The choice: the trial with the lowest validation error at the highest rung any trial
  *   reached (ties by trial number). Test labels are never an input.
  */
@@ -29,17 +32,19 @@ export const SEARCH_SPACE = {
   depths: [1, 2],
   widths: [128, 256, 512, 1024],
   optimizers: ['sgd', 'momentum', 'adam'] as TuneOptimizer[],
-  lr: { sgd: [0.02, 0.5], momentum: [0.005, 0.1], adam: [0.0002, 0.003] } as Record<TuneOptimizer, [number, number]>,
-  batchSizes: [32, 64, 128, 256],
-  dropouts: [0, 0.1, 0.2, 0.3],
+  lr: { sgd: [0.03, 0.3], momentum: [0.01, 0.1], adam: [0.0005, 0.003] } as Record<TuneOptimizer, [number, number]>,
+  batchSizes: [32, 64, 128],
+  dropouts: [0, 0.1, 0.2],
   weightDecays: [0, 0.00001, 0.0001, 0.0005],
 } as const;
 
 /** η: a rung keeps the best 1/η of its trials, and the next rung trains η times as many epochs */
 export const ETA = 3;
 
-/** new trials drawn again when one does not fit in what is left of the budget */
-const MAX_REDRAWS = 10;
+/** new trials drawn again when one is too large for the budget */
+const MAX_REDRAWS = 50;
+/** a new trial's first epoch takes at most this share of the budget */
+const MAX_TRIAL_SHARE = 1 / 10;
 
 /** The sizes the cost model needs. */
 export interface DataSize {
@@ -86,10 +91,21 @@ export function epochUnits(s: TrialSettings, d: DataSize): number {
   return (3 * macs * d.train + steps * (macs * OPTIMIZER_WORK[s.optimizer] + STEP_OVERHEAD * 1e6)) / 1e6;
 }
 
-/** Rungs in epochs, 1, η, η², … up to maxEpochs. */
+/** each piece of training (a run started or continued) costs this much besides its epochs: building its models, its sessions */
+export const SESSION_UNITS = 300;
+
+/**
+ * A trial's epoch also validates, writes its checkpoints and reports, and each piece of
+ * training starts a run: the timed training steps alone come out about this much quicker
+ * (measured on MNIST pictures, BENCHMARKS.md).
+ */
+export const RUN_OVERHEAD = 1.25;
+
+/** Rungs in epochs: 1, η, η², … while at most half of maxEpochs, then maxEpochs. */
 export function rungEpochs(maxEpochs: number): number[] {
   const out = [1];
-  while (out[out.length - 1] * ETA <= maxEpochs) out.push(out[out.length - 1] * ETA);
+  while (out[out.length - 1] * ETA <= maxEpochs / 2) out.push(out[out.length - 1] * ETA);
+  if (maxEpochs > 1) out.push(maxEpochs);
   return out;
 }
 
@@ -99,24 +115,21 @@ export function referenceSettings(): TrialSettings {
 }
 
 /**
- * The top rung's epochs for a budget: the largest of 3, 9, 27 such that the budget holds
- * about 20 reference epochs per top-rung epoch (ASHA then samples several brackets' worth of
- * trials); at least 3.
+ * The top rung's epochs for a budget: 0.6 of the budget in reference epochs, from 3 to 27
+ * (the chosen trial trains that long; the rest of the budget searches).
  */
 export function maxEpochsFor(budget: number, d: DataSize): number {
   const ref = epochUnits(referenceSettings(), d);
-  let max = 3;
-  for (const m of [9, 27]) if (budget >= 20 * m * ref) max = m;
-  return max;
+  return Math.max(3, Math.min(27, Math.floor((0.6 * budget) / ref)));
 }
 
-/** Rounds a budget down to 1, 1.5, 2, 3, 5 or 7 × a power of ten, so timing noise rarely changes it. */
+/** Rounds a budget to the nearest (in ratio) of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × a power of ten, so timing noise rarely changes it. */
 export function roundBudget(units: number): number {
   if (!(units > 0)) return 0;
   const p = 10 ** Math.floor(Math.log10(units));
-  const steps = [1, 1.5, 2, 3, 5, 7];
+  const steps = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
   let best = steps[0];
-  for (const s of steps) if (s * p <= units * (1 + 1e-9)) best = s;
+  for (const s of steps) if (Math.abs(Math.log((s * p) / units)) < Math.abs(Math.log((best * p) / units))) best = s;
   return Number((best * p).toPrecision(2));
 }
 
@@ -143,8 +156,6 @@ export class Asha {
   readonly trials: Trial[] = [];
   readonly rungs: number[];
   readonly maxEpochs: number;
-  /** the part of the budget trials may spend before the chosen one is finished */
-  readonly searchBudget: number;
   spent = 0;
   private readonly rng: Rng;
 
@@ -152,11 +163,10 @@ export class Asha {
     readonly seed: number,
     readonly budget: number,
     readonly data: DataSize,
-    opts: { maxEpochs?: number; searchShare?: number } = {},
+    opts: { maxEpochs?: number } = {},
   ) {
     this.maxEpochs = opts.maxEpochs ?? maxEpochsFor(budget, data);
     this.rungs = rungEpochs(this.maxEpochs);
-    this.searchBudget = budget * (opts.searchShare ?? 0.85);
     // its own stream, apart from the trials' training RNG (seeded with the same seed)
     this.rng = new Rng(seed * 7919 + 0x7a5e);
   }
@@ -167,14 +177,18 @@ export class Asha {
   }
 
   /**
-   * What to train next, or null when nothing fits in what is left of the search budget: a
-   * promotion that does not fit ends the search; a new trial that does not fit is drawn
-   * again (up to MAX_REDRAWS times, a smaller one may fit).
+   * What to train next, or null when it does not fit in the budget beside the work kept to
+   * finish the best trial so far. A new trial too large for the budget is drawn again (up to
+   * MAX_REDRAWS times).
    */
   next(): Proposal | null {
+    const tooLarge = (q: Proposal) => q.kind === 'new' && epochUnits(q.trial.settings, this.data) > this.budget * MAX_TRIAL_SHARE;
     let p = this.propose();
-    for (let i = 0; p.kind === 'new' && this.spent + p.cost > this.searchBudget && i < MAX_REDRAWS; i++) p = this.propose();
-    if (this.spent + p.cost > this.searchBudget) return null;
+    for (let i = 0; tooLarge(p) && i < MAX_REDRAWS; i++) p = this.propose();
+    const best = this.chosen();
+    // a promotion of the best trial itself is part of finishing it
+    const kept = best && !(p.kind === 'promote' && p.trial === best.trial) ? this.finishCost(best.trial) : 0;
+    if (tooLarge(p) || this.spent + p.cost + kept > this.budget) return null;
     if (p.kind === 'new') this.trials.push(p.trial);
     else p.trial.promotedFrom.add(p.rung - 1);
     this.spent += p.cost;
@@ -189,12 +203,12 @@ export class Asha {
       if (t) {
         const fromEpoch = this.rungs[k];
         const toEpoch = this.rungs[k + 1];
-        return { kind: 'promote', trial: t, rung: k + 1, fromEpoch, toEpoch, cost: (toEpoch - fromEpoch) * epochUnits(t.settings, this.data) };
+        return { kind: 'promote', trial: t, rung: k + 1, fromEpoch, toEpoch, cost: SESSION_UNITS + (toEpoch - fromEpoch) * epochUnits(t.settings, this.data) };
       }
     }
     const settings = sampleSettings(this.rng);
     const trial: Trial = { index: this.trials.length + 1, settings, scores: [], promotedFrom: new Set(), epochs: 0 };
-    return { kind: 'new', trial, rung: 0, fromEpoch: 0, toEpoch: this.rungs[0], cost: this.rungs[0] * epochUnits(settings, this.data) };
+    return { kind: 'new', trial, rung: 0, fromEpoch: 0, toEpoch: this.rungs[0], cost: SESSION_UNITS + this.rungs[0] * epochUnits(settings, this.data) };
   }
 
   /**
@@ -224,6 +238,6 @@ export class Asha {
 
   /** The work to finish the chosen trial to maxEpochs (0 when it is there). */
   finishCost(trial: Trial): number {
-    return Math.max(0, this.maxEpochs - trial.epochs) * epochUnits(trial.settings, this.data);
+    return trial.epochs >= this.maxEpochs ? 0 : SESSION_UNITS + (this.maxEpochs - trial.epochs) * epochUnits(trial.settings, this.data);
   }
 }

@@ -14,7 +14,7 @@ import { toyImages } from './fixtures/toy';
 import { RunStore } from './store';
 import { runTune, type TuneResult } from './tune';
 import { localTrialRunner, rungStopReason } from './tune-local';
-import { epochUnits, referenceSettings } from './tune-search';
+import { SESSION_UNITS, epochUnits, referenceSettings } from './tune-search';
 
 const homes: string[] = [];
 afterAll(() => homes.forEach((h) => fs.rmSync(h, { recursive: true, force: true })));
@@ -24,7 +24,7 @@ const base = toyImages(150, 60);
 const size = { train: 135, inputSize: 16, classes: 3 };
 // on 16 inputs the hidden-to-hidden layers dominate the cost: a budget of a few epochs of the
 // largest trial holds several trials and promotions on 150 samples
-const BUDGET = 3 * epochUnits({ ...referenceSettings(), hidden: [1024, 1024], batchSize: 32 }, size);
+const BUDGET = 3 * epochUnits({ ...referenceSettings(), hidden: [1024, 1024], batchSize: 32 }, size) + 12 * SESSION_UNITS;
 
 async function search(data: TrainingData, seed: number): Promise<{ result: TuneResult; events: TuneEvent[]; store: RunStore }> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-tune-'));

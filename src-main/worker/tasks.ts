@@ -18,7 +18,7 @@ import { confusionMatrix, exportRun } from '../runs/export';
 import { tableExportInput } from '../runs/export-table';
 import { regressionEvaluation } from '../runs/regression-evaluation';
 import { RunStore } from '../runs/store';
-import { deviceChoiceSchema, deviceInfoSchema, modelSpecSchema } from '../api/schemas';
+import { deviceChoiceSchema, deviceInfoSchema, modelSpecSchema, optimizerSchema } from '../api/schemas';
 
 export const taskSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('evaluate'), home: z.string().min(1), runId: z.string().min(1), perCell: z.number().int().min(0).max(MAX_MISTAKES).default(MISTAKES_PER_CELL) }),
@@ -32,6 +32,10 @@ export const taskSchema = z.discriminatedUnion('kind', [
     device: deviceChoiceSchema,
     /** the devices 'auto' considers (the service's probe) */
     devices: z.array(deviceInfoSchema).max(16).optional(),
+    /** the run's optimizer (default plain SGD): Adam's update does more per step */
+    optimizer: optimizerSchema.optional(),
+    /** the validation part set aside: an epoch trains on the rest */
+    validation: z.number().min(0).max(0.9).optional(),
   }),
   z.strictObject({ kind: z.literal('probe') }),
 ]);
@@ -188,7 +192,7 @@ export async function runTask(input: Task): Promise<unknown> {
       const timing = { warmupSteps: 5, warmupMs: 100, steps: 20, minMs: 500, maxMs: 3000 };
       const limitTrain = Math.min(meta.train.count, task.batchSize * (timing.warmupSteps + timing.steps));
       const data = await library.loadTrainingData(task.datasetId, { limitTrain, limitTest: 1 });
-      const config = { epochs: 1, batchSize: task.batchSize, lr: 0.01, optimizer: { kind: 'sgd' as const }, schedule: { kind: 'constant' as const }, evalEvery: 0, seed: 0, init: 'pytorch' as const, device: task.device };
+      const config = { epochs: 1, batchSize: task.batchSize, lr: 0.01, optimizer: task.optimizer ?? { kind: 'sgd' as const }, schedule: { kind: 'constant' as const }, evalEvery: 0, seed: 0, init: 'pytorch' as const, device: task.device };
       let result: EpochEstimate;
       if (task.device === 'auto') {
         // the device auto would choose, timed as the estimate times (the same numbers decide)
@@ -200,7 +204,9 @@ export async function runTask(input: Task): Promise<unknown> {
       } else {
         result = { seconds: 0, stepsPerSecond: await timeSteps(createNodeRuntime(task.device), task.model, config, data, timing), device: task.device };
       }
-      result.seconds = Math.ceil(meta.train.count / task.batchSize) / result.stepsPerSecond;
+      // the steps of an epoch over the training set less its validation part (as the trainer splits it, rounded)
+      const trained = meta.train.count - Math.round(meta.train.count * (task.validation ?? 0));
+      result.seconds = Math.ceil(trained / task.batchSize) / result.stepsPerSecond;
       return result;
     }
     case 'probe':

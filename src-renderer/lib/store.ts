@@ -394,6 +394,8 @@ export async function boot(): Promise<void> {
   const api = studio();
   api.onEvent((e) => {
     if (e.channel === 'import') onImportEvent(e);
+    // a settings search's own events: its panel listens (its trials come as runs)
+    else if (e.channel === 'tune') return;
     else if (!localRuns.has(e.runId)) {
       // the worker chose the device of an 'auto' run (or of a resume whose device is gone)
       if (e.deviceReason !== undefined && store.live?.runId === e.runId) {
