@@ -71,6 +71,8 @@ export async function scoreTable(model: TableModel, table: ReadTable, file: stri
 
 /** Reads a CSV table from a file (UTF-8 or UTF-16). */
 export async function readTableFile(file: string): Promise<ReadTable> {
+  const ext = path.extname(file).toLowerCase();
+  if (!['.csv', '.tsv', '.txt'].includes(ext)) throw new PredictInputError(`${file}: a table to score is read as CSV or TSV text; save it as CSV (from a spreadsheet: File › Save as › CSV) and give that file`);
   let text: string;
   try {
     text = decodeText(await fs.readFile(file));
