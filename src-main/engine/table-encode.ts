@@ -28,12 +28,13 @@
 import { MISSING_LEVEL, MISSING_TOKENS, OTHER_LEVEL, type DateOrder, type DatePart, type RawRow, type TableColumn, type TableSchema } from './table';
 
 const MISSING = new Set<string>(MISSING_TOKENS);
+const LONGEST_TOKEN = Math.max(...MISSING_TOKENS.map((t) => t.length));
 
 /** Whether a cell is missing: empty after trimming, or a MISSING_TOKENS word in any case. */
 export function isMissing(text: string | undefined | null): boolean {
   if (text === undefined || text === null) return true;
   const t = text.trim();
-  return t === '' || MISSING.has(t.toLowerCase());
+  return t === '' || (t.length <= LONGEST_TOKEN && MISSING.has(t.toLowerCase()));
 }
 
 const PLAIN_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;

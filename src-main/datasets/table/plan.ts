@@ -234,16 +234,17 @@ function numberColumn(plan: TablePlan, j: number, train: Int32Array, base: { nam
     // values within the bulk of the training values are never changed: 3 spans of the 1–99 % range either side
     clip = span > 0 ? [Math.max(-FLOAT32_MAX, lo - 3 * span), Math.min(FLOAT32_MAX, hi + 3 * span)] : [sorted[0], sorted[sorted.length - 1]];
   }
-  return {
-    ...base,
-    type: 'number',
+  // objects built field by field: a spread per column costs microseconds, and a table may have 100,000 columns
+  const col: TableColumn = Object.assign(base, {
+    type: 'number' as const,
     median,
     clip,
     missingIndicator: missingTrain > 0,
     min: Number.isNaN(f.min) ? median : f.min,
     max: Number.isNaN(f.max) ? median : f.max,
-    ...(f.decimalComma ? { decimalComma: true } : {}),
-  };
+  });
+  if (f.decimalComma) col.decimalComma = true;
+  return col;
 }
 
 function levelColumn(plan: TablePlan, j: number, train: Int32Array, type: 'category' | 'yesno', base: { name: string; missing: number; reason: string }): TableColumn {
@@ -272,7 +273,7 @@ function levelColumn(plan: TablePlan, j: number, train: Int32Array, type: 'categ
     levels.push(MISSING_LEVEL);
     levelCounts.push(missing);
   }
-  return { ...base, type, levels, counts: levelCounts };
+  return Object.assign(base, { type, levels, counts: levelCounts });
 }
 
 function dateColumn(plan: TablePlan, j: number, train: Int32Array, base: { name: string; missing: number; reason: string }): TableColumn {
@@ -290,7 +291,7 @@ function dateColumn(plan: TablePlan, j: number, train: Int32Array, base: { name:
     const s = Float64Array.from(v).sort();
     return s.length ? (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2 : 0;
   });
-  return { ...base, type: 'date', parts, medians, missingIndicator: missingTrain > 0, order };
+  return Object.assign(base, { type: 'date' as const, parts, medians, missingIndicator: missingTrain > 0, order });
 }
 
 /** The column schema, its statistics from the training rows. */
@@ -306,7 +307,7 @@ export function buildSchema(plan: TablePlan, train: Int32Array): TableSchema {
     if (type === 'number') columns.push(numberColumn(plan, j, train, base));
     else if (type === 'category' || type === 'yesno') columns.push(levelColumn(plan, j, train, type, base));
     else if (type === 'date') columns.push(dateColumn(plan, j, train, base));
-    else columns.push({ ...base, type: 'ignore' });
+    else columns.push(Object.assign(base, { type: 'ignore' as const }));
   });
   const target: TableSchema['target'] = { name: plan.target.name, task: plan.target.task };
   if (plan.values) {
