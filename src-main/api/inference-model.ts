@@ -18,6 +18,8 @@ export async function inferenceModel(runs: RunStore, datasets: DatasetGateway, i
     preprocess: data.preprocess,
     classNames: data.classNames,
     inputShape: data.sampleShape,
+    // a number model answers its value in the target's units
+    ...(data.target ? { target: data.target } : {}),
     metadata: { run_id: record.id, architecture: record.architecture, checkpoint_epoch: String(checkpoint.epoch) },
   });
   return { onnxBase64: Buffer.from(bytes).toString('base64'), inputShape: [...data.sampleShape], classNames: [...data.classNames] };

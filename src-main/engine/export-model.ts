@@ -1,15 +1,16 @@
 /**
  * The exported inference model: trained weights as initializers, the input preprocessing
  * inside the graph (a user feeds raw pixel values 0–255 or raw features), outputs
- * `probabilities` (softmax) and `label` (argmax), a dynamic batch dimension, and the class
- * names, input layout and preprocessing in metadata_props.
+ * `probabilities` (softmax) and `label` (argmax) — for a number to predict (spec.task
+ * 'number') the one output `value` in the target's units (score × std + mean) — a dynamic
+ * batch dimension, and the class names, input layout and preprocessing in metadata_props.
  */
 import { emitForward } from './model';
 import { GraphBuilder, OPSET } from './onnx/builder';
 import { emit } from './ops/table';
 import { inputSize, paramInfos, validateSpec } from './spec';
 import { affineFor } from './preprocess';
-import type { ModelSpec, Preprocess } from './types';
+import type { ModelSpec, Preprocess, TargetScale } from './types';
 
 export interface ExportOptions {
   preprocess: Preprocess;
@@ -17,6 +18,8 @@ export interface ExportOptions {
   /** the sample shape as stored, e.g. [1, 28, 28] */
   inputShape: number[];
   metadata?: Record<string, string>;
+  /** a number to predict: the training mean and std its target was standardised with (required then) */
+  target?: TargetScale;
 }
 
 /**
@@ -44,8 +47,14 @@ export function buildExportModel(spec: ModelSpec, weights: Float32Array[], o: Ex
   const input = b.input('input', 'float32', ['batch', ...o.inputShape]);
   const flat = b.op('Reshape', [input, b.constant('int64', [-1, d], [2], 'shape')], { shape: ['batch', d] });
   const scores = emitNetwork(b, spec, weights, flat, o.preprocess, d);
-  b.outputAs(emit(b, 'Softmax', [scores], { axis: 1 }), 'probabilities');
-  b.outputAs(emit(b, 'ArgMax', [scores], { axis: 1, keepdims: 0 }), 'label');
+  if (spec.task === 'number') {
+    if (!o.target) throw new Error('a model that predicts a number needs its target mean and std to answer in the target units');
+    const std = b.constant('float32', o.target.std, [], 'target_std');
+    b.outputAs(emit(b, 'Add', [emit(b, 'Mul', [scores, std]), b.constant('float32', o.target.mean, [], 'target_mean')]), 'value');
+  } else {
+    b.outputAs(emit(b, 'Softmax', [scores], { axis: 1 }), 'probabilities');
+    b.outputAs(emit(b, 'ArgMax', [scores], { axis: 1, keepdims: 0 }), 'label');
+  }
   const metadata: Record<string, string> = {
     class_names: JSON.stringify(o.classNames),
     input_layout: o.inputShape.length === 3 ? 'NCHW (batch, channels, height, width), raw values 0-255' : 'batch × features, raw values',
