@@ -5,9 +5,20 @@
  */
 import cliProgress from 'cli-progress';
 import type { TrainResult } from './engine/trainer';
-import type { TrainEvent } from './engine/types';
+import type { RunMetrics, Task, TrainEvent } from './engine/types';
 
 export const percent = (x: number): string => (100 * x).toFixed(2);
+
+/** A value in a number target's units, to 4 significant digits ("12.35", "1,235", "0.01234"). */
+export const units = (x: number): string => (Math.abs(x) >= 1e4 ? Math.round(x).toLocaleString('en-US') : String(Number(x.toPrecision(4))));
+
+/** An event's error as the lines print it: "error= 13.74 percent", or for a number "MAE= 12.35" (the target's units). */
+const errorText = (x: number, task?: Task): string => (task === 'number' ? `MAE= ${units(x)}` : `error= ${percent(x)} percent`);
+
+/** A number model's test figures: "MAE 1.234, RMSE 1.5, R² 0.9312". */
+export function metricsText(m: RunMetrics): string {
+  return 'accuracy' in m ? `accuracy ${percent(m.accuracy)} percent` : `MAE ${units(m.mae)}, RMSE ${units(m.rmse)}, R² ${m.r2.toFixed(4)}`;
+}
 
 /** A progress bar on stderr, or null when stderr is not a terminal (or it is not wanted). */
 export function epochBar(wanted: boolean): cliProgress.SingleBar | null {
@@ -18,8 +29,11 @@ export function epochBar(wanted: boolean): cliProgress.SingleBar | null {
   );
 }
 
-/** Prints one training event as text: `epoch= 3  loss= 0.5419  error= 13.74 percent  time= 5.1 s`. */
-export function printTrainEvent(e: TrainEvent, out: (s: string) => void, err: (s: string) => void, bar: cliProgress.SingleBar | null): void {
+/**
+ * Prints one training event as text: `epoch= 3  loss= 0.5419  error= 13.74 percent  time= 5.1 s`;
+ * for a number to predict, the mean absolute error in the target's units: `MAE= 12.35`.
+ */
+export function printTrainEvent(e: TrainEvent, out: (s: string) => void, err: (s: string) => void, bar: cliProgress.SingleBar | null, task?: Task): void {
   switch (e.event) {
     case 'batch':
       if (bar) {
@@ -29,14 +43,14 @@ export function printTrainEvent(e: TrainEvent, out: (s: string) => void, err: (s
       break;
     case 'epoch':
       bar?.stop();
-      out(`epoch= ${e.epoch}  loss= ${e.loss.toFixed(4)}  error= ${percent(e.error)} percent  time= ${e.seconds.toFixed(1)} s  lr= ${e.lr}`);
+      out(`epoch= ${e.epoch}  loss= ${e.loss.toFixed(4)}  ${errorText(e.error, task)}  time= ${e.seconds.toFixed(1)} s  lr= ${e.lr}`);
       break;
     case 'test':
-      out(`test: epoch= ${e.epoch}  loss= ${e.loss.toFixed(4)}  error= ${percent(e.error)} percent`);
+      out(`test: epoch= ${e.epoch}  loss= ${e.loss.toFixed(4)}  ${errorText(e.error, task)}`);
       break;
     case 'validation':
       // the event counts epochs from 1; the lines count them from 0, as the lecture prints them
-      out(`validation: epoch= ${e.epoch - 1}  loss= ${e.loss.toFixed(4)}  error= ${percent(e.error)} percent`);
+      out(`validation: epoch= ${e.epoch - 1}  loss= ${e.loss.toFixed(4)}  ${errorText(e.error, task)}`);
       break;
     case 'stopped':
     case 'failed':
@@ -50,26 +64,37 @@ export function printTrainEvent(e: TrainEvent, out: (s: string) => void, err: (s
 
 /**
  * What the `done` line of `--json` carries about the model a run keeps: its epoch (from 1),
- * validation error and test error (measured once it is kept), why it stopped early and what
- * went wrong when it learned nothing.
+ * validation error and test error (measured once it is kept; for a number, MAEs in the
+ * target's units), its test metrics ({ accuracy }, or { mae, rmse, r2 } for a number), why it
+ * stopped early and what went wrong when it learned nothing.
  */
-export function doneFigures(r: TrainResult): { validationError: number | null; checkpointEpoch: number | null; testError: number | null; stoppedEarly?: string; diagnosis?: string } {
+export function doneFigures(r: TrainResult): {
+  validationError: number | null;
+  checkpointEpoch: number | null;
+  testError: number | null;
+  metrics?: RunMetrics;
+  stoppedEarly?: string;
+  diagnosis?: string;
+} {
   return {
     validationError: r.validationError ?? null,
     checkpointEpoch: r.checkpointEpoch ?? null,
     testError: r.testError,
+    ...(r.metrics ? { metrics: r.metrics } : {}),
     ...(r.stoppedEarly ? { stoppedEarly: r.stoppedEarly } : {}),
     ...(r.diagnosis ? { diagnosis: r.diagnosis } : {}),
   };
 }
 
 /** The text lines that end a finished run: the kept model's figures, an early stop, a problem. */
-export function doneLines(r: TrainResult, runDir: string, pct: (x: number) => string = (x) => `${percent(x)} percent`): string[] {
-  const test = r.testError === null ? 'n/a' : pct(r.testError);
-  const kept = r.checkpointEpoch ? ` (the model after ${r.checkpointEpoch} epoch${r.checkpointEpoch === 1 ? '' : 's'}${r.validationError != null ? `, validation error ${pct(r.validationError)}` : ''})` : '';
+export function doneLines(r: TrainResult, runDir: string, pct: (x: number) => string = (x) => `${percent(x)} percent`, task?: Task): string[] {
+  const number = task === 'number';
+  const test = number ? (r.metrics ? metricsText(r.metrics) : 'n/a') : r.testError === null ? 'n/a' : pct(r.testError);
+  const validation = r.validationError == null ? '' : number ? `, validation MAE ${units(r.validationError)}` : `, validation error ${pct(r.validationError)}`;
+  const kept = r.checkpointEpoch ? ` (the model after ${r.checkpointEpoch} epoch${r.checkpointEpoch === 1 ? '' : 's'}${validation})` : '';
   const lines: string[] = [];
   if (r.stoppedEarly) lines.push(r.stoppedEarly);
-  lines.push(`done: test error ${test}${kept}; run folder ${runDir}`);
+  lines.push(`done: ${number ? 'test' : 'test error'} ${test}${kept}; run folder ${runDir}`);
   if (r.diagnosis) lines.push(`problem: ${r.diagnosis}`);
   return lines;
 }

@@ -190,7 +190,7 @@ async function train(f: TrainFlags, out: (s: string) => void, err: (s: string) =
       out(`model: ${model.layers.length} layers, ${e.params.toLocaleString('en-US')} parameters`);
       out(`device: ${e.device}`);
       out(`run: ${run.id}`);
-    } else printTrainEvent(e, out, err, bar);
+    } else printTrainEvent(e, out, err, bar, data.task);
   };
   const handle = await startTraining({ store, runId: run.id, data, runtime: selection.runtime, onEvent });
   const signals = stopOnSignals(handle);
@@ -198,7 +198,7 @@ async function train(f: TrainFlags, out: (s: string) => void, err: (s: string) =
   signals.dispose();
   const runDir = store.paths(run.id).dir;
   if (f.json) out(JSON.stringify({ event: 'done', runId: run.id, runDir, status: result.status, ...doneFigures(result), epochs: result.epochs, seconds: (finished as { seconds: number } | null)?.seconds ?? null }));
-  else if (result.status === 'finished') for (const line of doneLines(result, runDir)) out(line);
+  else if (result.status === 'finished') for (const line of doneLines(result, runDir, undefined, data.task)) out(line);
   return result.status === 'finished' ? 0 : result.status === 'stopped' ? signals.exitCode : 1;
 }
 

@@ -158,6 +158,8 @@ export class BrowserRuns {
         classNames: [...loaded.classNames],
         preprocess: { scale: loaded.preprocess.scale, mean: [...loaded.preprocess.mean], std: [...loaded.preprocess.std] },
         dtype: bytesPerValue === 4 ? 'float32' : 'uint8',
+        // a number to predict: its y chunks are float32 in the target's units
+        ...(loaded.task === 'number' && loaded.target ? { task: 'number' as const, target: { ...loaded.target } } : {}),
         train: loaded.train.n,
         test: loaded.test.n,
         chunkSamples: Math.max(1, Math.floor(BROWSER_CHUNK_BYTES / (loaded.sampleSize * bytesPerValue))),
@@ -281,6 +283,7 @@ export class BrowserRuns {
           rngState: c.rngState,
           optimizerStep: c.optimizerStep,
           ...(c.validationError !== undefined ? { validationError } : {}),
+          ...(c.validationLoss !== undefined ? { validationLoss: c.validationLoss } : {}),
         },
         c.testError,
         // the window's trainer says which epoch the run keeps; a window without the validation split: the lowest test error
@@ -339,6 +342,7 @@ export class BrowserRuns {
         r.progress.validationError = done.validationError ?? live.kept.validationError;
         if (done.stoppedEarly) r.stoppedEarly = done.stoppedEarly;
         if (done.diagnosis) r.diagnosis = done.diagnosis;
+        if (done.metrics) r.testMetrics = done.metrics;
       }
     }).then(
       () => this.host.emit({ channel: 'run', runId: id, status, ...(reason ? { reason } : {}) }),

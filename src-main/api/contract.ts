@@ -211,6 +211,8 @@ export interface BrowserCheckpoint {
   partial?: { stepsDone: number; lossSum: number; errorSum: number; epochRngState: number[]; seconds: number };
   /** at an epoch's end: its validation error (null without a validation part) */
   validationError?: number | null;
+  /** at an epoch's end, a number to predict: its validation loss (what chose the kept epoch) */
+  validationLoss?: number;
   /** at an epoch's end: it is now the epoch the run keeps (the window's trainer chose it on the validation part) */
   kept?: boolean;
   /** at an epoch's end: training ends after it (the last epoch, or an early stop) */

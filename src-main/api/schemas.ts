@@ -51,7 +51,9 @@ export const layerSpecSchema = z.discriminatedUnion('kind', [
 export const modelSpecSchema = z.strictObject({
   inputShape: z.array(positiveInt(1 << 20)).min(1).max(4),
   layers: z.array(layerSpecSchema).min(1).max(64),
-  classes: z.number().int().min(2).max(10_000),
+  /** 1 for a number to predict (task 'number'); validateSpec says which fits */
+  classes: z.number().int().min(1).max(10_000),
+  task: z.enum(TASKS).optional(),
 });
 
 export const optimizerSchema = z.discriminatedUnion('kind', [
@@ -162,7 +164,13 @@ export const startRunRequestSchema = z.strictObject({
 
 const nonNegInt = () => z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const fraction = () => finite().min(0).max(1);
+/** an error: a fraction wrong for a category, a mean absolute error in the target's units for a number to predict */
+const errorValue = () => finite().min(0);
 const reasonSchema = z.string().max(2000);
+const runMetricsSchema = z.union([
+  z.strictObject({ accuracy: fraction() }),
+  z.strictObject({ mae: finite().min(0), rmse: finite().min(0), r2: finite() }),
+]);
 
 /** The engine's TrainEvent, as a browser window reports it (numbers finite). */
 export const trainEventSchema = z.discriminatedUnion('event', [
@@ -174,19 +182,20 @@ export const trainEventSchema = z.discriminatedUnion('event', [
     epochs: positiveInt(100_000),
     validation: z.strictObject({ fraction: fraction(), seed: nonNegInt(), train: nonNegInt(), validation: nonNegInt() }).optional(),
   }),
-  z.strictObject({ event: z.literal('batch'), epoch: nonNegInt(), step: positiveInt(1e9), stepsPerEpoch: positiveInt(1e9), loss: finite(), error: fraction(), lr: finite() }),
-  z.strictObject({ event: z.literal('epoch'), epoch: nonNegInt(), loss: finite(), error: fraction(), seconds: finite().min(0), lr: finite() }),
-  z.strictObject({ event: z.literal('test'), epoch: nonNegInt(), loss: finite(), error: fraction() }),
-  z.strictObject({ event: z.literal('validation'), epoch: positiveInt(100_000), loss: finite(), error: fraction() }),
+  z.strictObject({ event: z.literal('batch'), epoch: nonNegInt(), step: positiveInt(1e9), stepsPerEpoch: positiveInt(1e9), loss: finite(), error: errorValue(), lr: finite() }),
+  z.strictObject({ event: z.literal('epoch'), epoch: nonNegInt(), loss: finite(), error: errorValue(), seconds: finite().min(0), lr: finite() }),
+  z.strictObject({ event: z.literal('test'), epoch: nonNegInt(), loss: finite(), error: errorValue() }),
+  z.strictObject({ event: z.literal('validation'), epoch: positiveInt(100_000), loss: finite(), error: errorValue() }),
   z.strictObject({
     event: z.literal('done'),
     epochs: nonNegInt(),
-    testError: fraction().nullable(),
+    testError: errorValue().nullable(),
     seconds: finite().min(0),
-    validationError: fraction().nullable().optional(),
+    validationError: errorValue().nullable().optional(),
     checkpointEpoch: positiveInt(100_000).nullable().optional(),
     stoppedEarly: reasonSchema.optional(),
     diagnosis: reasonSchema.optional(),
+    metrics: runMetricsSchema.optional(),
   }),
   z.strictObject({ event: z.literal('stopped'), epoch: nonNegInt(), reason: reasonSchema }),
   z.strictObject({ event: z.literal('failed'), epoch: nonNegInt(), reason: reasonSchema }),
@@ -210,9 +219,11 @@ export const browserRunReportSchema = z.strictObject({
       optimizerState: z.array(float32Base64).max(1024),
       rngState: z.array(z.number().int().min(0).max(2 ** 32 - 1)).length(4),
       optimizerStep: nonNegInt(),
-      testError: fraction().nullable(),
+      testError: errorValue().nullable(),
       /** at an epoch's end: its validation error, whether it is now the epoch the run keeps, whether training ends after it */
-      validationError: fraction().nullable().optional(),
+      validationError: errorValue().nullable().optional(),
+      /** a number to predict, at an epoch's end: its validation loss (what chose the kept epoch) */
+      validationLoss: finite().min(0).optional(),
       kept: z.boolean().optional(),
       last: z.boolean().optional(),
       partial: z

@@ -31,6 +31,8 @@ export interface CheckpointInfo {
   createdAt: string;
   /** validation error after this epoch, when the run has a validation part (absent in older files) */
   validationError?: number | null;
+  /** a number to predict: the validation loss after this epoch, which chooses the kept epoch */
+  validationLoss?: number;
 }
 
 export interface LoadedCheckpoint extends CheckpointInfo {
@@ -61,9 +63,12 @@ const headerSchema = z.object({
   rngState: z.array(z.number()),
   params: z.array(z.number().int().min(0)),
   optimizerState: z.array(z.number().int().min(0)),
-  testError: z.number().min(0).max(1).nullable(),
+  /** a fraction for a category; for a number to predict, the mean absolute error in the target's units */
+  testError: z.number().min(0).nullable(),
   /** the validation error after this epoch (absent in files of runs without a validation part, or older) */
-  validationError: z.number().min(0).max(1).nullable().optional(),
+  validationError: z.number().min(0).nullable().optional(),
+  /** a number to predict: the validation loss after this epoch (what chooses the kept epoch) */
+  validationLoss: z.number().min(0).optional(),
   createdAt: z.string(),
   /** the run the checkpoint was written for (absent in files written before it was recorded) */
   run: z.string().optional(),
@@ -95,6 +100,7 @@ export function encodeCheckpoint(state: CheckpointState, testError: number | nul
     optimizerState: state.optimizerState.map((p) => p.length),
     testError,
     ...(state.validationError !== undefined ? { validationError: state.validationError } : {}),
+    ...(state.validationLoss !== undefined ? { validationLoss: state.validationLoss } : {}),
     createdAt,
     ...(run !== undefined ? { run } : {}),
     ...(state.partial ? { partial: { ...state.partial, epochRngState: state.partial.epochRngState.slice() } } : {}),
@@ -159,6 +165,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): LoadedCheckpo
     createdAt: header.createdAt,
     ...(header.run !== undefined ? { run: header.run } : {}),
     ...(header.validationError !== undefined ? { validationError: header.validationError } : {}),
+    ...(header.validationLoss !== undefined ? { validationLoss: header.validationLoss } : {}),
     state: {
       epoch: header.epoch,
       step: header.step,
@@ -168,6 +175,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): LoadedCheckpo
       optimizerState: tensors.slice(header.params.length),
       ...(header.partial ? { partial: header.partial } : {}),
       ...(header.validationError !== undefined ? { validationError: header.validationError } : {}),
+    ...(header.validationLoss !== undefined ? { validationLoss: header.validationLoss } : {}),
     },
   };
 }
@@ -206,7 +214,7 @@ export async function peekCheckpoint(file: string): Promise<CheckpointInfo | nul
     const { bytesRead } = await fh.read(hb, 0, len, PREFIX_BYTES);
     if (bytesRead !== len) return null;
     const h = headerSchema.parse(JSON.parse(hb.toString('utf8')));
-    return { epoch: h.epoch, step: h.step, testError: h.testError, createdAt: h.createdAt, ...(h.validationError !== undefined ? { validationError: h.validationError } : {}) };
+    return { epoch: h.epoch, step: h.step, testError: h.testError, createdAt: h.createdAt, ...(h.validationError !== undefined ? { validationError: h.validationError } : {}), ...(h.validationLoss !== undefined ? { validationLoss: h.validationLoss } : {}) };
   } catch {
     return null;
   } finally {

@@ -145,6 +145,7 @@ export class CheckpointFolder {
         testError: info?.testError ?? null,
         createdAt: info?.createdAt ?? '',
         ...(info?.validationError !== undefined ? { validationError: info.validationError } : {}),
+        ...(info?.validationLoss !== undefined ? { validationLoss: info.validationLoss } : {}),
       });
     }
     return out.sort((a, b) => b.epoch - a.epoch || (a.kind === 'epoch' ? -1 : 1));
@@ -165,8 +166,9 @@ export class CheckpointFolder {
   async rebuildBest(
     epoch: number,
     rule: KeptRule = 'test',
-  ): Promise<{ testError: number | null; validationError: number | null; epoch: number; checkpoint: LoadedCheckpoint } | null> {
-    const score = (e: CheckpointEntry) => (rule === 'validation' ? (e.validationError ?? null) : rule === 'test' ? e.testError : -e.epoch);
+  ): Promise<{ testError: number | null; validationError: number | null; validationLoss?: number; epoch: number; checkpoint: LoadedCheckpoint } | null> {
+    // a number to predict: its validation loss chose the kept epoch
+    const score = (e: CheckpointEntry) => (rule === 'validation' ? (e.validationLoss ?? e.validationError ?? null) : rule === 'test' ? e.testError : -e.epoch);
     const rank = (e: CheckpointEntry) => [score(e)!, e.epoch, e.kind === 'best' ? 0 : 1];
     const candidates = (await this.list())
       .filter((e) => score(e) !== null && e.epoch <= epoch)
@@ -178,7 +180,7 @@ export class CheckpointFolder {
       try {
         const checkpoint = await this.read(c.file);
         if (c.kind !== 'best') await writeFileAtomic(this.bestFile, await fs.readFile(c.file));
-        return { testError: c.testError, validationError: c.validationError ?? null, epoch: c.epoch, checkpoint };
+        return { testError: c.testError, validationError: c.validationError ?? null, ...(c.validationLoss !== undefined ? { validationLoss: c.validationLoss } : {}), epoch: c.epoch, checkpoint };
       } catch {
         // damaged: the next best candidate
       }

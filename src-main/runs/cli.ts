@@ -9,10 +9,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { doneFigures, doneLines, epochBar, printTrainEvent } from '../cli-output';
+import { doneFigures, doneLines, epochBar, metricsText, printTrainEvent, units } from '../cli-output';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { RuntimeAdapter } from '../engine/runtime';
-import type { TrainEvent, TrainingData } from '../engine/types';
+import type { Task, TrainEvent, TrainingData } from '../engine/types';
 import { DatasetLibrary } from '../datasets/library';
 import { imageSettingsOf } from '../datasets/meta-schema';
 import { studioHome } from '../paths';
@@ -99,9 +99,12 @@ async function loadRunData(record: RunRecord) {
   return { meta, data };
 }
 
-function printEvent(e: TrainEvent, o: Io, bar: ReturnType<typeof epochBar>): void {
-  printTrainEvent(e, o.out, o.err, bar);
+function printEvent(e: TrainEvent, o: Io, bar: ReturnType<typeof epochBar>, task?: Task): void {
+  printTrainEvent(e, o.out, o.err, bar, task);
 }
+
+/** An error figure of a run: a percentage for a category; for a number, the MAE in the target's units. */
+const errorFigure = (v: number | null | undefined, task?: Task): string => (task === 'number' ? (v === null || v === undefined ? '—' : `MAE ${units(v)}`) : pct(v));
 
 /** Adds runs, run, resume, export and predict to the mlp-studio program. */
 export function registerRunCommands(program: Command, setCode?: (c: number) => void): void {
@@ -128,7 +131,7 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
             r.datasetName,
             r.architecture,
             `${r.epochsDone}/${r.epochs}`,
-            r.testError !== null ? `${pct(r.testError)}${r.checkpointEpoch ? ` (epoch ${r.checkpointEpoch})` : ''}` : pct(r.lastTestError),
+            r.testError !== null ? `${errorFigure(r.testError, r.task)}${r.checkpointEpoch ? ` (epoch ${r.checkpointEpoch})` : ''}` : errorFigure(r.lastTestError, r.task),
             duration(r.seconds),
             (r.note ?? '').split('\n')[0].slice(0, 40),
           ]),
@@ -159,7 +162,15 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
       const c = d.config;
       out(`training: ${d.epochsDone}/${c.epochs} epochs, batch ${c.batchSize}, lr ${c.lr}, ${c.optimizer.kind}, schedule ${c.schedule.kind}, seed ${c.seed}, init ${c.init}; ${duration(d.seconds)}`);
       const rule = { validation: 'the lowest validation error', last: 'the last epoch (no validation part)', test: 'the lowest test error (a run of an older studio)' }[d.keptBy];
-      out(`test error: ${pct(d.testError)} of the model kept${d.checkpointEpoch ? ` (epoch ${d.checkpointEpoch}, chosen by ${rule}${d.validationError !== null ? `: ${pct(d.validationError)}` : ''})` : ''}; last check on the test set ${pct(d.lastTestError)}`);
+      if (d.task === 'number') {
+        // a number to predict: MAE, RMSE and R² in the target's units; the validation loss chose
+        const chosen = d.keptBy === 'validation' ? 'the lowest validation loss' : rule;
+        const test = d.testMetrics ? metricsText(d.testMetrics) : errorFigure(d.testError, d.task);
+        out(`test: ${test} of the model kept${d.checkpointEpoch ? ` (epoch ${d.checkpointEpoch}, chosen by ${chosen}${d.validationError !== null ? `; validation ${errorFigure(d.validationError, d.task)}` : ''})` : ''}; last check on the test set ${errorFigure(d.lastTestError, d.task)}`);
+      } else {
+        out(`test error: ${pct(d.testError)} of the model kept${d.checkpointEpoch ? ` (epoch ${d.checkpointEpoch}, chosen by ${rule}${d.validationError !== null ? `: ${pct(d.validationError)}` : ''})` : ''}; last check on the test set ${pct(d.lastTestError)}`);
+        if (d.testMetrics) out(`test ${metricsText(d.testMetrics)}`);
+      }
       if (record.validation) out(`validation: ${(record.validation.fraction * 100).toFixed(0)} % of the training set set aside (${record.validation.validation} samples, seed ${record.validation.seed}); trained on ${record.validation.train}`);
       if (d.stoppedEarly) out(d.stoppedEarly);
       if (d.diagnosis) out(`problem: ${d.diagnosis}`);
@@ -167,10 +178,12 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
       const curve = epochCurve(store.metrics(d.id).records);
       if (curve.length) {
         out('');
-        out(table([['EPOCH', 'TRAIN LOSS', 'TRAIN ERROR', 'TEST ERROR', 'LR', 'TIME'], ...curve.map((p) => [String(p.epoch), p.trainLoss.toFixed(4), pct(p.trainError), pct(p.testError), String(p.lr), `${p.seconds.toFixed(1)} s`])]).join('\n'));
+        const head = d.task === 'number' ? ['TRAIN MAE', 'TEST MAE'] : ['TRAIN ERROR', 'TEST ERROR'];
+        const fig = (v: number | null) => (d.task === 'number' ? (v === null || Number.isNaN(v) ? '—' : units(v)) : pct(v));
+        out(table([['EPOCH', 'TRAIN LOSS', ...head, 'LR', 'TIME'], ...curve.map((p) => [String(p.epoch), p.trainLoss.toFixed(4), fig(p.trainError), fig(p.testError), String(p.lr), `${p.seconds.toFixed(1)} s`])]).join('\n'));
       }
       out('');
-      out(`checkpoints: ${d.checkpoints.length ? d.checkpoints.map((k) => (k.kind === 'best' ? `best (epoch ${k.epoch}, test error ${pct(k.testError)})` : `epoch ${k.epoch}`)).join(', ') : 'none'}`);
+      out(`checkpoints: ${d.checkpoints.length ? d.checkpoints.map((k) => (k.kind === 'best' ? `best (epoch ${k.epoch}, test ${d.task === 'number' ? '' : 'error '}${errorFigure(k.testError, d.task)})` : `epoch ${k.epoch}`)).join(', ') : 'none'}`);
       for (const e of record.exports) out(`export: ${e.path} (epoch ${e.checkpointEpoch}, test error ${pct(e.testError)}, verification ${e.verification.ok ? 'OK' : 'FAILED'})`);
       for (const r of record.resumes) out(`resumed ${r.at} from epoch ${r.fromEpoch}${r.fromStep ? ` (inside epoch ${r.fromEpoch + 1}, after step ${r.fromStep})` : ''}${r.rejected?.length ? ` (skipped damaged: ${r.rejected.length})` : ''}`);
       for (const p of d.problems) err(`warning: ${p}`);
@@ -233,11 +246,11 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
       io_.out(`run: ${copy.id} (replay of ${source.id})`);
       const { startTraining } = await import('./training');
       const { runtime } = await runtimeForRun(store, copy, copy.device, data, io_.out);
-      const h = await startTraining({ store, runId: copy.id, data, runtime, onEvent: (e) => printEvent(e, io_, null) });
+      const h = await startTraining({ store, runId: copy.id, data, runtime, onEvent: (e) => printEvent(e, io_, null, data.task) });
       const signals = stopOnSignals(h);
       const r = await h.done;
       signals.dispose();
-      if (r.status === 'finished') for (const line of doneLines(r, store.paths(copy.id).dir, pct)) io_.out(line);
+      if (r.status === 'finished') for (const line of doneLines(r, store.paths(copy.id).dir, pct, data.task)) io_.out(line);
       else io_.out(`done: ${r.status}, test error ${pct(r.testError)}`);
       io_.setCode(r.status === 'finished' ? 0 : r.status === 'stopped' ? signals.exitCode : 1);
     });
@@ -290,7 +303,7 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
         runtime,
         datasetHash: meta.contentHash,
         force: f.force,
-        onEvent: (e) => (f.json ? e.event !== 'batch' && io_.out(JSON.stringify(e)) : printEvent(e, io_, bar)),
+        onEvent: (e) => (f.json ? e.event !== 'batch' && io_.out(JSON.stringify(e)) : printEvent(e, io_, bar, data.task)),
       });
       for (const r of h.rejected) io_.err(`warning: skipped a damaged checkpoint: ${r.reason}`);
       if (!f.json) io_.out(`resuming run ${record.id} from epoch ${h.fromEpoch} of ${record.config.epochs} (${data.train.n} train, ${data.test.n} test samples, ${device})`);
@@ -298,7 +311,7 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
       const r = await h.done;
       signals.dispose();
       if (f.json) io_.out(JSON.stringify({ event: 'done', runId: record.id, status: r.status, ...doneFigures(r), fromEpoch: h.fromEpoch }));
-      else if (r.status === 'finished') for (const line of doneLines(r, store.paths(record.id).dir, pct)) io_.out(line);
+      else if (r.status === 'finished') for (const line of doneLines(r, store.paths(record.id).dir, pct, data.task)) io_.out(line);
       io_.setCode(r.status === 'finished' ? 0 : r.status === 'stopped' ? signals.exitCode : 1);
     });
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { architectureLabel, countParams as engineCountParams } from '../engine/index';
+import { TASKS } from '../engine/table';
 import { diverged, type ModelSpec, type TrainConfig } from '../engine/types';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -16,7 +17,9 @@ const layerSchema = z.looseObject({ kind: z.string() });
 export const modelSpecSchema = z.looseObject({
   inputShape: z.array(z.number().int().positive()).min(1),
   layers: z.array(layerSchema).min(1),
-  classes: z.number().int().min(2),
+  /** 1 for a number to predict (task 'number') */
+  classes: z.number().int().min(1),
+  task: z.enum(TASKS).optional(),
 });
 export const trainConfigSchema = z.looseObject({
   epochs: z.number().int().min(1),
@@ -137,8 +140,13 @@ export const runRecordSchema = z.object({
   validation: z.object({ fraction: z.number(), seed: z.number().int(), train: z.number().int(), validation: z.number().int() }).optional(),
   /** a finished run stopped before its last epoch: why (early stopping) */
   stoppedEarly: z.string().optional(),
-  /** a finished run that learned nothing (its loss blew up, or it is no better than always answering the most common class): what happened and what to try */
+  /** a finished run that learned nothing (its loss blew up, or it is no better than always answering the most common class or, for a number, the training mean): what happened and what to try */
   diagnosis: z.string().optional(),
+  /**
+   * a finished run: its kept model on the test set, { accuracy } for a category, { mae, rmse, r2 }
+   * in the target's units for a number (whose testError figures are then the MAE)
+   */
+  testMetrics: z.union([z.object({ accuracy: z.number() }), z.object({ mae: z.number(), rmse: z.number(), r2: z.number() })]).optional(),
   resumes: z.array(z.object({ at: z.string(), fromEpoch: z.number().int(), fromStep: z.number().int().min(1).optional(), rejected: z.array(z.string()).optional() })),
   exports: z.array(
     z.object({ at: z.string(), path: z.string(), checkpointEpoch: z.number().int(), testError: z.number(), verification: verificationSchema }),

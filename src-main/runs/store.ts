@@ -385,6 +385,8 @@ export class RunStore {
       ...keptFigures(r),
       ...(r.stoppedEarly !== undefined ? { stoppedEarly: r.stoppedEarly } : {}),
       ...(r.diagnosis !== undefined ? { diagnosis: r.diagnosis } : {}),
+      ...(r.model.task !== undefined ? { task: r.model.task } : {}),
+      ...(r.testMetrics !== undefined ? { testMetrics: r.testMetrics } : {}),
     };
   }
 

@@ -105,7 +105,10 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
     // the kept one is what the checkpoints up to the one resumed from say
     const rebuilt = await checkpoints.rebuildBest(from.epoch, rule);
     kept = { epoch: rebuilt?.epoch ?? null, validationError: rebuilt?.validationError ?? null, testError: rebuilt?.testError ?? null };
-    if (rebuilt) resumeKept = { epoch: rebuilt.epoch, validationError: rebuilt.validationError, params: rebuilt.checkpoint.state.params };
+    if (rebuilt) {
+      const byLoss = rebuilt.validationLoss !== undefined ? { validationLoss: rebuilt.validationLoss } : {};
+      resumeKept = { epoch: rebuilt.epoch, validationError: rebuilt.validationError, params: rebuilt.checkpoint.state.params, ...byLoss };
+    }
   }
 
   // a full disk ends the run failed with a plain reason (the first write that failed)
@@ -207,6 +210,8 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
       else delete r.stoppedEarly;
       if (result.diagnosis) r.diagnosis = result.diagnosis;
       else delete r.diagnosis;
+      if (result.metrics) r.testMetrics = result.metrics;
+      else if (result.status === 'finished') delete r.testMetrics;
     });
     return result;
   })();

@@ -45,7 +45,8 @@ async function readData(api: StudioApi, runId: string, meta: BrowserRunStart['da
       base64ToBytes(part.y, yRaw.subarray(from * 4, (from + part.count) * 4));
       from += part.count;
     }
-    return { x: bpe === 4 ? new Float32Array(raw.buffer) : raw, y: new Int32Array(yRaw.buffer), n };
+    // a number to predict: float32 targets in their units
+    return { x: bpe === 4 ? new Float32Array(raw.buffer) : raw, y: meta.task === 'number' ? new Float32Array(yRaw.buffer) : new Int32Array(yRaw.buffer), n };
   };
   return {
     name: meta.name,
@@ -55,6 +56,7 @@ async function readData(api: StudioApi, runId: string, meta: BrowserRunStart['da
     preprocess: meta.preprocess,
     train: await split('train', meta.train),
     test: await split('test', meta.test),
+    ...(meta.task === 'number' && meta.target ? { task: 'number' as const, target: { ...meta.target } } : {}),
   };
 }
 
@@ -126,6 +128,7 @@ export class BrowserRun {
           checkpoint: {
             ...toWire(m.checkpoint, m.testError),
             ...(m.validationError !== undefined ? { validationError: m.validationError } : {}),
+            ...(m.checkpoint.validationLoss !== undefined ? { validationLoss: m.checkpoint.validationLoss } : {}),
             ...(m.kept !== undefined ? { kept: m.kept } : {}),
             ...(m.last !== undefined ? { last: m.last } : {}),
           },
