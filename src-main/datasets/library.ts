@@ -23,7 +23,7 @@ import { nameForImport } from './naming';
 import { safeClassNames } from './safe-text';
 import { chwPng, pngDataUrl } from './sample-png';
 import { readTableRows } from './table/raw-rows';
-import type { DatasetMeta, ImportOptions, PicturePreview } from './types';
+import { NOT_PICTURES, type DatasetMeta, type ImportOptions, type PicturePreview } from './types';
 import type { RawRow } from '../engine/table';
 
 if (os.endianness() !== 'LE') throw new Error('The dataset library stores little-endian binaries and needs a little-endian machine.');
@@ -148,7 +148,7 @@ export class DatasetLibrary {
     try {
       ctx.progress('scanning', 0, null);
       const importer = await detectImporter(abs, ctx);
-      if (!importer.pictures) throw new BadRequestError(`${printable(abs[0])}: not a folder or .zip of pictures; the picture preview is for pictures (tables have their own preview), so import it directly.`);
+      if (!importer.pictures) throw new BadRequestError(`${printable(abs[0])}: ${NOT_PICTURES}; the picture preview is for pictures (tables have their own preview), so import it directly.`);
       const data = await importer(ctx);
       if (!data.picturePreview) throw new DatasetError('internal', 'The picture importer gave no preview.');
       return data.picturePreview;

@@ -91,6 +91,9 @@ export interface ImportOptions {
   cifar100Labels?: 'fine' | 'coarse';
 }
 
+/** The words of previewPictures' refusal of a source that is not pictures: the window then imports it as it is. */
+export const NOT_PICTURES = 'not a folder or .zip of pictures';
+
 /**
  * What an import of pictures would make, before anything is stored (issue 13): the window's
  * import preview shows it, and the person may change size, colour and pad/crop and ask again.
