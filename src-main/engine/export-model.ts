@@ -39,6 +39,11 @@ export function emitNetwork(b: GraphBuilder, spec: ModelSpec, weights: Float32Ar
   return emitForward(b, spec, x, params);
 }
 
+/** A number model's answer in the target's units: score × std + mean. */
+export function emitValue(b: GraphBuilder, scores: string, target: TargetScale): string {
+  return emit(b, 'Add', [emit(b, 'Mul', [scores, b.constant('float32', target.std, [], 'target_std')]), b.constant('float32', target.mean, [], 'target_mean')]);
+}
+
 export function buildExportModel(spec: ModelSpec, weights: Float32Array[], o: ExportOptions): Uint8Array {
   validateSpec(spec);
   if (o.classNames.length !== spec.classes) throw new Error(`expected ${spec.classes} class names, got ${o.classNames.length}`);
@@ -49,8 +54,7 @@ export function buildExportModel(spec: ModelSpec, weights: Float32Array[], o: Ex
   const scores = emitNetwork(b, spec, weights, flat, o.preprocess, d);
   if (spec.task === 'number') {
     if (!o.target) throw new Error('a model that predicts a number needs its target mean and std to answer in the target units');
-    const std = b.constant('float32', o.target.std, [], 'target_std');
-    b.outputAs(emit(b, 'Add', [emit(b, 'Mul', [scores, std]), b.constant('float32', o.target.mean, [], 'target_mean')]), 'value');
+    b.outputAs(emitValue(b, scores, o.target), 'value');
   } else {
     b.outputAs(emit(b, 'Softmax', [scores], { axis: 1 }), 'probabilities');
     b.outputAs(emit(b, 'ArgMax', [scores], { axis: 1, keepdims: 0 }), 'label');

@@ -22,7 +22,7 @@
  * `probabilities` (float32 [batch, classes]); a number model gives `value` (float32
  * [batch, 1], in the target's units: the network's output × std + mean).
  */
-import { emitNetwork } from './export-model';
+import { emitNetwork, emitValue } from './export-model';
 import { GraphBuilder, ML_DOMAIN, OPSET, ML_OPSET } from './onnx/builder';
 import { emit } from './ops/table';
 import { inputSize, validateSpec } from './spec';
@@ -203,7 +203,7 @@ export function buildTableExportModel(spec: ModelSpec, weights: Float32Array[], 
   if (task === 'number') {
     const { mean, std } = o.target ?? schema.target;
     if (mean === undefined || std === undefined) throw new Error(`the table's target "${schema.target.name}" has no mean and standard deviation`);
-    b.outputAs(emit(b, 'Add', [emit(b, 'Mul', [scores, f32(b, std, 'target_std')]), f32(b, mean, 'target_mean')]), 'value');
+    b.outputAs(emitValue(b, scores, { mean, std }), 'value');
   } else {
     const names = schema.target.levels ?? [];
     if (names.length !== spec.classes) throw new Error(`expected ${spec.classes} class names, the table's target has ${names.length}`);
