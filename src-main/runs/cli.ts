@@ -339,7 +339,7 @@ export function registerRunCommands(program: Command, setCode?: (c: number) => v
         return io_.out(JSON.stringify(rest, null, 2));
       }
       if (r.checkpoint.note) io_.err(`note: ${r.checkpoint.note}`);
-      io_.out(`exported run ${r.runId}, checkpoint ${r.checkpoint.choice} (epoch ${r.checkpoint.epoch}), test error ${pct(r.testError)}`);
+      io_.out(`exported run ${r.runId}, checkpoint ${r.checkpoint.choice} (epoch ${r.checkpoint.epoch}), test ${'mae' in r.metrics ? metricsText(r.metrics) : `error ${pct(r.testError)}`}`);
       io_.out(`model: ${r.path} (${(r.bytes / 1024).toFixed(1)} KiB)`);
       io_.out(verificationLine(r.verification));
       io_.out(`report: ${r.reportPath}`);
