@@ -178,6 +178,8 @@ async function detectFolder(dir: string, ctx: ImportContext): Promise<Importer> 
   const text: typeof sniffed = [];
   for (const f of sniffed) if (f.kind === 'text' && /\.(csv|tsv|txt|data)$/i.test(f.file) && (await isTable(f.file))) text.push(f);
   if (text.length) return (c) => importCsv(c, text.map((f) => f.file));
+  const books = sniffed.filter((f) => WORKBOOK_OR_JSON.test(f.file));
+  if (books.length) return (c) => importCsv(c, books.map((f) => f.file));
   const archive = sniffed.filter((f) => f.kind === 'tar.gz' || f.kind === 'tar');
   if (archive.length === 1) return (c) => importCifarArchive(c, archive[0].file, archive[0].kind === 'tar.gz');
   throw new DatasetImportError(`${dir}: found no dataset in this folder; ${EXPECTED}.`);

@@ -141,6 +141,14 @@ describe('other readers', () => {
     await scratch.lib.delete(csvMeta.id);
   });
 
+  it('a dropped folder holding a workbook imports the workbook', async () => {
+    const f = await file(xlsxBytes([{ name: 'S', rows: penguinsRows(45) }]), 'birds.xlsx');
+    const meta = await scratch.lib.import([path.dirname(f)]);
+    expect(meta.table!.source.format).toBe('xlsx');
+    expect(meta.sources).toEqual([f]);
+    await scratch.lib.delete(meta.id);
+  });
+
   it('a JSON array of records reads like the same CSV', async () => {
     const rows = penguinsRows(60);
     const records = rows.slice(1).map((r) => Object.fromEntries(rows[0].map((h, j) => [h, /^\d/.test(r[j]) ? Number(r[j]) : r[j] === 'NA' ? null : r[j]])));
