@@ -8,8 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EvaluationResult } from './api/contract';
 import { main } from './cli';
 import { Rng } from './engine/rng';
+import { runTask } from './worker/tasks';
 
 let home: string;
 const prev = process.env.MLP_STUDIO_HOME;
@@ -81,6 +83,20 @@ describe('a number to predict, from the command line', () => {
     const line = show.out.find((l) => l.startsWith('test: '));
     expect(line).toMatch(/^test: MAE [\d.,]+, RMSE [\d.,]+, R² 0\.9\d+ of the model kept \(epoch \d+, chosen by the lowest validation loss; validation MAE [\d.,]+\)/);
     expect(show.out.join('\n')).toContain('TRAIN MAE');
+    // evaluateRun's answer: every test row's predicted and actual price, the metrics, the worst rows
+    const ev = (await runTask({ kind: 'evaluate', home, runId: done.runId as string })) as EvaluationResult;
+    expect(ev.task).toBe('number');
+    expect(ev.regression!.target).toBe('price');
+    expect(ev.regression!.predicted).toHaveLength(100);
+    expect(ev.regression!.actual).toHaveLength(100);
+    const e = ev.metrics as { mae: number; rmse: number; r2: number };
+    expect(e.mae).toBeCloseTo(m.mae, 2);
+    expect(e.r2).toBeCloseTo(m.r2, 4);
+    expect(ev.testError).toBe(e.mae);
+    const err = (i: number) => Math.abs(ev.regression!.actual[i] - ev.regression!.predicted[i]);
+    expect(ev.regression!.worst).toHaveLength(20);
+    expect(err(ev.regression!.worst[0])).toBe(Math.max(...ev.regression!.actual.map((_, i) => err(i))));
+    expect(ev.confusion).toEqual([]);
     void datasetId;
   }, 120_000);
 
