@@ -152,10 +152,37 @@ export function selectDataset(id: string): void {
   save();
 }
 
+/** runs started elsewhere whose record is being fetched to follow them, and whether this window is starting a run itself */
+const adopting = new Set<string>();
+let starting = false;
+
+/**
+ * A run started in another window: this window follows it on its Train screen when it trains
+ * nothing itself (issue 16: screens in step), so its Start is off with the reason. The trials
+ * of a settings search are left to the search's panel.
+ */
+async function adopt(runId: string): Promise<void> {
+  adopting.add(runId);
+  try {
+    const detail = await studio().getRun(runId);
+    if (detail.group || starting || liveIsTraining() || store.live?.runId === runId) return;
+    if (!['queued', 'running', 'paused'].includes(detail.status)) return;
+    follow(detail, detail.metrics);
+    store.runId = runId;
+    if (detail.datasetId !== store.datasetId && store.datasets.some((d) => d.id === detail.datasetId)) store.datasetId = detail.datasetId;
+    void refreshRuns();
+  } catch {
+    // gone already (deleted, or ended and cleaned up): the run list says what there is
+  } finally {
+    adopting.delete(runId);
+  }
+}
+
 function onRunEvent(runId: string, status: RunStatus, e: TrainEvent | undefined, reason?: string): void {
   const live = store.live;
   if (!live || live.runId !== runId) {
-    // a run started elsewhere (another window, the CLI): just refresh the history
+    // a run started elsewhere (another window): followed when this one trains nothing; the history is refreshed
+    if ((status === 'queued' || status === 'running') && !starting && !liveIsTraining() && !adopting.has(runId)) void adopt(runId);
     if (status !== 'running') void refreshRuns();
     return;
   }
@@ -270,17 +297,23 @@ export async function startRun(): Promise<void> {
     ...(store.limitTrain ? { limitTrain: store.limitTrain } : {}),
   };
   let summary: RunSummary;
-  if (store.trainInBrowser) {
-    const gpu = store.browserGpu;
-    if (!gpu?.available) throw new Error(`This window has no WebGPU to train on${gpu?.reason ? ` (${gpu.reason})` : ''}. Choose another device.`);
-    let id = '';
-    const started = await BrowserRun.start(studio(), req, { onRun: (status, e, reason) => onRunEvent(id, status, e, reason) }, { allowSoftware: gpu.software });
-    id = started.run.runId;
-    localRuns.add(id);
-    browserRun = started.run;
-    summary = started.start.run;
-  } else {
-    summary = await studio().startRun(req);
+  // the studio announces the run before it answers: this window is not to follow it as another's
+  starting = true;
+  try {
+    if (store.trainInBrowser) {
+      const gpu = store.browserGpu;
+      if (!gpu?.available) throw new Error(`This window has no WebGPU to train on${gpu?.reason ? ` (${gpu.reason})` : ''}. Choose another device.`);
+      let id = '';
+      const started = await BrowserRun.start(studio(), req, { onRun: (status, e, reason) => onRunEvent(id, status, e, reason) }, { allowSoftware: gpu.software });
+      id = started.run.runId;
+      localRuns.add(id);
+      browserRun = started.run;
+      summary = started.start.run;
+    } else {
+      summary = await studio().startRun(req);
+    }
+  } finally {
+    starting = false;
   }
   builder = new SeriesBuilder(undefined, taskOf(d));
   stepsSeen = 0;
@@ -388,9 +421,32 @@ async function waitForFirstDataset(): Promise<void> {
   }
 }
 
+/**
+ * Another tab or window of this browser chose a dataset or changed the network or settings: this
+ * one follows (screens in step). The values are taken as saved, so saving them again writes the
+ * same text and raises no event back.
+ */
+function followOtherWindows(): void {
+  window.addEventListener('storage', (ev) => {
+    if (ev.key !== SAVED || !ev.newValue) return;
+    let s: Partial<Saved>;
+    try {
+      s = JSON.parse(ev.newValue) as Partial<Saved>;
+    } catch {
+      return;
+    }
+    if (s.datasetId && s.datasetId !== store.datasetId && store.datasets.some((d) => d.id === s.datasetId)) store.datasetId = s.datasetId;
+    if (s.model) store.model = s.model;
+    if (s.config) store.config = s.config;
+    if (s.limitTrain !== undefined) store.limitTrain = s.limitTrain;
+    if (s.theme) store.theme = s.theme;
+  });
+}
+
 export async function boot(): Promise<void> {
   const saved = loadSaved();
   store.theme = saved.theme ?? 'auto';
+  followOtherWindows();
   const api = studio();
   api.onEvent((e) => {
     if (e.channel === 'import') onImportEvent(e);
