@@ -4,7 +4,7 @@
  * checkpoints with reportBrowserRun. A run whose window goes silent is marked failed. Its end
  * is written by the same recordRunEnd as a worker's (src-main/runs/run-end.ts).
  */
-import type { TrainEvent, TrainingData } from '../engine/types';
+import type { Task, TrainEvent, TrainingData } from '../engine/types';
 import { paramInfos } from '../engine/spec';
 import { stateSlots } from '../engine/optimizers/index';
 import { validationFraction } from '../engine/validation';
@@ -26,6 +26,21 @@ import {
 import { StudioError } from './errors';
 import type { DatasetGateway } from './datasets';
 import { checkRunRequest, createRunRecord } from './run-requests';
+
+/**
+ * A category's errors are fractions wrong (0 to 1); a number's are mean absolute errors in the
+ * target's units (the schema only asks them to be finite and not negative).
+ */
+function checkErrorsFitTask(task: Task | undefined, report: BrowserRunReport): void {
+  if (task === 'number') return;
+  const over = (v: number | null | undefined) => v !== null && v !== undefined && v > 1;
+  for (const e of report.events) {
+    const figures = e.event === 'done' ? [e.testError, e.validationError] : 'error' in e ? [e.error] : [];
+    if (figures.some(over)) throw new StudioError('bad_request', `The ${e.event} event reports an error above 1; a classifier's errors are fractions from 0 to 1.`);
+  }
+  const c = report.checkpoint;
+  if (c && (over(c.testError) || over(c.validationError))) throw new StudioError('bad_request', "The checkpoint reports an error above 1; a classifier's errors are fractions from 0 to 1.");
+}
 
 /** What the browser runs use of the service. */
 export interface BrowserRunsHost {
@@ -235,6 +250,7 @@ export class BrowserRuns {
 
   private async applyReport(id: string, live: BrowserLive, report: BrowserRunReport): Promise<void> {
     if (!this.live.has(id)) throw new StudioError('conflict', 'The browser run is no longer training; its last report came too late.');
+    checkErrorsFitTask(live.record.model.task, report);
     const decoded = report.checkpoint ? await this.decodeCheckpoint(live, report.checkpoint) : null;
     const epochEnd = report.checkpoint && !report.checkpoint.partial ? 1 : 0;
     const doneEvent = report.events.find((e): e is Extract<TrainEvent, { event: 'done' }> => e.event === 'done');
