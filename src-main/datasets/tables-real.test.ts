@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scratchLibrary } from '../../tests/helpers/scratch-library';
-import { MISSING_LEVEL, type RawRow } from '../engine/table';
+import { MISSING_LEVEL, type RawRow, type TableColumn } from '../engine/table';
 import { encodeRow, isMissing } from '../engine/table-encode';
 import { csvOf, housesRows, penguinsRows, xlsxBytes } from './table/fixtures';
 import { previewTable } from './table/import';
@@ -97,6 +97,25 @@ describe('a house-prices-like table: a date and a number to predict', () => {
     const asked = await previewTable([f], { table: { labelColumn: 'neighbourhood' } });
     expect(asked.target.task).toBe('category');
     expect(asked.classes?.map((c) => c.name)).toEqual(['Centre', 'East', 'North', 'South', 'West']);
+  });
+});
+
+describe('statistics come from the training rows only', () => {
+  it('with a train… and a test… file: the median, clip range and levels of the training file; a test value is clipped, a level seen only in the test file is all zeros', async () => {
+    const rows = (n: number, from: number, islands: string[]) =>
+      [['size', 'island', 'class'], ...Array.from({ length: n }, (_, i) => [String(from + i), islands[i % islands.length], i % 2 ? 'a' : 'b'])];
+    const train = await file(csvOf(rows(30, 0, ['Biscoe', 'Dream'])), 'train.csv');
+    const test = path.join(path.dirname(train), 'test.csv');
+    await fs.writeFile(test, csvOf(rows(10, 1000, ['Biscoe', 'Torgersen'])));
+    const meta = await scratch.lib.import([train, test]);
+    const [size, island] = meta.table!.columns as [Extract<TableColumn, { type: 'number' }>, Extract<TableColumn, { levels: string[] }>];
+    expect(size.median).toBe(14.5);
+    expect(island.levels).toEqual(['Biscoe', 'Dream']);
+    expect(meta.split).toBeUndefined();
+    const x = await floats(meta, 'test-x.bin');
+    // test row 1 is Torgersen: no level, no (other) either
+    expect(Array.from(x.subarray(3, 6))).toEqual([1001, 0, 0].map((v, k) => (k === 0 ? Math.min(v, size.clip[1]) : v)));
+    await scratch.lib.delete(meta.id);
   });
 });
 
