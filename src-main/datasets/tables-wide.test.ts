@@ -1,6 +1,7 @@
 /** Wide tables (issue 15, item 5): CSV import is linear in the number of columns. */
 import { describe, expect, it, vi } from 'vitest';
 import { scratchLibrary } from '../../tests/helpers/scratch-library';
+import { previewTable } from './table/import';
 
 const scratch = scratchLibrary();
 const file = scratch.file;
@@ -31,6 +32,26 @@ describe('wide tables (item 5)', () => {
     expect(bigScans).toBeLessThan(50);
     expect(meta.sampleShape).toEqual([cols]);
     await scratch.lib.delete(meta.id);
+  });
+
+  it('the preview of a wide table does not scan the header per column either', async () => {
+    const cols = 3000;
+    const f = await file(wide(cols, 6));
+    const indexOf = Array.prototype.indexOf;
+    let bigScans = 0;
+    const spy = vi.spyOn(Array.prototype, 'indexOf').mockImplementation(function (this: unknown[], ...args: [unknown, number?]) {
+      if (this.length >= cols) bigScans++;
+      return indexOf.apply(this, args);
+    });
+    let p;
+    try {
+      p = await previewTable([f], { table: { labelColumn: 'label', columns: { f10: 'category' } } });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(bigScans).toBeLessThan(50);
+    expect(p.columns).toHaveLength(cols + 1);
+    expect(p.columns[10]).toMatchObject({ name: 'f10', chosen: 'category' });
   });
 
   it('imports a table of 100,000 columns', async () => {
