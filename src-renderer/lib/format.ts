@@ -35,12 +35,13 @@ export function when(iso: string): string {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
 }
 
-/** A value in a target's units, to about four significant digits: 184,250 · 12.35 · 0.04127. */
+/** A value in a target's units, to about four significant digits: 184,250 · 2009 · 12.35 · 0.04127 (four digits ungrouped: years read as years). */
 export function units(n: number | null | undefined): string {
   if (n === null || n === undefined) return '—';
   if (!Number.isFinite(n)) return String(n);
   const a = Math.abs(n);
-  if (a >= 1000) return Math.round(n).toLocaleString('en-US');
+  if (a >= 10_000) return Math.round(n).toLocaleString('en-US');
+  if (a >= 1000) return String(Math.round(n));
   if (a === 0) return '0';
   return Number(n.toPrecision(4)).toString();
 }

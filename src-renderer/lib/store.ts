@@ -142,12 +142,23 @@ export async function refreshRuns(): Promise<void> {
   store.runs = await studio().listRuns();
 }
 
-/** Select a dataset; keep the layer stack but fit its input and output to the data. */
+/**
+ * Select a dataset; keep the layer stack but fit its input and output to the data. Moving
+ * between pictures and a table, or between a category and a number to predict, starts from
+ * the new data's first preset and its settings instead (a table's: chosen for its size).
+ */
 export function selectDataset(id: string): void {
+  const before = currentDataset();
   store.datasetId = id;
   const d = currentDataset();
   if (d) {
-    store.model = store.model ? fitSpecToData(store.model, d) : presetList(d)[0].spec;
+    const sameKind = !!before && before.kind === d.kind && taskOf(before) === taskOf(d);
+    if (store.model && sameKind) store.model = fitSpecToData(store.model, d);
+    else {
+      const first = presetList(d)[0];
+      store.model = first.spec;
+      if (before || d.kind === 'tabular') store.config = first.config;
+    }
   }
   save();
 }

@@ -44,6 +44,7 @@ describe('a table in the window', () => {
   it('writes values in units readably', () => {
     expect(units(184250.4)).toBe('184,250');
     expect(units(12.3456)).toBe('12.35');
+    expect(units(2009)).toBe('2009');
     expect(units(0.041271)).toBe('0.04127');
     expect(units(null)).toBe('—');
   });

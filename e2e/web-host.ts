@@ -1,0 +1,86 @@
+/**
+ * The web host for end-to-end specs: StudioService + the web host on a fresh MLP_STUDIO_HOME,
+ * as `mlp-studio serve` runs them, serving the built renderer (out/renderer); dropping files on
+ * an element as a browser does; full-page screenshots into e2e/screenshots/.
+ */
+import type { Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const SHOTS = path.join(ROOT, 'e2e', 'screenshots');
+const RENDERER = process.env.MLP_STUDIO_RENDERER ?? path.join(ROOT, 'out', 'renderer');
+
+export interface Host {
+  url: string;
+  home: string;
+  proc: ChildProcess;
+}
+
+export async function startHost(home: string): Promise<Host> {
+  if (!fs.existsSync(path.join(RENDERER, 'index.html'))) {
+    throw new Error(`No built renderer in ${RENDERER}: run \`npx electron-vite build\` first (npm run e2e does).`);
+  }
+  // a module file (not `node -e`): the training worker thread inherits the loader flags
+  const mod = (rel: string): string => JSON.stringify(pathToFileURL(path.join(ROOT, rel)).href);
+  const script = `
+    const { StudioService } = await import(${mod('src-main/api/service.ts')});
+    const { startWebHost } = await import(${mod('src-main/host/server.ts')});
+    const api = new StudioService({ home: process.env.MLP_STUDIO_HOME });
+    const host = await startWebHost({ api, staticDir: ${JSON.stringify(RENDERER)}, home: process.env.MLP_STUDIO_HOME });
+    console.log('STUDIO_URL ' + host.url);
+  `;
+  fs.mkdirSync(home, { recursive: true });
+  const scriptPath = path.join(home, '..', 'e2e-host.mjs');
+  fs.writeFileSync(scriptPath, script);
+  const proc = spawn(process.execPath, ['--import', 'tsx', scriptPath], { cwd: ROOT, env: { ...process.env, MLP_STUDIO_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the web host did not start in 60 s:\n${log}`)), 60_000);
+    proc.stdout!.on('data', (b: Buffer) => {
+      log += b.toString();
+      const m = /STUDIO_URL (\S+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.stderr!.on('data', (b: Buffer) => (log += b.toString()));
+    proc.on('exit', (code) => reject(new Error(`the web host exited (${code}):\n${log}`)));
+  });
+  return { url, home, proc };
+}
+
+export function stopHost(h: Host | null): void {
+  if (h && h.proc.exitCode === null) h.proc.kill('SIGTERM');
+}
+
+/** Drops files on an element the way a browser does: a drop event carrying a DataTransfer. */
+export async function dropFiles(page: Page, testId: string, files: string[]): Promise<void> {
+  const payload = files.map((f) => ({ name: path.basename(f), b64: fs.readFileSync(f).toString('base64') }));
+  const dataTransfer = await page.evaluateHandle((list) => {
+    // runs in the page (the node-side type check has no DOM types)
+    const dt = new (globalThis as unknown as { DataTransfer: new () => { items: { add(f: File): void } } }).DataTransfer();
+    for (const f of list) {
+      const bin = atob(f.b64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      dt.items.add(new File([bytes], f.name));
+    }
+    return dt;
+  }, payload);
+  await page.getByTestId(testId).dispatchEvent('dragover', { dataTransfer });
+  await page.getByTestId(testId).dispatchEvent('drop', { dataTransfer });
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0)); // the sticky header then sits on top
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+export async function goTo(page: Page, tab: RegExp): Promise<void> {
+  await page.getByRole('tab', { name: tab }).click();
+}
