@@ -160,6 +160,14 @@ describe('other readers', () => {
     await scratch.lib.delete(csvMeta.id);
   });
 
+  it('dates in a workbook (serial numbers styled as dates) are read as a date column', async () => {
+    const rows = housesRows(60).map((r, i) => (i === 0 ? r : [r[0], `date:${45000 + i}`, ...r.slice(2)]));
+    const p = await previewTable([await file(xlsxBytes([{ name: 'S', rows }]), 'houses.xlsx')], { table: { labelColumn: 'price' } });
+    expect(p.columns.find((c) => c.name === 'sold')).toMatchObject({ detected: 'date' });
+    // serial 45001 is 2023-03-16 (45000 is 2023-03-15)
+    expect(p.rows[0][1]).toBe('2023-03-16');
+  });
+
   it('a dropped folder holding a workbook imports the workbook', async () => {
     const f = await file(xlsxBytes([{ name: 'S', rows: penguinsRows(45) }]), 'birds.xlsx');
     const meta = await scratch.lib.import([path.dirname(f)]);
