@@ -54,7 +54,7 @@ export interface SkippedFile {
 }
 
 export interface ImportProgress {
-  /** 'scanning' | 'reading' | 'decoding' | 'splitting' | 'checking' | 'saving' */
+  /** 'scanning' | 'reading' | 'decoding' | 'encoding' (tables) | 'splitting' | 'checking' | 'saving' */
   phase: string;
   done: number;
   total: number | null;
@@ -79,7 +79,7 @@ export interface ImportOptions {
   imageChannels?: 1 | 3;
   /** image folders: keep the aspect by padding (default) or by a centre crop */
   resize?: 'pad' | 'crop';
-  /** CSV: the label column, by name or 0-based index (default: the last) */
+  /** tables: the column to predict, by name or 0-based index (default: guessed, see table/infer.ts guessTarget; TableChoices.labelColumn wins) */
   labelColumn?: string | number;
   /** tables: drop rows with a cell that does not fit its column's type (text in a number column, a value beyond float32, not a date) instead of failing (they are counted) */
   dropBadRows?: boolean;
