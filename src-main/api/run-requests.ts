@@ -16,6 +16,15 @@ import type { DatasetGateway } from './datasets';
 /** The dataset of a run request, after checking that the model and settings fit it. */
 export async function checkRunRequest(datasets: DatasetGateway, req: StartRunRequest): Promise<DatasetMeta> {
   const dataset = await datasets.get(req.datasetId);
+  const number = dataset.task === 'number';
+  if (number !== (req.model.task === 'number')) {
+    throw new StudioError(
+      'bad_request',
+      number
+        ? `"${dataset.name}" predicts a number (${dataset.classNames[0] ?? 'its target'}): the model needs one output that predicts a number (task "number"), not classes.`
+        : `"${dataset.name}" predicts a category: the model needs one output per class (${dataset.classNames.length}), not a number.`,
+    );
+  }
   try {
     validateSpec(req.model);
     validateConfig(req.config);
