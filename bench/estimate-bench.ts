@@ -1,6 +1,6 @@
 /**
  * The epoch estimate against the real thing, for five different configurations
- * (`npx tsx bench/estimate-bench.ts [--rounds N]`): estimateEpochSeconds (a worker times a few
+ * (`npx tsx bench/estimate-bench.ts [--rounds N] [--only 1,2]`): estimateEpochSeconds (a worker times a few
  * training steps of the run's own network, batch and optimizer, and counts the steps of an
  * epoch over the training set less its validation part) and then a real two-epoch run of the
  * same settings, both through the Studio API and its worker processes on this machine; the
@@ -47,10 +47,15 @@ const configs: { name: string; datasetId: string; model: ModelSpec; batchSize: n
   { name: '784-256-256-10 dropout 0.3 momentum, batch 100', datasetId: t.dataset.id, model: net(image, 10, [256, 256], 0.3), batchSize: 100, optimizer: momentum, validation: 0.1 },
 ];
 
+// --only 1,2: those configurations only (counted from 1)
+const o = process.argv.indexOf('--only');
+const only = o >= 0 ? new Set(process.argv[o + 1].split(',').map(Number)) : null;
+
 const service = new StudioService({ home: t.home });
 const rows: string[] = [];
 try {
-  for (const c of configs) {
+  for (const [k, c] of configs.entries()) {
+    if (only && !only.has(k + 1)) continue;
     let estimated = Infinity;
     let measured = Infinity;
     for (let round = 0; round < ROUNDS; round++) {
