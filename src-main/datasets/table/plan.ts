@@ -112,39 +112,48 @@ export interface PlanOptions {
   dropBadRows?: boolean;
 }
 
-/** Reads the facts, picks types and target, checks every cell and the target; throws a DatasetImportError naming what is wrong. */
-export function planTable(table: RawTable, testTable: RawTable | null, opts: PlanOptions): TablePlan {
-  const { choices } = opts;
+/** The table to plan: the training file's rows followed by the test file's (whose header must be the same). */
+function joinFiles(table: RawTable, testTable: RawTable | null): Pick<TablePlan, 'table' | 'testFrom' | 'testFile'> {
   if (testTable) {
     if (testTable.header.length !== table.header.length) throw new DatasetImportError(`${testTable.where}: has ${testTable.header.length} columns but the training file has ${table.header.length}; both files need the same columns.`);
     const same = testTable.header.every((h, j) => h === table.header[j]);
     if (!same) throw new DatasetImportError(`${testTable.where}: its columns (${headerList(testTable.header)}) are not the training file's (${headerList(table.header)}); both files need the same header.`);
-  }
-  const all: RawTable = testTable ? { ...table, rows: table.rows.concat(testTable.rows) } : table;
-  const testFrom = testTable ? table.rows.length : null;
-  const rows = all.rows;
-  if (table.rows.length < 2 && !testTable) {
+  } else if (table.rows.length < 2) {
     throw new DatasetImportError(`${table.where}: the table has ${table.rows.length === 1 ? 'a single row' : 'no rows'}${table.hasHeader ? ' under its header' : ''}; a dataset needs many rows of samples (one per line).`);
   }
-  const base = { table: all, testFrom, testFile: testTable?.where ?? null };
-  const rowNumber = (i: number) => (testFrom !== null && i >= testFrom ? i - testFrom + 2 : all.firstRow + i);
-  const facts = all.header.map((name, j) => columnFacts(name, j, rows, all.source.delimiter));
-  const detected = facts.map((f) => detectType(f, rows.length, rowNumber));
+  return {
+    table: testTable ? { ...table, rows: table.rows.concat(testTable.rows) } : table,
+    testFrom: testTable ? table.rows.length : null,
+    testFile: testTable?.where ?? null,
+  };
+}
+
+/** Each column's type: the detected one, or the person's choice by column name. */
+function chooseTypes(all: RawTable, detected: Detected[], columns: TableChoices['columns']): ColumnType[] {
   const byName = new Map(all.header.map((h, j) => [h, j]));
   const chosen = detected.map((d) => d.type);
-  for (const [name, type] of Object.entries(choices.columns ?? {})) {
+  for (const [name, type] of Object.entries(columns ?? {})) {
     const j = byName.get(name) ?? all.header.findIndex((h) => h.toLowerCase() === name.toLowerCase());
     if (j === undefined || j < 0) throw new DatasetImportError(`${all.where}: no column named "${printable(name)}" to set the type of (the header has ${headerList(all.header)}).`);
     if (!(COLUMN_TYPES as readonly string[]).includes(type)) throw new DatasetImportError(`"${printable(String(type))}" is not a column type; choose ${COLUMN_TYPES.join(', ')}.`);
     chosen[j] = type;
   }
-  const guessed = choices.labelColumn === undefined ? guessTarget(facts, detected) : { index: targetIndex(all, choices.labelColumn), reason: 'your choice' };
-  const ti = guessed.index;
-  const tf = facts[ti];
-  const taskGuess = choices.predict ? { task: choices.predict, reason: 'your choice' } : guessTask(tf);
-  const target = { index: ti, name: all.header[ti], task: taskGuess.task, reason: `${guessed.reason}; ${taskGuess.reason}` };
+  return chosen;
+}
 
-  // rows: an empty target leaves the row out; a bad cell refuses the import (or drops the row, when asked)
+/**
+ * The rows kept: an empty target leaves the row out; a cell that does not fit its column's type
+ * (or a target that is not a number, for a number) refuses the import, or drops the row when asked.
+ */
+function keepRows(
+  base: Pick<TablePlan, 'table' | 'testFrom' | 'testFile'>,
+  facts: ColumnFacts[],
+  chosen: ColumnType[],
+  target: TablePlan['target'],
+  dropBadRows: boolean | undefined,
+): { keep: number[]; droppedEmptyTarget: number; droppedBad: number } {
+  const rows = base.table.rows;
+  const ti = target.index;
   const keep: number[] = [];
   let droppedEmptyTarget = 0;
   let droppedBad = 0;
@@ -157,7 +166,7 @@ export function planTable(table: RawTable, testTable: RawTable | null, opts: Pla
     }
     let bad: string | null = null;
     if (target.task === 'number') {
-      const p = cellProblem('number', tf, r[ti]);
+      const p = cellProblem('number', facts[ti], r[ti]);
       if (p) bad = `${cellPlace(base, i, ti)}: ${p} A number to predict needs a number in every row (an empty cell leaves the row out); fix the cell or predict a category.`;
     }
     for (let k = 0; k < checked.length && !bad; k++) {
@@ -166,37 +175,56 @@ export function planTable(table: RawTable, testTable: RawTable | null, opts: Pla
       if (p) bad = `${cellPlace(base, i, j)}: ${p} Fix the cell, ${CHOICE_WORDS[chosen[j]]}, or import with "drop rows with bad cells".`;
     }
     if (bad) {
-      if (!opts.dropBadRows) throw new DatasetImportError(bad);
+      if (!dropBadRows) throw new DatasetImportError(bad);
       droppedBad++;
       continue;
     }
     keep.push(i);
   }
+  return { keep, droppedEmptyTarget, droppedBad };
+}
+
+/** The target of the kept rows: class names and each row's class, or each row's value (the names then [target]). */
+function targetOfRows(all: RawTable, keep: number[], target: TablePlan['target'], tf: ColumnFacts): Pick<TablePlan, 'classNames' | 'labels' | 'values'> {
+  const rows = all.rows;
+  const ti = target.index;
+  if (target.task === 'category') {
+    const distinct = new Set<string>();
+    for (const i of keep) distinct.add(rows[i][ti].trim());
+    const classNames = classNamesOf(all.where, target.name, [...distinct]);
+    const index = new Map(classNames.map((c, k) => [c, k]));
+    return { classNames, labels: Int32Array.from(keep, (i) => index.get(rows[i][ti].trim())!), values: null };
+  }
+  const values = Float32Array.from(keep, (i) => parseNumber(rows[i][ti], tf.decimalComma));
+  const first = values[0];
+  if (values.every((v) => v === first)) {
+    throw new DatasetImportError(`${all.where}: every row has the value ${first} in the column to predict ("${printable(target.name, 40)}"); there is nothing to learn. Choose another column to predict.`);
+  }
+  return { classNames: [target.name], labels: null, values };
+}
+
+/** Reads the facts, picks types and target, checks every cell and the target; throws a DatasetImportError naming what is wrong. */
+export function planTable(table: RawTable, testTable: RawTable | null, opts: PlanOptions): TablePlan {
+  const { choices } = opts;
+  const base = joinFiles(table, testTable);
+  const all = base.table;
+  const rowNumber = (i: number) => (base.testFrom !== null && i >= base.testFrom ? i - base.testFrom + 2 : all.firstRow + i);
+  const facts = all.header.map((name, j) => columnFacts(name, j, all.rows, all.source.delimiter));
+  const detected = facts.map((f) => detectType(f, all.rows.length, rowNumber));
+  const chosen = chooseTypes(all, detected, choices.columns);
+  const guessed = choices.labelColumn === undefined ? guessTarget(facts, detected) : { index: targetIndex(all, choices.labelColumn), reason: 'your choice' };
+  const ti = guessed.index;
+  const taskGuess = choices.predict ? { task: choices.predict, reason: 'your choice' } : guessTask(facts[ti]);
+  const target = { index: ti, name: all.header[ti], task: taskGuess.task, reason: `${guessed.reason}; ${taskGuess.reason}` };
+  const { keep, droppedEmptyTarget, droppedBad } = keepRows(base, facts, chosen, target, opts.dropBadRows);
   if (keep.length < 2) {
     throw new DatasetImportError(
       `${all.where}: ${keep.length === 0 ? 'no usable rows' : 'only one usable row'} (${fmtCount(droppedEmptyTarget)} without a value to predict in "${printable(target.name, 40)}", ${fmtCount(droppedBad)} with bad cells); a dataset needs many.`,
     );
   }
-  const keepArr = Int32Array.from(keep);
-  let classNames: string[];
-  let labels: Int32Array | null = null;
-  let values: Float32Array | null = null;
-  if (target.task === 'category') {
-    const distinct = new Set<string>();
-    for (const i of keep) distinct.add(rows[i][ti].trim());
-    classNames = classNamesOf(all.where, target.name, [...distinct]);
-    const index = new Map(classNames.map((c, k) => [c, k]));
-    labels = Int32Array.from(keep, (i) => index.get(rows[i][ti].trim())!);
-  } else {
-    values = Float32Array.from(keep, (i) => parseNumber(rows[i][ti], tf.decimalComma));
-    const first = values[0];
-    if (values.every((v) => v === first)) {
-      throw new DatasetImportError(`${all.where}: every row has the value ${first} in the column to predict ("${printable(target.name, 40)}"); there is nothing to learn. Choose another column to predict.`);
-    }
-    classNames = [target.name];
-  }
+  const y = targetOfRows(all, keep, target, facts[ti]);
   chosen[ti] = 'ignore';
-  return { ...base, facts, detected, chosen, target, keep: keepArr, droppedEmptyTarget, droppedBad, classNames, labels, values };
+  return { ...base, facts, detected, chosen, target, keep: Int32Array.from(keep), droppedEmptyTarget, droppedBad, ...y };
 }
 
 /** The training and test rows (indices into table.rows): the test file's rows, or a seeded split (stratified by class for a category). */
