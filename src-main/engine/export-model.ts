@@ -26,17 +26,30 @@ export interface ExportOptions {
  * The standardisation of the d input values (`flat`, [batch, d]) and the trained network with
  * its weights as initializers: returns the scores, [batch, classes].
  */
-export function emitNetwork(b: GraphBuilder, spec: ModelSpec, weights: Float32Array[], flat: string, preprocess: Preprocess, d: number): string {
+export function emitNetwork(b: GraphBuilder, spec: ModelSpec, weights: Float32Array[], flat: string, preprocess: Preprocess, d: number, exact = false): string {
   const infos = paramInfos(spec);
   if (weights.length !== infos.length) throw new Error(`expected ${infos.length} weight tensors, got ${weights.length}`);
   const { a, b: shift } = affineFor(preprocess, d);
-  const x = emit(b, 'Add', [emit(b, 'Mul', [flat, b.constant('float32', a, [d], 'scale')]), b.constant('float32', shift, [d], 'shift')], {}, 'normalized');
+  const x = exact ? exactAffine(b, flat, a, shift, d) : emit(b, 'Add', [emit(b, 'Mul', [flat, b.constant('float32', a, [d], 'scale')]), b.constant('float32', shift, [d], 'shift')], {}, 'normalized');
   const params = new Map<string, string>();
   infos.forEach((p, i) => {
     if (weights[i].length !== p.shape.reduce((m, n) => m * n, 1)) throw new Error(`weights for ${p.name} have the wrong size`);
     params.set(p.name, b.initializer(p.name, weights[i], p.shape));
   });
   return emitForward(b, spec, x, params);
+}
+
+/**
+ * value·a + b as the studio computes it (preprocess.ts's gather: float32 value, scale and shift,
+ * the arithmetic in float64, one rounding to float32): in float64 inside the graph. A feature
+ * far from zero against its spread (a year: 2008 ± 0.8) loses 1e-4 in a float32 multiply-add,
+ * which moved a table model's probabilities by 1.7e-5, past the export's tolerance.
+ */
+function exactAffine(b: GraphBuilder, flat: string, a: Float32Array, shift: Float32Array, d: number): string {
+  const wide = b.op('Cast', [flat], { dtype: 'float64', shape: b.shapeOf(flat), prefix: 'wide' }, { to: 11 });
+  const mul = b.op('Mul', [wide, b.constant('float64', a, [d], 'scale')], { dtype: 'float64', shape: b.shapeOf(flat) });
+  const add = b.op('Add', [mul, b.constant('float64', shift, [d], 'shift')], { dtype: 'float64', shape: b.shapeOf(flat) });
+  return b.op('Cast', [add], { dtype: 'float32', shape: b.shapeOf(flat), prefix: 'normalized' }, { to: 1 });
 }
 
 /** A number model's answer in the target's units: score × std + mean. */

@@ -199,7 +199,8 @@ export function buildTableExportModel(spec: ModelSpec, weights: Float32Array[], 
   if (schema.features.length !== d) throw new Error(`the table's schema lists ${schema.features.length} features, the model reads ${d}`);
   const b = new GraphBuilder('mlp_studio_table_model');
   const encoded = emitTableEncoding(b, schema);
-  const scores = emitNetwork(b, spec, weights, encoded, o.preprocess, d);
+  // the standardisation exactly as the studio computes it: table features sit far from zero (years, prices)
+  const scores = emitNetwork(b, spec, weights, encoded, o.preprocess, d, true);
   if (task === 'number') {
     const { mean, std } = o.target ?? schema.target;
     if (mean === undefined || std === undefined) throw new Error(`the table's target "${schema.target.name}" has no mean and standard deviation`);

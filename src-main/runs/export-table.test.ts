@@ -90,6 +90,18 @@ describe('a category table model', () => {
     }
   });
 
+  it('agrees to rounding when a column sits far from zero against its spread (the year read as a number)', async () => {
+    // 2007-2009 standardised: a float32 multiply-add in the graph lost 1e-4 of the feature and
+    // moved probabilities by up to 1.7e-5; the graph now standardises as the studio does
+    const meta = await scratch.lib.import([await scratch.file(csvOf(penguinsRows(240, 7)), 'penguins.csv')], { table: { labelColumn: 'species', columns: { year: 'number' } } });
+    expect(meta.table?.columns.find((c) => c.name === 'year')?.type).toBe('number');
+    const store = storeIn('runs-year');
+    const { runId, data, table } = await trainedRun(meta, store);
+    const r = await exportRun({ store, runId, data, runtime, table });
+    expect(r.verification).toMatchObject({ ok: true, labelAgreement: 1 });
+    expect(r.verification.maxProbDiff).toBeLessThanOrEqual(1e-6);
+  });
+
   it('a wrong encoding in the graph fails the verification, and no model is written', async () => {
     const meta = await scratch.lib.import([await scratch.file(csvOf(penguinsRows(240, 5)), 'penguins.csv')]);
     const store = storeIn('runs-wrong');

@@ -15,10 +15,11 @@ export const ML_OPSET = 3;
 
 export type Dim = number | string;
 export type Shape = Dim[];
-export type DType = 'float32' | 'int32' | 'int64' | 'bool' | 'uint8' | 'string';
+export type DType = 'float32' | 'float64' | 'int32' | 'int64' | 'bool' | 'uint8' | 'string';
 
 const ELEM: Record<DType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
+  float64: onnx.TensorProto.DataType.DOUBLE,
   int32: onnx.TensorProto.DataType.INT32,
   int64: onnx.TensorProto.DataType.INT64,
   bool: onnx.TensorProto.DataType.BOOL,
@@ -125,11 +126,17 @@ export class GraphBuilder {
     this.output(to);
   }
 
-  constant(dtype: 'float32' | 'int32' | 'int64', values: ArrayLike<number> | number, dims: number[] = [], prefix = 'const'): string {
+  constant(dtype: 'float32' | 'float64' | 'int32' | 'int64', values: ArrayLike<number> | number, dims: number[] = [], prefix = 'const'): string {
     const name = this.fresh(prefix);
     const arr = typeof values === 'number' ? [values] : Array.from(values);
     const data =
-      dtype === 'float32' ? Float32Array.from(arr) : dtype === 'int32' ? Int32Array.from(arr) : BigInt64Array.from(arr.map((v) => BigInt(v)));
+      dtype === 'float32'
+        ? Float32Array.from(arr)
+        : dtype === 'float64'
+          ? Float64Array.from(arr)
+          : dtype === 'int32'
+            ? Int32Array.from(arr)
+            : BigInt64Array.from(arr.map((v) => BigInt(v)));
     this.initializers.push({ name, dtype, dims, data });
     this.setInfo(name, dtype, dims);
     this.constValues.set(name, arr);
