@@ -48,7 +48,7 @@ interface Initializer {
   name: string;
   dtype: DType;
   dims: number[];
-  data: Float32Array | Int32Array | BigInt64Array;
+  data: Float32Array | Float64Array | Int32Array | BigInt64Array;
 }
 
 function valueInfoProto(v: ValueInfo): onnxProto.onnx.IValueInfoProto {
