@@ -1,8 +1,8 @@
 /**
  * The checks before a run starts or continues, shared by the studio's worker runs and the
  * browser-window runs (service.ts, browser-runs.ts): does the model fit the dataset, and may
- * a stopped or failed run continue (its preconditions in one place). Moved out of service.ts
- * unchanged.
+ * a stopped or failed run continue (its preconditions in one place), and the worker's job for
+ * a run, new or continued.
  */
 import type { DatasetMeta } from '../datasets/types';
 import { validateSpec, validateConfig } from '../engine/spec';
@@ -12,6 +12,8 @@ import { datasetRefOf, divergedProblem, type RunRecord } from '../runs/record';
 import type { StartRunRequest } from './contract';
 import { StudioError } from './errors';
 import type { DatasetGateway } from './datasets';
+import type { DevicePlan } from './device-planner';
+import type { TrainJob } from '../worker/protocol';
 
 /** The dataset of a run request, after checking that the model and settings fit it. */
 export async function checkRunRequest(datasets: DatasetGateway, req: StartRunRequest): Promise<DatasetMeta> {
@@ -72,4 +74,20 @@ export async function checkResumable(runs: RunStore, datasets: DatasetGateway, i
   });
   if (dataset.contentHash !== record.dataset.contentHash) throw new StudioError('conflict', `The dataset "${dataset.name}" has changed since the run started; the run cannot continue on other data.`);
   return { record, dataset };
+}
+
+/** The worker's job for a run in the store: a new run, or one that continues from its checkpoint, on the planned device. */
+export function trainJob(home: string, record: Pick<RunRecord, 'id' | 'dataset'>, plan: DevicePlan, resume: boolean, maxBatchEventsPerSecond: number): TrainJob {
+  return {
+    runId: record.id,
+    home,
+    datasetId: record.dataset.id,
+    limitTrain: record.dataset.limitTrain,
+    limitTest: record.dataset.limitTest,
+    device: plan.device,
+    ...(plan.devices ? { devices: plan.devices } : {}),
+    ...(plan.note ? { deviceNote: plan.note } : {}),
+    resume,
+    maxBatchEventsPerSecond,
+  };
 }

@@ -45,7 +45,7 @@ import { DevicePlanner } from './device-planner';
 import { TuneSessions } from './tune-service';
 import type { StartTuneRequest } from './tune-contract';
 import { inferenceModel } from './inference-model';
-import { checkResumable, checkRunRequest, createRunRecord } from './run-requests';
+import { checkResumable, checkRunRequest, createRunRecord, trainJob } from './run-requests';
 import { endWriteProblem, recordRunEnd, type EndStatus } from '../runs/run-end';
 import { resumeChoice } from '../runtime/device-choice';
 
@@ -216,20 +216,7 @@ export class StudioService implements StudioApi {
     const plan = await this.devices.plan(req.config.device);
     const record = await createRunRecord(this.runs, req, dataset, plan.device);
     this.live.set(record.id, { record, chain: Promise.resolve() });
-    this.queue.enqueue(
-      {
-        runId: record.id,
-        home: this.home,
-        datasetId: dataset.id,
-        limitTrain: req.limitTrain,
-        limitTest: req.limitTest,
-        device: plan.device,
-        ...(plan.devices ? { devices: plan.devices } : {}),
-        resume: false,
-        maxBatchEventsPerSecond: this.maxBatchEventsPerSecond,
-      },
-      plan.lane,
-    );
+    this.queue.enqueue(trainJob(this.home, record, plan, false, this.maxBatchEventsPerSecond), plan.lane);
     return this.overlay(this.runs.summary(record));
   }
 
@@ -263,21 +250,7 @@ export class StudioService implements StudioApi {
     // a second request that arrived during the awaits above (a double click, another window)
     if (this.queue.has(id) || this.live.has(id)) throw new StudioError('conflict', `The run “${record.name}” is already continuing.`);
     this.live.set(id, { record, chain: Promise.resolve() });
-    this.queue.enqueue(
-      {
-        runId: id,
-        home: this.home,
-        datasetId: record.dataset.id,
-        limitTrain: record.dataset.limitTrain,
-        limitTest: record.dataset.limitTest,
-        device: plan.device,
-        ...(plan.devices ? { devices: plan.devices } : {}),
-        ...(plan.note ? { deviceNote: plan.note } : {}),
-        resume: true,
-        maxBatchEventsPerSecond: this.maxBatchEventsPerSecond,
-      },
-      plan.lane,
-    );
+    this.queue.enqueue(trainJob(this.home, record, plan, true, this.maxBatchEventsPerSecond), plan.lane);
     return this.summaryOf(id);
   }
 
