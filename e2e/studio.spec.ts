@@ -8,100 +8,15 @@
  * (out/renderer, from `npm run build`) — the same code path as `mlp-studio serve`.
  */
 import { test, expect, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { writeMnistSubset } from '../src-main/datasets/test-fixtures';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SHOTS = path.join(ROOT, 'e2e', 'screenshots');
-const RENDERER = process.env.MLP_STUDIO_RENDERER ?? path.join(ROOT, 'out', 'renderer');
+import { dropFiles, goTo, shot, startHost, stopHost, type Host } from './web-host';
 
 test.describe.configure({ mode: 'serial' });
 test.use({ viewport: { width: 1024, height: 700 } });
-
-interface Host {
-  url: string;
-  home: string;
-  proc: ChildProcess;
-}
-
-/** Starts StudioService + the web host, as `mlp-studio serve` does, and reads its address. */
-async function startHost(home: string, opts: { bundledMnist: boolean }): Promise<Host> {
-  if (!fs.existsSync(path.join(RENDERER, 'index.html'))) {
-    throw new Error(`No built renderer in ${RENDERER}: run \`npm run build\` first (npm run e2e does).`);
-  }
-  // a module file (not `node -e`): the training worker thread inherits the loader flags
-  const serviceUrl = pathToFileURL(path.join(ROOT, 'src-main', 'api', 'service.ts')).href;
-  const serverUrl = pathToFileURL(path.join(ROOT, 'src-main', 'host', 'server.ts')).href;
-  const script = `
-    const { StudioService } = await import(${JSON.stringify(serviceUrl)});
-    const { startWebHost } = await import(${JSON.stringify(serverUrl)});
-    const api = new StudioService({ home: process.env.MLP_STUDIO_HOME });
-    ${opts.bundledMnist ? 'void api.datasets.library.ensureBundledMnist().catch((e) => console.error(e));' : ''}
-    const host = await startWebHost({ api, staticDir: ${JSON.stringify(RENDERER)}, home: process.env.MLP_STUDIO_HOME });
-    console.log('STUDIO_URL ' + host.url);
-  `;
-  fs.mkdirSync(home, { recursive: true });
-  const scriptPath = path.join(home, '..', 'e2e-host.mjs');
-  fs.writeFileSync(scriptPath, script);
-  const proc = spawn(process.execPath, ['--import', 'tsx', scriptPath], {
-    cwd: ROOT,
-    env: { ...process.env, MLP_STUDIO_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the web host did not start in 60 s:\n${log}`)), 60_000);
-    const onData = (b: Buffer): void => {
-      log += b.toString();
-      const m = /STUDIO_URL (\S+)/.exec(log);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', (b: Buffer) => (log += b.toString()));
-    proc.on('exit', (code) => reject(new Error(`the web host exited (${code}):\n${log}`)));
-  });
-  return { url, home, proc };
-}
-
-function stopHost(h: Host | null): void {
-  if (h && h.proc.exitCode === null) h.proc.kill('SIGTERM');
-}
-
-/** Drops files on an element the way a browser does: a drop event carrying a DataTransfer. */
-async function dropFiles(page: Page, testId: string, files: string[]): Promise<void> {
-  const payload = files.map((f) => ({ name: path.basename(f), b64: fs.readFileSync(f).toString('base64') }));
-  const dataTransfer = await page.evaluateHandle((list) => {
-    // runs in the page (the node-side type check has no DOM types)
-    const dt = new (globalThis as unknown as { DataTransfer: new () => { items: { add(f: File): void } } }).DataTransfer();
-    for (const f of list) {
-      const bin = atob(f.b64);
-      const bytes = new Uint8Array(bin.length);
-      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-      dt.items.add(new File([bytes], f.name));
-    }
-    return dt;
-  }, payload);
-  await page.getByTestId(testId).dispatchEvent('dragover', { dataTransfer });
-  await page.getByTestId(testId).dispatchEvent('drop', { dataTransfer });
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0)); // the sticky header then sits on top
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-async function goTo(page: Page, tab: RegExp): Promise<void> {
-  await page.getByRole('tab', { name: tab }).click();
-}
 
 /** The small preset, 2 epochs of 20,000 MNIST samples in batches of 32: quick on two cores, long enough to watch. */
 async function setUpSmallRun(page: Page): Promise<void> {
@@ -183,13 +98,20 @@ test.describe('UI journey', () => {
     expect(await grid.locator('img').count()).toBeGreaterThanOrEqual(40);
     await shot(page, '01-data');
 
-    // a file that is not a dataset: a plain-language error, nothing imported
-    const junk = path.join(tmp, 'notes.txt');
-    fs.writeFileSync(junk, 'these are my shopping notes, not a dataset\n');
+    // a text file that is not a table: the table preview says so in plain words, Import stays off
+    const notes = path.join(tmp, 'notes.txt');
+    fs.writeFileSync(notes, 'these are my shopping notes, not a dataset\n');
+    await dropFiles(page, 'dropzone', [notes]);
+    await expect(page.getByTestId('table-preview').getByRole('alert')).toContainText('notes.txt', { timeout: 30_000 });
+    await expect(page.getByTestId('preview-import')).toBeDisabled();
+    await page.getByTestId('preview-cancel').click();
+    // a file that is no dataset at all: a plain-language error, nothing imported
+    const junk = path.join(tmp, 'notes.bin');
+    fs.writeFileSync(junk, Buffer.from([0x13, 0x37, 0x00, 0xff, 0x42, 0x42, 0x00, 0x01, 0x99]));
     await dropFiles(page, 'dropzone', [junk]);
     const failed = page.getByTestId('import-status').filter({ hasText: 'Import failed' });
     await expect(failed).toBeVisible({ timeout: 30_000 });
-    await expect(failed).toContainText('notes.txt');
+    await expect(failed).toContainText('notes.bin');
     await shot(page, '01b-data-import-error');
 
     // ---- Model: start from the small preset, then edit the stack

@@ -19,7 +19,8 @@ export interface Host {
   proc: ChildProcess;
 }
 
-export async function startHost(home: string): Promise<Host> {
+/** Starts StudioService + the web host on `home`; with `bundledMnist`, the bundled MNIST is imported as the app does on first start. */
+export async function startHost(home: string, opts: { bundledMnist?: boolean } = {}): Promise<Host> {
   if (!fs.existsSync(path.join(RENDERER, 'index.html'))) {
     throw new Error(`No built renderer in ${RENDERER}: run \`npx electron-vite build\` first (npm run e2e does).`);
   }
@@ -29,6 +30,7 @@ export async function startHost(home: string): Promise<Host> {
     const { StudioService } = await import(${mod('src-main/api/service.ts')});
     const { startWebHost } = await import(${mod('src-main/host/server.ts')});
     const api = new StudioService({ home: process.env.MLP_STUDIO_HOME });
+    ${opts.bundledMnist ? 'void api.datasets.library.ensureBundledMnist().catch((e) => console.error(e));' : ''}
     const host = await startWebHost({ api, staticDir: ${JSON.stringify(RENDERER)}, home: process.env.MLP_STUDIO_HOME });
     console.log('STUDIO_URL ' + host.url);
   `;
