@@ -68,6 +68,9 @@ describe('nameForImport', () => {
     const csv: NamedData = { format: 'csv', kind: 'tabular', sampleShape: [4], classNames: ['a', 'b'], sources: [] };
     expect(nameForImport({ paths: at('flowers.csv'), folder: false }, csv)).toBe('flowers');
     expect(nameForImport({ paths: at('train.csv'), folder: false }, csv)).toBe('train');
+    // a workbook and JSON records are named like a CSV, without their endings
+    expect(nameForImport({ paths: at('penguins.xlsx'), folder: false }, csv)).toBe('penguins');
+    expect(nameForImport({ paths: at('houses.json'), folder: false }, csv)).toBe('houses');
     expect(nameForImport({ paths: at('.csv'), folder: false }, csv)).toBe('CSV 4 features, 2 classes');
   });
 

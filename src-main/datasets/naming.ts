@@ -19,7 +19,7 @@ import { replaceUnsafe } from './safe-text';
 import type { SourceFormat } from './types';
 
 /** endings that say how a file is stored, not what it holds */
-const STORAGE_ENDING = /\.(tar\.gz|tgz|gz|zip|tar|csv|tsv|txt|data|npz|npy|bin)$/i;
+const STORAGE_ENDING = /\.(tar\.gz|tgz|gz|zip|tar|csv|tsv|txt|data|npz|npy|bin|xlsx|json)$/i;
 
 /** words that only say which split or which kind of file this is */
 const SPLIT_OR_KIND_WORD = /^(train|training|test|testing|t10k|images?|labels?|idx\d*|ubyte|x|y|data|features|targets?)$/i;

@@ -12,6 +12,7 @@ import { DatasetLibrary } from '../datasets/library';
 import { studioHome } from '../paths';
 import { createNodeRuntime } from '../runtime/node';
 import { pct } from './export';
+import { datasetRefOf } from './record';
 import { RunStore } from './store';
 import { runTune, settingsLine } from './tune';
 import { budgetFor, localTrialRunner, secondsPerUnit } from './tune-local';
@@ -91,7 +92,7 @@ async function tune(f: TuneFlags, out: (s: string) => void, err: (s: string) => 
         store,
         data,
         runtime,
-        dataset: { id: meta.id, name: meta.name, contentHash: meta.contentHash, ...(f.limitTrain ? { limitTrain: f.limitTrain } : {}), ...(f.limitTest ? { limitTest: f.limitTest } : {}) },
+        dataset: datasetRefOf(meta, f),
         onHandle: (h) => (current = h),
       }),
       onEvent: (e) => {
