@@ -47,3 +47,15 @@ test('the Train screen speaks plainly until Advanced is opened', async ({ page }
   await expect(page.getByTestId('advanced')).toContainText('β1');
   await expect(page.getByTestId('advanced')).toContainText('Starting weights');
 });
+
+test('the Model screen offers the plain layer kinds; the rarer ones and biases wait under Advanced', async ({ page }) => {
+  await page.goto(host!.url);
+  await goTo(page, /Model/);
+  const content = page.locator('main');
+  await expect(page.getByTestId('spec-ready')).toBeVisible();
+  const text = await content.innerText();
+  for (const term of [...TECHNICAL, 'Leaky', 'bias']) expect(text, `"${term}" on the Model screen's default view`).not.toContain(term);
+  await page.getByTestId('model-advanced').check();
+  await expect(content).toContainText('GELU');
+  await expect(content).toContainText('bias');
+});

@@ -49,6 +49,8 @@ describe('preset texts', () => {
     const texts = presets.flatMap((p) => [p.title, p.description]);
     expect(texts.some((t) => t.includes('%'))).toBe(true);
     for (const t of texts) expect(t).not.toMatch(/\d%/);
-    expect(presets.find((p) => p.id === 'accurate')!.title).toBe('Accurate (≤ 1.5 % on MNIST)');
+    expect(presets.find((p) => p.id === 'accurate')!.title).toBe('Accurate (≤ 1.5 % wrong on handwritten digits)');
+    // plain words (issue 16): no course codes, paper citations or layer formulas in what people read first
+    for (const t of texts) expect(t).not.toMatch(/CS5242|Simard|\d+-\d+-\d+|Nesterov|SGD/);
   });
 });

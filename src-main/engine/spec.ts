@@ -217,8 +217,8 @@ const chooser = (): Pick<TrainConfig, 'validation' | 'patience'> => ({ validatio
 export const presets: Preset[] = [
   {
     id: 'lecture',
-    title: "The lecture's 3-layer net",
-    description: '784-1000-1500-10 with ReLU and no biases, plain SGD at learning rate 0.01, batches of 200: exactly the CS5242 lecture.',
+    title: "The course's network",
+    description: 'The network of the course this studio follows, step for step: two large layers, 2.3 million weights, ten passes over the data. Minutes per pass on a laptop.',
     model: (inputShape, classes) => ({ inputShape, classes, layers: [linear(1000, false), { kind: 'relu' }, linear(1500, false), { kind: 'relu' }, linear(classes, false)] }),
     // the lecture trains on all 60,000 training images and keeps its last epoch: no validation part, no early stop
     config: () => ({ ...defaultTrainConfig(), epochs: 10, batchSize: 200, lr: 0.01, evalEvery: 10, validation: 0, patience: 0 }),
@@ -232,8 +232,8 @@ export const presets: Preset[] = [
   },
   {
     id: 'accurate',
-    title: 'Accurate (≤ 1.5 % on MNIST)',
-    description: 'Two hidden layers of 1024 units with dropout, SGD with Nesterov momentum and a cosine schedule.',
+    title: 'Accurate (≤ 1.5 % wrong on handwritten digits)',
+    description: 'Two large layers that switch off a fifth of their units while learning, so they do not just memorise; takes a while.',
     model: (inputShape, classes) => ({
       inputShape,
       classes,
@@ -254,7 +254,7 @@ export const presets: Preset[] = [
   {
     id: 'wide',
     title: 'Wide single layer',
-    description: "One hidden layer of 800 units (Simard et al.'s 784-800-10), Adam.",
+    description: 'One wide layer of 800 units, the size a well-known study of handwritten digits used; learns with Adam.',
     model: (inputShape, classes) => ({ inputShape, classes, layers: [linear(800, true), { kind: 'relu' }, linear(classes, true)] }),
     config: () => ({ ...defaultTrainConfig(), ...chooser(), epochs: 15, batchSize: 100, lr: 0.001, optimizer: { kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 }, evalEvery: 5 }),
   },

@@ -110,13 +110,14 @@ export function fitSpecToData(spec: ModelSpec, d: DataShape): ModelSpec {
   return { inputShape: [...d.sampleShape], layers, classes, ...(task === 'number' ? { task } : {}) };
 }
 
-export const layerKinds: { kind: LayerSpec['kind']; label: string; help: string }[] = [
+/** The layer kinds, in plain words; `advanced` ones are offered once "More layer kinds" is on (or already in use). */
+export const layerKinds: { kind: LayerSpec['kind']; label: string; help: string; advanced?: true }[] = [
   { kind: 'linear', label: 'Linear (fully connected)', help: 'Every output is a weighted sum of all inputs, plus an optional bias.' },
   { kind: 'relu', label: 'ReLU', help: 'Keeps positive values, turns negative values into 0. The usual choice.' },
-  { kind: 'leaky_relu', label: 'Leaky ReLU', help: 'Like ReLU, but lets a small slope through for negative values.' },
+  { kind: 'leaky_relu', label: 'Leaky ReLU', help: 'Like ReLU, but lets a small slope through for negative values.', advanced: true },
   { kind: 'tanh', label: 'Tanh', help: 'Squashes values into −1…1.' },
   { kind: 'sigmoid', label: 'Sigmoid', help: 'Squashes values into 0…1.' },
-  { kind: 'gelu', label: 'GELU', help: 'A smooth version of ReLU.' },
+  { kind: 'gelu', label: 'GELU', help: 'A smooth version of ReLU.', advanced: true },
   { kind: 'dropout', label: 'Dropout', help: 'While training, randomly switches off a fraction of values, which fights memorizing.' },
 ];
 
