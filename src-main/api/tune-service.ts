@@ -113,6 +113,8 @@ export class TuneSessions {
           sweep,
           data: { inputShape: meta.sampleShape, inputSize: meta.sampleShape.reduce((a, b) => a * b, 1), classes: meta.classNames.length, trainSamples: meta.train.count, ...(meta.task ? { task: meta.task } : {}) },
           budget: req.budget ?? budgetFor(req.minutes, perUnit),
+          // the window promised about this many minutes: the search stops starting trials then
+          ...(req.budget === undefined ? { deadlineSeconds: req.minutes * 60 } : {}),
           seed: req.seed ?? 0,
           secondsPerUnit: perUnit,
           runner: apiTrialRunner(this.api, meta.id),

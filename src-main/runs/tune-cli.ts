@@ -85,6 +85,8 @@ async function tune(f: TuneFlags, out: (s: string) => void, err: (s: string) => 
       sweep: sweepId(),
       data: { inputShape: data.sampleShape, inputSize: data.sampleSize, classes: data.classNames.length, trainSamples: data.train.n, ...(data.task ? { task: data.task } : {}) },
       budget,
+      // about --minutes: no trial starts after them; with --budget the units alone decide (an exact repeat)
+      ...(f.budget === undefined ? { deadlineSeconds: f.minutes * 60 } : {}),
       seed: f.seed,
       secondsPerUnit: perUnit,
       stopped: () => interrupted,

@@ -91,3 +91,29 @@ describe('settings search through the run store', () => {
     expect(shuffled.result.chosen!.runId).not.toBe(first.result.chosen!.runId);
   }, 240_000);
 });
+
+describe('a search within the time promised', () => {
+  it('starts no trial after its deadline, and still finishes the best so far', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-tune-'));
+    homes.push(home);
+    const store = new RunStore(home);
+    const events: TuneEvent[] = [];
+    // a clock that moves a second at every look: the first trial ends past a 2.5 s deadline
+    let t = 0;
+    const result = await runTune({
+      sweep: 'sweep-deadline',
+      data: { inputShape: base.sampleShape, inputSize: base.sampleSize, classes: base.classNames.length, trainSamples: base.train.n },
+      budget: BUDGET,
+      seed: 3,
+      maxEpochs: 3,
+      deadlineSeconds: 2.5,
+      now: () => (t += 1000),
+      runner: localTrialRunner({ store, data: base, dataset, runtime: createNodeRuntime('cpu') }),
+      onEvent: (e) => events.push(e),
+    });
+    expect(new Set(events.filter((e) => e.event === 'trial-start').map((e) => (e as { trial: number }).trial)).size).toBe(1);
+    expect(result.chosen?.trial).toBe(1);
+    expect(events.at(-1)).toMatchObject({ event: 'done', trials: 1 });
+  }, 240_000);
+});
+

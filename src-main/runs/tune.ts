@@ -62,6 +62,14 @@ export interface TuneOptions {
   onEvent?: (e: TuneEvent) => void;
   /** asked before each piece of training: true ends the search (the chosen trial so far is still finished) */
   stopped?: () => boolean;
+  /**
+   * the person's time, in seconds: no new piece of training starts after it (the best trial so
+   * far is still finished). The budget in work units is a model of this machine's speed; a run
+   * costs more than modelled on a busy machine or for tiny networks (a run's start, its
+   * checkpoints), and the window promised "about N minutes". Absent (the CLI's --budget,
+   * tests): the budget alone decides, so a search repeats exactly.
+   */
+  deadlineSeconds?: number;
   /** tests: the top rung's epochs instead of the budget's */
   maxEpochs?: number;
   /** wall clock for the events' `seconds` (tests may fix it) */
@@ -147,6 +155,7 @@ export async function runTune(o: TuneOptions): Promise<TuneResult> {
 
   for (;;) {
     if (o.stopped?.()) break;
+    if (o.deadlineSeconds !== undefined && seconds() >= o.deadlineSeconds) break;
     const p = asha.next();
     if (!p) break;
     await train(p.trial, p.rung, p.toEpoch);
