@@ -4,34 +4,22 @@
  * under "Advanced" (which may use them). The terms are kept here, in one list.
  */
 import { test, expect } from '@playwright/test';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { DatasetLibrary } from '../src-main/datasets/library';
-import { csvOf, penguinsRows } from '../src-main/datasets/table/fixtures';
-import { goTo, shot, startHost, stopHost, type Host } from './web-host';
+import { goTo, shot, startHostWithPenguins, type Host } from './web-host';
 
 /** words a person who does not code should not meet before opening "Advanced" */
 const TECHNICAL = ['β1', 'β2', 'Nesterov', 'Xavier', 'PyTorch', 'onnxruntime', 'WebAssembly', 'CS5242', 'Simard', 'lecture uses', 'GELU', 'threads)'];
 
-let tmp: string;
-let host: Host | null = null;
+let seeded: Awaited<ReturnType<typeof startHostWithPenguins>>;
+let host: Host;
 
 test.beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-e2e-words-'));
-  const home = path.join(tmp, 'home');
-  const csv = path.join(tmp, 'penguins.csv');
-  fs.writeFileSync(csv, csvOf(penguinsRows(300)));
-  await new DatasetLibrary(home).import([csv], { name: 'penguins', table: { labelColumn: 'species' } });
-  host = await startHost(home);
+  seeded = await startHostWithPenguins('mlp-e2e-words-', [['penguins', 300, 1]]);
+  host = seeded.host;
 });
-test.afterAll(() => {
-  stopHost(host);
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+test.afterAll(() => seeded?.stop());
 
 test('the Train screen speaks plainly until Advanced is opened', async ({ page }) => {
-  await page.goto(host!.url);
+  await page.goto(host.url);
   await goTo(page, /Train/);
   const settings = page.locator('.settings');
   await expect(page.getByTestId('device')).toContainText('This computer’s processor');
@@ -49,7 +37,7 @@ test('the Train screen speaks plainly until Advanced is opened', async ({ page }
 });
 
 test('the Model screen offers the plain layer kinds; the rarer ones and biases wait under Advanced', async ({ page }) => {
-  await page.goto(host!.url);
+  await page.goto(host.url);
   await goTo(page, /Model/);
   const content = page.locator('main');
   await expect(page.getByTestId('spec-ready')).toBeVisible();

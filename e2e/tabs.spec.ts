@@ -5,38 +5,24 @@
  * other. The time the second tab took to show the run is printed, not asserted.
  */
 import { test, expect } from '@playwright/test';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { DatasetLibrary } from '../src-main/datasets/library';
-import { csvOf, penguinsRows } from '../src-main/datasets/table/fixtures';
-import { goTo, shot, startHost, stopHost, type Host } from './web-host';
+import { goTo, shot, startHostWithPenguins, type Host } from './web-host';
 
-let tmp: string;
-let host: Host | null = null;
-const names: string[] = [];
+let seeded: Awaited<ReturnType<typeof startHostWithPenguins>>;
+let host: Host;
+let names: string[];
 
 test.beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-e2e-tabs-'));
-  const home = path.join(tmp, 'home');
-  const lib = new DatasetLibrary(home);
-  for (const [name, n] of [['penguins', 600], ['more penguins', 400]] as const) {
-    const csv = path.join(tmp, `${name}.csv`);
-    fs.writeFileSync(csv, csvOf(penguinsRows(n, n)));
-    names.push((await lib.import([csv], { name, table: { labelColumn: 'species' } })).name);
-  }
-  host = await startHost(home);
+  seeded = await startHostWithPenguins('mlp-e2e-tabs-', [['penguins', 600, 600], ['more penguins', 400, 400]]);
+  host = seeded.host;
+  names = seeded.names;
 });
-test.afterAll(() => {
-  stopHost(host);
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+test.afterAll(() => seeded?.stop());
 
 test('a run started in one tab appears in the other; a dataset chosen in one is chosen in both', async ({ page, context }) => {
   const other = await context.newPage();
   for (const p of [page, other]) {
     await p.setViewportSize({ width: 1280, height: 800 });
-    await p.goto(host!.url);
+    await p.goto(host.url);
     await goTo(p, /Data/);
   }
 

@@ -4,32 +4,20 @@
  * test error, measured once. Screenshot: e2e/screenshots/tune.png.
  */
 import { test, expect } from '@playwright/test';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { DatasetLibrary } from '../src-main/datasets/library';
-import { csvOf, penguinsRows } from '../src-main/datasets/table/fixtures';
-import { goTo, shot, startHost, stopHost, type Host } from './web-host';
+import { goTo, shot, startHostWithPenguins, type Host } from './web-host';
 
-let tmp: string;
-let host: Host | null = null;
+let seeded: Awaited<ReturnType<typeof startHostWithPenguins>>;
+let host: Host;
 
 test.beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-e2e-tune-'));
-  const home = path.join(tmp, 'home');
-  const csv = path.join(tmp, 'penguins.csv');
-  fs.writeFileSync(csv, csvOf(penguinsRows(300)));
-  await new DatasetLibrary(home).import([csv], { name: 'penguins', table: { labelColumn: 'species' } });
-  host = await startHost(home);
+  seeded = await startHostWithPenguins('mlp-e2e-tune-', [['penguins', 300, 1]]);
+  host = seeded.host;
 });
-test.afterAll(() => {
-  stopHost(host);
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+test.afterAll(() => seeded?.stop());
 
 test('a one-minute search: trials as they finish, the chosen settings applied, their test error once', async ({ page }) => {
   test.setTimeout(240_000);
-  await page.goto(host!.url);
+  await page.goto(host.url);
   await goTo(page, /Train/);
   const panel = page.getByTestId('tune-panel');
   await panel.scrollIntoViewIfNeeded();

@@ -6,8 +6,11 @@
 import type { Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DatasetLibrary } from '../src-main/datasets/library';
+import { csvOf, penguinsRows } from '../src-main/datasets/table/fixtures';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SHOTS = path.join(ROOT, 'e2e', 'screenshots');
@@ -85,4 +88,30 @@ export async function shot(page: Page, name: string): Promise<void> {
 
 export async function goTo(page: Page, tab: RegExp): Promise<void> {
   await page.getByRole('tab', { name: tab }).click();
+}
+
+/**
+ * A web host on a fresh home in a temporary folder that already holds penguins tables
+ * ([name, rows, seed] each), imported with the species to predict. `stop()` ends
+ * the host and removes the folder.
+ */
+export async function startHostWithPenguins(prefix: string, tables: [name: string, rows: number, seed: number][]): Promise<{ host: Host; names: string[]; stop(): void }> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const home = path.join(tmp, 'home');
+  const lib = new DatasetLibrary(home);
+  const names: string[] = [];
+  for (const [name, n, seed] of tables) {
+    const csv = path.join(tmp, `${name}.csv`);
+    fs.writeFileSync(csv, csvOf(penguinsRows(n, seed)));
+    names.push((await lib.import([csv], { name, table: { labelColumn: 'species' } })).name);
+  }
+  const host = await startHost(home);
+  return {
+    host,
+    names,
+    stop: () => {
+      stopHost(host);
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  };
 }
