@@ -4,12 +4,15 @@
  * - nothing: the run's own export folder (`<home>/runs/<id>/export/`, a free name);
  * - a plain file name ("digits.onnx"): the studio's exports folder, `<home>/exports/<name>`;
  * - an absolute path inside that exports folder (its real path: links are followed);
+ * - "~" or "~/…" stand for the home folder of the person running the studio, as in a shell,
+ *   and then follow the rules of a full path;
  * - an absolute path the host itself vouches for (`allowed`): in Electron, one the person
  *   picked in the native save dialog. The web host vouches for none.
  * Anything else is refused with a message that says where exports can go and that the
  * browser can download the file instead.
  */
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { StudioError } from './errors';
 
@@ -28,9 +31,16 @@ async function inside(folder: string, file: string): Promise<boolean> {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
+/** "~/Desktop/digits.onnx" -> "<home folder>/Desktop/digits.onnx" ("~" alone is the home folder); any other text unchanged. */
+export function expandHome(p: string, homeFolder: string = os.homedir()): string {
+  if (p === '~') return homeFolder;
+  return /^~[/\\]/.test(p) ? path.join(homeFolder, p.slice(2)) : p;
+}
+
 /** The absolute .onnx path an API export writes, or undefined for the run's own folder; throws 'forbidden' or 'bad_request'. */
 export async function resolveExportTarget(home: string, target: string | null | undefined, allowed?: (file: string) => boolean): Promise<string | undefined> {
   if (target === undefined || target === null) return undefined;
+  target = expandHome(target);
   const exportsFolder = exportsDir(home);
   if (EXPORT_FILE_NAME.test(target)) {
     await fs.mkdir(exportsFolder, { recursive: true });

@@ -27,13 +27,13 @@ export const userPathSchema = z
   .refine((s) => !s.includes('\0'), 'must not contain NUL bytes')
   .refine((s) => s.startsWith('/') || /^[A-Za-z]:[\\/]/.test(s) || s.startsWith('\\\\'), 'must be an absolute path');
 
-/** An export's target: a file name for the studio's exports folder ("digits.onnx"), or an absolute path (checked against where exports may go by the service). */
+/** An export's target: a file name for the studio's exports folder ("digits.onnx"), "~/…" (the home folder, export-target.ts), or an absolute path (checked against where exports may go by the service). */
 export const exportTargetSchema = z
   .string()
   .min(1)
   .max(4096)
   .refine((s) => !s.includes('\0'), 'must not contain NUL bytes')
-  .refine((s) => /^(?!\.)[^/\\:]{1,200}\.onnx$/i.test(s) || userPathSchema.safeParse(s).success, 'must be a file name ending in .onnx (saved in the studio\'s exports folder) or an absolute path');
+  .refine((s) => /^(?!\.)[^/\\:]{1,200}\.onnx$/i.test(s) || /^~([/\\]|$)/.test(s) || userPathSchema.safeParse(s).success, 'must be a file name ending in .onnx (saved in the studio\'s exports folder), a path in the home folder (~/…) or an absolute path');
 
 const finite = () => z.number().refine(Number.isFinite, 'must be a finite number');
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
