@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { DatasetLibrary } from '../datasets/library';
 import { isDatasetId } from '../datasets/ids';
-import type { DatasetMeta, ImportOptions, PicturePreview } from '../datasets/types';
+import type { DatasetMeta, ImportOptions, ImportProgress, PicturePreview } from '../datasets/types';
 import type { DatasetPreview, ImportRequest, PreparedImage, StudioEvent } from './contract';
 import { preparePicture } from '../datasets/prepare-picture';
 import { previewTableAt } from '../datasets/table/import';
@@ -115,11 +115,13 @@ export class DatasetGateway {
     const uploads = uploadFoldersOf(this.home, req.paths).catch(() => [] as string[]);
     const run = async () => {
       try {
-        const dataset = await this.library.import(req.paths, {
+        const opts = {
           ...importOptionsOf(req),
           signal: controller.signal,
-          onProgress: (p) => this.emit({ channel: 'import', event: 'progress', importId, phase: p.phase, done: p.done, total: p.total }),
-        });
+          onProgress: (p: ImportProgress) => this.emit({ channel: 'import', event: 'progress', importId, phase: p.phase, done: p.done, total: p.total }),
+        };
+        // pictures added to a dataset: a new version of it (the dataset's size and colour win over the request's)
+        const dataset = req.addTo ? await this.library.addVersion(this.checkId(req.addTo), req.paths, opts) : await this.library.import(req.paths, opts);
         await this.removeUploads(await uploads);
         this.emit({ channel: 'import', event: 'done', importId, dataset });
       } catch (err) {

@@ -124,6 +124,8 @@ export const importRequestSchema = z.strictObject({
     })
     .optional(),
   dropBadRows: z.boolean().optional(),
+  /** pictures added to this picture dataset make a new version of it (the dataset itself stays) */
+  addTo: z.string().regex(/^ds-[0-9a-f]{16}$/, 'addTo must be a dataset id (like ds-0123456789abcdef)').optional(),
 });
 
 /**

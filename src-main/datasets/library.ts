@@ -23,6 +23,7 @@ import { nameForImport } from './naming';
 import { safeClassNames } from './safe-text';
 import { chwPng, pngDataUrl } from './sample-png';
 import { readTableRows } from './table/raw-rows';
+import { buildVersion, nextVersion, versionName } from './versions';
 import { NOT_PICTURES, type DatasetMeta, type ImportOptions, type PicturePreview } from './types';
 import type { RawRow } from '../engine/table';
 
@@ -240,6 +241,40 @@ export class DatasetLibrary {
       if (err.name === 'AbortError') throw new ImportCancelledError();
       if (err.code === 'ENOSPC') throw new DatasetImportError(`The disk is full; the import was undone (${err.path ?? this.dir}).`);
       throw e;
+    }
+  }
+
+  /**
+   * Adds the pictures of `paths` (one folder of class folders) to the picture dataset `baseId`
+   * as a new dataset, a version of it (versions.ts); the dataset itself is left untouched.
+   */
+  async addVersion(baseId: string, paths: string[], opts: ImportOptions = {}): Promise<DatasetMeta> {
+    const abs = this.checkImport(paths, opts);
+    const base = await this.get(assertDatasetId(baseId));
+    await fs.mkdir(this.dir, { recursive: true });
+    const staging = await fs.mkdtemp(path.join(this.dir, STAGING_PREFIX));
+    try {
+      const draft = await buildVersion(base, this.folder(base.id), abs, staging, opts);
+      return await this.exclusive('adding a dataset version', async () => {
+        const all = await this.list();
+        if (!all.some((m) => m.id === base.id)) throw new DatasetNotFoundError(base.id);
+        const version = nextVersion(all, draft.versionOf!);
+        let name = opts.name === undefined ? versionName(all, base, version) : validateDatasetName(opts.name);
+        const taken = new Set(all.map((m) => m.name.toLowerCase()));
+        if (taken.has(name.toLowerCase()) && opts.name !== undefined) throw new DatasetError('conflict', `A dataset named "${name}" already exists; choose another name.`);
+        for (let i = 2, first = name; taken.has(name.toLowerCase()); i++) name = `${first} (${i})`;
+        const meta = parseMeta({ ...draft, id: newDatasetId(), name, createdAt: new Date().toISOString(), version });
+        await fs.writeFile(path.join(staging, 'meta.json'), JSON.stringify(meta, null, 2));
+        await fs.rename(staging, path.join(this.dir, meta.id));
+        return meta;
+      });
+    } catch (e) {
+      await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+      const err = e as NodeJS.ErrnoException;
+      if (err.name === 'AbortError') throw new ImportCancelledError();
+      throw e;
+    } finally {
+      forgetWrittenHashes(staging);
     }
   }
 

@@ -68,6 +68,8 @@ export const datasetMetaSchema = z.object({
   skipped: z.object({ count: z.number().int(), files: z.array(z.object({ path: z.string(), reason: z.string() })) }).optional(),
   task: z.enum(TASKS).optional(),
   table: tableSchemaSchema.optional(),
+  versionOf: z.string().regex(DATASET_ID_PATTERN).optional(),
+  version: z.number().int().min(2).optional(),
 });
 
 export function parseMeta(value: unknown): DatasetMeta {
@@ -78,6 +80,7 @@ export function parseMeta(value: unknown): DatasetMeta {
     if (m.classNames.length !== 1) throw new Error('a dataset with a number to predict has one class name (the target)');
     if (m.kind !== 'tabular' || !m.table || m.table.target.task !== 'number') throw new Error('a number to predict needs a table with a number target');
   } else if (m.classNames.length < 2) throw new Error('a classifier dataset needs at least two class names');
+  if ((m.versionOf === undefined) !== (m.version === undefined)) throw new Error('a dataset version needs both versionOf and version');
   if (m.table && m.kind === 'tabular' && m.table.features.length !== m.sampleShape[0]) throw new Error('the table schema\'s features do not match the sample shape');
   return m;
 }

@@ -45,6 +45,10 @@ export interface DatasetMeta {
   task?: Task;
   /** tables imported since issue 11: the column schema (types, statistics of the train split, the target) */
   table?: TableSchema;
+  /** a version made by adding pictures (versions.ts): the id of the first dataset of the line, which stays as it was */
+  versionOf?: string;
+  /** with versionOf: this version's number (the first dataset is version 1); preprocessing.version says how it was made */
+  version?: number;
 }
 
 /** Files an import passed over (not images, not inside a class folder, hidden files). */
