@@ -204,17 +204,22 @@ test.describe('UI journey', () => {
 
     // ---- Export: save, verification, model card; the file loads in onnxruntime-node
     await goTo(page, /Export/);
-    // a browser has no save dialog: an empty target means the run's own folder
-    await expect(page.getByTestId('export-target')).toHaveAttribute('placeholder', /run’s own folder/);
+    // a browser has no save dialog: an empty target means the run's name in the exports folder
+    await expect(page.getByTestId('export-target')).toHaveAttribute('placeholder', /\.onnx$/);
     // a full path is not for a browser to choose (the host writes only into its exports folder): a file name is
     await page.getByTestId('export-target').fill(path.join(tmp, 'exported', 'my-digits.onnx'));
     await page.getByTestId('export').click();
     await expect(page.getByRole('alert')).toContainText('just a file name');
     await page.getByTestId('export-target').fill('my-digits.onnx');
+    const downloading = page.waitForEvent('download', { timeout: 60_000 });
     await page.getByTestId('export').click();
     await expect(page.getByTestId('export-result')).toContainText('Saved and checked', { timeout: 60_000 });
     const target = path.join(host!.home, 'exports', 'my-digits.onnx');
     await expect(page.getByTestId('export-path')).toHaveText(target);
+    // the browser's download is the checked file, byte for byte (it was once the Try-it model: 414,650 bytes against 414,835)
+    const download = await downloading;
+    expect(download.suggestedFilename()).toBe('my-digits.onnx');
+    expect(Buffer.compare(fs.readFileSync(await download.path()), fs.readFileSync(target))).toBe(0);
     // the checked file reaches the browser as a download, byte for byte
     const href = await page.getByTestId('export-download').getAttribute('href');
     expect(href).toBe('/download/exports/my-digits.onnx');

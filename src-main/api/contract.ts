@@ -42,15 +42,7 @@ export interface ImportRequest {
   table?: TableChoices;
   /** tables: leave out rows with a cell that does not fit its column's type instead of refusing the import */
   dropBadRows?: boolean;
-  /**
-   * pictures: add them to this picture dataset (an id). The dataset stays as it is; a new
-   * dataset, its next version, holds its samples and the new pictures (brought to its size and colour).
-   */
-  addTo?: string;
 }
-
-/** The longest side pictures are brought to by default (colour 3, greyscale 1): the camera takes its pictures at this size. */
-export { DEFAULT_LONG_SIDE } from '../datasets/image-settings';
 
 export type ImportEvent =
   | { event: 'progress'; importId: string; phase: string; done: number; total: number | null }
@@ -369,8 +361,13 @@ export interface StudioApi {
   pathsForFiles?(files: File[]): string[];
   /** Electron only (absent in a browser): the native open dialog for files or folders; [] when cancelled */
   chooseImportPaths?(): Promise<string[]>;
-  /** Electron only (absent in a browser): the native save dialog for an export; null when cancelled */
+  /**
+   * Electron only (absent in a browser): the native save dialog for an export, opened at a file
+   * name in the folder used last, or at a path the person typed ("~/Desktop/digits.onnx"); null when cancelled
+   */
   chooseSavePath?(defaultName: string): Promise<string | null>;
+  /** Electron only (absent in a browser): shows an exported file in the system's file manager; false when it is not there */
+  showInFolder?(file: string): Promise<boolean>;
 
   renameDataset(id: string, name: string): Promise<DatasetMeta>;
   deleteDataset(id: string): Promise<void>;

@@ -63,3 +63,4 @@ export const IPC_CALL_CHANNEL = 'studio:call';
 export const IPC_EVENT_CHANNEL = 'studio:event';
 export const IPC_CHOOSE_IMPORT_CHANNEL = 'studio:choose-import-paths';
 export const IPC_CHOOSE_SAVE_CHANNEL = 'studio:choose-save-path';
+export const IPC_SHOW_IN_FOLDER_CHANNEL = 'studio:show-in-folder';

@@ -39,6 +39,7 @@ const h = vi.hoisted(() => {
     permissionHandler: null as Fn | null,
     permissionCheck: null as Fn | null,
     saveDialogOpts: null as any,
+    shown: [] as string[],
     userData: '',
   };
   return state;
@@ -107,7 +108,7 @@ vi.mock('electron', () => {
       showMessageBox: async () => ({ response: 2 }),
     },
     Menu: { buildFromTemplate: () => ({}), setApplicationMenu: () => undefined },
-    shell: { openExternal: async () => undefined, openPath: async () => '' },
+    shell: { openExternal: async () => undefined, openPath: async () => '', showItemInFolder: (f: string) => h.shown.push(f) },
     utilityProcess: { fork: () => ({ on() {}, postMessage() {}, kill() {} }) },
     screen: { getAllDisplays: () => [] },
   };
@@ -157,7 +158,7 @@ describe('Electron main process', () => {
     expect(await call(foreignFrame, 'listDatasets', [])).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     const otherContents = { sender: new h.FakeWebContents(), senderFrame: { url: ownUrl } };
     expect(await call(otherContents, 'listDatasets', [])).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    expect([...h.ipc.keys()].sort()).toEqual(['studio:call', 'studio:choose-import-paths', 'studio:choose-save-path']);
+    expect([...h.ipc.keys()].sort()).toEqual(['studio:call', 'studio:choose-import-paths', 'studio:choose-save-path', 'studio:show-in-folder']);
   });
 
   it('refuses navigation, new windows, webviews and permissions', () => {
@@ -183,10 +184,29 @@ describe('Electron main process', () => {
   it('offers a save dialog with a sanitised default name', async () => {
     const choose = h.ipc.get('studio:choose-save-path')!;
     const own = { sender: h.windows[0].webContents, senderFrame: { url: ownUrl } };
-    expect(await choose(own, 'digits.onnx')).toBe(path.join(home, 'digits.onnx'));
+    // the first time in Documents/MLP Studio (getPath answers the same folder for every name here)
+    expect(await choose(own, 'digits.onnx')).toBe(path.join(home, 'MLP Studio', 'digits.onnx'));
     await choose(own, '../../etc/x.onnx');
     expect(path.basename(h.saveDialogOpts.defaultPath)).toBe('model.onnx');
     expect(await choose({ sender: new h.FakeWebContents(), senderFrame: { url: ownUrl } }, 'a.onnx')).toBeNull();
+  });
+
+  it('remembers the folder chosen last, opens at a typed ~/ path, and shows exported files in their folder (issue 16 item 4)', async () => {
+    const choose = h.ipc.get('studio:choose-save-path')!;
+    const show = h.ipc.get('studio:show-in-folder')!;
+    const own = { sender: h.windows[0].webContents, senderFrame: { url: ownUrl } };
+    const elsewhere = fs.mkdtempSync(path.join(home, 'elsewhere-'));
+    const picked = await choose(own, path.join(elsewhere, 'first.onnx'));
+    expect(picked).toBe(path.join(elsewhere, 'first.onnx'));
+    expect(await choose(own, 'second.onnx')).toBe(path.join(elsewhere, 'second.onnx'));
+    await choose(own, '~/Desktop/digits.onnx');
+    expect(h.saveDialogOpts.defaultPath).toBe(path.join(home, 'Desktop', 'digits.onnx'));
+    fs.writeFileSync(picked, 'onnx');
+    expect(await show(own, picked)).toBe(true);
+    expect(h.shown).toEqual([picked]);
+    expect(await show(own, path.join(elsewhere, 'missing.onnx'))).toBe(false);
+    expect(await show({ sender: new h.FakeWebContents(), senderFrame: { url: ownUrl } }, picked)).toBe(false);
+    expect(h.shown).toEqual([picked]);
   });
 
   it('exports outside the studio folder only where the person picked in the save dialog (issue 15, item 9)', async () => {

@@ -12,13 +12,14 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BrowserWindow, app, dialog, ipcMain, session, shell, Menu, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { createDispatcher } from '../api/dispatcher';
-import { IPC_CALL_CHANNEL, IPC_CHOOSE_IMPORT_CHANNEL, IPC_CHOOSE_SAVE_CHANNEL, IPC_EVENT_CHANNEL } from '../api/methods';
+import { IPC_CALL_CHANNEL, IPC_CHOOSE_IMPORT_CHANNEL, IPC_CHOOSE_SAVE_CHANNEL, IPC_EVENT_CHANNEL, IPC_SHOW_IN_FOLDER_CHANNEL } from '../api/methods';
 import { StudioService } from '../api/service';
 import { contentSecurityPolicy } from '../host/server';
 import { offerBundledMnist } from '../datasets/bundled-mnist';
 import { cleanLeftoversAtStart } from '../leftovers';
 import { studioHome } from '../paths';
 import { buildMenu } from './menu';
+import { canShowInFolder, rememberExportFolder, saveDialogStart, type ExportPlaces } from './export-dialog';
 import { spawnUtilityWorker } from './utility-worker';
 import { loadWindowState, trackWindowState } from './window-state';
 
@@ -137,17 +138,24 @@ async function start(): Promise<void> {
     const result = await dialog.showOpenDialog(mainWindow, { title: 'Import a dataset', properties });
     return result.canceled ? [] : result.filePaths;
   });
-  ipcMain.handle(IPC_CHOOSE_SAVE_CHANNEL, async (event, defaultName: unknown) => {
+  // the dialog opens in the folder used last (remembered in the user-data folder), at first in Documents/MLP Studio
+  const exportPlaces: ExportPlaces = { settingsFile: path.join(app.getPath('userData'), 'export-folder.json'), documents: app.getPath('documents'), homeFolder: app.getPath('home') };
+  ipcMain.handle(IPC_CHOOSE_SAVE_CHANNEL, async (event, requested: unknown) => {
     if (!fromOwnPage(event) || !mainWindow) return null;
-    const name = typeof defaultName === 'string' && /^[^/\\\0]{1,200}$/.test(defaultName) ? defaultName : 'model.onnx';
     const result = await dialog.showSaveDialog(mainWindow, {
       title: 'Export the model',
-      defaultPath: path.join(app.getPath('documents'), name),
+      defaultPath: saveDialogStart(requested, exportPlaces),
       filters: [{ name: 'ONNX model', extensions: ['onnx'] }],
     });
     if (result.canceled || !result.filePath) return null;
     chosenExportPaths.add(path.resolve(result.filePath));
+    rememberExportFolder(exportPlaces, result.filePath);
     return result.filePath;
+  });
+  ipcMain.handle(IPC_SHOW_IN_FOLDER_CHANNEL, (event, file: unknown) => {
+    if (!fromOwnPage(event) || !canShowInFolder(file)) return false;
+    shell.showItemInFolder(file);
+    return true;
   });
 
   service.onEvent((e) => {

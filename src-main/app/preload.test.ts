@@ -23,7 +23,7 @@ describe('preload bridge', () => {
     await import('./preload');
     expect([...h.exposed.keys()]).toEqual(['studioBridge']);
     const bridge = h.exposed.get('studioBridge')!;
-    expect(Object.keys(bridge).sort()).toEqual([...METHOD_NAMES, 'onEvent', 'pathsForFiles', 'chooseImportPaths', 'chooseSavePath'].sort());
+    expect(Object.keys(bridge).sort()).toEqual([...METHOD_NAMES, 'onEvent', 'pathsForFiles', 'chooseImportPaths', 'chooseSavePath', 'showInFolder'].sort());
     expect(Object.values(bridge).every((v) => typeof v === 'function')).toBe(true);
   });
 
@@ -40,6 +40,8 @@ describe('preload bridge', () => {
     expect(bridge.pathsForFiles([{ name: 'a.csv' }, { name: 'digits' }])).toEqual(['/dropped/a.csv', '/dropped/digits']);
     await bridge.chooseSavePath('m.onnx');
     expect(h.invoked.at(-1)).toEqual(['studio:choose-save-path', 'm.onnx']);
+    await bridge.showInFolder('/home/ada/m.onnx');
+    expect(h.invoked.at(-1)).toEqual(['studio:show-in-folder', '/home/ada/m.onnx']);
     expect([...h.listeners.keys()]).toEqual(['studio:event']);
   });
 });

@@ -12,6 +12,7 @@ import {
   IPC_CHOOSE_IMPORT_CHANNEL,
   IPC_CHOOSE_SAVE_CHANNEL,
   IPC_EVENT_CHANNEL,
+  IPC_SHOW_IN_FOLDER_CHANNEL,
   METHOD_NAMES,
   type CallResult,
 } from '../api/methods';
@@ -33,5 +34,6 @@ bridge.onEvent = (listener: (e: StudioEvent) => void): (() => void) => {
 bridge.pathsForFiles = (files: File[]): string[] => Array.from(files, (f) => webUtils.getPathForFile(f)).filter((p) => p.length > 0);
 bridge.chooseImportPaths = (): Promise<string[]> => ipcRenderer.invoke(IPC_CHOOSE_IMPORT_CHANNEL);
 bridge.chooseSavePath = (defaultName: string): Promise<string | null> => ipcRenderer.invoke(IPC_CHOOSE_SAVE_CHANNEL, String(defaultName));
+bridge.showInFolder = (file: string): Promise<boolean> => ipcRenderer.invoke(IPC_SHOW_IN_FOLDER_CHANNEL, String(file));
 
 contextBridge.exposeInMainWorld('studioBridge', bridge);

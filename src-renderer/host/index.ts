@@ -53,7 +53,7 @@ function fromBridge(bridge: Record<string, unknown>): StudioApi {
   };
   const api = createApiClient(call, bridge.onEvent as StudioApi['onEvent']) as unknown as Record<string, unknown>;
   // Electron-only members, called directly
-  for (const name of ['pathsForFiles', 'chooseImportPaths', 'chooseSavePath']) if (typeof bridge[name] === 'function') api[name] = bridge[name];
+  for (const name of ['pathsForFiles', 'chooseImportPaths', 'chooseSavePath', 'showInFolder']) if (typeof bridge[name] === 'function') api[name] = bridge[name];
   return api as unknown as StudioApi;
 }
 
