@@ -42,7 +42,15 @@ export interface ImportRequest {
   table?: TableChoices;
   /** tables: leave out rows with a cell that does not fit its column's type instead of refusing the import */
   dropBadRows?: boolean;
+  /**
+   * pictures: add them to this picture dataset (an id). The dataset stays as it is; a new
+   * dataset, its next version, holds its samples and the new pictures (brought to its size and colour).
+   */
+  addTo?: string;
 }
+
+/** The longest side pictures are brought to by default (colour 3, greyscale 1): the camera takes its pictures at this size. */
+export { DEFAULT_LONG_SIDE } from '../datasets/image-settings';
 
 export type ImportEvent =
   | { event: 'progress'; importId: string; phase: string; done: number; total: number | null }
