@@ -52,8 +52,9 @@ export async function runPreset(
         say(`parameters= ${e.params}  device= ${e.device}  steps/epoch= ${e.stepsPerEpoch}`);
       }
       if (e.event === 'epoch') {
-        epochs.push({ epoch: e.epoch, loss: e.loss, error: e.error, seconds: e.seconds });
-        say(`epoch=${String(e.epoch).padStart(2)}  loss= ${e.loss.toFixed(4)}  error= ${(100 * e.error).toFixed(2)} percent  time= ${e.seconds.toFixed(2)} s  lr= ${e.lr.toPrecision(3)}`);
+        // the lecture's line and its numbering (from 0), as lecture_mlp.py prints it; events count from 1
+        epochs.push({ epoch: e.epoch - 1, loss: e.loss, error: e.error, seconds: e.seconds });
+        say(`epoch=${String(e.epoch - 1).padStart(2)}  loss= ${e.loss.toFixed(4)}  error= ${(100 * e.error).toFixed(2)} percent  time= ${e.seconds.toFixed(2)} s  lr= ${e.lr.toPrecision(3)}`);
       }
       if (e.event === 'test') {
         tests.push({ epoch: e.epoch, loss: e.loss, error: e.error });

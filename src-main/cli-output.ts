@@ -43,14 +43,15 @@ export function printTrainEvent(e: TrainEvent, out: (s: string) => void, err: (s
       break;
     case 'epoch':
       bar?.stop();
-      out(`epoch= ${e.epoch}  loss= ${e.loss.toFixed(4)}  ${errorText(e.error, task)}  time= ${e.seconds.toFixed(1)} s  lr= ${e.lr}`);
+      // this one line quotes the lecture's print, which counts epochs from 0 (`epoch= 0` is the
+      // first); everything else, the event included, counts them from 1
+      out(`epoch= ${e.epoch - 1}  loss= ${e.loss.toFixed(4)}  ${errorText(e.error, task)}  time= ${e.seconds.toFixed(1)} s  lr= ${e.lr}`);
       break;
     case 'test':
-      out(`test: epoch= ${e.epoch}  loss= ${e.loss.toFixed(4)}  ${errorText(e.error, task)}`);
+      out(`test after epoch ${e.epoch}: loss= ${e.loss.toFixed(4)}  ${errorText(e.error, task)}`);
       break;
     case 'validation':
-      // the event counts epochs from 1; the lines count them from 0, as the lecture prints them
-      out(`validation: epoch= ${e.epoch - 1}  loss= ${e.loss.toFixed(4)}  ${errorText(e.error, task)}`);
+      out(`validation after epoch ${e.epoch}: loss= ${e.loss.toFixed(4)}  ${errorText(e.error, task)}`);
       break;
     case 'stopped':
     case 'failed':

@@ -102,7 +102,7 @@ describe('mlp-studio train', () => {
     expect(r.code, r.err.join('\n')).toBe(0);
     expect(r.out.join('\n')).toMatch(/101,770 parameters/);
     expect(r.out.join('\n')).toMatch(/^epoch= 0 {2}loss= \d\.\d{4} {2}error= \d+\.\d{2} percent {2}time= \d+\.\d s/m);
-    expect(r.out.join('\n')).toMatch(/^test: epoch= 0 {2}loss= \d\.\d{4} {2}error= \d+\.\d{2} percent/m);
+    expect(r.out.join('\n')).toMatch(/^test after epoch 1: loss= \d\.\d{4} {2}error= \d+\.\d{2} percent/m);
   });
 
   const bad: [string[], RegExp][] = [

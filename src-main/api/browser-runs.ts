@@ -8,6 +8,7 @@ import type { Task, TrainEvent, TrainingData } from '../engine/types';
 import { paramInfos } from '../engine/spec';
 import { stateSlots } from '../engine/optimizers/index';
 import { validationFraction } from '../engine/validation';
+import { afterEpochsText } from '../engine/run-status';
 import type { MetricsWriter } from '../runs/metrics';
 import type { RunStore } from '../runs/store';
 import type { RunRecord } from '../runs/record';
@@ -381,7 +382,7 @@ export class BrowserRuns {
         if (now - live.lastReport > this.silenceMs) {
           live.chain = live.chain
             .catch(() => undefined)
-            .then(() => this.end(id, 'failed', `the browser window training this run stopped answering (closed or reloaded) after epoch ${live.epochsDone}; resume the run to continue on this computer from its last checkpoint`))
+            .then(() => this.end(id, 'failed', `the browser window training this run stopped answering (closed or reloaded) ${afterEpochsText(live.epochsDone)}; resume the run to continue on this computer from its last checkpoint`))
             // a failed write has been announced as the run's failure already
             .catch(() => undefined);
         }

@@ -174,7 +174,7 @@ const runMetricsSchema = z.union([
   z.strictObject({ mae: finite().min(0), rmse: finite().min(0), r2: finite() }),
 ]);
 
-/** The engine's TrainEvent, as a browser window reports it (numbers finite). */
+/** The engine's TrainEvent, as a browser window reports it (numbers finite; every `epoch` counted from 1, see TrainEvent). */
 export const trainEventSchema = z.discriminatedUnion('event', [
   z.strictObject({
     event: z.literal('start'),
@@ -184,9 +184,9 @@ export const trainEventSchema = z.discriminatedUnion('event', [
     epochs: positiveInt(100_000),
     validation: z.strictObject({ fraction: fraction(), seed: nonNegInt(), train: nonNegInt(), validation: nonNegInt() }).optional(),
   }),
-  z.strictObject({ event: z.literal('batch'), epoch: nonNegInt(), step: positiveInt(1e9), stepsPerEpoch: positiveInt(1e9), loss: finite(), error: errorValue(), lr: finite() }),
-  z.strictObject({ event: z.literal('epoch'), epoch: nonNegInt(), loss: finite(), error: errorValue(), seconds: finite().min(0), lr: finite() }),
-  z.strictObject({ event: z.literal('test'), epoch: nonNegInt(), loss: finite(), error: errorValue() }),
+  z.strictObject({ event: z.literal('batch'), epoch: positiveInt(100_000), step: positiveInt(1e9), stepsPerEpoch: positiveInt(1e9), loss: finite(), error: errorValue(), lr: finite() }),
+  z.strictObject({ event: z.literal('epoch'), epoch: positiveInt(100_000), loss: finite(), error: errorValue(), seconds: finite().min(0), lr: finite() }),
+  z.strictObject({ event: z.literal('test'), epoch: positiveInt(100_000), loss: finite(), error: errorValue() }),
   z.strictObject({ event: z.literal('validation'), epoch: positiveInt(100_000), loss: finite(), error: errorValue() }),
   z.strictObject({
     event: z.literal('done'),
@@ -199,8 +199,8 @@ export const trainEventSchema = z.discriminatedUnion('event', [
     diagnosis: reasonSchema.optional(),
     metrics: runMetricsSchema.optional(),
   }),
-  z.strictObject({ event: z.literal('stopped'), epoch: nonNegInt(), reason: reasonSchema }),
-  z.strictObject({ event: z.literal('failed'), epoch: nonNegInt(), reason: reasonSchema }),
+  z.strictObject({ event: z.literal('stopped'), epoch: positiveInt(100_000), reason: reasonSchema }),
+  z.strictObject({ event: z.literal('failed'), epoch: positiveInt(100_000), reason: reasonSchema }),
 ]);
 
 /** base64 of little-endian float32 values (size and finiteness are checked against the run's model by the service) */

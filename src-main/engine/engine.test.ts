@@ -118,8 +118,11 @@ suite('Trainer', () => {
     expect(epochs[7].error).toBeLessThan(epochs[0].error);
     expect(result.status).toBe('finished');
     expect(result.testError).toBeLessThan(0.1);
-    // test every 4 epochs: after epochs 3 and 7
-    expect(events.filter((e) => e.event === 'test').map((e) => e.epoch)).toEqual([3, 7]);
+    // test every 4 epochs: after epochs 4 and 8 (events count epochs from 1)
+    expect(events.filter((e) => e.event === 'test').map((e) => e.epoch)).toEqual([4, 8]);
+    expect(epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const batches = events.filter((e) => e.event === 'batch') as Extract<TrainEvent, { event: 'batch' }>[];
+    expect([batches[0].epoch, batches.at(-1)!.epoch]).toEqual([1, 8]);
     expect(events[0]).toMatchObject({ event: 'start', params: 12 * 16 + 16 + 16 * 3 + 3, stepsPerEpoch: 25 });
   });
 
@@ -145,8 +148,9 @@ suite('Trainer', () => {
   it('a diverging loss stops the run with a plain-language reason', async () => {
     const { result, events } = await train(tiny, cfg({ lr: 1e30 }), blobs(300));
     expect(result.status).toBe('failed');
-    expect(result.reason).toMatch(/The loss became (NaN \(not a number\)|infinite) at epoch 0, step \d+: training has diverged\. The learning rate \(1e\+30\) is probably too high; try 1e\+29/);
-    expect(events.at(-1)?.event).toBe('failed');
+    expect(result.reason).toMatch(/The loss became (NaN \(not a number\)|infinite) at epoch 1, step \d+: training has diverged\. The learning rate \(1e\+30\) is probably too high; try 1e\+29/);
+    // the failed event names the epoch in progress, counted from 1
+    expect(events.at(-1)).toMatchObject({ event: 'failed', epoch: 1 });
   });
 
   it('stop takes effect between steps', async () => {
@@ -155,6 +159,7 @@ suite('Trainer', () => {
     });
     expect(result).toMatchObject({ status: 'stopped', reason: 'enough' });
     expect(events.filter((e) => e.event === 'batch')).toHaveLength(3);
+    expect(events.at(-1)).toMatchObject({ event: 'stopped', epoch: 1 });
   });
 
   it('pause holds the loop until resume', async () => {

@@ -147,7 +147,7 @@ function fillMask(rng: Rng, mask: Float32Array, p: number): void {
   for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < p ? 0 : keep;
 }
 
-/** Why training failed when a step's loss is not finite (epoch from 0, step from 1). */
+/** Why training failed when a step's loss is not finite (epoch and step counted from 1). */
 export function divergedReason(loss: number, epoch: number, step: number, lr: number): string {
   return (
     `The loss became ${Number.isNaN(loss) ? 'NaN (not a number)' : 'infinite'} at epoch ${epoch}, step ${step}: ` +

@@ -43,7 +43,8 @@ interface TestReports {
 
 /** Where the epoch being trained stands: what a mid-epoch snapshot records. */
 interface EpochPosition {
-  epoch: number;
+  /** the epoch's index, from 0 (epoch `epochIndex + 1` to people) */
+  epochIndex: number;
   /** sums of the batch losses and batch error rates of the steps done */
   lossSum: number;
   errorSum: number;
@@ -75,7 +76,8 @@ export class Trainer {
   /** why batches are gathered where they are (appended to the device label), '' on CPU */
   private dataNote = '';
   private rng!: Rng;
-  private epoch = 0;
+  /** the index (from 0) of the epoch being trained: epoch `epochIndex + 1` to people */
+  private epochIndex = 0;
   private step = 0;
   private optimizerStep = 0;
   /** milliseconds this session spent paused */
@@ -175,7 +177,7 @@ export class Trainer {
       if (r.epoch >= config.epochs) throw new Error(`The checkpoint stopped inside epoch ${r.epoch + 1}, past the ${config.epochs} epochs of this training.`);
     }
     this.rng = new Rng(r ? r.rngState : config.seed);
-    this.epoch = r ? r.epoch : 0;
+    this.epochIndex = r ? r.epoch : 0;
     this.step = r ? r.step : 0;
     this.optimizerStep = r ? r.optimizerStep : 0;
   }
@@ -192,19 +194,19 @@ export class Trainer {
       let stoppedEarly: string | null = null;
       // a run stopped inside an epoch continues that epoch where it stood
       let resumeAt = this.opts.resumeFrom?.partial ?? null;
-      for (; this.epoch < this.config.epochs; this.epoch++) {
-        const ended = await this.trainEpoch(this.epoch, resumeAt, stepper, watch, reports);
+      for (; this.epochIndex < this.config.epochs; this.epochIndex++) {
+        const ended = await this.trainEpoch(this.epochIndex, resumeAt, stepper, watch, reports);
         resumeAt = null;
         if (ended) return ended;
-        stoppedEarly = await this.endEpoch(this.epoch, watch, reports);
+        stoppedEarly = await this.endEpoch(this.epochIndex, watch, reports);
         if (stoppedEarly) break;
       }
-      const epochs = stoppedEarly ? this.epoch + 1 : this.config.epochs;
+      const epochs = stoppedEarly ? this.epochIndex + 1 : this.config.epochs;
       return await this.finish(watch, epochs, reports, stoppedEarly, (now() - t0 - this.pausedMs) / 1000);
     } catch (err) {
       const reason = `Training failed: ${err instanceof Error ? err.message : String(err)}`;
-      this.emit({ event: 'failed', epoch: this.epoch, reason });
-      return { status: 'failed', reason, testError: reports.lastTest, epochs: this.epoch };
+      this.emit({ event: 'failed', epoch: this.epochIndex + 1, reason });
+      return { status: 'failed', reason, testError: reports.lastTest, epochs: this.epochIndex };
     } finally {
       await this.release();
     }
@@ -222,38 +224,40 @@ export class Trainer {
   }
 
   /**
-   * Trains epoch `epoch` (from 0), or the rest of it from `resumeAt`: its learning rate, its
-   * permutation, then its steps, each after the pause gate and the mid-epoch snapshot. Returns
+   * Trains the epoch of index `epochIndex` (its events say `epochIndex + 1`), or its rest from
+   * `resumeAt`: its learning rate, its permutation, then its steps, each after the pause gate
+   * and the mid-epoch snapshot. Returns
    * the result when training ends inside it (stopped, or the loss diverged), otherwise null.
    */
-  private async trainEpoch(epoch: number, resumeAt: PartialEpoch | null, stepper: Stepper, watch: RunWatch, reports: TestReports): Promise<TrainResult | null> {
+  private async trainEpoch(epochIndex: number, resumeAt: PartialEpoch | null, stepper: Stepper, watch: RunWatch, reports: TestReports): Promise<TrainResult | null> {
     // the epoch's clock: time paused is left out, a continued epoch counts its earlier part
     const te = now() - (resumeAt ? resumeAt.seconds * 1000 : 0);
-    const lr = lrAt(this.config, epoch);
+    const lr = lrAt(this.config, epochIndex);
+    const epoch = epochIndex + 1;
     stepper.setLr(lr);
     const epochRngState = resumeAt ? resumeAt.epochRngState : this.rng.state();
     // a continued epoch draws its permutation again; the run's RNG is already past it
     (resumeAt ? new Rng(resumeAt.epochRngState) : this.rng).permutation(this.data.train.n, stepper.order);
-    const pos: EpochPosition = { epoch, lossSum: resumeAt?.lossSum ?? 0, errorSum: resumeAt?.errorSum ?? 0, epochRngState, te, lastSnapshot: now() };
+    const pos: EpochPosition = { epochIndex, lossSum: resumeAt?.lossSum ?? 0, errorSum: resumeAt?.errorSum ?? 0, epochRngState, te, lastSnapshot: now() };
     const firstStep = resumeAt?.stepsDone ?? 0;
     let batches = firstStep;
     const { stepsPerEpoch } = stepper;
     for (let s = firstStep; s < stepsPerEpoch; s++) {
-      if (await this.stopsBefore(s, pos)) return this.finishStopped(epoch, reports.lastTest);
+      if (await this.stopsBefore(s, pos)) return this.finishStopped(epochIndex, reports.lastTest);
       this.optimizerStep++;
       const { loss, errors, count } = await stepper.step(s, this.rng, this.optimizerStep);
       this.step++;
-      if (!Number.isFinite(loss)) return this.diverged(divergedReason(loss, epoch, s + 1, lr), epoch, reports);
+      if (!Number.isFinite(loss)) return this.diverged(divergedReason(loss, epoch, s + 1, lr), epochIndex, reports);
       const err = errors / count;
       pos.lossSum += loss;
       pos.errorSum += err;
       batches++;
-      watch.onStep(epoch, s + 1, loss);
+      watch.onStep(epochIndex, s + 1, loss);
       this.emit({ event: 'batch', epoch, step: s + 1, stepsPerEpoch, loss, error: err, lr });
     }
     const seconds = (now() - pos.te) / 1000;
     this.emit({ event: 'epoch', epoch, loss: pos.lossSum / batches, error: pos.errorSum / batches, seconds, lr });
-    watch.onEpoch(epoch, pos.lossSum / batches);
+    watch.onEpoch(epochIndex, pos.lossSum / batches);
     return null;
   }
 
@@ -278,37 +282,38 @@ export class Trainer {
 
   /** hands where the epoch stands after `s` steps to onMidEpoch */
   private async snapshot(s: number, stopping: boolean, pos: EpochPosition): Promise<void> {
-    const { epoch } = pos;
+    const { epochIndex } = pos;
     try {
-      const c = await this.checkpoint(epoch);
+      const c = await this.checkpoint(epochIndex);
       c.partial = { stepsDone: s, lossSum: pos.lossSum, errorSum: pos.errorSum, epochRngState: pos.epochRngState, seconds: (now() - pos.te) / 1000 };
       await this.opts.onMidEpoch!(c, { stopping });
     } catch (err) {
       // a periodic save is a safety net: training goes on (the epoch end saves anyway);
       // a stop says that its position was not kept
       const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-      if (stopping) this.stopReason = `${this.stopReason} (where epoch ${epoch + 1} stood could not be saved: ${why}; resuming continues from the last point that was saved)`;
+      if (stopping) this.stopReason = `${this.stopReason} (where epoch ${epochIndex + 1} stood could not be saved: ${why}; resuming continues from the last point that was saved)`;
     }
     pos.lastSnapshot = now();
   }
 
-  private diverged(reason: string, epoch: number, reports: TestReports): TrainResult {
-    this.emit({ event: 'failed', epoch, reason });
-    return { status: 'failed', reason, testError: reports.lastTest, epochs: epoch };
+  private diverged(reason: string, epochIndex: number, reports: TestReports): TrainResult {
+    this.emit({ event: 'failed', epoch: epochIndex + 1, reason });
+    return { status: 'failed', reason, testError: reports.lastTest, epochs: epochIndex };
   }
 
   /**
-   * After epoch `epoch` (from 0): the periodic test report (it chooses nothing), the validation
+   * After the epoch of index `epochIndex` (from 0): the periodic test report (it chooses nothing), the validation
    * error, the choice of the kept epoch, the early stop, and onEpochEnd. Returns why training
    * stops early now, or null.
    */
-  private async endEpoch(epoch: number, watch: RunWatch, reports: TestReports): Promise<string | null> {
+  private async endEpoch(epochIndex: number, watch: RunWatch, reports: TestReports): Promise<string | null> {
     const { config, data } = this;
-    const testEpoch = epoch === config.epochs - 1 || (config.evalEvery > 0 && (epoch + 1) % config.evalEvery === 0);
+    const epoch = epochIndex + 1;
+    const testEpoch = epoch === config.epochs || (config.evalEvery > 0 && epoch % config.evalEvery === 0);
     if (testEpoch && data.test.n > 0) {
       const t = await this.evaluateOn(data.test);
       reports.lastTest = t.error;
-      reports.lastTestEpoch = epoch + 1;
+      reports.lastTestEpoch = epoch;
       this.emit({ event: 'test', epoch, loss: t.loss, error: t.error });
     }
     let validationError: number | null = null;
@@ -318,13 +323,13 @@ export class Trainer {
       const v = await this.evaluateOn(this.validation);
       validationError = v.error;
       if (this.target) validationLoss = v.loss;
-      this.emit({ event: 'validation', epoch: epoch + 1, loss: v.loss, error: v.error });
+      this.emit({ event: 'validation', epoch, loss: v.loss, error: v.error });
     }
-    const kept = await watch.choose(epoch + 1, validationError, () => this.currentParams(), validationLoss);
-    const stoppedEarly = watch.stopEarly(epoch + 1, config.patience ?? 0, epoch === config.epochs - 1);
-    const last = epoch === config.epochs - 1 || stoppedEarly !== null;
+    const kept = await watch.choose(epoch, validationError, () => this.currentParams(), validationLoss);
+    const stoppedEarly = watch.stopEarly(epoch, config.patience ?? 0, epoch === config.epochs);
+    const last = epoch === config.epochs || stoppedEarly !== null;
     if (this.opts.onEpochEnd) {
-      const c = await this.checkpoint(epoch + 1);
+      const c = await this.checkpoint(epoch);
       if (validationError !== null) c.validationError = validationError;
       if (validationLoss !== undefined) c.validationLoss = validationLoss;
       const byLoss = validationLoss !== undefined ? { validationLoss } : {};
@@ -350,10 +355,10 @@ export class Trainer {
     return { status: 'finished', testError: end.testError, epochs, validationError: end.validationError, checkpointEpoch: end.checkpointEpoch, ...extra };
   }
 
-  private finishStopped(epoch: number, lastTest: number | null): TrainResult {
+  private finishStopped(epochIndex: number, lastTest: number | null): TrainResult {
     const reason = this.stopReason ?? 'Stopped.';
-    this.emit({ event: 'stopped', epoch, reason });
-    return { status: 'stopped', reason, testError: lastTest, epochs: epoch };
+    this.emit({ event: 'stopped', epoch: epochIndex + 1, reason });
+    return { status: 'stopped', reason, testError: lastTest, epochs: epochIndex };
   }
   private async checkpoint(epochsDone: number): Promise<TrainerCheckpoint> {
     const values = await this.weights.values();

@@ -131,6 +131,12 @@ export interface TrainingData {
  * Events the trainer emits, in order. Errors are fractions in [0, 1] for a category; for a
  * number, `error` is the mean absolute error in the target's units and `loss` the mean squared
  * error on the standardised target.
+ *
+ * Epochs are counted from 1, as people count them, in every event's `epoch`: a batch names the
+ * epoch being trained, epoch/test/validation the epoch just finished, stopped/failed the epoch
+ * in progress. A checkpoint's `epoch` and `epochsDone` are counts of completed epochs (after
+ * epoch 3, both are 3). Code that needs a 0-based position calls it `epochIndex`. The one
+ * exception is the CLI's `epoch= N` line, which quotes the lecture's print (from 0).
  */
 export type TrainEvent =
   | { event: 'start'; params: number; device: string; stepsPerEpoch: number; epochs: number; validation?: { fraction: number; seed: number; train: number; validation: number } }
@@ -138,7 +144,7 @@ export type TrainEvent =
   | { event: 'epoch'; epoch: number; loss: number; error: number; seconds: number; lr: number }
   /** the periodic check on the test set: a report, it chooses nothing */
   | { event: 'test'; epoch: number; loss: number; error: number }
-  /** the validation part after each epoch (epoch counted from 1) */
+  /** the validation part after each epoch */
   | { event: 'validation'; epoch: number; loss: number; error: number }
   | {
       event: 'done';

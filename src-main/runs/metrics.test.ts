@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BATCHES_PER_EPOCH_ON_DISK, MetricsWriter, parseMetrics, readMetrics, repairTail, thinBatches } from './metrics';
+import { BATCHES_PER_EPOCH_ON_DISK, FORMAT_LINE, MetricsWriter, parseMetrics, readMetrics, repairTail, thinBatches } from './metrics';
 
 let dir: string;
 let file: string;
@@ -38,11 +38,12 @@ describe('metrics.jsonl', () => {
     const w2 = new MetricsWriter(file);
     w2.append(epoch(2));
     const text = fs.readFileSync(file, 'utf8');
-    expect(text.split('\n').filter(Boolean).map((l) => JSON.parse(l).epoch)).toEqual([1, 2]);
+    // each writer starts with the format line
+    expect(text.split('\n').filter(Boolean).map((l) => JSON.parse(l).epoch ?? JSON.parse(l).event)).toEqual(['format', 1, 'format', 2]);
   });
 
   it('keeps a complete last record that only lost its newline', () => {
-    fs.writeFileSync(file, JSON.stringify({ ...epoch(1), t: 1 }) + '\n' + JSON.stringify({ ...epoch(2), t: 2 }));
+    fs.writeFileSync(file, JSON.stringify({ ...FORMAT_LINE, t: 0 }) + '\n' + JSON.stringify({ ...epoch(1), t: 1 }) + '\n' + JSON.stringify({ ...epoch(2), t: 2 }));
     expect(repairTail(file)).toBe(0);
     expect(readMetrics(file).records).toHaveLength(2);
     new MetricsWriter(file).append(epoch(3));
@@ -57,28 +58,28 @@ describe('metrics.jsonl', () => {
   });
 
   it('a resume marker supersedes events of epochs after the checkpoint', () => {
-    // 0-based epoch events 0..2 were logged, the run died during epoch 3, checkpoint holds 2 epochs
+    // epochs 1..3 were logged, the run died during epoch 4, the checkpoint holds 2 epochs
     const w = new MetricsWriter(file);
-    for (let e = 0; e <= 2; e++) w.append(epoch(e));
-    w.append({ event: 'batch', epoch: 3, step: 30, stepsPerEpoch: 10, loss: 1, error: 1, lr: 0.1 });
-    w.append({ event: 'stopped', epoch: 3, reason: 'user' });
+    for (let e = 1; e <= 3; e++) w.append(epoch(e));
+    w.append({ event: 'batch', epoch: 4, step: 30, stepsPerEpoch: 10, loss: 1, error: 1, lr: 0.1 });
+    w.append({ event: 'stopped', epoch: 4, reason: 'user' });
     w.append({ event: 'resume', epoch: 2 });
-    w.append(epoch(2));
+    w.append(epoch(3));
     const evs = readMetrics(file).records.map((r) => `${r.event}${'epoch' in r ? r.epoch : ''}`);
-    expect(evs).toEqual(['epoch0', 'epoch1', 'stopped3', 'resume2', 'epoch2']);
+    expect(evs).toEqual(['epoch1', 'epoch2', 'stopped4', 'resume2', 'epoch3']);
   });
 
   it('a resume inside an epoch keeps that epoch\'s batches up to its step and drops the rest', () => {
     const w = new MetricsWriter(file);
     const batch = (e: number, step: number) => ({ event: 'batch' as const, epoch: e, step, stepsPerEpoch: 10, loss: 1, error: 1, lr: 0.1 });
-    w.append(epoch(0));
-    for (let s = 1; s <= 5; s++) w.append(batch(1, s));
-    w.append({ event: 'stopped', epoch: 1, reason: 'user' });
-    // mid-epoch.ckpt was written after step 3 (a later crash lost the newer one)
+    w.append(epoch(1));
+    for (let s = 1; s <= 5; s++) w.append(batch(2, s));
+    w.append({ event: 'stopped', epoch: 2, reason: 'user' });
+    // mid-epoch.ckpt was written after step 3 of epoch 2 (a later crash lost the newer one)
     w.append({ event: 'resume', epoch: 1, step: 3 });
-    w.append(batch(1, 4));
+    w.append(batch(2, 4));
     const evs = readMetrics(file).records.map((r) => `${r.event}${'epoch' in r ? r.epoch : ''}${'step' in r ? `.${r.step}` : ''}`);
-    expect(evs).toEqual(['epoch0', 'batch1.1', 'batch1.2', 'batch1.3', 'stopped1', 'resume1.3', 'batch1.4']);
+    expect(evs).toEqual(['epoch1', 'batch2.1', 'batch2.2', 'batch2.3', 'stopped2', 'resume1.3', 'batch2.4']);
   });
 
   it('a missing file reads as empty; a file of only a fragment is cut to nothing', () => {
@@ -91,7 +92,7 @@ describe('metrics.jsonl', () => {
   it('stores about BATCHES_PER_EPOCH_ON_DISK batch events per epoch, always the first and the last step', () => {
     const w = new MetricsWriter(file);
     const steps = 3000;
-    for (let s = 1; s <= steps; s++) w.append({ event: 'batch', epoch: 0, step: s, stepsPerEpoch: steps, loss: 1, error: 0, lr: 0.1 });
+    for (let s = 1; s <= steps; s++) w.append({ event: 'batch', epoch: 1, step: s, stepsPerEpoch: steps, loss: 1, error: 0, lr: 0.1 });
     w.append({ event: 'done', epochs: 1, testError: null, seconds: 1 });
     const kept = readMetrics(file).records.filter((r) => r.event === 'batch').map((r) => (r as { step: number }).step);
     expect(kept.length).toBeLessThanOrEqual(BATCHES_PER_EPOCH_ON_DISK + 2);
@@ -100,9 +101,25 @@ describe('metrics.jsonl', () => {
     expect(kept.at(-1)).toBe(steps);
     // small epochs keep every step
     const w2 = new MetricsWriter(file);
-    for (let s = 1; s <= 7; s++) w2.append({ event: 'batch', epoch: 1, step: s, stepsPerEpoch: 7, loss: 1, error: 0, lr: 0.1 });
+    for (let s = 1; s <= 7; s++) w2.append({ event: 'batch', epoch: 2, step: s, stepsPerEpoch: 7, loss: 1, error: 0, lr: 0.1 });
     w2.close();
-    expect(readMetrics(file).records.filter((r) => r.event === 'batch' && r.epoch === 1)).toHaveLength(7);
+    expect(readMetrics(file).records.filter((r) => r.event === 'batch' && r.epoch === 2)).toHaveLength(7);
+  });
+
+  it("reads a run of an older studio (0-based epochs, no format line) with epochs from 1, and one continued by this studio as well", () => {
+    const old = fs.readFileSync(new URL('../../tests/fixtures/old-run/metrics.jsonl', import.meta.url), 'utf8');
+    fs.writeFileSync(file, old);
+    const before = readMetrics(file).records.map((r) => `${r.event}${'epoch' in r ? r.epoch : ''}${'step' in r ? `.${r.step}` : ''}`);
+    // the fixture: two epochs, a test report after the second, stopped inside the third at step 2
+    expect(before).toEqual(['start', 'batch1.1', 'batch1.2', 'epoch1', 'validation1', 'batch2.1', 'batch2.2', 'epoch2', 'test2', 'validation2', 'batch3.1', 'batch3.2', 'stopped3']);
+    // this studio continues it from the checkpoint after epoch 2, inside epoch 3 at step 1
+    const w = new MetricsWriter(file);
+    w.append({ event: 'resume', epoch: 2, step: 1 });
+    w.append({ event: 'batch', epoch: 3, step: 2, stepsPerEpoch: 2, loss: 0.5, error: 0.2, lr: 0.1 });
+    w.append(epoch(3));
+    w.close();
+    const after = readMetrics(file).records.map((r) => `${r.event}${'epoch' in r ? r.epoch : ''}${'step' in r ? `.${r.step}` : ''}`);
+    expect(after).toEqual(['start', 'batch1.1', 'batch1.2', 'epoch1', 'validation1', 'batch2.1', 'batch2.2', 'epoch2', 'test2', 'validation2', 'batch3.1', 'stopped3', 'resume2.1', 'batch3.2', 'epoch3']);
   });
 
   it('thins batch events to about the requested number, keeping all others', () => {

@@ -3,9 +3,14 @@
  * done/stopped/failed events, each with a wall-clock `t` in ms). A process killed mid-append
  * leaves a torn last line: readers ignore it and writers cut it off before appending, so the
  * next line never gets glued to a fragment. A resume appends a `resume` marker; batch, epoch
- * and test events of epochs after the resumed checkpoint that precede the marker are superseded
- * (TrainEvent epochs are 0-based: event epoch k is the (k+1)-th epoch), except the batches of
- * an epoch stopped inside and continued (the marker's `step`).
+ * and test events of epochs after the resumed checkpoint that precede the marker are superseded,
+ * except the batches of an epoch stopped inside and continued (the marker's `step`).
+ *
+ * Epochs: events count them from 1 (see TrainEvent). Studios before this convention wrote
+ * batch, epoch, test, stopped and failed events with 0-based epochs and no format line; every
+ * writer now starts its lines with a `format` line ({"event":"format","epochsFrom":1}), and the
+ * reader adds 1 to those events' epochs on the lines before the first such line. A run begun
+ * by an older studio and continued by this one holds both, in that order.
  */
 import fs from 'node:fs';
 import { z } from 'zod';
@@ -13,7 +18,7 @@ import type { TrainEvent } from '../engine/types';
 
 export interface ResumeMarker {
   event: 'resume';
-  /** epochs completed in the checkpoint training continued from (the next epoch event has this 0-based index) */
+  /** epochs completed in the checkpoint training continued from (the next epoch event is epoch + 1) */
   epoch: number;
   /** steps of that next epoch already done when training was stopped inside it */
   step?: number;
@@ -21,6 +26,12 @@ export interface ResumeMarker {
 
 /** events that a resume replaces when they belong to epochs after its checkpoint */
 const SUPERSEDED = new Set(['batch', 'epoch', 'test']);
+
+/** The line each writer starts with: the events after it count epochs from 1. */
+export const FORMAT_LINE = { event: 'format', epochsFrom: 1 } as const;
+
+/** events whose `epoch` older studios wrote 0-based (validation events always counted from 1) */
+const ZERO_BASED_BEFORE_FORMAT = new Set(['batch', 'epoch', 'test', 'stopped', 'failed']);
 
 export type MetricRecord = (TrainEvent | ResumeMarker) & { t: number };
 
@@ -65,16 +76,23 @@ export function parseMetrics(text: string, file = 'metrics.jsonl'): MetricsReadR
     raw.push(parsed.data as unknown as MetricRecord);
   }
   const records: MetricRecord[] = [];
-  for (const r of raw) {
+  let fromOne = false;
+  for (const line of raw) {
+    if ((line.event as string) === FORMAT_LINE.event) {
+      fromOne = (line as unknown as { epochsFrom?: number }).epochsFrom === 1;
+      continue;
+    }
+    // a line of an older studio: its 0-based epoch as the epoch counted from 1
+    const r = !fromOne && ZERO_BASED_BEFORE_FORMAT.has(line.event) && typeof (line as { epoch?: unknown }).epoch === 'number' ? ({ ...line, epoch: (line as { epoch: number }).epoch + 1 } as MetricRecord) : line;
     if (r.event === 'resume') {
       const from = r.epoch;
       const steps = (r as ResumeMarker).step ?? 0;
       for (let j = records.length - 1; j >= 0; j--) {
         const e = records[j] as { epoch?: number; event: string; step?: number };
         if (!SUPERSEDED.has(e.event) || e.epoch === undefined) continue;
-        // TrainEvent epochs are 0-based indices; the marker counts epochs completed, and the
-        // batches of a stopped epoch that its resume continues stay
-        const kept = e.epoch < from || (e.epoch === from && e.event === 'batch' && (e.step ?? Infinity) <= steps);
+        // the marker counts epochs completed; the batches of the epoch after them that was
+        // stopped inside and is continued stay up to the marker's step
+        const kept = e.epoch <= from || (e.epoch === from + 1 && e.event === 'batch' && (e.step ?? Infinity) <= steps);
         if (!kept) records.splice(j, 1);
       }
     }
@@ -150,6 +168,8 @@ export const BATCHES_PER_EPOCH_ON_DISK = 200;
  */
 export class MetricsWriter {
   private fd: number | null = null;
+  /** the format line has been written by this writer */
+  private marked = false;
 
   constructor(readonly file: string) {
     repairTail(file);
@@ -161,6 +181,10 @@ export class MetricsWriter {
       if (record.step !== 1 && record.step !== record.stepsPerEpoch && record.step % stride !== 0) return;
     }
     if (this.fd === null) this.fd = fs.openSync(this.file, 'a');
+    if (!this.marked) {
+      fs.writeSync(this.fd, JSON.stringify({ ...FORMAT_LINE, t }) + '\n');
+      this.marked = true;
+    }
     fs.writeSync(this.fd, JSON.stringify({ ...record, t }) + '\n');
     if (record.event === 'done' || record.event === 'stopped' || record.event === 'failed') this.close();
   }

@@ -83,7 +83,7 @@ describe('run store', () => {
     });
     const got = await store.get(r.id);
     expect(got.status).toBe('failed');
-    expect(got.reason).toMatch(/ended without finishing after epoch 0; resume the run/);
+    expect(got.reason).toMatch(/ended during its first epoch without finishing; resume the run/);
   });
 
   it('refuses a damaged run.json with the file and field named, and still lists the folder', async () => {
@@ -115,9 +115,9 @@ describe('run store', () => {
     const a = await store.create({ model, config, dataset });
     const b = await store.create({ model: { ...model, layers: [{ kind: 'linear', units: 16, bias: true }, { kind: 'tanh' }, { kind: 'linear', units: 3, bias: true }] }, config: { ...config, lr: 0.01 }, dataset });
     const w = store.metricsWriter(a.id);
-    w.append({ event: 'epoch', epoch: 0, loss: 1, error: 0.5, seconds: 1, lr: 0.1 });
-    w.append({ event: 'test', epoch: 0, loss: 0.9, error: 0.4 });
-    w.append({ event: 'epoch', epoch: 1, loss: 0.8, error: 0.3, seconds: 1, lr: 0.1 });
+    w.append({ event: 'epoch', epoch: 1, loss: 1, error: 0.5, seconds: 1, lr: 0.1 });
+    w.append({ event: 'test', epoch: 1, loss: 0.9, error: 0.4 });
+    w.append({ event: 'epoch', epoch: 2, loss: 0.8, error: 0.3, seconds: 1, lr: 0.1 });
     const c = await store.compare([a.id, b.id]);
     const row = (k: string) => c.rows.find((r) => r.key === k)!;
     expect(row('config.lr')).toEqual({ key: 'config.lr', values: [0.1, 0.01], differs: true });

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ModelSpec, TrainConfig, TrainEvent } from '../engine/types';
+import { afterEpochsText } from '../engine/run-status';
 import type { RunDetail, RunStatus, RunSummary } from '../api/contract';
 import { runsDir } from '../paths';
 import { StudioError } from '../api/errors';
@@ -85,7 +86,7 @@ export interface RunPaths {
 }
 
 export interface EpochPoint {
-  /** 1-based: the number of epochs completed at this point */
+  /** the epoch, counted from 1 (the number of epochs completed at this point) */
   epoch: number;
   trainLoss: number;
   trainError: number;
@@ -147,14 +148,14 @@ export function epochCurve(records: MetricRecord[]): EpochPoint[] {
   for (const r of records) {
     if (r.event === 'epoch') {
       const prev = byEpoch.get(r.epoch);
-      byEpoch.set(r.epoch, { epoch: r.epoch + 1, trainLoss: r.loss, trainError: r.error, lr: r.lr, seconds: r.seconds, testLoss: prev?.testLoss ?? null, testError: prev?.testError ?? null });
+      byEpoch.set(r.epoch, { epoch: r.epoch, trainLoss: r.loss, trainError: r.error, lr: r.lr, seconds: r.seconds, testLoss: prev?.testLoss ?? null, testError: prev?.testError ?? null });
     } else if (r.event === 'test') {
       const p = byEpoch.get(r.epoch);
       if (p) {
         p.testLoss = r.loss;
         p.testError = r.error;
       } else {
-        byEpoch.set(r.epoch, { epoch: r.epoch + 1, trainLoss: NaN, trainError: NaN, lr: NaN, seconds: 0, testLoss: r.loss, testError: r.error });
+        byEpoch.set(r.epoch, { epoch: r.epoch, trainLoss: NaN, trainError: NaN, lr: NaN, seconds: 0, testLoss: r.loss, testError: r.error });
       }
     }
   }
@@ -295,7 +296,7 @@ export class RunStore {
       return {
         ...record,
         status: 'failed',
-        reason: `the training process (pid ${record.pid}) ended without finishing after epoch ${record.progress.epochsDone}; resume the run to continue from its last checkpoint`,
+        reason: `the training process (pid ${record.pid}) ended ${afterEpochsText(record.progress.epochsDone)} without finishing; resume the run to continue from its last checkpoint`,
       };
     }
     return record;

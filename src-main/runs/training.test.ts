@@ -38,7 +38,7 @@ function expectSameState(got: LoadedCheckpoint, ref: LoadedCheckpoint): void {
 
 /**
  * Trains a fresh run; stops it right after `stopAfter` epochs, or after step `stopAt.step` of
- * 0-based epoch `stopAt.epoch`, when given; `onEvent` sees every event with the run's handle.
+ * epoch `stopAt.epoch` (from 1), when given; `onEvent` sees every event with the run's handle.
  */
 async function train(
   opts: { stopAfter?: number; stopAt?: { epoch: number; step: number }; dropout?: boolean; epochs?: number; config?: Partial<TrainConfig>; onEvent?: (e: TrainEvent, h: TrainingHandle) => void } = {},
@@ -53,7 +53,7 @@ async function train(
     runtime,
     onEvent: (e) => {
       events.push(e);
-      if (opts.stopAfter !== undefined && e.event === 'epoch' && e.epoch === opts.stopAfter - 1) h.stop('test stop');
+      if (opts.stopAfter !== undefined && e.event === 'epoch' && e.epoch === opts.stopAfter) h.stop('test stop');
       if (opts.stopAt && e.event === 'batch' && e.epoch === opts.stopAt.epoch && e.step === opts.stopAt.step) h.stop('test stop');
       opts.onEvent?.(e, h);
     },
@@ -107,9 +107,9 @@ describe('training a run', () => {
 
     expectSameState(got, ref);
 
-    // the metrics read as one continuous history: epochs 0..3 once each
+    // the metrics read as one continuous history: epochs 1..4 once each
     const epochs = store.metrics(interrupted.run.id).records.filter((r) => r.event === 'epoch').map((r) => (r as { epoch: number }).epoch);
-    expect(epochs).toEqual([0, 1, 2, 3]);
+    expect(epochs).toEqual([1, 2, 3, 4]);
     const r = await store.get(interrupted.run.id);
     expect(r.resumes).toHaveLength(1);
     expect(r.resumes[0].fromEpoch).toBe(2);
@@ -120,7 +120,7 @@ describe('training a run', () => {
     const ref = await finalState(straight.run.id, 4);
 
     // 96 samples in batches of 10: 10 steps an epoch; stop after step 4 of the third epoch
-    const interrupted = await train({ dropout: true, stopAt: { epoch: 2, step: 4 } });
+    const interrupted = await train({ dropout: true, stopAt: { epoch: 3, step: 4 } });
     expect(interrupted.result.status).toBe('stopped');
     const folder = store.checkpoints(await store.get(interrupted.run.id));
     const stopped = await readCheckpoint(folder.midEpochFile);
@@ -138,7 +138,7 @@ describe('training a run', () => {
     expect(h.fromEpoch).toBe(2);
     expect((await h.done).status).toBe('finished');
     // the first step trained after the resume is step 5 of the third epoch
-    expect(resumed.find((e) => e.event === 'batch')).toMatchObject({ epoch: 2, step: 5 });
+    expect(resumed.find((e) => e.event === 'batch')).toMatchObject({ epoch: 3, step: 5 });
     const got = await finalState(interrupted.run.id, 4);
     expectSameState(got, ref);
     expect(fs.existsSync(folder.midEpochFile)).toBe(false);
@@ -147,7 +147,7 @@ describe('training a run', () => {
     const means = (events: { event: string }[]) => events.filter((e) => e.event === 'epoch').map((e) => [(e as unknown as { loss: number }).loss, (e as unknown as { error: number }).error]);
     const history = store.metrics(interrupted.run.id).records;
     expect(means(history)).toEqual(means(straight.events));
-    const third = history.filter((r) => r.event === 'batch' && (r as { epoch: number }).epoch === 2).map((r) => (r as { step: number }).step);
+    const third = history.filter((r) => r.event === 'batch' && (r as { epoch: number }).epoch === 3).map((r) => (r as { step: number }).step);
     expect(third).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect((await store.get(interrupted.run.id)).resumes[0]).toMatchObject({ fromEpoch: 2, fromStep: 4 });
   });
@@ -155,7 +155,7 @@ describe('training a run', () => {
   it('a damaged mid-epoch.ckpt is refused and the last epoch checkpoint resumes', async () => {
     const straight = await train();
     const ref = await finalState(straight.run.id, 4);
-    const interrupted = await train({ stopAt: { epoch: 1, step: 7 } });
+    const interrupted = await train({ stopAt: { epoch: 2, step: 7 } });
     const folder = store.checkpoints(await store.get(interrupted.run.id));
     const b = fs.readFileSync(folder.midEpochFile);
     b[b.length - 40] ^= 0x55;
@@ -196,7 +196,7 @@ describe('training a run', () => {
     const { run } = await train({
       dropout: true,
       onEvent: (e, h) => {
-        if (e.event !== 'batch' || e.epoch !== 1 || e.step !== 3) return;
+        if (e.event !== 'batch' || e.epoch !== 2 || e.step !== 3) return;
         h.pause();
         void (async () => {
           try {

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { TrainEvent } from '../engine/types';
 import { BatchCoalescer } from './coalesce';
 
-const batch = (step: number): TrainEvent => ({ event: 'batch', epoch: 0, step, stepsPerEpoch: 1000, loss: 1, error: 0.5, lr: 0.1 });
+const batch = (step: number): TrainEvent => ({ event: 'batch', epoch: 1, step, stepsPerEpoch: 1000, loss: 1, error: 0.5, lr: 0.1 });
 
 describe('BatchCoalescer', () => {
   it('passes at most one batch event per interval, the latest, and never drops the last', () => {
@@ -19,7 +19,7 @@ describe('BatchCoalescer', () => {
     expect(steps.length).toBeGreaterThanOrEqual(19);
     expect(steps.length).toBeLessThanOrEqual(21);
     expect([...steps].sort((a, b) => a - b)).toEqual(steps);
-    c.push({ event: 'epoch', epoch: 0, loss: 1, error: 0.5, seconds: 1, lr: 0.1 });
+    c.push({ event: 'epoch', epoch: 1, loss: 1, error: 0.5, seconds: 1, lr: 0.1 });
     expect(out.at(-1)).toMatchObject({ event: 'epoch' });
     vi.useRealTimers();
   });
@@ -29,7 +29,7 @@ describe('BatchCoalescer', () => {
     let clock = 0;
     const out: TrainEvent[] = [];
     const c = new BatchCoalescer((e) => out.push(e), 50, () => clock);
-    for (let epoch = 0; epoch < 100; epoch++) {
+    for (let epoch = 1; epoch <= 100; epoch++) {
       for (let step = 1; step <= 5; step++) {
         clock += 2;
         c.push({ ...(batch(step) as Extract<TrainEvent, { event: 'batch' }>), epoch });

@@ -61,15 +61,11 @@ export class SeriesBuilder {
     this.scale = errorScaleOf(task);
   }
 
-  /** the trainer numbers epochs from 0, as the lecture prints them */
-  private epochIndex(epoch: number): number {
-    return epoch;
-  }
-
   ingest(e: TrainEvent): void {
     switch (e.event) {
       case 'batch': {
-        const x = this.epochIndex(e.epoch) + e.step / e.stepsPerEpoch; // step counts from 1
+        // epochs and steps count from 1: step s of epoch e lies at e - 1 + s / steps on the axis of epochs completed
+        const x = e.epoch - 1 + e.step / e.stepsPerEpoch;
         this.s.batchLoss.push({ x, y: e.loss });
         this.s.batchError.push({ x, y: e.error * this.scale });
         if (Number.isFinite(e.loss)) {
@@ -84,14 +80,14 @@ export class SeriesBuilder {
         break;
       }
       case 'epoch': {
-        const x = this.epochIndex(e.epoch) + 1;
+        const x = e.epoch;
         this.s.epochLoss.push({ x, y: e.loss });
         this.s.epochError.push({ x, y: e.error * this.scale });
         this.s.rows.push({ epoch: x, loss: e.loss, error: e.error, seconds: e.seconds, lr: e.lr });
         break;
       }
       case 'test': {
-        const x = this.epochIndex(e.epoch) + 1;
+        const x = e.epoch;
         this.s.testLoss.push({ x, y: e.loss });
         this.s.testError.push({ x, y: e.error * this.scale });
         const row = this.s.rows.find((r) => r.epoch === x);
@@ -102,7 +98,6 @@ export class SeriesBuilder {
         break;
       }
       case 'validation': {
-        // counted from 1, like the epochs completed on the x axis
         const x = e.epoch;
         this.s.validationLoss.push({ x, y: e.loss });
         this.s.validationError.push({ x, y: e.error * this.scale });

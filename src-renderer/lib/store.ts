@@ -221,7 +221,7 @@ function onRunEvent(runId: string, status: RunStatus, e: TrainEvent | undefined,
       break;
     case 'batch':
       // batch events may be thinned on the way: count from the event's own position
-      stepsSeen = e.epoch * e.stepsPerEpoch + e.step;
+      stepsSeen = (e.epoch - 1) * e.stepsPerEpoch + e.step;
       if (live.stepsPerEpoch !== e.stepsPerEpoch) live.stepsPerEpoch = e.stepsPerEpoch;
       break;
     case 'done':
@@ -344,7 +344,7 @@ function follow(run: RunSummary, history: TrainEvent[]): void {
   builder = new SeriesBuilder(undefined, task);
   for (const e of history) builder.ingest(e);
   const lastBatch = [...history].reverse().find((m) => m.event === 'batch');
-  stepsSeen = lastBatch && lastBatch.event === 'batch' ? lastBatch.epoch * lastBatch.stepsPerEpoch + lastBatch.step : 0;
+  stepsSeen = lastBatch && lastBatch.event === 'batch' ? (lastBatch.epoch - 1) * lastBatch.stepsPerEpoch + lastBatch.step : 0;
   liveSeries.value = markRaw(builder.s);
   store.live = {
     runId: run.id, status: run.status, device: run.device, params: run.params,
@@ -379,7 +379,8 @@ export async function continueRun(id: string): Promise<void> {
   const perEpoch = detail.metrics.find((e) => e.event === 'batch')?.stepsPerEpoch ?? Infinity;
   const stepsIn = Math.max(0, detail.steps - done * perEpoch);
   const history = detail.metrics.filter((e) =>
-    e.event === 'batch' ? e.epoch < done || (e.epoch === done && e.step <= stepsIn) : !('epoch' in e) || e.epoch < done,
+    // epochs count from 1: the epochs done, and the steps of the next one kept by its checkpoint
+    e.event === 'batch' ? e.epoch <= done || (e.epoch === done + 1 && e.step <= stepsIn) : !('epoch' in e) || e.epoch <= done,
   );
   // follow it before asking, so that no event of the continued run arrives before the window listens
   const before = { live: store.live, builder, stepsSeen, series: liveSeries.value };

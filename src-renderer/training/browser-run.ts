@@ -69,6 +69,8 @@ export class BrowserRun {
   private timer: ReturnType<typeof setInterval> | null = null;
   private lastReport = Date.now();
   private ended = false;
+  /** epochs completed so far (the trainer's epoch events): a failure is in the epoch after them */
+  private epochsDone = 0;
   status: RunStatus = 'queued';
 
   private constructor(
@@ -120,6 +122,7 @@ export class BrowserRun {
     if (this.ended) return;
     switch (m.type) {
       case 'event':
+        if (m.event.event === 'epoch') this.epochsDone = m.event.epoch;
         this.handlers.onRun(this.status, m.event);
         if (finiteEvent(m.event)) this.pending.push(m.event);
         break;
@@ -141,7 +144,7 @@ export class BrowserRun {
         void this.end(m.status, m.reason);
         break;
       case 'error':
-        void this.end('failed', m.message, { event: 'failed', epoch: 0, reason: m.message });
+        void this.end('failed', m.message, { event: 'failed', epoch: this.epochsDone + 1, reason: m.message });
         break;
     }
   }

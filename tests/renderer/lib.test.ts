@@ -8,7 +8,8 @@ import type { TrainEvent } from '../../src-main/engine/types';
 
 function run(epochs: { train: number[]; test?: number }[], spe = 4): TrainEvent[] {
   const ev: TrainEvent[] = [{ event: 'start', params: 10, device: 'cpu', stepsPerEpoch: spe, epochs: epochs.length }];
-  epochs.forEach((e, epoch) => {
+  epochs.forEach((e, i) => {
+    const epoch = i + 1; // events count epochs from 1
     e.train.forEach((loss, s) => ev.push({ event: 'batch', epoch, step: s + 1, stepsPerEpoch: spe, loss, error: loss / 4, lr: 0.1 }));
     const mean = e.train.reduce((a, b) => a + b, 0) / e.train.length;
     ev.push({ event: 'epoch', epoch, loss: mean, error: mean / 4, seconds: 1, lr: 0.1 });
@@ -31,9 +32,9 @@ describe('SeriesBuilder', () => {
 
   it('smooths with a debiased moving average (first point = first value)', () => {
     const b = new SeriesBuilder(0.9);
-    b.ingest({ event: 'batch', epoch: 0, step: 1, stepsPerEpoch: 10, loss: 3, error: 0.5, lr: 1 });
+    b.ingest({ event: 'batch', epoch: 1, step: 1, stepsPerEpoch: 10, loss: 3, error: 0.5, lr: 1 });
     expect(b.s.smoothLoss[0].y).toBeCloseTo(3);
-    b.ingest({ event: 'batch', epoch: 0, step: 2, stepsPerEpoch: 10, loss: 1, error: 0.5, lr: 1 });
+    b.ingest({ event: 'batch', epoch: 1, step: 2, stepsPerEpoch: 10, loss: 1, error: 0.5, lr: 1 });
     const y = b.s.smoothLoss[1].y;
     expect(y).toBeGreaterThan(1);
     expect(y).toBeLessThan(3);
@@ -41,7 +42,7 @@ describe('SeriesBuilder', () => {
 
   it('keeps NaN batches in the raw series but out of the smoothed one', () => {
     const b = new SeriesBuilder();
-    b.ingest({ event: 'batch', epoch: 0, step: 1, stepsPerEpoch: 2, loss: Number.NaN, error: 1, lr: 1 });
+    b.ingest({ event: 'batch', epoch: 1, step: 1, stepsPerEpoch: 2, loss: Number.NaN, error: 1, lr: 1 });
     expect(b.s.batchLoss).toHaveLength(1);
     expect(b.s.smoothLoss).toHaveLength(0);
   });

@@ -6,8 +6,8 @@ import { units } from '../../src-renderer/lib/format';
 import type { TrainEvent } from '../../src-main/engine/types';
 
 const events: TrainEvent[] = [
-  { event: 'batch', epoch: 0, step: 1, stepsPerEpoch: 1, loss: 0.8, error: 12500, lr: 0.01 },
-  { event: 'epoch', epoch: 0, loss: 0.8, error: 12500, seconds: 1, lr: 0.01 },
+  { event: 'batch', epoch: 1, step: 1, stepsPerEpoch: 1, loss: 0.8, error: 12500, lr: 0.01 },
+  { event: 'epoch', epoch: 1, loss: 0.8, error: 12500, seconds: 1, lr: 0.01 },
   { event: 'validation', epoch: 1, loss: 0.9, error: 13000 },
 ];
 
@@ -17,7 +17,7 @@ describe('a table in the window', () => {
     expect(n.epochError).toEqual([{ x: 1, y: 12500 }]);
     expect(n.validationError).toEqual([{ x: 1, y: 13000 }]);
     expect(n.batchError[0].y).toBe(12500);
-    const c = seriesOf([{ event: 'epoch', epoch: 0, loss: 1, error: 0.25, seconds: 1, lr: 0.1 }]);
+    const c = seriesOf([{ event: 'epoch', epoch: 1, loss: 1, error: 0.25, seconds: 1, lr: 0.1 }]);
     expect(c.epochError).toEqual([{ x: 1, y: 25 }]);
   });
 

@@ -7,13 +7,13 @@ import { defaultConfig, presetList } from '../../src-renderer/lib/engine';
 import type { TrainEvent } from '../../src-main/engine/types';
 
 describe('validation in the window', () => {
-  it('validation events (epochs from 1) line up with the epoch points and fill the table', () => {
+  it('validation events line up with the epoch points and fill the table (every event counts epochs from 1)', () => {
     const ev: TrainEvent[] = [
       { event: 'start', params: 10, device: 'cpu', stepsPerEpoch: 2, epochs: 2, validation: { fraction: 0.1, seed: 0, train: 90, validation: 10 } },
-      { event: 'epoch', epoch: 0, loss: 1, error: 0.5, seconds: 1, lr: 0.1 },
-      { event: 'test', epoch: 0, loss: 1.1, error: 0.55 },
+      { event: 'epoch', epoch: 1, loss: 1, error: 0.5, seconds: 1, lr: 0.1 },
+      { event: 'test', epoch: 1, loss: 1.1, error: 0.55 },
       { event: 'validation', epoch: 1, loss: 1.2, error: 0.6 },
-      { event: 'epoch', epoch: 1, loss: 0.5, error: 0.25, seconds: 1, lr: 0.1 },
+      { event: 'epoch', epoch: 2, loss: 0.5, error: 0.25, seconds: 1, lr: 0.1 },
       { event: 'validation', epoch: 2, loss: 0.7, error: 0.3 },
     ];
     const s = seriesOf(ev);
@@ -25,10 +25,11 @@ describe('validation in the window', () => {
 
   it('overfitting is read on the validation part where there is one, not on the test set', () => {
     const ev: TrainEvent[] = [];
-    [0.3, 0.2, 0.1].forEach((err, epoch) => {
+    [0.3, 0.2, 0.1].forEach((err, i) => {
+      const epoch = i + 1;
       ev.push({ event: 'epoch', epoch, loss: err, error: err, seconds: 1, lr: 0.1 });
       ev.push({ event: 'test', epoch, loss: 0.3, error: 0.1 }); // flat: the test set says nothing here
-      ev.push({ event: 'validation', epoch: epoch + 1, loss: 0.3, error: [0.1, 0.12, 0.14][epoch] });
+      ev.push({ event: 'validation', epoch, loss: 0.3, error: [0.1, 0.12, 0.14][i] });
     });
     const w = trainingWarnings(seriesOf(ev));
     expect(w.some((x) => x.startsWith('The error on the samples set aside is rising'))).toBe(true);
