@@ -13,7 +13,7 @@ import { DiskFullError, asDiskFull } from '../runs/diskfull';
 import { ExportExistsError } from '../runs/export-files';
 import { ExportVerificationError } from '../runs/export';
 import { PredictInputError } from '../runs/predict';
-import { RunFileError, RunNotFoundError } from '../runs/store';
+import { RunFileError, RunNotFoundError } from '../runs/run-names';
 import { RunStateError } from '../runs/training';
 import { StudioError, toErrorShape } from './errors';
 

@@ -27,7 +27,8 @@ import { loadModel, predict, predictionLine, readSamples } from './predict';
 import { openTableModel, predictTableCommand } from './predict-table';
 import type { RunRecord } from './record';
 import { stopOnSignals } from './signals';
-import { RunStore, epochCurve, storeForRun } from './store';
+import { RunStore, storeForRun } from './store';
+import { epochCurve } from './compare';
 import { resumeTraining } from './training';
 import { registerTuneCommand } from './tune-cli';
 

@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultTrainConfig } from '../engine/spec';
 import type { ModelSpec, TrainConfig } from '../engine/types';
 import { datasetRefOf, defaultRunName, shortCount } from './record';
-import { MAX_RUN_NAME, RunStore, runName } from './store';
+import { RunStore } from './store';
+import { MAX_RUN_NAME, runName } from './run-names';
 
 const model: ModelSpec = { inputShape: [784], layers: [{ kind: 'linear', units: 256, bias: true }, { kind: 'relu' }, { kind: 'linear', units: 10, bias: true }], classes: 10 };
 const adam: TrainConfig = { ...defaultTrainConfig(), optimizer: { kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 } };

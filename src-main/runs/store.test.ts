@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultTrainConfig } from '../engine/spec';
 import type { ModelSpec, TrainConfig } from '../engine/types';
 import { STUDIO_VERSION, architectureOf, countParams } from './record';
-import { RunNotFoundError, RunStore } from './store';
+import { RunStore } from './store';
+import { RunNotFoundError } from './run-names';
 
 const model: ModelSpec = { inputShape: [1, 4, 4], layers: [{ kind: 'linear', units: 8, bias: true }, { kind: 'relu' }, { kind: 'linear', units: 3, bias: true }], classes: 3 };
 const config: TrainConfig = { ...defaultTrainConfig(), epochs: 4, batchSize: 8, lr: 0.1, seed: 7 };

@@ -12,41 +12,21 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { ModelSpec, TrainConfig, TrainEvent } from '../engine/types';
 import { afterEpochsText } from '../engine/run-status';
-import type { RunDetail, RunStatus, RunSummary } from '../api/contract';
+import type { RunDetail, RunSummary } from '../api/contract';
 import { runsDir } from '../paths';
-import { StudioError } from '../api/errors';
+import { StudioError } from '../engine/errors';
 import { liveHolder, runLockFile } from '../locks';
 import { writeFileAtomic } from './atomic';
 import { asDiskFull, continueRun, diskErrorCode } from './diskfull';
 import { CheckpointFolder, defaultCheckpointPolicy, type CheckpointPolicy } from './checkpoints';
-import { MetricsWriter, readMetrics, thinBatches, type MetricRecord, type MetricsReadResult } from './metrics';
+import { compareRuns, type Comparison } from './compare';
+import { MetricsWriter, readMetrics, thinBatches, type MetricsReadResult } from './metrics';
 import { STUDIO_VERSION, architectureOf, countParams, defaultRunName, runRecordSchema, type DatasetRef, type RunRecord } from './record';
-
-/** The longest run name kept. */
-export const MAX_RUN_NAME = 120;
-
-/** A run name as stored: one line (control characters become spaces, bidirectional controls go), spaces folded, trimmed, at most MAX_RUN_NAME characters. */
-export function runName(name: string | undefined): string {
-  // eslint-disable-next-line no-control-regex
-  return (name ?? '').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '').replace(/\s+/g, ' ').trim().slice(0, MAX_RUN_NAME);
-}
-
-export class RunNotFoundError extends StudioError {
-  constructor(readonly ref: string, message: string) {
-    super('not_found', message);
-    this.name = 'RunNotFoundError';
-  }
-}
-
-export class RunFileError extends StudioError {
-  constructor(readonly file: string, message: string) {
-    super('io', message);
-    this.name = 'RunFileError';
-  }
-}
+import { createFromReplay, replayManifest, type ReplayManifest } from './replay';
+import { RunFileError, RunNotFoundError, isRunId, newRunId, runName } from './run-names';
+import { damagedSummary, summaryOf } from './run-summary';
 
 export interface CreateRunRequest {
   model: ModelSpec;
@@ -62,19 +42,6 @@ export interface CreateRunRequest {
   group?: string;
 }
 
-/** "Train again with exactly this": everything that determines the result. */
-export interface ReplayManifest {
-  format: 1;
-  kind: 'mlp-studio-replay';
-  sourceRun: string;
-  studioVersion: string;
-  dataset: DatasetRef;
-  seed: number;
-  model: ModelSpec;
-  config: TrainConfig;
-  checkpointPolicy: CheckpointPolicy;
-}
-
 export interface RunPaths {
   dir: string;
   runJson: string;
@@ -85,41 +52,6 @@ export interface RunPaths {
   export: string;
 }
 
-export interface EpochPoint {
-  /** the epoch, counted from 1 (the number of epochs completed at this point) */
-  epoch: number;
-  trainLoss: number;
-  trainError: number;
-  lr: number;
-  seconds: number;
-  testLoss: number | null;
-  testError: number | null;
-}
-
-export interface ComparisonRow {
-  /** a dotted path into the run's settings, e.g. "config.optimizer.kind" or "model.layers[0].units" */
-  key: string;
-  values: (string | number | boolean | null)[];
-  differs: boolean;
-}
-
-export interface Comparison {
-  runs: RunSummary[];
-  rows: ComparisonRow[];
-  /** per-run epoch curves, indexed like `runs` */
-  curves: EpochPoint[][];
-}
-
-const pad = (n: number) => String(n).padStart(2, '0');
-
-function newRunId(now = new Date()): string {
-  const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
-}
-
-/** a run folder name: letters, digits, '.', '_', '-', not only dots */
-const isRunId = (s: string): boolean => /^[\w.-]+$/.test(s) && !/^\.+$/.test(s);
-
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -127,39 +59,6 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/** Flattens settings into dotted paths with primitive values, for side-by-side comparison. */
-function flatten(value: unknown, prefix: string, out: Map<string, string | number | boolean | null>): void {
-  if (Array.isArray(value)) {
-    out.set(`${prefix}.length`, value.length);
-    value.forEach((v, i) => flatten(v, `${prefix}[${i}]`, out));
-  } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else if (value === undefined) {
-    // absent
-  } else {
-    out.set(prefix, value as string | number | boolean | null);
-  }
-}
-
-export function epochCurve(records: MetricRecord[]): EpochPoint[] {
-  const byEpoch = new Map<number, EpochPoint>();
-  for (const r of records) {
-    if (r.event === 'epoch') {
-      const prev = byEpoch.get(r.epoch);
-      byEpoch.set(r.epoch, { epoch: r.epoch, trainLoss: r.loss, trainError: r.error, lr: r.lr, seconds: r.seconds, testLoss: prev?.testLoss ?? null, testError: prev?.testError ?? null });
-    } else if (r.event === 'test') {
-      const p = byEpoch.get(r.epoch);
-      if (p) {
-        p.testLoss = r.loss;
-        p.testError = r.error;
-      } else {
-        byEpoch.set(r.epoch, { epoch: r.epoch, trainLoss: NaN, trainError: NaN, lr: NaN, seconds: 0, testLoss: r.loss, testError: r.error });
-      }
-    }
-  }
-  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
 }
 
 /**
@@ -362,33 +261,7 @@ export class RunStore {
   }
 
   summary(r: RunRecord): RunSummary {
-    return {
-      id: r.id,
-      name: r.name,
-      status: r.status as RunStatus,
-      ...(r.reason !== undefined ? { reason: r.reason } : {}),
-      datasetId: r.dataset.id,
-      datasetName: r.dataset.name,
-      architecture: r.architecture,
-      params: r.params,
-      device: r.device,
-      ...(r.deviceReason !== undefined ? { deviceReason: r.deviceReason } : {}),
-      ...(r.group !== undefined ? { group: r.group } : {}),
-      ...(r.dataset.trainSamples !== undefined && r.dataset.testSamples !== undefined ? { samples: { train: r.dataset.trainSamples, test: r.dataset.testSamples } } : {}),
-      createdAt: r.createdAt,
-      epochsDone: r.progress.epochsDone,
-      steps: r.progress.step,
-      epochs: r.config.epochs,
-      bestTestError: r.progress.bestTestError,
-      lastTestError: r.progress.lastTestError,
-      seconds: r.progress.seconds,
-      ...(this.note(r.id) !== undefined ? { note: this.note(r.id) } : {}),
-      ...keptFigures(r),
-      ...(r.stoppedEarly !== undefined ? { stoppedEarly: r.stoppedEarly } : {}),
-      ...(r.diagnosis !== undefined ? { diagnosis: r.diagnosis } : {}),
-      ...(r.model.task !== undefined ? { task: r.model.task } : {}),
-      ...(r.testMetrics !== undefined ? { testMetrics: r.testMetrics } : {}),
-    };
+    return summaryOf(r, this.note(r.id));
   }
 
   /** Run folders without run.json (cut short while being created or copied): listed, not hidden. */
@@ -414,28 +287,7 @@ export class RunStore {
         }
         out.push(this.summary(await this.get(id)));
       } catch (err) {
-        out.push({
-          id,
-          name: id,
-          status: 'failed',
-          reason: (err as Error).message,
-          datasetId: '',
-          datasetName: '?',
-          architecture: '?',
-          params: 0,
-          device: '?',
-          createdAt: '',
-          epochsDone: 0,
-          steps: 0,
-          epochs: 0,
-          bestTestError: null,
-          lastTestError: null,
-          testError: null,
-          checkpointEpoch: null,
-          validationError: null,
-          keptBy: 'last',
-          seconds: 0,
-        });
+        out.push(damagedSummary(id, (err as Error).message));
       }
     }
     return out;
@@ -471,65 +323,22 @@ export class RunStore {
     return this.summary(r);
   }
 
+  replayManifest(ref: string): Promise<ReplayManifest> {
+    return replayManifest(this, ref);
+  }
+
+  createFromReplay(manifest: ReplayManifest, name?: string): Promise<RunRecord> {
+    return createFromReplay(this, manifest, name);
+  }
+
+  compare(refs: string[]): Promise<Comparison> {
+    return compareRuns(this, refs);
+  }
+
   async setNote(ref: string, note: string): Promise<RunSummary> {
     const r = await this.get(ref);
     await writeFileAtomic(this.paths(r.id).note, note);
     return this.summary(r);
   }
 
-  async replayManifest(ref: string): Promise<ReplayManifest> {
-    const r = await this.get(ref);
-    return {
-      format: 1,
-      kind: 'mlp-studio-replay',
-      sourceRun: r.id,
-      studioVersion: r.studioVersion,
-      dataset: r.dataset,
-      seed: r.config.seed,
-      model: r.model,
-      config: r.config,
-      checkpointPolicy: r.checkpointPolicy,
-    };
-  }
-
-  /** A new run with exactly the manifest's settings (the caller trains it). */
-  async createFromReplay(manifest: ReplayManifest, name?: string): Promise<RunRecord> {
-    if (manifest.kind !== 'mlp-studio-replay' || manifest.format !== 1) throw new Error('not an MLP Studio replay manifest (kind "mlp-studio-replay", format 1)');
-    return this.create({
-      model: manifest.model,
-      config: { ...manifest.config, seed: manifest.seed },
-      dataset: manifest.dataset,
-      checkpointPolicy: manifest.checkpointPolicy,
-      name: name ?? `replay of ${manifest.sourceRun}`,
-    });
-  }
-
-  async compare(refs: string[]): Promise<Comparison> {
-    if (refs.length < 2) throw new Error('compare needs at least two runs');
-    const records = await Promise.all(refs.map((r) => this.get(r)));
-    const flats = records.map((r) => {
-      const m = new Map<string, string | number | boolean | null>();
-      flatten({ dataset: { name: r.dataset.name, contentHash: r.dataset.contentHash, limitTrain: r.dataset.limitTrain, limitTest: r.dataset.limitTest }, model: r.model, config: r.config }, '', m);
-      m.set('params', r.params);
-      m.set('studioVersion', r.studioVersion);
-      return m;
-    });
-    const keys: string[] = [];
-    for (const f of flats) for (const k of f.keys()) if (!keys.includes(k)) keys.push(k);
-    const rows = keys.map((key) => {
-      const values = flats.map((f) => (f.has(key) ? f.get(key)! : null));
-      return { key, values, differs: values.some((v) => v !== values[0]) };
-    });
-    return { runs: records.map((r) => this.summary(r)), rows, curves: records.map((r) => epochCurve(this.metrics(r.id).records)) };
-  }
-}
-
-/**
- * The kept model's figures of a run: written by this studio (progress.keptBy), or, for a run
- * of an older studio, its best.ckpt chosen on the lowest test error (or the last report).
- */
-export function keptFigures(r: RunRecord): Pick<RunSummary, 'testError' | 'checkpointEpoch' | 'validationError' | 'keptBy'> {
-  const p = r.progress;
-  if (p.keptBy) return { testError: p.testError ?? null, checkpointEpoch: p.checkpointEpoch ?? null, validationError: p.validationError ?? null, keptBy: p.keptBy };
-  return { testError: p.bestTestError ?? p.lastTestError, checkpointEpoch: p.bestTestError !== null ? p.bestEpoch : null, validationError: null, keptBy: 'test' };
 }
