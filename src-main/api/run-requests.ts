@@ -5,6 +5,7 @@
  * a run, new or continued.
  */
 import type { DatasetMeta } from '../datasets/types';
+import { validateAugment } from '../engine/augment';
 import { validateSpec, validateConfig } from '../engine/spec';
 import type { RunStore } from '../runs/store';
 import { trainedElsewhere } from '../runs/run-lock';
@@ -30,6 +31,7 @@ export async function checkRunRequest(datasets: DatasetGateway, req: StartRunReq
   try {
     validateSpec(req.model);
     validateConfig(req.config);
+    validateAugment(req.config.augment, dataset);
   } catch (err) {
     throw new StudioError('bad_request', err instanceof Error ? err.message : String(err));
   }

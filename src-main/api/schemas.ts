@@ -4,6 +4,7 @@
  * request (each transport carries events its own way).
  */
 import { z } from 'zod';
+import { augmentSchema } from '../engine/augment';
 import { DEVICE_CHOICES } from '../engine/types';
 import { COLUMN_TYPES, TASKS } from '../engine/table';
 import type { MethodName } from './methods';
@@ -106,6 +107,8 @@ export const trainConfigSchema = z.strictObject({
   validation: finite().min(0).max(0.5).optional(),
   /** early stopping: epochs without a better validation error (0: off) */
   patience: z.number().int().min(0).max(100_000).optional(),
+  /** pictures only: how the training samples are varied at every epoch (engine/augment.ts) */
+  augment: augmentSchema.optional(),
 });
 
 export const importRequestSchema = z.strictObject({

@@ -4,6 +4,7 @@
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { DATASET_X, DATASET_Y, SAMPLES } from './artifacts';
+import { augmentActive, type AugmentConfig } from './augment';
 import { GraphBuilder } from './onnx/builder';
 import { gather, labelArray, type Affine } from './preprocess';
 import type { RuntimeAdapter } from './runtime';
@@ -27,9 +28,11 @@ export const mb = (bytes: number): string => (bytes < 1e6 ? `${(bytes / 1e3).toF
 
 /**
  * Whether the training set (float32 samples + int32 labels or float32 targets) is to be kept on the device, and
- * when not on a WebGPU device, why batches are gathered on the host ('' on CPU).
+ * when not on a WebGPU device, why batches are gathered on the host ('' on CPU). A run that
+ * varies its pictures (augmentation) varies each batch on the host and uploads it.
  */
-export function deviceDataPlan(rt: RuntimeAdapter, n: number, d: number, budget: number): { onDevice: boolean; note: string } {
+export function deviceDataPlan(rt: RuntimeAdapter, n: number, d: number, budget: number, augment?: AugmentConfig): { onDevice: boolean; note: string } {
+  if (rt.device === 'webgpu' && augmentActive(augment)) return { onDevice: false, note: 'batches gathered on the host: the pictures are varied there (augmentation) and each batch uploaded' };
   const dataBytes = n * d * 4 + n * 4;
   const onDevice = rt.device === 'webgpu' && dataBytes <= budget;
   if (rt.device !== 'webgpu' || onDevice) return { onDevice, note: '' };

@@ -1,11 +1,14 @@
 /**
  * One optimisation step: the batch gathered into reused buffers (or, with the training set on
- * the device, only its row indices), fresh dropout masks, the optimizer's scalars, and one
+ * the device, only its row indices), its pictures varied first when the run augments them
+ * (augment-sample.ts; such runs gather on the host), fresh dropout masks, the optimizer's scalars, and one
  * run() of train.onnx. On CPU a step allocates nothing: the results are written into the other
  * set of parameter tensors (run(feeds, fetches)); on WebGPU they stay on the device.
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { DATASET_X, DATASET_Y, INDICES, nextName, type Artifacts } from './artifacts';
+import { validateAugment } from './augment';
+import { batchAugment, gatherAugmented, type BatchAugment } from './augment-sample';
 import type { DeviceData } from './device-data';
 import { optimizerScalarValues } from './optimizers';
 import { gather, labelArray, type Affine } from './preprocess';
@@ -45,6 +48,10 @@ export class Stepper {
   /** CPU: fetchesInto[k] writes the step's results into parameter set k */
   private readonly fetchesInto: Record<string, Tensor>[];
   private readonly gpu: boolean;
+  /** the run's augmentation (null: the pictures as they are) */
+  private readonly aug: BatchAugment | null;
+  /** the epoch being trained (from 0): augmentation varies each epoch differently */
+  private epochIndex = 0;
 
   constructor(
     private readonly rt: RuntimeAdapter,
@@ -58,7 +65,12 @@ export class Stepper {
     private readonly config: TrainConfig,
     /** a number to predict: how its target is standardised */
     private readonly target?: TargetScale,
+    /** the sample shape ([C, H, W] for pictures), which augmentation needs */
+    sampleShape: readonly number[] = [d],
   ) {
+    validateAugment(config.augment, { sampleShape });
+    this.aug = batchAugment(config.augment, config.seed, sampleShape);
+    if (this.aug && deviceData) throw new Error('augmented batches are gathered on the host, not from a training set on the device');
     const bs = config.batchSize;
     const nTrain = train.n;
     this.stepsPerEpoch = Math.ceil(nTrain / bs);
@@ -92,6 +104,12 @@ export class Stepper {
     (this.lrT.data as Float32Array)[0] = lr;
   }
 
+  /** Epoch `epochIndex` (from 0) begins, or continues, with learning rate `lr`. */
+  startEpoch(epochIndex: number, lr: number): void {
+    this.epochIndex = epochIndex;
+    this.setLr(lr);
+  }
+
   /** Step `s` (from 0) of the epoch in `order`; `optimizerStep` counts this one. */
   async step(s: number, rng: Rng, optimizerStep: number): Promise<StepResult> {
     const bs = this.config.batchSize;
@@ -100,6 +118,7 @@ export class Stepper {
     const buf = from + bs <= nTrain || !this.partial ? this.full : this.partial;
     const count = Math.min(buf.n, nTrain - from);
     if (this.deviceData) buf.idx.set(this.order.subarray(from, from + count));
+    else if (this.aug) gatherAugmented(this.aug, this.epochIndex, this.train, this.order, from, count, this.d, this.aff, buf.x, buf.y, this.target);
     else gather(this.train, this.order, from, count, this.d, this.aff, buf.x, buf.y, this.target);
     this.art.dropout.forEach((slot, i) => fillMask(rng, buf.masks[i], slot.p));
     const sv = optimizerScalarValues(this.config.optimizer, optimizerStep);

@@ -140,7 +140,7 @@ export class Trainer {
   /** Builds the models and sessions, puts the training set where batches are gathered, and loads the starting point. */
   private async setup(): Promise<void> {
     const { spec, config, rt } = this;
-    const plan = deviceDataPlan(rt, this.data.train.n, this.d, this.opts.deviceDataBudget ?? DEVICE_DATA_BUDGET);
+    const plan = deviceDataPlan(rt, this.data.train.n, this.d, this.opts.deviceDataBudget ?? DEVICE_DATA_BUDGET, config.augment);
     this.dataNote = plan.note;
     this.artifacts = buildArtifacts(spec, config.optimizer, { gatherTrain: plan.onDevice, ...(this.target ? { target: this.target } : {}) });
     await this.opts.onArtifacts?.(this.artifacts);
@@ -188,7 +188,7 @@ export class Trainer {
     const reports: TestReports = { lastTest: this.opts.resumeTestError ?? null, lastTestEpoch: null };
     try {
       await this.setup();
-      const stepper = new Stepper(this.rt, this.artifacts, this.trainSession, this.weights, this.deviceData, this.data.train, this.d, this.aff, this.config, this.target);
+      const stepper = new Stepper(this.rt, this.artifacts, this.trainSession, this.weights, this.deviceData, this.data.train, this.d, this.aff, this.config, this.target, this.data.sampleShape);
       this.emitStart(stepper.stepsPerEpoch);
       const watch = new RunWatch(this.opts.resumeKept ?? null);
       let stoppedEarly: string | null = null;
@@ -234,7 +234,7 @@ export class Trainer {
     const te = now() - (resumeAt ? resumeAt.seconds * 1000 : 0);
     const lr = lrAt(this.config, epochIndex);
     const epoch = epochIndex + 1;
-    stepper.setLr(lr);
+    stepper.startEpoch(epochIndex, lr);
     const epochRngState = resumeAt ? resumeAt.epochRngState : this.rng.state();
     // a continued epoch draws its permutation again; the run's RNG is already past it
     (resumeAt ? new Rng(resumeAt.epochRngState) : this.rng).permutation(this.data.train.n, stepper.order);

@@ -2,6 +2,7 @@
  * Shared engine types. Pure TypeScript: imported by the main process, the training worker,
  * the CLI and the renderer. No node:* or electron imports anywhere under engine/.
  */
+import type { AugmentConfig } from './augment';
 import type { Task } from './table';
 export type { Task } from './table';
 
@@ -76,6 +77,8 @@ export interface TrainConfig {
   validation?: number;
   /** Early stopping: stop after this many epochs without a better validation error. 0 or absent: train every epoch. */
   patience?: number;
+  /** Pictures only: how the training samples are varied at every epoch (engine/augment.ts). Absent or all 0: not varied. */
+  augment?: AugmentConfig;
 }
 
 /**
