@@ -300,20 +300,25 @@ test.describe('first start and responsiveness', () => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  test('bundled MNIST and the lecture preset are ready; the UI stays responsive while training', async ({ page }) => {
+  test('bundled MNIST and the quick first run are ready; the UI stays responsive while training', async ({ page }) => {
     test.setTimeout(300_000);
     await page.addInitScript(OBSERVERS);
     await page.goto(host!.url);
-    // first start: MNIST selected, the lecture's network loaded
+    // first start: MNIST selected, a small network on the first 20,000 pictures (lib/first-run.ts); the lecture stays a preset
     await expect(page.getByTestId('dataset-details')).toContainText('60,000', { timeout: 180_000 });
     await expect(page.getByTestId('dataset-details')).toContainText('10,000');
     await goTo(page, /Model/);
-    await expect(page.getByTestId('spec-ready')).toContainText('784-1000-1500-10');
-    await expect(page.getByTestId('total-params')).toHaveText((784 * 1000 + 1000 * 1500 + 1500 * 10).toLocaleString('en-US'));
+    await expect(page.getByTestId('spec-ready')).toContainText('784-128-10');
+    await expect(page.getByTestId('total-params')).toHaveText((784 * 128 + 128 + 128 * 10 + 10).toLocaleString('en-US'));
+    await expect(page.getByTestId('preset-lecture')).toBeVisible();
     await goTo(page, /Train/);
     await expect(page.getByTestId('start')).toBeEnabled();
-    await expect(page.getByTestId('lr')).toHaveValue('0.01');
-    await expect(page.getByTestId('batch-size')).toHaveValue('200');
+    await expect(page.getByTestId('lr')).toHaveValue('0.1');
+    await expect(page.getByTestId('batch-size')).toHaveValue('100');
+    await expect(page.getByTestId('epochs')).toHaveValue('4');
+    await expect(page.getByTestId('limit-on')).toBeChecked();
+    await expect(page.getByTestId('limit-train')).toHaveValue('20000');
+    await expect(page.getByTestId('estimate')).toContainText('per epoch here');
     await shot(page, '10-first-start-train');
 
     // a smaller network so the check is quick on two cores, trained long enough to watch

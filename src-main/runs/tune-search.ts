@@ -24,6 +24,7 @@
  */
 import type { TrialSettings, TuneOptimizer } from '../api/tune-contract';
 import { Rng } from '../engine/rng';
+import { epochWorkUnits } from '../engine/epoch-work';
 
 export type { TrialSettings, TuneOptimizer } from '../api/tune-contract';
 
@@ -74,21 +75,9 @@ export function sampleSettings(rng: Rng): TrialSettings {
   };
 }
 
-/**
- * Work units: one unit is about a million multiply-adds. A training step costs about three
- * times its forward pass per sample, plus its optimizer's elementwise work over every
- * parameter and a fixed launch cost (what makes small batches slow). The constants are
- * relative; the CLI and API turn units into seconds with one timing on this machine.
- */
-const STEP_OVERHEAD = 0.6;
-const OPTIMIZER_WORK: Record<TuneOptimizer, number> = { sgd: 2, momentum: 4, adam: 8 };
-
+/** Work units of one epoch of a trial (engine/epoch-work.ts: the one model of an epoch's work, also the Train screen's first guess). */
 export function epochUnits(s: TrialSettings, d: DataSize): number {
-  const widths = [d.inputSize, ...s.hidden, d.classes];
-  let macs = 0;
-  for (let i = 1; i < widths.length; i++) macs += widths[i - 1] * widths[i];
-  const steps = Math.ceil(d.train / s.batchSize);
-  return (3 * macs * d.train + steps * (macs * OPTIMIZER_WORK[s.optimizer] + STEP_OVERHEAD * 1e6)) / 1e6;
+  return epochWorkUnits([d.inputSize, ...s.hidden, d.classes], d.train, s.batchSize, s.optimizer);
 }
 
 /** each piece of training (a run started or continued) costs this much besides its epochs: building its models, its sessions */

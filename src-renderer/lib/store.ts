@@ -7,6 +7,7 @@ import { SeriesBuilder, type Series } from './series';
 import { defaultConfig, presetList, fitSpecToData } from './engine';
 import { BrowserRun } from '../training/browser-run';
 import { failedImportText } from './import-status';
+import { firstRunSettings } from './first-run';
 import { taskOf } from './table-data';
 import type { Task } from '../../src-main/engine/table';
 
@@ -151,7 +152,13 @@ export function selectDataset(id: string): void {
   const before = currentDataset();
   store.datasetId = id;
   const d = currentDataset();
-  if (d) {
+  // the first dataset of a first start (nothing chosen before, no runs): the quick first run
+  const quick = d && !before && store.runs.length === 0 ? firstRunSettings(d) : null;
+  if (quick) {
+    store.model = quick.model;
+    store.config = quick.config;
+    store.limitTrain = quick.limitTrain;
+  } else if (d) {
     const sameKind = !!before && before.kind === d.kind && taskOf(before) === taskOf(d);
     if (store.model && sameKind) store.model = fitSpecToData(store.model, d);
     else {
@@ -408,14 +415,25 @@ export function trackImport(importId: string, label: string): void {
   store.imports.unshift({ importId, label, phase: 'starting', done: 0, total: null, status: 'running' });
 }
 
-/** First start: the lecture's network and settings; later starts: what the person built last time. */
+/**
+ * The very first start (no runs, nothing saved): a quick first run (lib/first-run.ts: a small
+ * network on part of the pictures, under a minute); later starts: what the person built last
+ * time; otherwise the data's first preset.
+ */
 function adoptFirstDataset(id: string, saved: Partial<Saved> = {}): void {
   const first = store.datasets.find((d) => d.id === id);
   if (!first) return;
   store.datasetId = first.id;
-  const lecture = presetList(first)[0];
-  store.model = saved.model ? fitSpecToData(saved.model, first) : lecture.spec;
-  if (!saved.config) store.config = lecture.config;
+  const quick = !saved.model && !saved.config && store.runs.length === 0 ? firstRunSettings(first) : null;
+  if (quick) {
+    store.model = quick.model;
+    store.config = quick.config;
+    store.limitTrain = quick.limitTrain;
+    return;
+  }
+  const preset = presetList(first)[0];
+  store.model = saved.model ? fitSpecToData(saved.model, first) : preset.spec;
+  if (!saved.config) store.config = preset.config;
 }
 
 /** On the very first start the bundled MNIST is still being added: look again for a minute. */
