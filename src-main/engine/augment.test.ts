@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { augmentActive, augmentProblem, augmentSchema, describeAugment, flipsAllowed, validateAugment, type AugmentConfig } from './augment';
+import { augmentActive, augmentProblem, augmentSchema, describeAugment, flipsAllowed, parseAugment, validateAugment, type AugmentConfig } from './augment';
 import { augmentSample, batchAugment, drawVariation, gatherAugmented, identityVariation, varySample } from './augment-sample';
 import { affineFor, gather } from './preprocess';
 
@@ -160,5 +160,13 @@ describe('the settings', () => {
       '"penguins" is a table, not pictures: varying the samples (augmentation) works on pictures only. Turn it off to train on this dataset.',
     );
     expect(augmentProblem({ shift: 0 }, { name: 'penguins', sampleShape: [7], kind: 'tabular' })).toBeNull();
+  });
+
+  it('are read from the command line as name=number pairs, with plain refusals', () => {
+    expect(parseAugment('shift=2,rotate=10, flip')).toEqual({ shift: 2, rotate: 10, flip: true });
+    expect(parseAugment('noise=1.5,flip=false')).toEqual({ noise: 1.5, flip: false });
+    expect(() => parseAugment('shift=2,wobble=3')).toThrow('"wobble=3" in the augmentation settings is not understood');
+    expect(() => parseAugment('shift=two')).toThrow('"shift=two" in the augmentation settings is not understood');
+    expect(() => parseAugment('shift=12')).toThrow('Move must be from 0 to 8 px.');
   });
 });

@@ -149,3 +149,27 @@ export function validateAugment(a: AugmentConfig | undefined, data: { name?: str
   const problem = augmentProblem(a, data);
   if (problem) throw new SpecError(problem);
 }
+
+/**
+ * The settings as written on the command line: "shift=2,rotate=10,flip" (a name without a
+ * value turns mirroring on; names as in AUGMENT_RANGES). Throws a SpecError naming the part
+ * that is not understood or out of its limits.
+ */
+export function parseAugment(text: string): AugmentConfig {
+  const names = [...AUGMENT_RANGE_KEYS, 'flip'].join(', ');
+  const out: Record<string, number | boolean> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const [name, value, ...rest] = part.split('=').map((s) => s.trim());
+    if (name === 'flip' && (value === undefined || value === 'true' || value === 'false') && rest.length === 0) {
+      out.flip = value !== 'false';
+      continue;
+    }
+    if (!(AUGMENT_RANGE_KEYS as string[]).includes(name) || value === undefined || rest.length > 0 || value === '' || !Number.isFinite(Number(value))) {
+      throw new SpecError(`"${part}" in the augmentation settings is not understood: write name=number for ${AUGMENT_RANGE_KEYS.join(', ')}, and flip to mirror, separated by commas (e.g. shift=2,rotate=10). Known names: ${names}.`);
+    }
+    out[name] = Number(value);
+  }
+  const parsed = augmentSchema.safeParse(out);
+  if (!parsed.success) throw new SpecError(parsed.error.issues.map((i) => i.message).join(' '));
+  return parsed.data;
+}
