@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetLibrary } from './library';
 import { pictureToSample } from './picture-decode';
-import { imageSettingsOf } from './meta-schema';
+import { imageSettingsOf, parseMeta } from './meta-schema';
 import { tempDir, writeMnistIdx } from './test-fixtures';
 import { mergedClasses, nextVersion, versionName } from './versions';
 import type { DatasetMeta } from './types';
@@ -154,6 +154,13 @@ describe('version bookkeeping', () => {
     const m = mergedClasses(['a', 'b'], ['b', 'c']);
     expect(m.classNames).toEqual(['a', 'b', 'c']);
     expect([...m.labelOf]).toEqual([['b', 1], ['c', 2]]);
+  });
+  it('a meta.json with versionOf needs version, and the other way round', async () => {
+    const v = JSON.parse(await fs.readFile(path.join(lib.dir, (await lib.list()).find((m) => m.version === 2)!.id, 'meta.json'), 'utf8'));
+    expect(parseMeta(v).version).toBe(2);
+    expect(() => parseMeta({ ...v, version: undefined })).toThrow(/both versionOf and version/);
+    expect(() => parseMeta({ ...v, versionOf: undefined })).toThrow(/both versionOf and version/);
+    expect(() => parseMeta({ ...v, version: 1 })).toThrow();
   });
   it('numbers versions after the highest of the line and names them after its first dataset', () => {
     const all = [meta('ds-1', 'Pets'), meta('ds-2', 'Pets (version 2)', { versionOf: 'ds-1', version: 2 }), meta('ds-4', 'x', { versionOf: 'ds-1', version: 4 })];

@@ -1,8 +1,8 @@
 /**
  * The camera, for the Capture panel (taking pictures into classes) and Try it's live camera.
- * The pure parts (the crop, the burst's timing, the checks of classes, the upload's file
- * names, the words for a camera that cannot be opened) are tested under Node; the few DOM
- * parts at the end open the camera and take one picture from the video.
+ * This file is the pure part (the crop, the burst's timing, the checks of classes, the
+ * upload's file names, the words for a camera that cannot be opened), tested under Node
+ * without DOM types; camera-device.ts opens the camera and takes a picture from the video.
  *
  * A picture is the centre of the frame with the aspect of the picture size, scaled down on a
  * canvas and stored as PNG. Capture takes it at the size the import gives pictures by default
@@ -152,32 +152,6 @@ export function cameraProblem(err: unknown): string {
   }
   const message = (err as { message?: string } | null)?.message;
   return `The camera could not be started${message ? ` (${message})` : ''}. Check that a camera is connected and allowed, and try again.`;
-}
-
-// ---- the DOM parts
-
-/** Opens the camera (video only); throws an error whose name cameraProblem explains. */
-export async function openCamera(): Promise<MediaStream> {
-  if (!navigator.mediaDevices?.getUserMedia) throw Object.assign(new Error('navigator.mediaDevices is missing'), { name: 'NoMediaDevices' });
-  return navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
-}
-
-export function stopCamera(stream: MediaStream | null): void {
-  for (const t of stream?.getTracks() ?? []) t.stop();
-}
-
-/** The centre of the video's current frame at [height, width], as a PNG data: URL; null before the first frame. */
-export function grabFrame(video: HTMLVideoElement, [height, width]: [number, number], canvas = document.createElement('canvas')): string | null {
-  if (!video.videoWidth || !video.videoHeight) return null;
-  const c = centreCrop(video.videoWidth, video.videoHeight, width, height);
-  canvas.width = width;
-  canvas.height = height;
-  const g = canvas.getContext('2d');
-  if (!g) return null;
-  g.imageSmoothingEnabled = true;
-  g.imageSmoothingQuality = 'high';
-  g.drawImage(video, c.sx, c.sy, c.sw, c.sh, 0, 0, width, height);
-  return canvas.toDataURL('image/png');
 }
 
 /** The base64 of a data: URL (without its prefix). */
