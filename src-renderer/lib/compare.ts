@@ -1,0 +1,143 @@
+/**
+ * The Runs screen's comparison table (issue 16 item 8): the data each run saw (dataset,
+ * pictures or rows used of how many, the part set aside, the test set), its network, and every
+ * setting of its record, in the Train screen's words, row by row so that what differs stands
+ * out. Settings are walked generically, so a setting added to TrainConfig (augmentation, say)
+ * appears without a change here: named from SETTING_NAMES when it has a name there, else from
+ * its key ("augment.maxShift" → "Augment: max shift").
+ */
+import type { RunDetail } from '../../src-main/api/contract';
+import { count, pct } from './format';
+
+export interface ComparisonRow {
+  section: 'Data' | 'Network' | 'Settings';
+  key: string;
+  values: string[];
+  differs: boolean;
+}
+
+export interface ComparisonContext {
+  /** the dataset's training samples in all, when the window knows the dataset */
+  datasetTrainCount(datasetId: string): number | undefined;
+  /** a device as the Train screen names it */
+  deviceName(id: string): string;
+}
+
+/** Settings by their key path, in the Train screen's words. */
+export const SETTING_NAMES: Record<string, string> = {
+  epochs: 'Epochs',
+  batchSize: 'Batch size',
+  lr: 'Learning rate',
+  'optimizer.kind': 'Optimizer',
+  'optimizer.momentum': 'Momentum: how much of the last update carries over',
+  'optimizer.nesterov': 'Momentum looks ahead before taking the gradient',
+  'optimizer.beta1': "Adam: how much of the past gradients its step follows",
+  'optimizer.beta2': "Adam: how much of the past gradient sizes its step size follows",
+  'optimizer.eps': 'Adam: the tiny number that keeps its step finite',
+  'optimizer.weightDecay': 'Weight decay (pulls the weights towards 0)',
+  'schedule.kind': 'Learning-rate schedule',
+  'schedule.every': 'Divide the rate every (epochs)',
+  'schedule.factor': 'Divide the rate by',
+  'schedule.minLr': 'Lowest learning rate',
+  validation: 'Set aside to choose the epoch kept',
+  patience: 'Stop early after (epochs with no gain)',
+  evalEvery: 'Check on the test set every (epochs)',
+  init: 'Starting weights',
+  seed: 'Random seed',
+  device: 'Device asked for',
+};
+
+/** Values of choices, as the Train screen's menus say them. */
+const VALUE_WORDS: Record<string, Record<string, string>> = {
+  'optimizer.kind': { sgd: 'Plain gradient descent', momentum: 'Gradient descent with momentum', adam: 'Adam' },
+  'schedule.kind': { constant: 'Keep it constant', step: 'Divide it every few epochs', cosine: 'Lower it smoothly to the end (cosine)' },
+  init: { pytorch: 'PyTorch default', he: 'He (good with ReLU)', xavier: 'Xavier (good with tanh)' },
+};
+
+/** "augment.maxShift" → "Augment: max shift": a setting without a name of its own. */
+export function keyWords(key: string): string {
+  const words = key.split('.').map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase());
+  const [first, ...rest] = words;
+  const head = first.charAt(0).toUpperCase() + first.slice(1);
+  return rest.length ? `${head}: ${rest.join(', ')}` : head;
+}
+
+function valueWords(key: string, v: unknown): string {
+  if (v === undefined || v === null) return '—';
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (Array.isArray(v)) return v.map((x) => valueWords(key, x)).join(', ');
+  if (typeof v === 'number') return Number.isInteger(v) ? count(v) : String(v);
+  return VALUE_WORDS[key]?.[String(v)] ?? String(v);
+}
+
+/** A layer stack in plain words: "128 units → ReLU → 10 units". */
+export function layersWords(r: RunDetail): string {
+  return r.model.layers
+    .map((l) => {
+      if (l.kind === 'linear') return `${count(l.units)} units${l.bias ? '' : ' (no bias)'}`;
+      if (l.kind === 'dropout') return `switch off ${pct(l.p)}`;
+      return l.kind === 'relu' ? 'ReLU' : l.kind === 'tanh' ? 'Tanh' : l.kind === 'sigmoid' ? 'Sigmoid' : keyWords(l.kind);
+    })
+    .join(' → ');
+}
+
+/** The data a run saw, as rows. */
+function dataRows(r: RunDetail, ctx: ComparisonContext): Record<string, string> {
+  const all = ctx.datasetTrainCount(r.datasetId);
+  const train = r.samples?.train;
+  const setAside = train !== undefined ? Math.round(train * (r.config.validation ?? 0)) : undefined;
+  return {
+    Dataset: r.datasetName,
+    // 6,000 against 60,000 training samples is often the biggest difference between two runs
+    'Training samples used': train === undefined ? '—' : all !== undefined && train < all ? `${count(train)} of ${count(all)} (a quick try)` : `${count(train)} (all)`,
+    'Set aside to choose the epoch kept': setAside ? `${count(setAside)} (${pct(r.config.validation ?? 0)})` : 'none (the last epoch is kept)',
+    'Trained on (the rest)': train === undefined ? '—' : count(train - (setAside ?? 0)),
+    'Test samples': r.samples ? count(r.samples.test) : '—',
+  };
+}
+
+function networkRows(r: RunDetail, ctx: ComparisonContext): Record<string, string> {
+  return {
+    Network: r.architecture,
+    Weights: count(r.params),
+    Layers: layersWords(r),
+    Device: ctx.deviceName(r.device),
+    ...(r.deviceReason ? { 'Why this device': r.deviceReason } : {}),
+  };
+}
+
+/** Every setting of the run's record, by key path (nested settings flattened). */
+function settingRows(r: RunDetail, ctx: ComparisonContext): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (key: string, v: unknown): void => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      for (const [k, x] of Object.entries(v)) walk(key ? `${key}.${k}` : k, x);
+      return;
+    }
+    // shown with the data
+    if (key === 'validation') return;
+    const name = SETTING_NAMES[key] ?? keyWords(key);
+    out[name] = key === 'device' ? ctx.deviceName(String(v)) : valueWords(key, v);
+  };
+  walk('', r.config);
+  return out;
+}
+
+/** The comparison's rows: data, network, settings; a row differs when its values are not all the same. */
+export function comparisonRows(runs: RunDetail[], ctx: ComparisonContext): ComparisonRow[] {
+  const rows: ComparisonRow[] = [];
+  const sections: [ComparisonRow['section'], (r: RunDetail) => Record<string, string>][] = [
+    ['Data', (r) => dataRows(r, ctx)],
+    ['Network', (r) => networkRows(r, ctx)],
+    ['Settings', (r) => settingRows(r, ctx)],
+  ];
+  for (const [section, of] of sections) {
+    const flat = runs.map(of);
+    const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))];
+    for (const key of keys) {
+      const values = flat.map((f) => f[key] ?? '—');
+      rows.push({ section, key, values, differs: new Set(values).size > 1 });
+    }
+  }
+  return rows;
+}
