@@ -15,6 +15,8 @@ import { csvOf, penguinsRows } from '../src-main/datasets/table/fixtures';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SHOTS = path.join(ROOT, 'e2e', 'screenshots');
 const RENDERER = process.env.MLP_STUDIO_RENDERER ?? path.join(ROOT, 'out', 'renderer');
+/** Where the host's code comes from: this checkout, or (bench/waits.ts) an older checkout to compare with. */
+const HOST_ROOT = process.env.MLP_STUDIO_HOST_ROOT ?? ROOT;
 
 export interface Host {
   url: string;
@@ -22,25 +24,32 @@ export interface Host {
   proc: ChildProcess;
 }
 
-/** Starts StudioService + the web host on `home`; with `bundledMnist`, the bundled MNIST is imported as the app does on first start. */
-export async function startHost(home: string, opts: { bundledMnist?: boolean } = {}): Promise<Host> {
+/**
+ * Starts StudioService + the web host on `home`; with `bundledMnist`, the bundled MNIST is
+ * imported as the app does on first start; `setup` is module code run before the host starts,
+ * with `api` (the StudioService), `home` and `mod(relativePath)` (an import URL) in scope.
+ */
+export async function startHost(home: string, opts: { bundledMnist?: boolean; setup?: string } = {}): Promise<Host> {
   if (!fs.existsSync(path.join(RENDERER, 'index.html'))) {
     throw new Error(`No built renderer in ${RENDERER}: run \`npx electron-vite build\` first (npm run e2e does).`);
   }
   // a module file (not `node -e`): the training worker thread inherits the loader flags
-  const mod = (rel: string): string => JSON.stringify(pathToFileURL(path.join(ROOT, rel)).href);
+  const mod = (rel: string): string => JSON.stringify(pathToFileURL(path.join(HOST_ROOT, rel)).href);
   const script = `
     const { StudioService } = await import(${mod('src-main/api/service.ts')});
     const { startWebHost } = await import(${mod('src-main/host/server.ts')});
-    const api = new StudioService({ home: process.env.MLP_STUDIO_HOME });
+    const home = process.env.MLP_STUDIO_HOME;
+    const mod = (rel) => new URL(rel, ${JSON.stringify(pathToFileURL(HOST_ROOT + '/').href)}).href;
+    const api = new StudioService({ home });
     ${opts.bundledMnist ? 'void api.datasets.library.ensureBundledMnist().catch((e) => console.error(e));' : ''}
+    ${opts.setup ?? ''}
     const host = await startWebHost({ api, staticDir: ${JSON.stringify(RENDERER)}, home: process.env.MLP_STUDIO_HOME });
     console.log('STUDIO_URL ' + host.url);
   `;
   fs.mkdirSync(home, { recursive: true });
   const scriptPath = path.join(home, '..', 'e2e-host.mjs');
   fs.writeFileSync(scriptPath, script);
-  const proc = spawn(process.execPath, ['--import', 'tsx', scriptPath], { cwd: ROOT, env: { ...process.env, MLP_STUDIO_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', scriptPath], { cwd: HOST_ROOT, env: { ...process.env, MLP_STUDIO_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the web host did not start in 60 s:\n${log}`)), 60_000);

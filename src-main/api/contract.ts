@@ -350,6 +350,23 @@ export interface EpochEstimate {
   deviceReason?: string;
 }
 
+/** Bytes [from, from + count) of something the host holds. */
+export interface ByteRange {
+  from: number;
+  count: number;
+}
+
+/** A run's network for Try it: ONNX bytes as base64 (all of them, or the asked range), and what a window needs to feed it. */
+export interface InferenceModel {
+  onnxBase64: string;
+  /** the whole model's size in bytes */
+  size: number;
+  /** which checkpoint the bytes come from ("best 3"): parts fetched under different labels do not belong together */
+  checkpoint: string;
+  inputShape: number[];
+  classNames: string[];
+}
+
 export interface StudioApi {
   // datasets
   listDatasets(): Promise<DatasetMeta[]>;
@@ -410,8 +427,8 @@ export interface StudioApi {
   /** renames a run (one line, at most 120 characters; an empty name is refused) */
   renameRun(id: string, name: string): Promise<RunSummary>;
   evaluateRun(id: string): Promise<EvaluationResult>;
-  /** the run's inference model (ONNX bytes, base64) for in-renderer inference */
-  getInferenceModel(id: string): Promise<{ onnxBase64: string; inputShape: number[]; classNames: string[] }>;
+  /** the run's inference model (ONNX bytes, base64) for in-renderer inference; with `range`, only those bytes (a large network comes in parts) */
+  getInferenceModel(id: string, range?: ByteRange): Promise<InferenceModel>;
   /**
    * target: absent (or null) for the run's own export folder; a file name ("digits.onnx") for
    * the studio's exports folder; an absolute path only inside that folder, or (Electron) one

@@ -16,6 +16,7 @@ import {
   type BrowserRunReply,
   type BrowserRunReport,
   type BrowserRunStart,
+  type ByteRange,
   type DatasetPreview,
   type DeviceInfo,
   type EpochEstimate,
@@ -24,6 +25,7 @@ import {
   type ExportOptions,
   type ExportResult,
   type ImportRequest,
+  type InferenceModel,
   type PreparedImage,
   type RunDetail,
   type RunStatus,
@@ -301,9 +303,9 @@ export class StudioService implements StudioApi {
   }
 
   /** The inference model of the run's best (or last) checkpoint, for "Try it" in the renderer. */
-  async getInferenceModel(id: string): Promise<{ onnxBase64: string; inputShape: number[]; classNames: string[] }> {
+  async getInferenceModel(id: string, range?: ByteRange): Promise<InferenceModel> {
     this.assertRunExists(id);
-    return inferenceModel(this.runs, this.datasets, id);
+    return inferenceModel(this.runs, this.datasets, id, range);
   }
 
   /**

@@ -39,8 +39,16 @@ export class InferenceClient {
     });
   }
 
+  /** Readies the runtime (fetches and compiles its WebAssembly) without a network: sent while the network downloads. */
+  async warm(preferGpu = true): Promise<void> {
+    const r = await this.send({ type: 'warm', id: this.nextId++, preferGpu });
+    if (r.type !== 'warm') throw new Error('unexpected reply from the inference worker');
+  }
+
+  /** Hands `model` to the worker (its buffer is moved there when `model` fills it, else copied). */
   async load(model: Uint8Array, inputShape: number[], preferGpu = true): Promise<{ backend: 'webgpu' | 'wasm'; note?: string }> {
-    const buf = model.slice().buffer;
+    const whole = model.byteOffset === 0 && model.byteLength === model.buffer.byteLength && model.buffer instanceof ArrayBuffer;
+    const buf = whole ? (model.buffer as ArrayBuffer) : model.slice().buffer;
     const r = await this.send({ type: 'load', id: this.nextId++, model: buf, inputShape, preferGpu }, [buf]);
     if (r.type !== 'loaded') throw new Error('unexpected reply from the inference worker');
     this.backend = r.backend;
@@ -83,9 +91,10 @@ export class InferenceClient {
   }
 }
 
-export function base64ToBytes(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
+let shared: InferenceClient | null = null;
+
+/** The window's one inference worker: its runtime is readied once and serves every visit to Try it. */
+export function sharedInferenceClient(): InferenceClient {
+  shared ??= new InferenceClient();
+  return shared;
 }

@@ -3,7 +3,7 @@
  * preload knows the real paths; in a browser the bytes are uploaded to the host in batches.
  */
 import { studio } from '../studio';
-import { uploadInParts, type UploadSource } from './upload';
+import { uploadInParts, type OnUploadProgress, type UploadSource } from './upload';
 
 export interface PickedFile {
   /** path inside what was dropped, e.g. "digits/3/a.png" or "train-images-idx3-ubyte" */
@@ -74,8 +74,8 @@ export function toBase64(blob: Blob): Promise<string> {
   });
 }
 
-/** Uploads in batches of about 4 MB; a larger file goes in 4 MB chunks (see lib/upload.ts). */
-export function uploadPicked(files: PickedFile[], onProgress: (sent: number, total: number) => void): Promise<string[]> {
+/** Uploads in batches of about a megabyte; a larger file goes in chunks of that size (see lib/upload.ts). */
+export function uploadPicked(files: PickedFile[], onProgress: OnUploadProgress): Promise<string[]> {
   const api = studio();
   const sources: UploadSource[] = files.map((f) => ({ relativePath: f.relativePath, size: f.file.size, read: (start, end) => toBase64(f.file.slice(start, end)) }));
   return uploadInParts(sources, (req) => api.uploadFiles(req), onProgress);

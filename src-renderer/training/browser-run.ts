@@ -9,6 +9,7 @@ import type { BrowserCheckpoint, BrowserRunReply, BrowserRunStart, RunStatus, St
 import type { TrainerCheckpoint } from '../../src-main/engine/trainer';
 import type { TrainEvent, TrainingData } from '../../src-main/engine/types';
 import type { FromTrainer, ToTrainer } from './protocol';
+import { base64ToBytes } from '../lib/base64';
 
 export interface BrowserRunHandlers {
   /** the run's status and events, for the Train screen (same shape as the host's run events) */
@@ -18,13 +19,6 @@ export interface BrowserRunHandlers {
 const REPORT_EVERY_MS = 1000;
 /** a paused run still says it is alive (the host marks a silent one failed after a minute) */
 const HEARTBEAT_MS = 5000;
-
-export function base64ToBytes(b64: string, target?: Uint8Array): Uint8Array {
-  const bin = atob(b64);
-  const out = target ?? new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 export function float32ToBase64(a: Float32Array): string {
   const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);

@@ -1,7 +1,7 @@
 /** Browser drops travel to the host in messages of bounded size: small files batched, big ones chunked. */
 import { describe, expect, it } from 'vitest';
 import type { UploadRequest } from '../../src-main/api/contract';
-import { BATCH_BYTES, uploadInParts, type UploadSource } from '../../src-renderer/lib/upload';
+import { BATCH_BYTES, describeUpload, uploadInParts, type UploadProgress, type UploadSource } from '../../src-renderer/lib/upload';
 
 /** A host double that stores uploads the way src-main/api/uploads.ts does (append included). */
 function fakeHost() {
@@ -36,15 +36,15 @@ describe('uploadInParts', () => {
     const big = file('big.bin', 10 * 1024 * 1024 + 123, 1);
     const progress: [number, number][] = [];
     const paths = await uploadInParts([big.source], host.upload, (sent, total) => progress.push([sent, total]));
-    expect(host.calls).toHaveLength(3);
-    expect(host.calls.map((c) => c.files.map((f) => f.append ?? false))).toEqual([[false], [true], [true]]);
-    expect(host.calls.map((c) => bytesOf(c.files[0]))).toEqual([BATCH_BYTES, BATCH_BYTES, 2 * 1024 * 1024 + 123]);
+    expect(host.calls).toHaveLength(11);
+    expect(host.calls.map((c) => c.files.map((f) => f.append ?? false))).toEqual([[false], ...Array.from({ length: 10 }, () => [true])]);
+    expect(host.calls.map((c) => bytesOf(c.files[0]))).toEqual([...Array.from({ length: 10 }, () => BATCH_BYTES), 123]);
     // every call after the first names the upload the first one started
-    expect(host.calls.map((c) => c.uploadId)).toEqual([undefined, 'up-0000', 'up-0000']);
+    expect(host.calls.map((c) => c.uploadId)).toEqual([undefined, ...Array.from({ length: 10 }, () => 'up-0000')]);
     expect(host.stored.get('big.bin')!.equals(big.bytes)).toBe(true);
     expect(paths).toEqual(['/home/uploads/up-0000/big.bin']);
     const n = big.bytes.length;
-    expect(progress).toEqual([[0, n], [BATCH_BYTES, n], [2 * BATCH_BYTES, n], [n, n]]);
+    expect(progress).toEqual([[0, n], ...Array.from({ length: 10 }, (_, i) => [(i + 1) * BATCH_BYTES, n]), [n, n]]);
   });
 
   it('batches small files together, chunks big ones, and keeps every message within the batch size', async () => {
@@ -62,5 +62,59 @@ describe('uploadInParts', () => {
     // 700 kB files two to a message (the fifth goes alone: the next file would not fit beside it)
     expect(host.calls.filter((c) => c.files.every((f) => f.relativePath.endsWith('.png'))).map((c) => c.files.length)).toEqual([2, 2, 1]);
     for (const f of [...small, big, exact, empty]) expect(host.stored.get(f.source.relativePath)!.equals(f.bytes), f.source.relativePath).toBe(true);
+  });
+
+  it('tells bytes and files after every message, and the big file under way', async () => {
+    const host = fakeHost();
+    const small = [0, 1, 2].map((i) => file(`pets/cat-${i}.png`, 400, i));
+    const big = file('pets/all.bin', 2500, 7);
+    const seen: UploadProgress[] = [];
+    await uploadInParts([small[0].source, small[1].source, big.source, small[2].source], host.upload, (_s, _t, p) => seen.push(p), 1000);
+    const total = 3 * 400 + 2500;
+    expect(seen.map((p) => [p.sentBytes, p.sentFiles])).toEqual([[0, 0], [800, 2], [1800, 2], [2800, 2], [3300, 3], [3700, 4]]);
+    expect(seen.every((p) => p.totalBytes === total && p.totalFiles === 4)).toBe(true);
+    // while the big file travels its own bytes are named; once done (and for other messages) not
+    expect(seen.map((p) => p.file ?? null)).toEqual([null, null, { relativePath: 'pets/all.bin', sentBytes: 1000, size: 2500 }, { relativePath: 'pets/all.bin', sentBytes: 2000, size: 2500 }, null, null]);
+  });
+
+  it('says the progress in megabytes and files, and names a big file under way', () => {
+    expect(describeUpload({ sentBytes: 2.1e6, totalBytes: 6.1e6, sentFiles: 210, totalFiles: 600 })).toBe('2.1 of 6.1 MB, 210 of 600 files');
+    const file = { relativePath: 'train.csv', sentBytes: 12e6, size: 47e6 };
+    expect(describeUpload({ sentBytes: 12.5e6, totalBytes: 50e6, sentFiles: 3, totalFiles: 5, file })).toBe('12.5 of 50.0 MB, 3 of 5 files (train.csv: 12.0 of 47.0 MB)');
+    // one file: its bytes are the whole progress
+    expect(describeUpload({ sentBytes: 12e6, totalBytes: 47e6, sentFiles: 0, totalFiles: 1, file })).toBe('12.0 of 47.0 MB');
+  });
+
+  it('reads the next message while the current one travels', async () => {
+    const events: string[] = [];
+    const source = (name: string): UploadSource => ({
+      relativePath: name,
+      size: 10,
+      read: async () => {
+        events.push(`read ${name}`);
+        return Buffer.alloc(10).toString('base64');
+      },
+    });
+    let release: (() => void) | null = null;
+    const upload = async (req: UploadRequest) => {
+      events.push(`send ${req.files.map((f) => f.relativePath).join('+')}`);
+      // the first message is held until the second one's file has been read
+      if (!release && req.files[0].relativePath === 'a') await new Promise<void>((ok) => (release = ok, setTimeout(ok, 1000)));
+      return { uploadId: 'up-0000', paths: [] };
+    };
+    const done = uploadInParts([source('a'), source('b')], upload, () => undefined, 10);
+    await new Promise((ok) => setTimeout(ok, 20));
+    // b was read before a's message came back, and is not sent before it
+    expect(events).toEqual(['read a', 'read b', 'send a']);
+    release!();
+    await done;
+    expect(events).toEqual(['read a', 'read b', 'send a', 'send b']);
+  });
+
+  it('a read that fails is reported as the upload failing, naming nothing it did not send', async () => {
+    const host = fakeHost();
+    const bad: UploadSource = { relativePath: 'b.png', size: 5, read: async () => Promise.reject(new Error('could not read b.png')) };
+    await expect(uploadInParts([file('a.png', 5, 1).source, bad], host.upload, () => undefined, 5)).rejects.toThrow('could not read b.png');
+    expect(host.calls.map((c) => c.files.map((f) => f.relativePath))).toEqual([['a.png']]);
   });
 });
