@@ -15,6 +15,7 @@ import { datasetRefOf } from './runs/record';
 import { RunStore } from './runs/store';
 import { startTraining } from './runs/training';
 import { tablePreset, type TableSize } from './engine/table-defaults';
+import { DROPOUT_P, INIT_SCHEME_NAMES, LAYERS, LAYER_KINDS, OPTIMIZERS, OPTIMIZER_KINDS, SCHEDULES, SCHEDULE_KINDS, fieldsProblem, rangeWords, scheduleModule, within, type LayerKind, type OptimizerKind, type ScheduleKind } from './engine/registry/index';
 import { parseAugment, validateAugment, type AugmentConfig } from './engine/augment';
 import { registerRunCommands } from './runs/cli';
 import { selectRuntime } from './runtime/select';
@@ -48,12 +49,36 @@ const augmentArg = (v: string): AugmentConfig => {
   }
 };
 
+/** --optimizer's help for one optimizer: its name, its words and the settings it starts from (the registry's) */
+function optimizerWords(k: OptimizerKind): string {
+  const settings = Object.entries(OPTIMIZERS[k].create()).filter(([key]) => key !== 'kind');
+  return `${k}: ${OPTIMIZERS[k].label.toLowerCase()}${settings.length ? ` (${settings.map(([key, v]) => `${key} ${v}`).join(', ')})` : ''}`;
+}
+
+/** A schedule's settings in the order --schedule takes them: the registry's fields, the required ones first. */
+const scheduleFields = (k: ScheduleKind) => [...SCHEDULES[k].fields].sort((a, b) => Number(!!a.optional) - Number(!!b.optional));
+/** How --schedule is written: a kind, then its required settings, ':'-separated; the ones without required settings first. */
+const SCHEDULE_FORMS = [...SCHEDULE_KINDS]
+  .map((k) => [k, ...scheduleFields(k).filter((f) => !f.optional).map((f) => f.name.toUpperCase())])
+  .sort((a, b) => a.length - b.length)
+  .map((form) => form.join(':'));
+
+/**
+ * --schedule: a schedule's kind and its settings in order (step:10:2 divides the rate by 2
+ * every 10 epochs); the optional ones may follow (cosine:0.001 ends at 0.001) or stay absent.
+ */
 export function parseSchedule(v: string): TrainConfig['schedule'] {
-  if (v === 'constant') return { kind: 'constant' };
-  if (v === 'cosine') return { kind: 'cosine' };
-  const m = /^step:(\d+):([0-9.]+)$/.exec(v);
-  if (m && Number(m[1]) >= 1 && Number(m[2]) > 0) return { kind: 'step', every: Number(m[1]), factor: Number(m[2]) };
-  throw new InvalidArgumentError('use constant, cosine, or step:EVERY:FACTOR (e.g. step:10:2 halves the rate every 10 epochs)');
+  const [kind, ...values] = v.split(':');
+  const m = scheduleModule({ kind });
+  const usage = `use ${SCHEDULE_FORMS.slice(0, -1).join(', ')}, or ${SCHEDULE_FORMS.at(-1)} (e.g. step:10:2 halves the rate every 10 epochs)`;
+  const fields = m ? scheduleFields(m.kind) : [];
+  const required = fields.filter((f) => !f.optional).length;
+  if (!m || values.length < required || values.length > fields.length || values.some((x) => x.trim() === '' || !Number.isFinite(Number(x)))) throw new InvalidArgumentError(usage);
+  const schedule: Record<string, unknown> = { kind };
+  values.forEach((x, i) => (schedule[fields[i].name] = Number(x)));
+  const problem = fieldsProblem(fields, schedule);
+  if (problem) throw new InvalidArgumentError(`${problem}; ${usage}`);
+  return schedule as TrainConfig['schedule'];
 }
 
 function parseLayers(v: string): number[] {
@@ -62,20 +87,21 @@ function parseLayers(v: string): number[] {
   return units;
 }
 
-const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'leaky_relu', 'gelu'] as const;
+/** the activations --activation offers: the registry's layer kinds that act on a linear layer's output */
+const ACTIVATIONS = LAYER_KINDS.filter((k) => LAYERS[k].role === 'activation');
 
 interface TrainFlags {
   dataset: string;
   /** absent: the lecture for pictures, settings chosen by its size for a table */
   preset?: string;
   layers?: number[];
-  activation?: (typeof ACTIVATIONS)[number];
+  activation?: LayerKind;
   bias?: boolean;
   dropout?: number;
   epochs?: number;
   batch?: number;
   lr?: number;
-  optimizer?: 'sgd' | 'momentum' | 'adam';
+  optimizer?: OptimizerKind;
   schedule?: TrainConfig['schedule'];
   evalEvery?: number;
   validation?: number;
@@ -105,26 +131,20 @@ export function modelAndConfig(f: TrainFlags, inputShape: number[], classes: num
   if (f.layers || f.activation || f.bias !== undefined || f.dropout !== undefined) {
     const base = baseModel.layers;
     const widths = f.layers ?? base.filter((l): l is Extract<LayerSpec, { kind: 'linear' }> => l.kind === 'linear').slice(0, -1).map((l) => l.units);
-    const act = f.activation ?? ((base.find((l) => ACTIVATIONS.includes(l.kind as never))?.kind ?? 'relu') as (typeof ACTIVATIONS)[number]);
+    const act = f.activation ?? base.find((l) => ACTIVATIONS.includes(l.kind))?.kind ?? 'relu';
     const bias = f.bias ?? (base.find((l) => l.kind === 'linear') as { bias: boolean } | undefined)?.bias ?? true;
     const layers: LayerSpec[] = [];
     for (const w of widths) {
       layers.push({ kind: 'linear', units: w, bias });
-      layers.push(act === 'leaky_relu' ? { kind: 'leaky_relu', slope: 0.01 } : { kind: act });
+      layers.push(LAYERS[act].create(w));
       if (f.dropout) layers.push({ kind: 'dropout', p: f.dropout });
     }
     layers.push({ kind: 'linear', units: baseModel.classes, bias });
     model = { ...baseModel, layers };
   }
   const c = preset.config();
-  const optimizer: TrainConfig['optimizer'] =
-    f.optimizer === undefined
-      ? c.optimizer
-      : f.optimizer === 'sgd'
-        ? { kind: 'sgd' }
-        : f.optimizer === 'momentum'
-          ? { kind: 'momentum', momentum: 0.9, nesterov: true }
-          : { kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+  // --optimizer NAME: the registry's defaults for it, the same the Train screen and the search start from
+  const optimizer: TrainConfig['optimizer'] = f.optimizer === undefined ? c.optimizer : OPTIMIZERS[f.optimizer].create();
   const config: TrainConfig = {
     ...c,
     epochs: f.epochs ?? c.epochs,
@@ -238,20 +258,20 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void,
     .option('--no-bias', 'linear layers have no biases')
     .option('--dropout <p>', 'dropout after each hidden activation', (v) => {
       const p = Number(v);
-      if (!(p >= 0 && p < 1)) throw new InvalidArgumentError('dropout must be at least 0 and below 1');
+      if (v.trim() === '' || !within(DROPOUT_P, p)) throw new InvalidArgumentError(`dropout must be ${rangeWords(DROPOUT_P)}`);
       return p;
     })
     .option('--epochs <n>', 'passes over the training set', int('epochs', 1))
     .option('--batch <n>', 'samples per step', int('batch', 1))
     .option('--lr <x>', 'learning rate', positive('lr'))
-    .addOption(new Option('--optimizer <name>', 'sgd (the lecture), momentum (Nesterov 0.9), adam').choices(['sgd', 'momentum', 'adam']))
-    .option('--schedule <s>', 'constant | step:EVERY:FACTOR | cosine', parseSchedule)
+    .addOption(new Option('--optimizer <name>', OPTIMIZER_KINDS.map(optimizerWords).join('; ')).choices(OPTIMIZER_KINDS))
+    .option('--schedule <s>', `${SCHEDULE_FORMS.join(' | ')}; optional settings may follow (cosine:MINLR)`, parseSchedule)
     .option('--eval-every <n>', 'test-set evaluation every N epochs (and at the end): a report, it chooses nothing', int('eval-every', 0))
     .option('--validation <fraction>', 'part of the training set set aside to choose the epoch the run keeps, e.g. 0.1 (default: the preset\'s; the lecture 0: its last epoch is kept)', fractionArg('validation', 0.5))
     .option('--patience <n>', 'stop early after N epochs without a better validation error (0: off; default: the preset\'s)', int('patience', 0))
     .option('--augment <settings>', 'pictures only: vary the training pictures at every epoch, e.g. shift=2,rotate=10,scale=10,brightness=10,contrast=10,noise=2,flip (pixels, degrees, per cent; flip not for digits)', augmentArg)
     .option('--seed <n>', 'random seed (permutations, initialisation, dropout)', int('seed', 0))
-    .addOption(new Option('--init <scheme>', 'weight initialisation').choices(['pytorch', 'he', 'xavier']))
+    .addOption(new Option('--init <scheme>', 'weight initialisation').choices(INIT_SCHEME_NAMES))
     .addOption(new Option('--device <d>', 'where to train; auto times the model on each available hardware device and takes the fastest').choices([...DEVICE_CHOICES]).default('cpu'))
     .option('--limit-train <n>', 'train on the first N samples only', int('limit-train', 1))
     .option('--limit-test <n>', 'test on the first N samples only', int('limit-test', 1))

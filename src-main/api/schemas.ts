@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { augmentSchema } from '../engine/augment';
 import { DEVICE_CHOICES } from '../engine/types';
 import { COLUMN_TYPES, TASKS } from '../engine/table';
+import { layerSpecSchema, optimizerSchema, scheduleSchema, trainConfigSchema as registryTrainConfigSchema } from '../engine/registry/index';
 import type { MethodName } from './methods';
 
 /**
@@ -39,15 +40,8 @@ export const exportTargetSchema = z
 const finite = () => z.number().refine(Number.isFinite, 'must be a finite number');
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
-export const layerSpecSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('linear'), units: positiveInt(65_536), bias: z.boolean() }),
-  z.strictObject({ kind: z.literal('relu') }),
-  z.strictObject({ kind: z.literal('tanh') }),
-  z.strictObject({ kind: z.literal('sigmoid') }),
-  z.strictObject({ kind: z.literal('leaky_relu'), slope: finite().min(0).max(1) }),
-  z.strictObject({ kind: z.literal('gelu') }),
-  z.strictObject({ kind: z.literal('dropout'), p: finite().min(0).max(0.99) }),
-]);
+/** A layer, an optimizer, a schedule: the registry's schemas (engine/registry), the limits the engine checks too. */
+export { layerSpecSchema, optimizerSchema, scheduleSchema };
 
 export const modelSpecSchema = z.strictObject({
   inputShape: z.array(positiveInt(1 << 20)).min(1).max(4),
@@ -56,29 +50,6 @@ export const modelSpecSchema = z.strictObject({
   classes: z.number().int().min(1).max(10_000),
   task: z.enum(TASKS).optional(),
 });
-
-export const optimizerSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('sgd'), weightDecay: finite().min(0).max(1).optional() }),
-  z.strictObject({
-    kind: z.literal('momentum'),
-    momentum: finite().min(0).max(0.9999),
-    nesterov: z.boolean(),
-    weightDecay: finite().min(0).max(1).optional(),
-  }),
-  z.strictObject({
-    kind: z.literal('adam'),
-    beta1: finite().min(0).max(0.9999),
-    beta2: finite().min(0).max(0.999999),
-    eps: finite().gt(0).max(1),
-    weightDecay: finite().min(0).max(1).optional(),
-  }),
-]);
-
-export const scheduleSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('constant') }),
-  z.strictObject({ kind: z.literal('step'), every: positiveInt(100_000), factor: finite().gt(0).max(1e6) }),
-  z.strictObject({ kind: z.literal('cosine'), minLr: finite().min(0).max(10).optional() }),
-]);
 
 /** 'auto' or one of NODE_DEVICES (engine/types.ts holds the list). */
 export const deviceChoiceSchema = z.enum(DEVICE_CHOICES);
@@ -93,20 +64,8 @@ export const deviceInfoSchema = z.strictObject({
   note: z.string().max(4000).optional(),
 });
 
-export const trainConfigSchema = z.strictObject({
-  epochs: positiveInt(100_000),
-  batchSize: positiveInt(65_536),
-  lr: finite().gt(0).max(100),
-  optimizer: optimizerSchema,
-  schedule: scheduleSchema,
-  evalEvery: z.number().int().min(0).max(100_000),
-  seed: z.number().int().min(0).max(2 ** 32 - 1),
-  init: z.enum(['pytorch', 'he', 'xavier']),
-  device: deviceChoiceSchema,
-  /** the fraction of the training set set aside to choose the kept checkpoint (0: the last epoch is kept) */
-  validation: finite().min(0).max(0.5).optional(),
-  /** early stopping: epochs without a better validation error (0: off) */
-  patience: z.number().int().min(0).max(100_000).optional(),
+/** A run's training settings: the registry's schema (engine/registry/train-config.ts), limits included. */
+export const trainConfigSchema = registryTrainConfigSchema.extend({
   /** pictures only: how the training samples are varied at every epoch (engine/augment.ts) */
   augment: augmentSchema.optional(),
 });
@@ -284,7 +243,7 @@ export const argumentSchemas = {
   setRunNote: z.tuple([idSchema, z.string().max(10_000)]),
   renameRun: z.tuple([idSchema, z.string().max(1_000)]),
   evaluateRun: z.tuple([idSchema]),
-  getInferenceModel: z.tuple([idSchema, z.strictObject({ from: z.number().int().min(0), count: z.number().int().min(1).max(16 * 1024 * 1024) }).optional()]),
+  getInferenceModel: z.tuple([idSchema]),
   exportRun: z.tuple([idSchema, exportTargetSchema.nullable().optional(), z.strictObject({ overwrite: z.boolean().optional() }).optional()]),
   beginBrowserRun: z.tuple([startRunRequestSchema]),
   readBrowserRunData: z.tuple([idSchema, splitSchema, z.number().int().min(0), z.number().int().min(1).max(1_000_000)]),

@@ -1,7 +1,9 @@
 /**
  * ModelSpec validation, description (shapes and parameter counts) and presets.
  */
+import { assertNever } from './assert-never';
 import { StudioError } from './errors';
+import { layerModule, optimizerModule, scheduleModule, TRAIN_LIMITS, got, rangeWords, within, OPTIMIZERS, type ParamInfo } from './registry/index';
 import { TASKS } from './table';
 import type { LayerSpec, ModelSpec, Task, TrainConfig, TrainingData } from './types';
 import { DEFAULT_PATIENCE, DEFAULT_VALIDATION } from './validation';
@@ -18,44 +20,17 @@ export class SpecError extends StudioError {
   }
 }
 
-const ACTIVATIONS = new Set(['relu', 'tanh', 'sigmoid', 'leaky_relu', 'gelu']);
-export const MAX_UNITS = 65_536;
+export { MAX_UNITS, type ParamInfo } from './registry/index';
+const isActivation = (l: { kind: string }): boolean => layerModule(l)?.role === 'activation';
 /** parameters, gradients and up to two optimizer states in float32 must fit in this */
 export const MAX_TRAINING_BYTES = 8 * 1024 ** 3;
 
-/** A value as a message shows it: "(got 0)", and "(got nothing)" for an empty, missing or NaN value. */
-function got(v: unknown): string {
-  const nothing = v === undefined || v === null || (typeof v === 'number' && Number.isNaN(v)) || (typeof v === 'string' && v.trim() === '');
-  return nothing ? '(got nothing)' : `(got ${v})`;
-}
 
 export const inputSize = (spec: Pick<ModelSpec, 'inputShape'>): number => spec.inputShape.reduce((a, b) => a * b, 1);
 
-export interface ParamInfo {
-  name: string;
-  shape: number[];
-  fanIn: number;
-  fanOut: number;
-  kind: 'weight' | 'bias';
-}
-
 export function layerLabel(l: LayerSpec): string {
-  switch (l.kind) {
-    case 'linear':
-      return `Linear ${l.units}${l.bias ? '' : ' (no bias)'}`;
-    case 'relu':
-      return 'ReLU';
-    case 'tanh':
-      return 'Tanh';
-    case 'sigmoid':
-      return 'Sigmoid';
-    case 'leaky_relu':
-      return `Leaky ReLU (slope ${l.slope})`;
-    case 'gelu':
-      return 'GELU';
-    case 'dropout':
-      return `Dropout (p = ${l.p})`;
-  }
+  const m = layerModule(l);
+  return m ? m.describe(l) : `Unknown layer "${String((l as { kind?: unknown }).kind)}"`;
 }
 
 /** Throws a SpecError with a plain-language message when the spec cannot be trained. */
@@ -80,34 +55,15 @@ export function validateSpec(spec: ModelSpec): void {
   let seenLinear = false;
   spec.layers.forEach((l, i) => {
     const where = `Layer ${i + 1} (${l && typeof l === 'object' && 'kind' in l ? l.kind : '?'})`;
-    switch (l?.kind) {
-      case 'linear':
-        if (!Number.isInteger(l.units) || l.units < 1) throw new SpecError(`${where}: the number of units must be a whole number of at least 1 ${got(l.units)}.`, i);
-        if (l.units > MAX_UNITS) throw new SpecError(`${where}: ${l.units} units is more than the studio supports (${MAX_UNITS}).`, i);
-        if (typeof l.bias !== 'boolean') throw new SpecError(`${where}: say whether the layer has a bias (true or false).`, i);
-        break;
-      case 'dropout':
-        if (!(typeof l.p === 'number' && l.p >= 0 && l.p < 1)) throw new SpecError(`${where}: the drop probability must be at least 0 and below 1 ${got(l.p)}.`, i);
-        if (prev?.kind === 'dropout') throw new SpecError(`${where}: two dropout layers in a row; merge them into one.`, i);
-        break;
-      case 'leaky_relu':
-        if (!(typeof l.slope === 'number' && Number.isFinite(l.slope) && l.slope >= 0 && l.slope < 1)) {
-          throw new SpecError(`${where}: the negative slope must be at least 0 and below 1 ${got(l.slope)}.`, i);
-        }
-        break;
-      case 'relu':
-      case 'tanh':
-      case 'sigmoid':
-      case 'gelu':
-        break;
-      default:
-        throw new SpecError(`Layer ${i + 1}: unknown layer kind "${(l as { kind?: unknown })?.kind}".`, i);
-    }
-    if (ACTIVATIONS.has(l.kind)) {
+    const m = layerModule(l);
+    if (!m) throw new SpecError(`Layer ${i + 1}: unknown layer kind "${(l as { kind?: unknown })?.kind}".`, i);
+    const problem = m.problem(l) ?? m.sequenceProblem?.(prev) ?? null;
+    if (problem) throw new SpecError(`${where}: ${problem}.`, i);
+    if (m.role === 'activation') {
       if (!seenLinear) throw new SpecError(`${where}: an activation needs a linear layer before it; it cannot act on the raw input.`, i);
-      if (prev && ACTIVATIONS.has(prev.kind)) throw new SpecError(`${where}: two activations in a row (${prev.kind} then ${l.kind}); remove one.`, i);
+      if (prev && isActivation(prev)) throw new SpecError(`${where}: two activations in a row (${prev.kind} then ${l.kind}); remove one.`, i);
     }
-    if (l.kind === 'linear') seenLinear = true;
+    if (m.params) seenLinear = true;
     prev = l;
   });
   const last = spec.layers[spec.layers.length - 1];
@@ -148,11 +104,13 @@ export function paramInfos(spec: ModelSpec): ParamInfo[] {
   let width = inputSize(spec);
   let k = 0;
   for (const l of spec.layers) {
-    if (l.kind !== 'linear') continue;
-    k++;
-    out.push({ name: `layer${k}.weight`, shape: [width, l.units], fanIn: width, fanOut: l.units, kind: 'weight' });
-    if (l.bias) out.push({ name: `layer${k}.bias`, shape: [l.units], fanIn: width, fanOut: l.units, kind: 'bias' });
-    width = l.units;
+    const m = layerModule(l);
+    if (!m) throw new SpecError(`Unknown layer kind "${String((l as { kind?: unknown }).kind)}".`);
+    if (m.params) {
+      k++;
+      for (const p of m.params(l, width)) out.push({ name: `layer${k}.${p.kind}`, ...p });
+    }
+    width = m.width(l, width);
   }
   return out;
 }
@@ -171,11 +129,10 @@ export function describe(spec: ModelSpec): { input: number[]; layers: LayerDescr
   let width = inputSize(spec);
   const layers: LayerDescription[] = [];
   for (const l of spec.layers) {
-    let params = 0;
-    if (l.kind === 'linear') {
-      params = width * l.units + (l.bias ? l.units : 0);
-      width = l.units;
-    }
+    const m = layerModule(l);
+    if (!m) throw new SpecError(`Unknown layer kind "${String((l as { kind?: unknown }).kind)}".`);
+    const params = (m.params?.(l, width) ?? []).reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+    width = m.width(l, width);
     layers.push({ name: layerLabel(l), outputShape: [width], params });
   }
   return { input: spec.inputShape, layers, totalParams: layers.reduce((s, l) => s + l.params, 0) };
@@ -183,7 +140,7 @@ export function describe(spec: ModelSpec): { input: number[]; layers: LayerDescr
 
 export function architectureLabel(spec: ModelSpec): string {
   const widths = [inputSize(spec), ...spec.layers.filter((l) => l.kind === 'linear').map((l) => (l as { units: number }).units)];
-  const acts = [...new Set(spec.layers.filter((l) => ACTIVATIONS.has(l.kind)).map((l) => l.kind))];
+  const acts = [...new Set(spec.layers.filter(isActivation).map((l) => l.kind))];
   return `${widths.join('-')}${acts.length ? ' ' + acts.join('/') : ''}`;
 }
 
@@ -266,38 +223,33 @@ export function presetById(id: string): Preset {
   return p;
 }
 
-/** Checks a TrainConfig; throws a plain-language error. */
+/** Checks a TrainConfig against the registry's limits (the API's schema has the same); throws a plain-language error. */
 export function validateConfig(c: TrainConfig): void {
   const bad = (m: string) => {
     throw new SpecError(m);
   };
-  if (!Number.isInteger(c.epochs) || c.epochs < 1) bad(`The number of epochs must be a whole number of at least 1 ${got(c.epochs)}.`);
-  if (!Number.isInteger(c.batchSize) || c.batchSize < 1 || c.batchSize > 65536) bad(`The batch size must be a whole number from 1 to 65536 ${got(c.batchSize)}.`);
-  if (!(c.lr > 0 && Number.isFinite(c.lr))) bad(`The learning rate must be a positive number ${got(c.lr)}.`);
-  if (!Number.isInteger(c.evalEvery) || c.evalEvery < 0) bad(`"Check on the test set every N epochs" must be a whole number, 0 or more ${got(c.evalEvery)}.`);
-  if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 2 ** 32 - 1) bad(`The seed must be a whole number from 0 to 4294967295 ${got(c.seed)}.`);
-  if (c.validation !== undefined && !(c.validation >= 0 && c.validation <= 0.5)) bad(`The validation part must be from 0 to 50 % of the training set ${got(c.validation)}.`);
-  if (c.patience !== undefined && !(Number.isInteger(c.patience) && c.patience >= 0)) bad(`The early-stopping patience must be a whole number of epochs, 0 (off) or more ${got(c.patience)}.`);
-  const o = c.optimizer;
-  if (o.weightDecay !== undefined && !(o.weightDecay >= 0)) bad('Weight decay must be 0 or more.');
-  if (o.kind === 'momentum' && !(o.momentum >= 0 && o.momentum < 1)) bad(`Momentum must be at least 0 and below 1 ${got(o.momentum)}.`);
-  if (o.kind === 'adam' && !(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1 && o.eps > 0)) bad('Adam needs 0 ≤ beta1, beta2 < 1 and eps > 0.');
-  const s = c.schedule;
-  if (s.kind === 'step' && !(Number.isInteger(s.every) && s.every >= 1 && s.factor > 0)) bad('A step schedule needs "every" ≥ 1 epoch and a factor above 0.');
+  const L = TRAIN_LIMITS;
+  if (!within(L.epochs, c.epochs)) bad(`The number of epochs must be ${rangeWords(L.epochs)} ${got(c.epochs)}.`);
+  if (!within(L.batchSize, c.batchSize)) bad(`The batch size must be ${rangeWords(L.batchSize)} ${got(c.batchSize)}.`);
+  if (!within(L.lr, c.lr)) bad(`The learning rate must be a positive number ${got(c.lr)}.`);
+  if (!within(L.evalEvery, c.evalEvery)) bad(`"Check on the test set every N epochs" must be ${rangeWords(L.evalEvery)} ${got(c.evalEvery)}.`);
+  if (!within(L.seed, c.seed)) bad(`The seed must be ${rangeWords(L.seed)} ${got(c.seed)}.`);
+  if (c.validation !== undefined && !within(L.validation, c.validation)) bad(`The validation part must be from 0 to ${L.validation.max * 100} % of the training set ${got(c.validation)}.`);
+  if (c.patience !== undefined && !within(L.patience, c.patience)) bad(`The early-stopping patience must be a whole number of epochs, 0 (off) to ${L.patience.max} ${got(c.patience)}.`);
+  const o = optimizerModule(c.optimizer);
+  if (!o) bad(`Unknown optimizer "${String(c.optimizer?.kind)}". Optimizers: ${Object.keys(OPTIMIZERS).join(', ')}.`);
+  const op = o!.problem(c.optimizer);
+  if (op) bad(`${op}.`);
+  const s = scheduleModule(c.schedule);
+  if (!s) bad(`Unknown learning-rate schedule "${String(c.schedule?.kind)}".`);
+  const sp = s!.problem(c.schedule);
+  if (sp) bad(`${sp}.`);
 }
 
 export function lrAt(c: TrainConfig, epoch: number): number {
-  const s = c.schedule;
-  switch (s.kind) {
-    case 'constant':
-      return c.lr;
-    case 'step':
-      return c.lr / Math.pow(s.factor, Math.floor(epoch / s.every));
-    case 'cosine': {
-      const min = s.minLr ?? 0;
-      return min + ((c.lr - min) * (1 + Math.cos((Math.PI * epoch) / c.epochs))) / 2;
-    }
-  }
+  const s = scheduleModule(c.schedule);
+  if (!s) return assertNever(c.schedule as never, 'learning-rate schedule');
+  return s.lrAt(c.schedule, c, epoch);
 }
 
 /** Checks that a dataset fits a model: its input size, a training set, labels within the classes. */

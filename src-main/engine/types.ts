@@ -3,18 +3,15 @@
  * the CLI and the renderer. No node:* or electron imports anywhere under engine/.
  */
 import type { AugmentConfig } from './augment';
+import type { z } from 'zod';
+import type { LayerSpec } from './registry/kinds';
+import type { trainConfigSchema } from './registry/train-config';
 import type { Task } from './table';
 export type { Task } from './table';
 
-/** One layer of the stack, in the order the data flows. */
-export type LayerSpec =
-  | { kind: 'linear'; units: number; bias: boolean }
-  | { kind: 'relu' }
-  | { kind: 'tanh' }
-  | { kind: 'sigmoid' }
-  | { kind: 'leaky_relu'; slope: number }
-  | { kind: 'gelu' }
-  | { kind: 'dropout'; p: number };
+/** LayerSpec, OptimizerConfig, ScheduleConfig, InitScheme: derived from the registry's schemas (engine/registry). */
+export type { LayerSpec, OptimizerConfig, ScheduleConfig } from './registry/kinds';
+export type { InitScheme } from './registry/init-schemes';
 
 /**
  * A network: the input sample shape (e.g. [1, 28, 28] or [784] or [features]), a stack of
@@ -30,56 +27,16 @@ export interface ModelSpec {
   task?: Task;
 }
 
-export type InitScheme = 'pytorch' | 'he' | 'xavier';
-
-export type OptimizerConfig =
-  | { kind: 'sgd'; weightDecay?: number }
-  | { kind: 'momentum'; momentum: number; nesterov: boolean; weightDecay?: number }
-  | { kind: 'adam'; beta1: number; beta2: number; eps: number; weightDecay?: number };
-
-export type ScheduleConfig =
-  | { kind: 'constant' }
-  /** lr is divided by `factor` every `every` epochs (the lecture's final code). */
-  | { kind: 'step'; every: number; factor: number }
-  | { kind: 'cosine'; minLr?: number };
+export * from './devices';
 
 /**
- * Where the studio trains: onnxruntime-node's execution providers (the CPU, WebGPU through
- * Dawn, CUDA, TensorRT, DirectML, CoreML). The one list every device enum derives from (the
- * API schema, the worker protocol, the CLI's --device, the Train screen).
+ * A run's training settings: the registry's schema (engine/registry/train-config.ts: limits,
+ * optimizer, schedule, init, device, validation part, patience), plus the pictures' variation.
  */
-export const NODE_DEVICES = ['cpu', 'webgpu', 'cuda', 'tensorrt', 'dml', 'coreml'] as const;
-export type NodeDevice = (typeof NODE_DEVICES)[number];
-
-/** A device, or 'auto': the fastest available hardware device for the actual model (timed), never a software adapter. */
-export type DeviceChoice = 'auto' | NodeDevice;
-export const DEVICE_CHOICES: readonly [DeviceChoice, ...DeviceChoice[]] = ['auto', ...NODE_DEVICES];
-
-export const isNodeDevice = (v: unknown): v is NodeDevice => (NODE_DEVICES as readonly unknown[]).includes(v);
-export const isDeviceChoice = (v: unknown): v is DeviceChoice => v === 'auto' || isNodeDevice(v);
-
-export interface TrainConfig {
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  optimizer: OptimizerConfig;
-  schedule: ScheduleConfig;
-  /** Evaluate on the test set every N epochs (and always after the last epoch). 0 = only at the end. */
-  evalEvery: number;
-  seed: number;
-  init: InitScheme;
-  device: DeviceChoice;
-  /**
-   * The fraction of the training set set aside (stratified by label, seeded with `seed`) to
-   * choose the checkpoint the run keeps and when to stop early. 0 or absent: nothing is
-   * chosen, the run keeps its last epoch (the lecture; runs of older studios).
-   */
-  validation?: number;
-  /** Early stopping: stop after this many epochs without a better validation error. 0 or absent: train every epoch. */
-  patience?: number;
+export type TrainConfig = z.infer<typeof trainConfigSchema> & {
   /** Pictures only: how the training samples are varied at every epoch (engine/augment.ts). Absent or all 0: not varied. */
   augment?: AugmentConfig;
-}
+};
 
 /**
  * The in-memory dataset the trainer consumes. Pixels are uint8 (scaled by `preprocess`),

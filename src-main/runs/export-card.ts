@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { describe as describeSpec } from '../engine/index';
+import { assertNever } from '../engine/assert-never';
 import type { TableSchema } from '../engine/table';
 import type { RunMetrics, TrainingData } from '../engine/types';
 import type { Verification } from './export';
@@ -24,6 +25,8 @@ function optimizerText(r: RunRecord): string {
       return `${o.nesterov ? 'Nesterov ' : ''}momentum ${o.momentum}${wd}`;
     case 'adam':
       return `Adam (β1 ${o.beta1}, β2 ${o.beta2}, ε ${o.eps})${wd}`;
+    default:
+      return assertNever(o, 'optimizer');
   }
 }
 
@@ -36,6 +39,8 @@ function scheduleText(r: RunRecord): string {
       return `divide by ${s.factor} every ${s.every} epochs`;
     case 'cosine':
       return `cosine down to ${s.minLr ?? 0}`;
+    default:
+      return assertNever(s, 'learning-rate schedule');
   }
 }
 

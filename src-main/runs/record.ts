@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { architectureLabel, countParams as engineCountParams } from '../engine/index';
 import { TASKS } from '../engine/table';
+import { INIT_SCHEME_NAMES, LAYER_KINDS, OPTIMIZER_KINDS, SCHEDULE_KINDS } from '../engine/registry/index';
 import { diverged, type ModelSpec, type TrainConfig } from '../engine/types';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -13,7 +14,12 @@ export const STUDIO_VERSION: string = (pkg as { version: string }).version;
 
 export const runStatusSchema = z.enum(['running', 'finished', 'stopped', 'failed']);
 
-const layerSchema = z.looseObject({ kind: z.string() });
+/**
+ * The kinds are the registry's (engine/registry); the settings of each are read as written,
+ * not re-checked against today's limits, so a run of an older studio still opens (training
+ * or resuming it checks them with the engine).
+ */
+const layerSchema = z.looseObject({ kind: z.enum(LAYER_KINDS) });
 export const modelSpecSchema = z.looseObject({
   inputShape: z.array(z.number().int().positive()).min(1),
   layers: z.array(layerSchema).min(1),
@@ -25,11 +31,11 @@ export const trainConfigSchema = z.looseObject({
   epochs: z.number().int().min(1),
   batchSize: z.number().int().min(1),
   lr: z.number().positive(),
-  optimizer: z.looseObject({ kind: z.string() }),
-  schedule: z.looseObject({ kind: z.string() }),
+  optimizer: z.looseObject({ kind: z.enum(OPTIMIZER_KINDS) }),
+  schedule: z.looseObject({ kind: z.enum(SCHEDULE_KINDS) }),
   evalEvery: z.number().int().min(0),
   seed: z.number().int(),
-  init: z.string(),
+  init: z.enum(INIT_SCHEME_NAMES),
   device: z.string(),
 });
 

@@ -11,6 +11,7 @@
  */
 import type { TrialSettings, TuneEvent } from '../api/tune-contract';
 import type { LayerSpec, ModelSpec, Task, TrainConfig } from '../engine/types';
+import { OPTIMIZERS } from '../engine/registry/index';
 import { Asha, type DataSize, type Trial } from './tune-search';
 
 /** the validation part every trial sets aside (the same seeded split for all: fair ranks) */
@@ -101,8 +102,8 @@ export function trialModel(s: TrialSettings, d: Pick<TuneData, 'inputShape' | 'c
 /** A trial's training settings: cosine over the top rung's epochs, the sweep's seed (the same validation split for every trial). */
 export function trialConfig(s: TrialSettings, epochs: number, seed: number): TrainConfig {
   const wd = s.weightDecay > 0 ? { weightDecay: s.weightDecay } : {};
-  const optimizer: TrainConfig['optimizer'] =
-    s.optimizer === 'sgd' ? { kind: 'sgd', ...wd } : s.optimizer === 'momentum' ? { kind: 'momentum', momentum: 0.9, nesterov: true, ...wd } : { kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8, ...wd };
+  // the registry's defaults for the optimizer, the same the CLI's --optimizer and the Train screen start from
+  const optimizer: TrainConfig['optimizer'] = { ...OPTIMIZERS[s.optimizer].create(), ...wd };
   return { epochs, batchSize: s.batchSize, lr: s.lr, optimizer, schedule: { kind: 'cosine' }, evalEvery: 0, seed, init: 'he', device: 'cpu', validation: TUNE_VALIDATION, patience: 0 };
 }
 

@@ -4,6 +4,7 @@
  * software GPU adapter is never timed nor chosen (src-main/runtime/devices.ts tells it apart).
  */
 import { Trainer } from '../engine/trainer';
+import { TRAIN_LIMITS } from '../engine/registry/index';
 import type { RuntimeAdapter } from '../engine/runtime';
 import type { ModelSpec, TrainConfig, TrainingData } from '../engine/types';
 import type { DeviceInfo } from '../api/contract';
@@ -69,7 +70,8 @@ export async function timeSteps(runtime: RuntimeAdapter, spec: ModelSpec, config
     spec,
     // no validation part and no early stop: on a few hundred samples, epochs without a better
     // validation error would end the timing before it has measured anything
-    config: { ...config, epochs: 1_000_000, evalEvery: 0, validation: 0, patience: 0 },
+    // as many epochs as a run may have: the timing stops the trainer itself
+    config: { ...config, epochs: TRAIN_LIMITS.epochs.max, evalEvery: 0, validation: 0, patience: 0 },
     data: small,
     runtime,
     onEvent: (e) => {
