@@ -46,7 +46,9 @@ try {
   let runId = '';
   const done = new Promise<Extract<StudioEvent, { channel: 'run' }>>((resolve) => {
     service.onEvent((e) => {
-      if (e.channel === 'run' && e.runId === runId && ['finished', 'stopped', 'failed'].includes(e.status) && (e.status !== 'finished' || e.event?.event === 'done')) resolve(e);
+      if (process.env.FIRST_RUN_DEBUG && e.channel === 'run') console.error(e.status, e.event?.event ?? '-');
+      // the 'done' event (whatever status it comes with), or the end of a run that failed or stopped
+      if (e.channel === 'run' && e.runId === runId && (e.event?.event === 'done' || e.status === 'stopped' || e.status === 'failed')) resolve(e);
     });
   });
   t = performance.now();
