@@ -127,6 +127,17 @@ describe('adding pictures to a picture dataset', () => {
     expect(await fingerprint(path.join(lib.dir, mnist.id))).toEqual(before);
   });
 
+  it('stores a hostile class folder name as the import would: line breaks and reordering characters written visibly', async () => {
+    const dir = await classFolders(path.join(root, 'hostile'), { 'cat\u202egpj.exe': 1, 'two\nlines': 1, cats: 1 });
+    const v = await lib.addVersion(v1.id, [dir]);
+    expect(v.classNames).toEqual(['cats', 'dogs', 'cat\\u202egpj.exe', 'two\\x0alines']);
+    expect(v.train.perClass[0]).toBeGreaterThan(v1.train.perClass[0]);
+    // the same folder name again finds its class (not a second class shown the same way)
+    const again = await lib.addVersion(v.id, [await classFolders(path.join(root, 'hostile-again'), { 'two\nlines': 1 })]);
+    expect(again.classNames).toEqual(v.classNames);
+    expect(again.train.perClass[3]).toBe(v.train.perClass[3] + 1);
+  });
+
   it('refuses in plain words and leaves nothing behind: not pictures, no class folders, an unknown dataset', async () => {
     const count = (await lib.list()).length;
     const table = path.join(root, 't.csv');

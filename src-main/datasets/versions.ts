@@ -20,6 +20,7 @@ import { DEFAULT_TEST_FRACTION, finalizeImport, readInt32File, stratifiedSplit }
 import { listDir, statEntry, walk } from './image-files';
 import { imageSettingsOf } from './meta-schema';
 import { pictureToSample } from './picture-decode';
+import { safeText } from './safe-text';
 import type { DatasetMeta, ImportOptions, SkippedFile } from './types';
 
 /** What a version records about how it was made (meta.preprocessing.version). */
@@ -96,9 +97,10 @@ export async function buildVersion(base: DatasetMeta, oldDir: string, paths: str
   ctx.progress('scanning', 0, null);
   const found = await scanClasses(paths, ctx, skipped);
   if (found.size === 0) throw new DatasetImportError(`${paths[0]}: no pictures in class folders; put the pictures of each class in a subfolder named after the class.`);
-  const { classNames, labelOf } = mergedClasses(base.classNames, [...found.keys()]);
+  // folder names as the import stores class names (control and reordering characters written visibly), so "cat" finds "cat"
+  const { classNames, labelOf } = mergedClasses(base.classNames, [...found.keys()].map(safeText));
   const pictures: NewPicture[] = [];
-  for (const [name, files] of found) for (const file of files) pictures.push({ file, label: labelOf.get(name)! });
+  for (const [name, files] of found) for (const file of files) pictures.push({ file, label: labelOf.get(safeText(name))! });
 
   // each new picture as the old dataset's import would have brought it (unreadable ones are left out and listed)
   const sampleBytes = base.sampleShape.reduce((a, b) => a * b, 1);
