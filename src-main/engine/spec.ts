@@ -1,7 +1,6 @@
 /**
  * ModelSpec validation, description (shapes and parameter counts) and presets.
  */
-import { assertNever } from './assert-never';
 import { StudioError } from './errors';
 import { layerModule, optimizerModule, scheduleModule, TRAIN_LIMITS, got, rangeWords, within, OPTIMIZERS, type ParamInfo } from './registry/index';
 import { TASKS } from './table';
@@ -248,7 +247,7 @@ export function validateConfig(c: TrainConfig): void {
 
 export function lrAt(c: TrainConfig, epoch: number): number {
   const s = scheduleModule(c.schedule);
-  if (!s) return assertNever(c.schedule as never, 'learning-rate schedule');
+  if (!s) throw new SpecError(`Unknown learning-rate schedule "${String(c.schedule?.kind)}".`);
   return s.lrAt(c.schedule, c, epoch);
 }
 

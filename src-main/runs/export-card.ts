@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { describe as describeSpec } from '../engine/index';
-import { assertNever } from '../engine/assert-never';
+import { optimizerModule, scheduleModule } from '../engine/registry/index';
 import type { TableSchema } from '../engine/table';
 import type { RunMetrics, TrainingData } from '../engine/types';
 import type { Verification } from './export';
@@ -15,33 +15,20 @@ import { STUDIO_VERSION, type RunRecord } from './record';
 /** A fraction as a percentage for people to read ('—' when unknown). */
 export const pct = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined || Number.isNaN(v) ? '—' : `${(v * 100).toFixed(digits)}%`);
 
+/** The optimizer in the registry's words, weight decay added. */
 function optimizerText(r: RunRecord): string {
   const o = r.config.optimizer;
-  const wd = o.weightDecay ? `, weight decay ${o.weightDecay}` : '';
-  switch (o.kind) {
-    case 'sgd':
-      return `SGD${wd}`;
-    case 'momentum':
-      return `${o.nesterov ? 'Nesterov ' : ''}momentum ${o.momentum}${wd}`;
-    case 'adam':
-      return `Adam (β1 ${o.beta1}, β2 ${o.beta2}, ε ${o.eps})${wd}`;
-    default:
-      return assertNever(o, 'optimizer');
-  }
+  const m = optimizerModule(o);
+  if (!m) throw new Error(`Unknown optimizer "${String(o.kind)}" in run.json.`);
+  return `${m.describe(o)}${o.weightDecay ? `, weight decay ${o.weightDecay}` : ''}`;
 }
 
+/** The learning-rate schedule in the registry's words. */
 function scheduleText(r: RunRecord): string {
   const s = r.config.schedule;
-  switch (s.kind) {
-    case 'constant':
-      return 'constant';
-    case 'step':
-      return `divide by ${s.factor} every ${s.every} epochs`;
-    case 'cosine':
-      return `cosine down to ${s.minLr ?? 0}`;
-    default:
-      return assertNever(s, 'learning-rate schedule');
-  }
+  const m = scheduleModule(s);
+  if (!m) throw new Error(`Unknown learning-rate schedule "${String(s.kind)}" in run.json.`);
+  return m.describe(s);
 }
 
 export function modelCard(args: {

@@ -7,6 +7,7 @@ import type { ModelSpec, TrainConfig, LayerSpec } from '../../src-main/engine/ty
 import type { DatasetMeta } from '../../src-main/datasets/types';
 import type { Task } from '../../src-main/engine/table';
 import { tablePreset } from '../../src-main/engine/table-defaults';
+import { LAYERS, LAYER_KINDS, layerModule, type LayerKind } from '../../src-main/engine/registry/index';
 import { taskOf } from './table-data';
 
 /** What the presets and the fitting read of a dataset: its shape, classes, and (tables) what it predicts. */
@@ -110,24 +111,24 @@ export function fitSpecToData(spec: ModelSpec, d: DataShape): ModelSpec {
   return { inputShape: [...d.sampleShape], layers, classes, ...(task === 'number' ? { task } : {}) };
 }
 
-/** The layer kinds, in plain words; `advanced` ones are offered once "More layer kinds" is on (or already in use). */
-export const layerKinds: { kind: LayerSpec['kind']; label: string; help: string; advanced?: true }[] = [
-  { kind: 'linear', label: 'Linear (fully connected)', help: 'Every output is a weighted sum of all inputs, plus an optional bias.' },
-  { kind: 'relu', label: 'ReLU', help: 'Keeps positive values, turns negative values into 0. The usual choice.' },
-  { kind: 'leaky_relu', label: 'Leaky ReLU', help: 'Like ReLU, but lets a small slope through for negative values.', advanced: true },
-  { kind: 'tanh', label: 'Tanh', help: 'Squashes values into −1…1.' },
-  { kind: 'sigmoid', label: 'Sigmoid', help: 'Squashes values into 0…1.' },
-  { kind: 'gelu', label: 'GELU', help: 'A smooth version of ReLU.', advanced: true },
-  { kind: 'dropout', label: 'Dropout', help: 'While training, randomly switches off a fraction of values, which fights memorizing.' },
-];
+/** The layer kinds, in plain words and the registry's order; `advanced` ones are offered once "Advanced" is on (or already in use). */
+export const layerKinds: { kind: LayerKind; label: string; help: string; advanced: boolean }[] = LAYER_KINDS.map((kind) => ({
+  kind,
+  label: LAYERS[kind].label,
+  help: LAYERS[kind].help,
+  advanced: LAYERS[kind].advanced,
+}));
 
-export function newLayer(kind: LayerSpec['kind'], units = 128): LayerSpec {
-  switch (kind) {
-    case 'linear': return { kind, units, bias: true };
-    case 'leaky_relu': return { kind, slope: 0.01 };
-    case 'dropout': return { kind, p: 0.2 };
-    default: return { kind } as LayerSpec;
-  }
+/** A new layer of a kind with the registry's defaults (`units` for a linear one). */
+export function newLayer(kind: LayerKind, units = 128): LayerSpec {
+  return LAYERS[kind].create(units);
+}
+
+/** A layer's own problem in plain words, as a sentence (its settings against the registry's limits); null if fine. */
+export function layerProblem(l: LayerSpec): string | null {
+  const m = layerModule(l);
+  const p = m ? m.problem(l) : `unknown layer kind "${String((l as { kind?: unknown }).kind)}"`;
+  return p === null ? null : `${p.charAt(0).toUpperCase()}${p.slice(1)}.`;
 }
 
 export function architectureLabel(spec: ModelSpec): string {

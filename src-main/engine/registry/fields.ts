@@ -4,6 +4,7 @@
  * screens render them (src-renderer/components/RegistryFields.vue); the engine's validation
  * speaks their words; registry.test.ts checks they cover every field of each schema.
  */
+import { assertNever } from '../assert-never';
 import { got, rangeWords, within, type Limit } from './limits';
 
 interface FieldBase {
@@ -49,6 +50,8 @@ export function fieldProblem(f: FieldDescriptor, v: unknown): string | null {
       return typeof v === 'boolean' ? null : `say whether ${f.subject} (true or false)`;
     case 'select':
       return f.options.some((o) => o.value === v) ? null : `${f.subject} must be one of ${f.options.map((o) => o.value).join(', ')} ${got(v)}`;
+    default:
+      return assertNever(f, 'field kind');
   }
 }
 

@@ -41,6 +41,8 @@ export interface OptimizerModule<S extends { kind: string; weightDecay?: number 
   fields: readonly FieldDescriptor[];
   /** the optimizer with its default settings (the same in the CLI, the Train screen and the search) */
   create(): S;
+  /** the optimizer and its settings in a few words, for the model card ("Nesterov momentum 0.9"); weight decay is added by the caller */
+  describe(o: S): string;
   /** a problem beyond the fields' limits, in plain words; null if fine */
   problem(o: S): string | null;
   /** the learning rate that suits it when a person switches to it with `lr` set (Adam wants a smaller one) */

@@ -12,6 +12,8 @@ export interface ScheduleModule<S extends { kind: string } = { kind: string }> {
   /** the schedule with its default settings */
   create(): S;
   problem(s: S): string | null;
+  /** the schedule and its settings in a few words, for the model card ("divide by 2 every 10 epochs") */
+  describe(s: S): string;
   /** the learning rate of epoch `epoch` (from 0), given the run's base rate and its number of epochs */
   lrAt(s: S, run: { lr: number; epochs: number }, epoch: number): number;
 }

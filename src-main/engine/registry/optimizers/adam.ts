@@ -36,6 +36,7 @@ export const adam: OptimizerModule<AdamConfig> = {
   advanced: false,
   fields,
   create: () => ({ kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 }),
+  describe: (o) => `Adam (β1 ${o.beta1}, β2 ${o.beta2}, ε ${o.eps})`,
   problem: (o) => fieldsProblem(fields, o),
   suggestLr: (lr) => (lr > 0.005 ? 0.001 : lr),
   stateSuffixes: ['m', 'v'],

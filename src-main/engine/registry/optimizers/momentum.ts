@@ -34,6 +34,7 @@ export const momentum: OptimizerModule<MomentumConfig> = {
   advanced: false,
   fields,
   create: () => ({ kind: 'momentum', momentum: 0.9, nesterov: true }),
+  describe: (o) => `${o.nesterov ? 'Nesterov ' : ''}momentum ${o.momentum}`,
   problem: (o) => fieldsProblem(fields, o),
   stateSuffixes: ['velocity'],
   scalars: [],

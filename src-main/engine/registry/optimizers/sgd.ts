@@ -22,6 +22,7 @@ export const sgd: OptimizerModule<SgdConfig> = {
   advanced: false,
   fields,
   create: () => ({ kind: 'sgd' }),
+  describe: () => 'SGD',
   problem: (o) => fieldsProblem(fields, o),
   stateSuffixes: [],
   scalars: [],

@@ -13,5 +13,6 @@ export const constant: ScheduleModule<ConstantSchedule> = {
   fields: [],
   create: () => ({ kind: 'constant' }),
   problem: () => null,
+  describe: () => 'constant',
   lrAt: (_s, run) => run.lr,
 };

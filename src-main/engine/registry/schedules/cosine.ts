@@ -21,6 +21,7 @@ export const cosine: ScheduleModule<CosineSchedule> = {
   fields,
   create: () => ({ kind: 'cosine', minLr: 0 }),
   problem: (s) => fieldsProblem(fields, s),
+  describe: (s) => `cosine down to ${s.minLr ?? 0}`,
   lrAt(s, run, epoch) {
     const min = s.minLr ?? 0;
     return min + ((run.lr - min) * (1 + Math.cos((Math.PI * epoch) / run.epochs))) / 2;

@@ -11,7 +11,7 @@ export const stepSchema = z.strictObject({ kind: z.literal('step'), every: numbe
 export type StepSchedule = z.infer<typeof stepSchema>;
 
 const fields: FieldDescriptor[] = [
-  { name: 'every', kind: 'number', label: 'Every … epochs', help: 'How many epochs pass between two divisions', limit: EVERY, step: 1, subject: 'The step schedule\'s "every" (epochs)' },
+  { name: 'every', kind: 'number', label: 'Every (epochs)', help: 'How many epochs pass between two divisions', limit: EVERY, step: 1, subject: 'The step schedule\'s "every" (epochs)' },
   { name: 'factor', kind: 'number', label: 'divide by', help: 'What the learning rate is divided by each time (2 halves it)', limit: FACTOR, step: 0.5, subject: "The step schedule's factor" },
 ];
 
@@ -23,5 +23,6 @@ export const step: ScheduleModule<StepSchedule> = {
   fields,
   create: () => ({ kind: 'step', every: 5, factor: 2 }),
   problem: (s) => fieldsProblem(fields, s),
+  describe: (s) => `divide by ${s.factor} every ${s.every} epochs`,
   lrAt: (s, run, epoch) => run.lr / Math.pow(s.factor, Math.floor(epoch / s.every)),
 };
