@@ -135,6 +135,8 @@ test('capture two classes, save, train, try with the live camera, add a version'
   await expect(panel).toBeHidden();
   await expect(page.getByTestId('dataset-version')).toContainText('version 2 of “Camera e2e”', { timeout: 60_000 });
   await expect(page.getByTestId('dataset-details')).toContainText('Camera e2e (version 2)');
+  await expect(page.getByTestId('version-made')).toContainText('It holds the pictures of “Camera e2e”, unchanged, and ');
+  await expect(page.getByTestId('version-made')).toContainText('stays as it was, so runs trained on it can be repeated');
   expect(fingerprint(first)).toEqual(before);
   const v2 = readMeta(datasetIds().find((id) => id !== first)!);
   expect(v2.versionOf).toBe(first);

@@ -49,6 +49,9 @@ export interface ImportRequest {
   addTo?: string;
 }
 
+/** How a dataset version was made (its meta.preprocessing.version): the Data screen says it in words. */
+export type { VersionRecord } from '../datasets/types';
+
 /** The longest side pictures are brought to by default (colour 3, greyscale 1): the camera takes its pictures at this size. */
 export { DEFAULT_LONG_SIDE } from '../datasets/image-settings';
 

@@ -51,6 +51,16 @@ export interface DatasetMeta {
   version?: number;
 }
 
+/** What a version records about how it was made (meta.preprocessing.version; datasets/versions.ts). */
+export interface VersionRecord {
+  /** the dataset the pictures were added to */
+  madeFrom: string;
+  madeFromName: string;
+  /** new pictures that went to the training and the test split */
+  added: { train: number; test: number };
+  how: string;
+}
+
 /** Files an import passed over (not images, not inside a class folder, hidden files). */
 export interface SkippedFile {
   path: string;

@@ -21,17 +21,7 @@ import { listDir, statEntry, walk } from './image-files';
 import { imageSettingsOf } from './meta-schema';
 import { pictureToSample } from './picture-decode';
 import { safeText } from './safe-text';
-import type { DatasetMeta, ImportOptions, SkippedFile } from './types';
-
-/** What a version records about how it was made (meta.preprocessing.version). */
-export interface VersionRecord {
-  /** the dataset the pictures were added to */
-  madeFrom: string;
-  madeFromName: string;
-  /** new pictures that went to the training and the test split */
-  added: { train: number; test: number };
-  how: string;
-}
+import type { DatasetMeta, ImportOptions, SkippedFile, VersionRecord } from './types';
 
 /** The meta of a version before the library gives it an id, a name and a date. */
 export type VersionDraft = Omit<DatasetMeta, 'id' | 'name' | 'createdAt'>;
