@@ -1,18 +1,16 @@
 /**
  * Runs trained in a browser window on its own WebGPU (device 'browser-webgpu'): the host keeps
  * the record, the window reads the data with readBrowserRunData and reports its events and
- * checkpoints with reportBrowserRun. A run whose window goes silent is marked failed. Its end
- * is written by the same recordRunEnd as a worker's (src-main/runs/run-end.ts).
+ * checkpoints with reportBrowserRun. A run whose window goes silent is marked failed. What the
+ * window reports is written by the same run recorder as a worker's run (runs/recorder.ts).
  */
 import type { Task, TrainEvent, TrainingData } from '../engine/types';
 import { paramInfos } from '../engine/spec';
 import { stateSlots } from '../engine/optimizers/index';
-import { validationFraction } from '../engine/validation';
-import { afterEpochsText } from '../engine/run-status';
-import type { MetricsWriter } from '../runs/metrics';
+import { afterEpochsText, type EndStatus } from '../engine/run-status';
 import type { RunStore } from '../runs/store';
 import type { RunRecord } from '../runs/record';
-import { endWriteProblem, recordRunEnd, type EndStatus } from '../runs/run-end';
+import { RunRecorder, endWriteProblem, recordEnd } from '../runs/recorder';
 import {
   BROWSER_DEVICE,
   type BrowserCheckpoint,
@@ -60,22 +58,13 @@ interface BrowserLive {
   record: RunRecord;
   status: 'running' | 'paused';
   data: Promise<TrainingData>;
-  metrics: MetricsWriter;
+  /** writes what the window reports into the run folder */
+  recorder: RunRecorder;
   /** what another window asked of the run, handed to the training window with the next reply */
   request?: 'pause' | 'resume' | 'stop';
   lastReport: number;
-  epochsDone: number;
-  /** the checkpoint the run keeps (best.ckpt): its epoch (from 1), validation error and test error so far */
-  kept: { epoch: number | null; validationError: number | null; testError: number | null };
-  lastTestError: number | null;
-  /** the validation part the window's trainer set aside (its 'start' event) */
-  validation?: { fraction: number; seed: number; train: number; validation: number };
-  /** the trainer's done event: the kept model's figures, an early stop, a diagnosis */
-  done?: Extract<TrainEvent, { event: 'done' }>;
-  /** seconds of the completed epochs */
-  seconds: number;
-  /** seconds of the epoch in progress when it was last saved inside (a stop, or the periodic save) */
-  partialSeconds: number;
+  /** where an epoch stood could not be saved: said in the reason if the run then stops */
+  positionProblem?: string;
   /** reports of one run are applied one after the other */
   chain: Promise<unknown>;
 }
@@ -145,22 +134,10 @@ export class BrowserRuns {
     try {
       loaded = await data;
     } catch (err) {
-      await recordRunEnd(this.host.runs, record.id, 'failed', `the dataset could not be read: ${err instanceof Error ? err.message : String(err)}`);
+      await recordEnd(this.host.runs, record.id, 'failed', `the dataset could not be read: ${err instanceof Error ? err.message : String(err)}`);
       throw err;
     }
-    const live: BrowserLive = {
-      record,
-      status: 'running',
-      data,
-      metrics: this.host.runs.metricsWriter(record.id),
-      lastReport: Date.now(),
-      epochsDone: 0,
-      kept: { epoch: null, validationError: null, testError: null },
-      lastTestError: null,
-      seconds: 0,
-      partialSeconds: 0,
-      chain: Promise.resolve(),
-    };
+    const live: BrowserLive = { record, status: 'running', data, recorder: new RunRecorder(this.host.runs, record), lastReport: Date.now(), chain: Promise.resolve() };
     this.live.set(record.id, live);
     this.watch();
     const bytesPerValue = loaded.train.x instanceof Float32Array ? 4 : 1;
@@ -223,12 +200,12 @@ export class BrowserRuns {
     if (c.partial) {
       // inside the epoch after the last completed one
       const steps = Math.ceil((await live.data).train.n / config.batchSize);
-      if (c.epoch !== live.epochsDone) throw new StudioError('bad_request', `The checkpoint is inside epoch ${c.epoch + 1}, but the run has completed ${live.epochsDone} epochs; it can only stand inside epoch ${live.epochsDone + 1}.`);
+      if (c.epoch !== live.recorder.epochsDone) throw new StudioError('bad_request', `The checkpoint is inside epoch ${c.epoch + 1}, but the run has completed ${live.recorder.epochsDone} epochs; it can only stand inside epoch ${live.recorder.epochsDone + 1}.`);
       if (c.epoch >= config.epochs) throw new StudioError('bad_request', `The checkpoint is inside epoch ${c.epoch + 1}, but the run has only ${config.epochs} epochs.`);
       if (c.partial.stepsDone >= steps) throw new StudioError('bad_request', `The checkpoint stands after step ${c.partial.stepsDone} of an epoch of ${steps} steps; an epoch's end is reported without "partial".`);
       if (c.testError !== null) throw new StudioError('bad_request', 'A checkpoint inside an epoch has no test error (the test set is evaluated at epoch ends).');
     } else {
-      if (c.epoch !== live.epochsDone + 1) throw new StudioError('bad_request', `The checkpoint is for epoch ${c.epoch}, but the run has completed ${live.epochsDone} epochs; checkpoints come one per epoch, in order.`);
+      if (c.epoch !== live.recorder.epochsDone + 1) throw new StudioError('bad_request', `The checkpoint is for epoch ${c.epoch}, but the run has completed ${live.recorder.epochsDone} epochs; checkpoints come one per epoch, in order.`);
       if (c.epoch > config.epochs) throw new StudioError('bad_request', `The checkpoint is for epoch ${c.epoch}, but the run has only ${config.epochs} epochs.`);
     }
     const infos = paramInfos(model);
@@ -256,75 +233,22 @@ export class BrowserRuns {
     const epochEnd = report.checkpoint && !report.checkpoint.partial ? 1 : 0;
     const doneEvent = report.events.find((e): e is Extract<TrainEvent, { event: 'done' }> => e.event === 'done');
     // an early stop finishes before the last epoch, and its done event says so
-    const stoppedEarly = !!doneEvent?.stoppedEarly && doneEvent.epochs === live.epochsDone + epochEnd;
-    if (report.status === 'finished' && live.epochsDone + epochEnd < live.record.config.epochs && !stoppedEarly) {
-      throw new StudioError('bad_request', `The run reports finished after ${live.epochsDone + epochEnd} of ${live.record.config.epochs} epochs; report "stopped" with a reason instead.`);
+    const stoppedEarly = !!doneEvent?.stoppedEarly && doneEvent.epochs === live.recorder.epochsDone + epochEnd;
+    if (report.status === 'finished' && live.recorder.epochsDone + epochEnd < live.record.config.epochs && !stoppedEarly) {
+      throw new StudioError('bad_request', `The run reports finished after ${live.recorder.epochsDone + epochEnd} of ${live.record.config.epochs} epochs; report "stopped" with a reason instead.`);
     }
     live.lastReport = Date.now();
     for (const e of report.events) {
-      live.metrics.append(e);
-      if (e.event === 'epoch') live.seconds += e.seconds;
-      if (e.event === 'done') {
-        live.seconds = Math.max(live.seconds, e.seconds);
-        live.done = e;
-      }
-      if (e.event === 'start' && e.validation) live.validation = e.validation;
+      live.recorder.event(e);
       this.host.emit({ channel: 'run', runId: id, status: live.status, event: e });
     }
-    if (report.checkpoint?.partial && decoded) {
-      // where the epoch stands is a safety net: a failed write (a full disk) does not end the run
-      const c = report.checkpoint;
-      const partial = c.partial!;
-      try {
-        await this.host.runs
-          .checkpoints(live.record)
-          .saveMidEpoch({ epoch: c.epoch, step: c.step, params: decoded.params, optimizerState: decoded.optimizerState, rngState: c.rngState, optimizerStep: c.optimizerStep, partial });
-        live.partialSeconds = partial.seconds;
-        await this.host.runs.update(id, (r) => {
-          r.progress.step = c.step;
-          r.progress.seconds = live.seconds + partial.seconds;
-        });
-      } catch {
-        // the last epoch checkpoint (or an older position) stays the one to continue from
-      }
-    } else if (report.checkpoint && decoded) {
-      const c = report.checkpoint;
-      const last = c.epoch >= live.record.config.epochs || c.last === true;
-      const validationError = c.validationError ?? null;
-      const { isBest } = await this.host.runs.checkpoints(live.record).save(
-        {
-          epoch: c.epoch,
-          step: c.step,
-          params: decoded.params,
-          optimizerState: decoded.optimizerState,
-          rngState: c.rngState,
-          optimizerStep: c.optimizerStep,
-          ...(c.validationError !== undefined ? { validationError } : {}),
-          ...(c.validationLoss !== undefined ? { validationLoss: c.validationLoss } : {}),
-        },
-        c.testError,
-        // the window's trainer says which epoch the run keeps; a window without the validation split: the lowest test error
-        c.kept !== undefined ? { force: last, keep: c.kept } : { force: last, bestSoFar: live.kept.testError },
-      );
-      if (isBest) live.kept = { epoch: c.epoch, validationError, testError: c.testError };
-      live.epochsDone = c.epoch;
-      live.partialSeconds = 0;
-      if (c.testError !== null) live.lastTestError = c.testError;
-      await this.host.runs.update(id, (r) => {
-        r.progress = {
-          epochsDone: c.epoch,
-          step: c.step,
-          bestTestError: live.kept.testError,
-          bestEpoch: live.kept.epoch,
-          lastTestError: live.lastTestError,
-          seconds: live.seconds,
-          checkpointEpoch: live.kept.epoch,
-          validationError: live.kept.validationError,
-          testError: live.kept.testError,
-          keptBy: validationFraction(r.config) > 0 ? 'validation' : 'last',
-        };
-        if (live.validation) r.validation = { ...live.validation };
-      });
+    try {
+      live.recorder.check();
+      if (report.checkpoint && decoded) await this.record(live, report.checkpoint, decoded);
+    } catch (err) {
+      // a write that failed ends the run failed, and this report answers with the file named
+      await this.end(id, 'failed').catch(() => undefined);
+      throw err;
     }
     const status = report.status;
     if (status === 'paused' || status === 'running') {
@@ -333,10 +257,33 @@ export class BrowserRuns {
         this.host.emit({ channel: 'run', runId: id, status });
       }
     } else if (status) {
-      const done = [...report.events].reverse().find((e) => e.event === 'done');
-      if (done && done.event === 'done' && done.testError !== null) live.lastTestError = done.testError;
-      await this.end(id, status, report.reason);
+      const reason = status === 'stopped' && live.positionProblem ? `${report.reason ?? 'Stopped.'} (${live.positionProblem})` : report.reason;
+      await this.end(id, status, reason);
     }
+  }
+
+  /** A reported checkpoint into the run folder: where an epoch stands, or an epoch's end. */
+  private async record(live: BrowserLive, c: BrowserCheckpoint, decoded: { params: Float32Array[]; optimizerState: Float32Array[] }): Promise<void> {
+    const state = { epoch: c.epoch, step: c.step, params: decoded.params, optimizerState: decoded.optimizerState, rngState: c.rngState, optimizerStep: c.optimizerStep };
+    if (c.partial) {
+      // where the epoch stands is a safety net: a failed write (a full disk) does not end the run,
+      // and a stop then says that it continues from the last point saved
+      try {
+        await live.recorder.midEpoch({ ...state, partial: c.partial });
+        delete live.positionProblem;
+      } catch (err) {
+        live.positionProblem = `where epoch ${c.epoch + 1} stood could not be saved: ${err instanceof Error ? err.message : String(err)}; resuming continues from the last point that was saved`;
+      }
+      return;
+    }
+    const checkpoint = {
+      ...state,
+      ...(c.validationError !== undefined ? { validationError: c.validationError } : {}),
+      ...(c.validationLoss !== undefined ? { validationLoss: c.validationLoss } : {}),
+    };
+    // the window's trainer says which epoch the run keeps; a window without the validation split: the lowest test error
+    await live.recorder.epochEnd(checkpoint, { testError: c.testError, last: c.last === true, ...(c.kept !== undefined ? { kept: c.kept } : {}) });
+    delete live.positionProblem;
   }
 
   /**
@@ -347,26 +294,12 @@ export class BrowserRuns {
     const live = this.live.get(id);
     if (!live) return;
     this.live.delete(id);
-    live.metrics.close();
-    const write = recordRunEnd(this.host.runs, id, status, reason, (r) => {
-      r.progress.seconds = live.seconds + live.partialSeconds;
-      r.progress.lastTestError = live.lastTestError;
-      const done = live.done;
-      if (status === 'finished' && done) {
-        // the kept model's figures, its test error measured by the window once it was kept
-        r.progress.testError = r.progress.bestTestError = done.testError;
-        r.progress.checkpointEpoch = r.progress.bestEpoch = done.checkpointEpoch ?? live.kept.epoch;
-        r.progress.validationError = done.validationError ?? live.kept.validationError;
-        if (done.stoppedEarly) r.stoppedEarly = done.stoppedEarly;
-        if (done.diagnosis) r.diagnosis = done.diagnosis;
-        if (done.metrics) r.testMetrics = done.metrics;
-      }
-    }).then(
-      () => this.host.emit({ channel: 'run', runId: id, status, ...(reason ? { reason } : {}) }),
+    const write = live.recorder.end(status, reason).then(
+      (ended) => this.host.emit({ channel: 'run', runId: id, ...ended }),
       (err: unknown) => {
         const problem = endWriteProblem(err);
         this.host.emit({ channel: 'run', runId: id, status: 'failed', reason: problem });
-        throw new StudioError('training_failed', `The run ${problem}.`);
+        throw new StudioError('io', `The run ${problem}.`);
       },
     );
     this.host.track(write);
@@ -382,7 +315,7 @@ export class BrowserRuns {
         if (now - live.lastReport > this.silenceMs) {
           live.chain = live.chain
             .catch(() => undefined)
-            .then(() => this.end(id, 'failed', `the browser window training this run stopped answering (closed or reloaded) ${afterEpochsText(live.epochsDone)}; resume the run to continue on this computer from its last checkpoint`))
+            .then(() => this.end(id, 'failed', `the browser window training this run stopped answering (closed or reloaded) ${afterEpochsText(live.recorder.epochsDone)}; resume the run to continue on this computer from its last checkpoint`))
             // a failed write has been announced as the run's failure already
             .catch(() => undefined);
         }

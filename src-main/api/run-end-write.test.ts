@@ -31,10 +31,10 @@ describe("a run's end that run.json cannot take", () => {
     const ev = runEvents(api, () => begun.run.id);
     vi.spyOn(service.runs, 'update').mockRejectedValue(ENOSPC());
     const err = await rejection(api.reportBrowserRun(begun.run.id, { events: [], status: 'stopped', reason: 'stopped in the window' }));
-    expect(err.code).toBe('training_failed');
-    expect(err.message).toMatch(/run\.json.*ENOSPC/);
+    expect(err.code).toBe('io');
+    expect(err.message).toMatch(/its end could not be written: The disk is full: .*run\.json could not be written\. Free some space/);
     const end = await ev.waitFor((e) => e.status === 'failed', 5_000);
-    expect(end.reason).toMatch(/could not be written to run\.json \(ENOSPC/);
+    expect(end.reason).toMatch(/its end could not be written: The disk is full: .*run\.json could not be written/);
     expect(ev.events.some((e) => e.status === 'stopped')).toBe(false);
     ev.off();
   });
@@ -52,7 +52,7 @@ describe("a run's end that run.json cannot take", () => {
     const ev = runEvents(api, () => runId);
     runId = (await api.startRun(tinyRun(t.dataset.id))).id;
     const end = await ev.waitFor((e) => e.status === 'failed', 5_000);
-    expect(end.reason).toMatch(/could not be written to run\.json \(ENOSPC/);
+    expect(end.reason).toMatch(/its end could not be written: The disk is full: .*run\.json could not be written/);
     ev.off();
   });
 });

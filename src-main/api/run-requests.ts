@@ -9,7 +9,8 @@ import { validateAugment } from '../engine/augment';
 import { validateSpec, validateConfig } from '../engine/spec';
 import type { RunStore } from '../runs/store';
 import { trainedElsewhere } from '../runs/run-lock';
-import { datasetRefOf, divergedProblem, type RunRecord } from '../runs/record';
+import { datasetRefOf, type RunRecord } from '../runs/record';
+import { resumeRefusal } from '../runs/status';
 import type { StartRunRequest } from './contract';
 import { StudioError } from './errors';
 import type { DatasetGateway } from './datasets';
@@ -65,12 +66,10 @@ export function createRunRecord(runs: RunStore, req: StartRunRequest, dataset: D
  */
 export async function checkResumable(runs: RunStore, datasets: DatasetGateway, id: string): Promise<{ record: RunRecord; dataset: DatasetMeta }> {
   const record = await runs.get(id);
-  if (record.status === 'finished') throw new StudioError('conflict', `The run has finished all ${record.config.epochs} epochs; there is nothing to resume.`);
-  if (record.status === 'running') throw new StudioError('conflict', 'The run is being trained by another studio process; stop it there first.');
+  const refusal = resumeRefusal(record);
+  if (refusal) throw new StudioError('conflict', refusal);
   const elsewhere = await trainedElsewhere(runs, id);
   if (elsewhere) throw new StudioError('conflict', elsewhere);
-  const diverged = divergedProblem(record);
-  if (diverged) throw new StudioError('conflict', diverged);
   const dataset = await datasets.get(record.dataset.id).catch(() => {
     throw new StudioError('conflict', `The run's dataset "${record.dataset.name}" is no longer in the library, so the run cannot continue.`);
   });

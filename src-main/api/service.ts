@@ -48,7 +48,8 @@ import { TuneSessions } from './tune-service';
 import type { StartTuneRequest } from './tune-contract';
 import { inferenceModel } from './inference-model';
 import { checkResumable, checkRunRequest, createRunRecord, trainJob } from './run-requests';
-import { endWriteProblem, recordRunEnd, type EndStatus } from '../runs/run-end';
+import { endWriteProblem, recordEnd } from '../runs/recorder';
+import { isEnded } from '../engine/run-status';
 import { resumeChoice } from '../runtime/device-choice';
 
 export interface StudioServiceOptions {
@@ -74,8 +75,6 @@ interface LiveRun {
   /** the status write after the worker has ended */
   chain: Promise<unknown>;
 }
-
-const TERMINAL: ReadonlySet<RunStatus> = new Set(['finished', 'stopped', 'failed']);
 
 export class StudioService implements StudioApi {
   readonly home: string;
@@ -354,14 +353,14 @@ export class StudioService implements StudioApi {
 
   // ---------------------------------------------------------------- queue callbacks
   /**
-   * Statuses from the queue. A terminal one is written to run.json first (the worker has
-   * ended by then: after a crash or a failed start, nobody else will) and announced after,
-   * so a listener that reloads the run sees the new status.
+   * Statuses from the queue. A terminal one is in run.json before it is announced (the worker's
+   * recorder wrote it; after a crash or a failed start nobody did, and it is written here), so a
+   * listener that reloads the run sees the new status.
    */
   private onStatus(runId: string, status: RunStatus, reason?: string): void {
     const event: StudioEvent = { channel: 'run', runId, status, ...(reason ? { reason } : {}) };
     const live = this.live.get(runId);
-    if (!TERMINAL.has(status) || !live) {
+    if (!isEnded(status) || !live) {
       this.emit(event);
       return;
     }
@@ -369,7 +368,7 @@ export class StudioService implements StudioApi {
     // a failed write is announced as the run's failure, with the reason
     live.chain = live.chain
       .catch(() => undefined)
-      .then(() => recordRunEnd(this.runs, runId, status as EndStatus, reason))
+      .then(() => recordEnd(this.runs, runId, status, reason))
       .then(
         () => this.emit(event),
         (err: unknown) => this.emit({ channel: 'run', runId, status: 'failed', reason: endWriteProblem(err) }),

@@ -82,7 +82,7 @@ it('a training process SIGKILLed while writing a checkpoint leaves the previous 
   const m = store.metrics(id);
   expect(m.tornTail).toBe(false);
   expect(m.problems).toEqual([]);
-  expect(m.records.filter((r) => r.event === 'epoch').map((r) => (r as { epoch: number }).epoch)).toEqual([0, 1, 2, 3]);
+  expect(m.records.filter((r) => r.event === 'epoch').map((r) => (r as { epoch: number }).epoch)).toEqual([1, 2, 3, 4]);
   expect((await store.get(id)).status).toBe('finished');
 });
 
@@ -94,7 +94,7 @@ it('a training process killed inside an epoch resumes from where the epoch stood
   const refFinal = await readCheckpoint(store.checkpoints(await store.get(refId)).epochFile(4));
 
   // saves where the epoch stands before every step; killed after step 6 of the third epoch
-  const killed = await runChild([], { MID_EPOCH_EVERY: '0', PRINT_BATCHES: '1' }, (line) => line === 'BATCH 2 6');
+  const killed = await runChild([], { MID_EPOCH_EVERY: '0', PRINT_BATCHES: '1' }, (line) => line === 'BATCH 3 6');
   expect(killed.signal).toBe('SIGKILL');
   const id = killed.lines.find((l) => l.startsWith('RUN '))!.split(' ')[1];
   const folder = store.checkpoints(await store.get(id));
@@ -113,7 +113,7 @@ it('a training process killed inside an epoch resumes from where the epoch stood
   expect(fs.existsSync(folder.midEpochFile)).toBe(false);
   // one history: every epoch once, and the third epoch's steps once each
   const m = store.metrics(id).records;
-  expect(m.filter((r) => r.event === 'epoch').map((r) => (r as { epoch: number }).epoch)).toEqual([0, 1, 2, 3]);
-  const third = m.filter((r) => r.event === 'batch' && (r as { epoch: number }).epoch === 2).map((r) => (r as { step: number }).step);
+  expect(m.filter((r) => r.event === 'epoch').map((r) => (r as { epoch: number }).epoch)).toEqual([1, 2, 3, 4]);
+  const third = m.filter((r) => r.event === 'batch' && (r as { epoch: number }).epoch === 3).map((r) => (r as { step: number }).step);
   expect(new Set(third).size).toBe(third.length);
 });

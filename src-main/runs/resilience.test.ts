@@ -107,7 +107,7 @@ it('a crash after the last epoch file, best.ckpt older and the early epoch files
 describe('checkpoint headers are checked against the run (item 15)', () => {
   async function stoppedAfter2() {
     const run = await store.create({ model: toyModel(), config: toyConfig({ epochs: 3 }), dataset: toyDatasetRef, checkpointPolicy: { every: 1, keepLast: 10 } });
-    const h = await startTraining({ store, runId: run.id, data, runtime, onEvent: (e) => e.event === 'epoch' && e.epoch === 1 && h.stop('test stop') });
+    const h = await startTraining({ store, runId: run.id, data, runtime, onEvent: (e) => e.event === 'epoch' && e.epoch === 2 && h.stop('test stop') });
     expect((await h.done).status).toBe('stopped');
     return run;
   }

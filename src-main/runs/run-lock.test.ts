@@ -33,7 +33,7 @@ afterEach(() => fs.rmSync(home, { recursive: true, force: true }));
 /** a run of `epochs` epochs stopped after its first */
 async function stoppedRun(epochs: number) {
   const run = await store.create({ model: toyModel(), config: toyConfig({ epochs }), dataset: toyDatasetRef });
-  const h = await startTraining({ store, runId: run.id, data, runtime, onEvent: (e) => e.event === 'epoch' && e.epoch === 1 && h.stop('test stop') });
+  const h = await startTraining({ store, runId: run.id, data, runtime, onEvent: (e) => e.event === 'epoch' && e.epoch === 2 && h.stop('test stop') });
   expect((await h.done).status).toBe('stopped');
   return run;
 }

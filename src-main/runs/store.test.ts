@@ -84,7 +84,7 @@ describe('run store', () => {
     });
     const got = await store.get(r.id);
     expect(got.status).toBe('failed');
-    expect(got.reason).toMatch(/ended during its first epoch without finishing; resume the run/);
+    expect(got.reason).toMatch(/ended without finishing, during its first epoch; resume the run/);
   });
 
   it('refuses a damaged run.json with the file and field named, and still lists the folder', async () => {

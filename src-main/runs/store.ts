@@ -195,7 +195,7 @@ export class RunStore {
       return {
         ...record,
         status: 'failed',
-        reason: `the training process (pid ${record.pid}) ended ${afterEpochsText(record.progress.epochsDone)} without finishing; resume the run to continue from its last checkpoint`,
+        reason: `the training process (pid ${record.pid}) ended without finishing, ${afterEpochsText(record.progress.epochsDone)}; resume the run to continue from its last checkpoint`,
       };
     }
     return record;

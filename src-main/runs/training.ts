@@ -20,10 +20,10 @@ import type { RuntimeAdapter } from '../engine/runtime';
 import type { TrainEvent, TrainingData } from '../engine/types';
 import { writeFileAtomic, type AtomicWriteOptions } from './atomic';
 import type { LoadedCheckpoint } from './checkpoint';
-import type { KeptRule, Rejected } from './checkpoints';
-import { asDiskFull, continueRun, type DiskFullError } from './diskfull';
-import { divergedProblem, type RunRecord } from './record';
-import { markEnded } from './run-end';
+import type { Rejected } from './checkpoints';
+import type { RunRecord } from './record';
+import { resumeRefusal } from './status';
+import { RunRecorder, writeProblem, type KeptFigures } from './recorder';
 import { holdingRunLock } from './run-lock';
 import type { RunStore } from './store';
 import { StudioError } from '../engine/errors';
@@ -79,53 +79,39 @@ function checkData(record: RunRecord, data: TrainingData): void {
   }
 }
 
-async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedCheckpoint | null, rejected: Rejected[]): Promise<TrainingHandle> {
+async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedCheckpoint | null, rejected: Rejected[], resumed: boolean): Promise<TrainingHandle> {
   const { store, data, runtime } = opts;
   const p = store.paths(record.id);
-  const checkpoints = store.checkpoints(record);
-  const metrics = store.metricsWriter(record.id);
   const fromEpoch = from?.epoch ?? 0;
   const fromStep = from?.state.partial?.stepsDone;
-  const secondsBefore = record.progress.seconds;
-  const t0 = Date.now();
-  // training time: the time paused is left out, as the trainer leaves it out of its epochs
-  let pausedAt: number | null = null;
-  let pausedMs = 0;
-  const seconds = () => secondsBefore + (Date.now() - t0 - pausedMs - (pausedAt === null ? 0 : Date.now() - pausedAt)) / 1000;
-  // the trainer's own clock of this session (pauses left out), from its done event: the one training time every screen shows
-  let doneSeconds: number | null = null;
-  // the checkpoint the run keeps (best.ckpt): its epoch, validation error and test error so far
-  const rule: Exclude<KeptRule, 'test'> = validationFraction(record.config) > 0 ? 'validation' : 'last';
-  let kept = { epoch: record.progress.checkpointEpoch ?? null, validationError: record.progress.validationError ?? null, testError: record.progress.testError ?? null };
+  let kept: KeptFigures | undefined;
   let resumeKept: KeptState | null = null;
-  // the latest periodic test report: the checkpoint resumed from may hold one run.json lacks (a crash between them)
-  let lastReport = from?.testError ?? record.progress.lastTestError;
   if (from) {
     // run.json may lag the checkpoints (a crash between them), and best.ckpt the epoch files:
     // the kept one is what the checkpoints up to the one resumed from say
-    const rebuilt = await checkpoints.rebuildBest(from.epoch, rule);
+    const rule = validationFraction(record.config) > 0 ? 'validation' : 'last';
+    const rebuilt = await store.checkpoints(record).rebuildBest(from.epoch, rule);
     kept = { epoch: rebuilt?.epoch ?? null, validationError: rebuilt?.validationError ?? null, testError: rebuilt?.testError ?? null };
     if (rebuilt) {
       const byLoss = rebuilt.validationLoss !== undefined ? { validationLoss: rebuilt.validationLoss } : {};
       resumeKept = { epoch: rebuilt.epoch, validationError: rebuilt.validationError, params: rebuilt.checkpoint.state.params, ...byLoss };
     }
   }
-
-  // a full disk ends the run failed with a plain reason (the first write that failed)
-  let diskFull: DiskFullError | null = null;
-  const then = continueRun(record.id);
-  const guard =
-    <A extends unknown[]>(fn: (...a: A) => Promise<void>, record: boolean) =>
-    async (...a: A): Promise<void> => {
-      try {
-        await fn(...a);
-      } catch (err) {
-        const d = asDiskFull(err, then);
-        if (!d) throw err;
-        if (record) diskFull ??= d;
-        throw d;
-      }
-    };
+  const recorder = new RunRecorder(store, record, {
+    checkpointWrite: opts.checkpointWrite,
+    ...(kept ? { kept } : {}),
+    // the latest periodic test report: the checkpoint resumed from may hold one run.json lacks (a crash between them)
+    ...(from ? { lastTestError: from.testError ?? record.progress.lastTestError } : {}),
+    ...(from?.state.partial ? { partialSeconds: from.state.partial.seconds } : {}),
+  });
+  if (resumed) recorder.resumed(fromEpoch, fromStep);
+  // the first write that fails ends the run failed, with the file named (the recorder keeps it)
+  let stoppedOnFailure = false;
+  const stopOnFailure = (): void => {
+    if (!recorder.failure || stoppedOnFailure) return;
+    stoppedOnFailure = true;
+    trainer.stop(recorder.failure.message);
+  };
 
   const trainer: Trainer = new Trainer({
     spec: record.model,
@@ -136,84 +122,30 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
     resumeTestError: from?.testError ?? null,
     resumeKept,
     onEvent: (e) => {
-      try {
-        metrics.append(e);
-      } catch (err) {
-        const d = asDiskFull(err, then, p.metrics);
-        if (!d) throw err;
-        if (!diskFull) trainer.stop(d.message);
-        diskFull ??= d;
-      }
-      if (e.event === 'done') doneSeconds = e.seconds;
+      recorder.event(e);
+      stopOnFailure();
       opts.onEvent?.(e);
     },
-    onArtifacts: guard(async (a) => {
-      await fs.mkdir(p.artifacts, { recursive: true });
-      await writeFileAtomic(path.join(p.artifacts, 'train.onnx'), a.train);
-      await writeFileAtomic(path.join(p.artifacts, 'eval.onnx'), a.eval);
-      await writeFileAtomic(path.join(p.artifacts, 'infer.onnx'), a.infer);
-    }, true),
-    onEpochEnd: guard(async (c, info) => {
-      const last = info.last || c.epoch >= record.config.epochs;
-      await checkpoints.save(c, info.testError, { force: last, keep: info.kept, write: opts.checkpointWrite });
-      if (info.kept) kept = { epoch: c.epoch, validationError: info.validationError, testError: info.testError };
-      if (info.testError !== null) lastReport = info.testError;
-      await store.update(record.id, (r) => {
-        r.progress = {
-          epochsDone: c.epoch,
-          step: c.step,
-          bestTestError: kept.testError,
-          bestEpoch: kept.epoch,
-          lastTestError: lastReport,
-          seconds: seconds(),
-          checkpointEpoch: kept.epoch,
-          validationError: kept.validationError,
-          testError: kept.testError,
-          keptBy: rule,
-        };
-        if (trainer.validationSplit) r.validation = { ...trainer.validationSplit };
-      });
-    }, true),
+    onArtifacts: async (a) => {
+      try {
+        await fs.mkdir(p.artifacts, { recursive: true });
+        await writeFileAtomic(path.join(p.artifacts, 'train.onnx'), a.train);
+        await writeFileAtomic(path.join(p.artifacts, 'eval.onnx'), a.eval);
+        await writeFileAtomic(path.join(p.artifacts, 'infer.onnx'), a.infer);
+      } catch (err) {
+        recorder.failure ??= writeProblem(err, p.artifacts, record.id);
+        throw recorder.failure;
+      }
+    },
+    onEpochEnd: (c, info) => recorder.epochEnd(c, info),
     midEpochEverySeconds: opts.midEpochEverySeconds ?? MID_EPOCH_EVERY_SECONDS,
     // a periodic save inside an epoch is a safety net: one the disk refuses does not end the run
-    onMidEpoch: guard(async (c) => {
-      await checkpoints.saveMidEpoch(c, { write: opts.checkpointWrite });
-      await store.update(record.id, (r) => {
-        r.progress.step = c.step;
-      });
-    }, false),
+    onMidEpoch: (c) => recorder.midEpoch(c),
   });
 
   const done = (async (): Promise<TrainResult> => {
     const ran = await trainer.run();
-    const result: TrainResult = diskFull ? { ...ran, status: 'failed', reason: (diskFull as DiskFullError).message } : ran;
-    try {
-      metrics.close();
-    } catch {
-      // closing a file the disk could not take: what was written stays
-    }
-    await store.update(record.id, (r) => {
-      markEnded(r, result.status, result.reason);
-      r.progress.seconds = doneSeconds !== null ? secondsBefore + doneSeconds : seconds();
-      if (result.status === 'finished') {
-        // the kept checkpoint's figures, its test error measured once it is kept
-        kept = { epoch: result.checkpointEpoch ?? kept.epoch, validationError: result.validationError ?? kept.validationError, testError: result.testError };
-      }
-      r.progress.lastTestError = lastReport;
-      r.progress.bestTestError = kept.testError;
-      r.progress.bestEpoch = kept.epoch;
-      r.progress.checkpointEpoch = kept.epoch;
-      r.progress.validationError = kept.validationError;
-      r.progress.testError = kept.testError;
-      r.progress.keptBy = rule;
-      if (result.stoppedEarly) r.stoppedEarly = result.stoppedEarly;
-      else delete r.stoppedEarly;
-      if (result.diagnosis) r.diagnosis = result.diagnosis;
-      else delete r.diagnosis;
-      if (result.metrics) r.testMetrics = result.metrics;
-      else if (result.status === 'finished') delete r.testMetrics;
-    });
-    return result;
+    return { ...ran, ...(await recorder.end(ran.status, ran.reason)) };
   })();
 
   return {
@@ -223,15 +155,8 @@ async function launch(opts: TrainingOptions, record: RunRecord, from: LoadedChec
     ...(fromStep !== undefined ? { fromStep } : {}),
     rejected,
     stop: (reason) => trainer.stop(reason),
-    pause: () => {
-      pausedAt ??= Date.now();
-      trainer.pause();
-    },
-    resume: () => {
-      if (pausedAt !== null) pausedMs += Date.now() - pausedAt;
-      pausedAt = null;
-      trainer.resume();
-    },
+    pause: () => trainer.pause(),
+    resume: () => trainer.resume(),
     done,
   };
 }
@@ -256,7 +181,7 @@ async function startUnlocked(opts: TrainingOptions): Promise<TrainingHandle> {
   checkData(record, opts.data);
   if (record.progress.epochsDone > 0) throw new RunStateError(`run ${record.id} has already trained ${record.progress.epochsDone} epochs; resume it instead ("mlp-studio resume ${record.id}")`);
   const claimed = await claim(opts.store, record.id, () => {});
-  return launch(opts, claimed, null, []);
+  return launch(opts, claimed, null, [], false);
 }
 
 /**
@@ -273,17 +198,8 @@ export async function resumeTraining(opts: ResumeOptions): Promise<TrainingHandl
 async function resumeUnlocked(opts: ResumeOptions): Promise<TrainingHandle> {
   const { store } = opts;
   const record = await store.get(opts.runId);
-  if (record.status === 'running' && !opts.force) {
-    throw new RunStateError(
-      `run ${record.id} is training right now (pid ${record.pid}${record.hostname ? ` on ${record.hostname}` : ''}); stop it first (if that process is gone, resume with --force)`,
-    );
-  }
-  if (record.status === 'finished') {
-    const how = record.stoppedEarly ? `after ${record.progress.epochsDone} of ${record.config.epochs} epochs (it stopped early: its validation error had stopped improving)` : `all ${record.config.epochs} epochs`;
-    throw new RunStateError(`run ${record.id} has finished ${how}; nothing to resume (replay it to train again)`);
-  }
-  const diverged = divergedProblem(record);
-  if (diverged) throw new RunStateError(diverged);
+  const refusal = resumeRefusal(record, { force: opts.force, cli: true });
+  if (refusal) throw new RunStateError(refusal);
   if (opts.datasetHash !== undefined && opts.datasetHash !== record.dataset.contentHash) {
     throw new RunStateError(
       `the dataset given (content hash ${opts.datasetHash.slice(0, 12)}…) is not the one run ${record.id} was trained on (${record.dataset.name}, hash ${record.dataset.contentHash.slice(0, 12)}…); resuming on other data would not continue the same training`,
@@ -306,6 +222,5 @@ async function resumeUnlocked(opts: ResumeOptions): Promise<TrainingHandle> {
     r.progress.epochsDone = fromEpoch;
     r.progress.step = checkpoint?.step ?? 0;
   });
-  store.metricsWriter(record.id).append({ event: 'resume', epoch: fromEpoch, ...(fromStep !== undefined ? { step: fromStep } : {}) });
-  return launch(opts, claimed, checkpoint, rejected);
+  return launch(opts, claimed, checkpoint, rejected, true);
 }

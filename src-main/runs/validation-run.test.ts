@@ -63,7 +63,7 @@ describe('a run with a validation part', () => {
   it('a stop and resume chooses the same epoch and ends with the same figures as an uninterrupted run', async () => {
     const ref = await train({ lr: 0.05 });
     const run = await create({ lr: 0.05 });
-    const h = await startTraining({ store, runId: run.id, data, runtime, onEvent: (e) => e.event === 'epoch' && e.epoch === 2 && h.stop('test stop') });
+    const h = await startTraining({ store, runId: run.id, data, runtime, onEvent: (e) => e.event === 'epoch' && e.epoch === 3 && h.stop('test stop') });
     expect((await h.done).status).toBe('stopped');
     const h2 = await resumeTraining({ store, runId: run.id, data, runtime });
     const done = await h2.done;

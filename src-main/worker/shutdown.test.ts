@@ -77,7 +77,7 @@ it('closing the service with a grace time stops a real training worker cleanly: 
     let runId: string | null = null;
     const ev = runEvents(api, () => runId);
     runId = (await api.startRun(tinyRun(t.dataset.id, { epochs: 500, batchSize: 10 }))).id;
-    await ev.waitFor((e) => e.event?.event === 'batch' && e.event.epoch >= 1);
+    await ev.waitFor((e) => e.event?.event === 'batch' && e.event.epoch >= 2);
     ev.off();
     await service.close({ graceMs: 20_000 });
     const r = await service.runs.get(runId);
