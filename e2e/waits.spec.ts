@@ -61,9 +61,11 @@ function writeFigures(): void {
 }
 
 test.beforeAll(async () => {
+  test.setTimeout(300_000);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-studio-e2e-waits-'));
   // a run of the course's network (2.3 million weights), one epoch on 200 digits: Try it loads its network
   host = await startHost(path.join(tmp, 'home'), {
+    startSeconds: 240,
     setup: `
       const { writeMnistSubset } = await import(mod('src-main/datasets/test-fixtures.ts'));
       const { presetById } = await import(mod('src-main/engine/spec.ts'));

@@ -27,9 +27,10 @@ export interface Host {
 /**
  * Starts StudioService + the web host on `home`; with `bundledMnist`, the bundled MNIST is
  * imported as the app does on first start; `setup` is module code run before the host starts,
- * with `api` (the StudioService), `home` and `mod(relativePath)` (an import URL) in scope.
+ * with `api` (the StudioService), `home` and `mod(relativePath)` (an import URL) in scope; the
+ * host has `startSeconds` (default 60, set-up included) to print its address.
  */
-export async function startHost(home: string, opts: { bundledMnist?: boolean; setup?: string } = {}): Promise<Host> {
+export async function startHost(home: string, opts: { bundledMnist?: boolean; setup?: string; startSeconds?: number } = {}): Promise<Host> {
   if (!fs.existsSync(path.join(RENDERER, 'index.html'))) {
     throw new Error(`No built renderer in ${RENDERER}: run \`npx electron-vite build\` first (npm run e2e does).`);
   }
@@ -52,7 +53,7 @@ export async function startHost(home: string, opts: { bundledMnist?: boolean; se
   const proc = spawn(process.execPath, ['--import', 'tsx', scriptPath], { cwd: HOST_ROOT, env: { ...process.env, MLP_STUDIO_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the web host did not start in 60 s:\n${log}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`the web host did not start in ${opts.startSeconds ?? 60} s:\n${log}`)), (opts.startSeconds ?? 60) * 1000);
     proc.stdout!.on('data', (b: Buffer) => {
       log += b.toString();
       const m = /STUDIO_URL (\S+)/.exec(log);
