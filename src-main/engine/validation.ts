@@ -6,6 +6,7 @@
  * test labels, except `majorityError`, which the diagnosis uses on whichever set the kept
  * model's figure was measured on, after it was kept.
  */
+import { optimizerModule } from './registry/kinds';
 import { Rng } from './rng';
 import type { DataSplit, TrainConfig } from './types';
 
@@ -114,15 +115,18 @@ export function majorityError(split: Pick<DataSplit, 'y' | 'n'>, label: number):
 const pctText = (e: number) => `${(e * 100).toFixed(2)} %`;
 const lossText = (l: number) => (Math.abs(l) >= 1000 ? Math.round(l).toLocaleString('en-US') : String(Number(l.toPrecision(3))));
 
+/** The learning rate the run's optimizer usually works with (the registry's; 0.01 for a kind it does not have). */
+const usualLr = (config: Pick<TrainConfig, 'optimizer'>): number => optimizerModule(config.optimizer)?.usualLr ?? 0.01;
+
 /** A gentler learning rate to suggest after `lr` blew up. */
 export function saferLr(config: Pick<TrainConfig, 'lr' | 'optimizer'>): number {
-  const usual = config.optimizer.kind === 'adam' ? 0.001 : 0.01;
+  const usual = usualLr(config);
   return config.lr > usual ? usual : Number((config.lr / 10).toPrecision(2));
 }
 
 /** What to try when a run learned nothing, from its learning rate against the usual one for its optimizer. */
 function learnAdvice(config: Pick<TrainConfig, 'lr' | 'optimizer'>): string {
-  const usual = config.optimizer.kind === 'adam' ? 0.001 : 0.01;
+  const usual = usualLr(config);
   if (config.lr > 2 * usual) return `Try a lower learning rate, such as ${usual}`;
   if (config.lr < usual / 2) return `Try a higher learning rate, such as ${usual}, or more epochs`;
   return 'Try more epochs or a larger network';

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { architectureLabel, countParams as engineCountParams } from '../engine/index';
 import { TASKS } from '../engine/table';
-import { INIT_SCHEME_NAMES, LAYER_KINDS, OPTIMIZER_KINDS, SCHEDULE_KINDS } from '../engine/registry/index';
+import { INIT_SCHEME_NAMES, LAYER_KINDS, OPTIMIZER_KINDS, SCHEDULE_KINDS, optimizerModule } from '../engine/registry/index';
 import { diverged, type ModelSpec, type TrainConfig } from '../engine/types';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -72,8 +72,6 @@ export function datasetRefOf(
   };
 }
 
-const OPTIMIZER_WORDS: Record<string, string> = { sgd: 'SGD', momentum: 'Momentum', adam: 'Adam' };
-
 /** "12,000" → "12k", "60,000" → "60k", "1,500,000" → "1.5M": a sample count in a run's name. */
 export function shortCount(n: number): string {
   if (n >= 1e6) return `${+(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M`;
@@ -89,7 +87,7 @@ export function shortCount(n: number): string {
 export function defaultRunName(dataset: DatasetRef, model: ModelSpec, config: Pick<TrainConfig, 'optimizer'>): string {
   const parts = [dataset.name, architectureOf(model)];
   if (dataset.trainSamples !== undefined) parts.push(`${shortCount(dataset.trainSamples)} samples`);
-  parts.push(OPTIMIZER_WORDS[config.optimizer.kind] ?? config.optimizer.kind);
+  parts.push(optimizerModule(config.optimizer)?.shortName ?? String(config.optimizer.kind));
   return parts.join(' · ');
 }
 

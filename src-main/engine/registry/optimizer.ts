@@ -35,6 +35,10 @@ export interface OptimizerModule<S extends { kind: string; weightDecay?: number 
   schema: z.ZodType<S>;
   /** the name people see on the Train screen */
   label: string;
+  /** a word for a run's default name ("… · 60k samples · Adam") */
+  shortName: string;
+  /** the learning rate it usually works with: what a run that learned nothing or diverged is advised to try */
+  usualLr: number;
   help: string;
   /** the whole optimizer is offered only under "Advanced" */
   advanced: boolean;

@@ -128,6 +128,7 @@ describe('the editors’ descriptors', () => {
     for (const m of all) {
       expect(m.fields.map((f) => f.name).sort(), m.kind).toEqual(keysOf(m.schema));
       expect(m.label.length, m.kind).toBeGreaterThan(0);
+      if ('usualLr' in m) expect(m.usualLr > 0 && m.shortName.length > 0, m.kind).toBe(true);
       for (const f of m.fields) {
         expect(f.label && f.help && f.subject, `${m.kind}.${f.name}`).toBeTruthy();
         if (f.kind === 'number') expect(f.step, `${m.kind}.${f.name}`).toBeGreaterThan(0);

@@ -32,6 +32,8 @@ export const adam: OptimizerModule<AdamConfig> = {
   kind: 'adam',
   schema: adamSchema,
   label: 'Adam',
+  shortName: 'Adam',
+  usualLr: 0.001,
   help: 'Adapts the step of every weight to how its gradients have behaved. Usually wants a smaller learning rate, like 0.001.',
   advanced: false,
   fields,

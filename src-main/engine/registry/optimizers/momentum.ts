@@ -30,6 +30,8 @@ export const momentum: OptimizerModule<MomentumConfig> = {
   kind: 'momentum',
   schema: momentumSchema,
   label: 'Gradient descent with momentum',
+  shortName: 'Momentum',
+  usualLr: 0.01,
   help: 'Each update keeps going partly in the direction of the previous ones, which smooths and speeds up learning.',
   advanced: false,
   fields,

@@ -18,6 +18,8 @@ export const sgd: OptimizerModule<SgdConfig> = {
   kind: 'sgd',
   schema: sgdSchema,
   label: 'Plain gradient descent',
+  shortName: 'SGD',
+  usualLr: 0.01,
   help: 'Each update steps straight down the gradient, scaled by the learning rate.',
   advanced: false,
   fields,
