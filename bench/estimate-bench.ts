@@ -16,6 +16,7 @@ import { StudioService } from '../src-main/api/service';
 import { isTerminal, makeTestHome, runEvents, tinyConfig } from '../src-main/api/testkit';
 import { DatasetLibrary } from '../src-main/datasets/library';
 import { csvText } from '../src-main/datasets/test-fixtures';
+import { OPTIMIZERS } from '../src-main/engine/registry/index';
 import type { LayerSpec, ModelSpec, TrainConfig } from '../src-main/engine/types';
 
 const TRAIN = 10_000;
@@ -28,9 +29,9 @@ const net = (inputShape: number[], classes: number, hidden: number[], dropout = 
   classes,
   layers: [...hidden.flatMap((u): LayerSpec[] => [lin(u), { kind: 'relu' }, ...(dropout ? [{ kind: 'dropout', p: dropout } as LayerSpec] : [])]), lin(classes)],
 });
-const sgd: TrainConfig['optimizer'] = { kind: 'sgd' };
-const momentum: TrainConfig['optimizer'] = { kind: 'momentum', momentum: 0.9, nesterov: true };
-const adam: TrainConfig['optimizer'] = { kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+const sgd: TrainConfig['optimizer'] = OPTIMIZERS.sgd.create();
+const momentum: TrainConfig['optimizer'] = OPTIMIZERS.momentum.create();
+const adam: TrainConfig['optimizer'] = OPTIMIZERS.adam.create();
 
 const t = await makeTestHome({ train: TRAIN, test: 50 });
 // a table: 12 number columns, 3 classes, as many rows

@@ -148,7 +148,7 @@ export function defaultTrainConfig(): TrainConfig {
     epochs: 10,
     batchSize: 200,
     lr: 0.01,
-    optimizer: { kind: 'sgd' },
+    optimizer: OPTIMIZERS.sgd.create(),
     schedule: { kind: 'constant' },
     evalEvery: 1,
     seed: 0,
@@ -184,7 +184,7 @@ export const presets: Preset[] = [
     title: 'Small and quick',
     description: 'One hidden layer of 128 units: trains in seconds, good for trying things out.',
     model: (inputShape, classes) => ({ inputShape, classes, layers: [linear(128, true), { kind: 'relu' }, linear(classes, true)] }),
-    config: () => ({ ...defaultTrainConfig(), ...chooser(), epochs: 5, batchSize: 100, lr: 0.1, optimizer: { kind: 'momentum', momentum: 0.9, nesterov: true }, init: 'he' }),
+    config: () => ({ ...defaultTrainConfig(), ...chooser(), epochs: 5, batchSize: 100, lr: 0.1, optimizer: OPTIMIZERS.momentum.create(), init: 'he' }),
   },
   {
     id: 'accurate',
@@ -200,7 +200,7 @@ export const presets: Preset[] = [
       epochs: 20,
       batchSize: 128,
       lr: 0.05,
-      optimizer: { kind: 'momentum', momentum: 0.9, nesterov: true },
+      optimizer: OPTIMIZERS.momentum.create(),
       schedule: { kind: 'cosine' },
       evalEvery: 5,
       init: 'he',
@@ -212,7 +212,7 @@ export const presets: Preset[] = [
     title: 'Wide single layer',
     description: 'One wide layer of 800 units, the size a well-known study of handwritten digits used; learns with Adam.',
     model: (inputShape, classes) => ({ inputShape, classes, layers: [linear(800, true), { kind: 'relu' }, linear(classes, true)] }),
-    config: () => ({ ...defaultTrainConfig(), ...chooser(), epochs: 15, batchSize: 100, lr: 0.001, optimizer: { kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 }, evalEvery: 5 }),
+    config: () => ({ ...defaultTrainConfig(), ...chooser(), epochs: 15, batchSize: 100, lr: 0.001, optimizer: OPTIMIZERS.adam.create(), evalEvery: 5 }),
   },
 ];
 

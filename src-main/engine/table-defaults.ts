@@ -11,6 +11,7 @@
  *
  * Pure TypeScript: the CLI, the service and the window use the same choice.
  */
+import { OPTIMIZERS } from './registry/kinds';
 import { defaultTrainConfig, withTask, type Preset } from './spec';
 import type { Task } from './table';
 import type { LayerSpec, ModelSpec, TrainConfig } from './types';
@@ -84,7 +85,7 @@ export function tableDefaults(t: TableSize): TableDefaults {
     epochs,
     batchSize,
     lr: 0.001,
-    optimizer: { kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4 },
+    optimizer: { ...OPTIMIZERS.adam.create(), weightDecay: 1e-4 },
     schedule: { kind: 'constant' },
     evalEvery: 0,
     init: 'he',
