@@ -38,6 +38,8 @@ test('first start: a quick first run, then the suggestion to train on everything
   const estimate = page.getByTestId('estimate');
   await expect(estimate).toContainText('per epoch here');
   console.log(`estimate shown ${Date.now() - t0} ms after opening Train: “${await estimate.textContent()}”`);
+  // the whole run's time beside the Start button
+  await expect(page.getByTestId('start-estimate')).toContainText(/This run: about .+ on 20,000 samples/);
   await expect(page.getByTestId('limit-on')).toBeChecked();
   await expect(page.getByTestId('limit-train')).toHaveValue('20000');
   await expect(page.getByTestId('epochs')).toHaveValue('4');
@@ -71,7 +73,7 @@ test('first start: a quick first run, then the suggestion to train on everything
   // the full path, copied; the model card beside it
   await page.getByTestId('copy-path').click();
   await expect(page.getByText('Copied the path.')).toBeVisible();
-  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(saved);
+  expect(await page.evaluate('navigator.clipboard.readText()')).toBe(saved);
   await expect(page.getByTestId('export-download-card')).toHaveAttribute('href', /\.md$/);
   await shot(page, '18-export-browser');
 
