@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { augmentSchema } from '../engine/augment';
 import { DEVICE_CHOICES } from '../engine/types';
+import { REPORTED_STATUSES } from '../engine/run-status';
 import { COLUMN_TYPES, TASKS } from '../engine/table';
 import { layerSpecSchema, optimizerSchema, scheduleSchema, trainConfigSchema as registryTrainConfigSchema } from '../engine/registry/index';
 import type { MethodName } from './methods';
@@ -201,7 +202,7 @@ export const browserRunReportSchema = z.strictObject({
         .optional(),
     })
     .optional(),
-  status: z.enum(['running', 'paused', 'finished', 'stopped', 'failed']).optional(),
+  status: z.enum(REPORTED_STATUSES).optional(),
   reason: reasonSchema.optional(),
 });
 

@@ -6,13 +6,15 @@
 import { z } from 'zod';
 import { architectureLabel, countParams as engineCountParams } from '../engine/index';
 import { TASKS } from '../engine/table';
+import { RECORDED_STATUSES } from '../engine/run-status';
 import { INIT_SCHEME_NAMES, LAYER_KINDS, OPTIMIZER_KINDS, SCHEDULE_KINDS, optimizerModule } from '../engine/registry/index';
 import { diverged, type ModelSpec, type TrainConfig } from '../engine/types';
 import pkg from '../../package.json' with { type: 'json' };
 
 export const STUDIO_VERSION: string = (pkg as { version: string }).version;
 
-export const runStatusSchema = z.enum(['running', 'finished', 'stopped', 'failed']);
+/** What run.json records (queued and paused live in the studio's queue): engine/run-status.ts. */
+export const runStatusSchema = z.enum(RECORDED_STATUSES);
 
 /**
  * The kinds are the registry's (engine/registry); the settings of each are read as written,

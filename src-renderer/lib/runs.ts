@@ -2,13 +2,10 @@ import type { RunSummary } from '../../src-main/api/contract';
 import { pct, units } from './format';
 
 /**
- * A run with a trained network to evaluate, try or export: at least one finished epoch (the
- * studio keeps a network at each epoch's end) and not training right now. A run stopped inside
- * its first epoch has none: the host would answer with its checkpoint folder's path.
+ * A run with a trained network to evaluate, try or export (engine/run-status.ts). A run stopped
+ * inside its first epoch has none: the host would answer with its checkpoint folder's path.
  */
-export function hasTrainedNetwork(r: Pick<RunSummary, 'status' | 'epochsDone'>): boolean {
-  return r.epochsDone > 0 && r.status !== 'running' && r.status !== 'queued';
-}
+export { hasTrainedNetwork } from '../../src-main/engine/run-status';
 
 /**
  * The one test error the studio quotes for a run: that of the model it keeps (the one Evaluate,

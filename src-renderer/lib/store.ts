@@ -1,6 +1,7 @@
 import { reactive, markRaw, shallowRef, triggerRef } from 'vue';
 import type { DatasetMeta } from '../../src-main/datasets/types';
-import { diverged, type ModelSpec, type RunMetrics, type TrainConfig, type TrainEvent } from '../../src-main/engine/types';
+import type { ModelSpec, RunMetrics, TrainConfig, TrainEvent } from '../../src-main/engine/types';
+import { canResume, isActive, isEnded, isTraining } from '../../src-main/engine/run-status';
 import type { RunStatus, RunSummary, StudioEvent } from '../../src-main/api/contract';
 import { studio, messageOf, forPeople } from '../studio';
 import { SeriesBuilder, type Series } from './series';
@@ -184,7 +185,7 @@ async function adopt(runId: string): Promise<void> {
   try {
     const detail = await studio().getRun(runId);
     if (detail.group || starting || liveIsTraining() || store.live?.runId === runId) return;
-    if (!['queued', 'running', 'paused'].includes(detail.status)) return;
+    if (!isActive(detail.status)) return;
     follow(detail, detail.metrics);
     store.runId = runId;
     if (detail.datasetId !== store.datasetId && store.datasets.some((d) => d.id === detail.datasetId)) store.datasetId = detail.datasetId;
@@ -200,7 +201,7 @@ function onRunEvent(runId: string, status: RunStatus, e: TrainEvent | undefined,
   const live = store.live;
   if (!live || live.runId !== runId) {
     // a run started elsewhere (another window): followed when this one trains nothing; the history is refreshed
-    if ((status === 'queued' || status === 'running') && !starting && !liveIsTraining() && !adopting.has(runId)) void adopt(runId);
+    if (isTraining(status) && !starting && !liveIsTraining() && !adopting.has(runId)) void adopt(runId);
     if (status !== 'running') void refreshRuns();
     return;
   }
@@ -211,11 +212,11 @@ function onRunEvent(runId: string, status: RunStatus, e: TrainEvent | undefined,
       live.pausedAt = null;
     }
     live.status = status;
-    if ((status === 'finished' || status === 'stopped' || status === 'failed') && live.endedAt === null) live.endedAt = Date.now();
+    if (isEnded(status) && live.endedAt === null) live.endedAt = Date.now();
   }
   if (!e) {
     if (reason && (status === 'failed' || status === 'stopped')) live.reason = reason;
-    if (status !== 'running' && status !== 'paused' && status !== 'queued') void refreshRuns();
+    if (!isActive(status)) void refreshRuns();
     return;
   }
   builder.ingest(e);
@@ -361,14 +362,12 @@ function follow(run: RunSummary, history: TrainEvent[]): void {
   };
 }
 
-/** A stopped or failed run can continue, unless it diverged: it would again, at the same step. */
-export function canContinueRun(r: { status: RunStatus; reason?: string }): boolean {
-  return (r.status === 'stopped' || r.status === 'failed') && !diverged(r);
-}
+/** A stopped or failed run can continue, unless it diverged (engine/run-status.ts). */
+export const canContinueRun = canResume;
 
 /** The run this window follows is still training (this window shows one run's controls at a time). */
 export function liveIsTraining(): boolean {
-  return !!store.live && ['queued', 'running', 'paused'].includes(store.live.status);
+  return !!store.live && isActive(store.live.status);
 }
 
 /**
@@ -381,7 +380,7 @@ export function liveIsTraining(): boolean {
 export async function continueRun(id: string): Promise<void> {
   if (liveIsTraining()) throw new Error('Another run is training in this window: stop it, or let it finish, before continuing this one.');
   const detail = await studio().getRun(id);
-  if (detail.status !== 'stopped' && detail.status !== 'failed') throw new Error(`The run “${detail.name}” is ${detail.status}; only a stopped or failed run can continue.`);
+  if (!canResume({ status: detail.status })) throw new Error(`The run “${detail.name}” is ${detail.status}; only a stopped or failed run can continue.`);
   const done = detail.epochsDone;
   const perEpoch = detail.metrics.find((e) => e.event === 'batch')?.stepsPerEpoch ?? Infinity;
   const stepsIn = Math.max(0, detail.steps - done * perEpoch);

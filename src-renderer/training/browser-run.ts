@@ -8,6 +8,7 @@
 import type { BrowserCheckpoint, BrowserRunReply, BrowserRunStart, RunStatus, StartRunRequest, StudioApi } from '../../src-main/api/contract';
 import type { TrainerCheckpoint } from '../../src-main/engine/trainer';
 import type { TrainEvent, TrainingData } from '../../src-main/engine/types';
+import { isEnded, type EndStatus, type ReportedStatus } from '../../src-main/engine/run-status';
 import type { FromTrainer, ToTrainer } from './protocol';
 import { base64ToBytes } from '../lib/base64';
 
@@ -144,7 +145,7 @@ export class BrowserRun {
   }
 
   /** Queues a report (reports go one after the other, in order); applies what the host asks back. */
-  private report(extra: { checkpoint?: BrowserCheckpoint; status?: 'running' | 'paused' | 'finished' | 'stopped' | 'failed'; reason?: string }): Promise<void> {
+  private report(extra: { checkpoint?: BrowserCheckpoint; status?: ReportedStatus; reason?: string }): Promise<void> {
     const events = this.pending.splice(0);
     this.lastReport = Date.now();
     this.reporting = this.reporting.then(async () => {
@@ -152,7 +153,7 @@ export class BrowserRun {
       try {
         reply = await this.api.reportBrowserRun(this.runId, { events, ...extra });
       } catch (err) {
-        if (extra.status && extra.status !== 'running' && extra.status !== 'paused') return;
+        if (extra.status && isEnded(extra.status)) return;
         const why = `the studio did not accept this window's progress (${err instanceof Error ? err.message : String(err)})`;
         this.stopWorker();
         void this.end('failed', why);
@@ -197,7 +198,7 @@ export class BrowserRun {
     this.timer = null;
   }
 
-  async end(status: 'finished' | 'stopped' | 'failed', reason?: string, event?: TrainEvent): Promise<void> {
+  async end(status: EndStatus, reason?: string, event?: TrainEvent): Promise<void> {
     if (this.ended) return;
     this.ended = true;
     if (event) {
