@@ -9,7 +9,6 @@ import type { DatasetMeta, PicturePreview } from '../datasets/types';
 import type { DeviceChoice, ModelSpec, RunMetrics, Task, TrainConfig, TrainEvent } from '../engine/types';
 import type { RawRow, TableChoices, TablePreview } from '../engine/table';
 import type { ErrorCode } from '../engine/errors';
-import type { ReportedStatus, RunStatus } from '../engine/run-status';
 import type { StartTuneRequest, TuneEvent } from './tune-contract';
 
 /** The error codes: one list, in engine/errors.ts (the studio's one error family). */
@@ -50,9 +49,6 @@ export interface ImportRequest {
   addTo?: string;
 }
 
-/** How a dataset version was made (its meta.preprocessing.version): the Data screen says it in words. */
-export type { VersionRecord } from '../datasets/types';
-
 /** The longest side pictures are brought to by default (colour 3, greyscale 1): the camera takes its pictures at this size. */
 export { DEFAULT_LONG_SIDE } from '../datasets/image-settings';
 
@@ -78,8 +74,7 @@ export interface UploadRequest {
   files: { relativePath: string; base64: string; append?: boolean }[];
 }
 
-/** A run's status: the one list and its predicates are engine/run-status.ts. */
-export type { RunStatus };
+export type RunStatus = 'queued' | 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
 
 export interface RunSummary {
   id: string;
@@ -238,7 +233,7 @@ export interface BrowserRunReport {
   /** the epoch just completed (one report per epoch end), or where the current one stands (`partial`) */
   checkpoint?: BrowserCheckpoint;
   /** 'paused' / 'running' when the person pauses or resumes; a terminal status ends the run */
-  status?: ReportedStatus;
+  status?: 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
   reason?: string;
 }
 
