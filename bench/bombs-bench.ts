@@ -15,7 +15,7 @@ import { npzBombBytes, pngBomb } from '../src-main/datasets/bomb-fixtures';
 import { BinaryWriter, ImportContext, type ImportedData, writeInt32File } from '../src-main/datasets/context';
 import { finalizeImport } from '../src-main/datasets/finalize';
 import { DatasetLibrary } from '../src-main/datasets/library';
-import { npyBytes, writeImageFolder } from '../src-main/datasets/test-fixtures';
+import { npyBytes, writeImageFolder } from '../tests/helpers/test-fixtures';
 
 const mbArg = process.argv.indexOf('--mb');
 const MB = mbArg > 0 ? Number(process.argv[mbArg + 1]) : 128;

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { DatasetLibrary } from '../src-main/datasets/library';
 import { bundledMnistDir } from '../src-main/datasets/bundled-mnist';
-import { mnistSlice } from '../src-main/datasets/test-fixtures';
+import { mnistSlice } from '../tests/helpers/test-fixtures';
 
 const args = process.argv.slice(2);
 const arg = (name: string) => {

@@ -13,9 +13,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { StudioService } from '../src-main/api/service';
-import { isTerminal, makeTestHome, runEvents, tinyConfig } from '../src-main/api/testkit';
+import { isTerminal, makeTestHome, runEvents, tinyConfig } from '../tests/helpers/testkit';
 import { DatasetLibrary } from '../src-main/datasets/library';
-import { csvText } from '../src-main/datasets/test-fixtures';
+import { csvText } from '../tests/helpers/test-fixtures';
 import { OPTIMIZERS } from '../src-main/engine/registry/index';
 import type { LayerSpec, ModelSpec, TrainConfig } from '../src-main/engine/types';
 

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { writeMnistSubset } from '../src-main/datasets/test-fixtures';
+import { writeMnistSubset } from '../tests/helpers/test-fixtures';
 import { SWIFTSHADER_CHROMIUM_ARGS, SWIFTSHADER_ICD, swiftShaderChromiumEnv } from '../src-main/runtime/swiftshader-testkit';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

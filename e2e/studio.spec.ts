@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { writeMnistSubset } from '../src-main/datasets/test-fixtures';
+import { writeMnistSubset } from '../tests/helpers/test-fixtures';
 import { dropFiles, goTo, shot, startHost, stopHost, type Host } from './web-host';
 
 test.describe.configure({ mode: 'serial' });

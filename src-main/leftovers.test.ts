@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from './cli';
-import { csvText } from './datasets/test-fixtures';
+import { csvText } from '../tests/helpers/test-fixtures';
 import { cleanLeftoversAtStart } from './leftovers';
 
 const homes: string[] = [];

@@ -13,7 +13,7 @@ import { csvOf, penguinsRows } from '../datasets/table/fixtures';
 import type { AugmentConfig } from '../engine/augment';
 import type { StudioApi } from './contract';
 import { StudioService } from './service';
-import { isTerminal, makeTestHome, rejection, runEvents, tinyRun, transports, type TestHome } from './testkit';
+import { isTerminal, makeTestHome, rejection, runEvents, tinyRun, transports, type TestHome } from '../../tests/helpers/testkit';
 
 /** the graph of an exported model without its weights' values: nodes (op, inputs, outputs, attributes) and the weights' names and shapes */
 function graphOf(file: string) {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_DEVICE, type BrowserCheckpoint, type BrowserRunReport, type StudioApi } from './contract';
 import { createLoopbackClient } from './loopback';
 import { StudioService } from './service';
-import { isTerminal, makeTestHome, rejection, runEvents, tinyRun, transports, type Harness, type TestHome } from './testkit';
+import { isTerminal, makeTestHome, rejection, runEvents, tinyRun, transports, type Harness, type TestHome } from '../../tests/helpers/testkit';
 import { Trainer, type TrainerCheckpoint, type TrainEvent, type TrainingData } from '../engine/index';
 import { createNodeRuntime } from '../runtime/node';
 import { paramInfos } from '../engine/spec';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserCheckpoint, StudioApi } from './contract';
 import { StudioService } from './service';
-import { makeTestHome, tinyRun, transports, type Harness, type TestHome } from './testkit';
+import { makeTestHome, tinyRun, transports, type Harness, type TestHome } from '../../tests/helpers/testkit';
 import { Trainer, type TrainerCheckpoint, type TrainEvent, type TrainingData } from '../engine/index';
 import { createNodeRuntime } from '../runtime/node';
 import { RunStore } from '../runs/store';

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MISTAKES_PER_CELL, type StudioApi, type StudioEvent } from './contract';
 import { StudioService } from './service';
-import { writeMnistSubset } from '../datasets/test-fixtures';
+import { writeMnistSubset } from '../../tests/helpers/test-fixtures';
 import { NODE_DEVICES } from '../engine/types';
-import { isTerminal, makeTestHome, rejection, runEvents, tinyRun, transports, type Harness, type TestHome } from './testkit';
+import { isTerminal, makeTestHome, rejection, runEvents, tinyRun, transports, type Harness, type TestHome } from '../../tests/helpers/testkit';
 
 describe.each(transports)('Studio API contract over %s', (_name, connect) => {
   let t: TestHome;

@@ -12,7 +12,7 @@ import type { DatasetMeta } from '../datasets/types';
 import type { ImportRequest, StudioApi, StudioEvent } from './contract';
 import { createLoopbackClient } from './loopback';
 import { StudioService } from './service';
-import { isTerminal, makeTestHome, rejection, runEvents, tinyRun, type TestHome } from './testkit';
+import { isTerminal, makeTestHome, rejection, runEvents, tinyRun, type TestHome } from '../../tests/helpers/testkit';
 import { uploadsDir } from './uploads';
 
 let t: TestHome;

@@ -14,7 +14,7 @@ import { probeDevice } from '../runtime/devices';
 import type { DeviceInfo, StudioEvent } from './contract';
 import { argumentSchemas } from './schemas';
 import { StudioService } from './service';
-import { isTerminal, makeTestHome, rejection, runEvents, tinyRun, type TestHome } from './testkit';
+import { isTerminal, makeTestHome, rejection, runEvents, tinyRun, type TestHome } from '../../tests/helpers/testkit';
 
 const MISSING = 'onnxruntime-node was installed without it (libonnxruntime_providers_cuda.so is missing); install the CUDA 12 runtime and cuDNN 9';
 const probe = (cudaLoads: boolean): DeviceInfo[] => [

@@ -13,7 +13,7 @@ import { withTask } from '../engine/spec';
 import { readOnnxInfo } from '../runs/onnxinfo';
 import type { StudioApi } from './contract';
 import { StudioService } from './service';
-import { isTerminal, makeTestHome, runEvents, tinyConfig, transports, type TestHome } from './testkit';
+import { isTerminal, makeTestHome, runEvents, tinyConfig, transports, type TestHome } from '../../tests/helpers/testkit';
 
 describe('export of a number table model through the API', () => {
   let t: TestHome;

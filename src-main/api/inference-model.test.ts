@@ -8,11 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetLibrary } from '../datasets/library';
-import { writeMnistSubset } from '../datasets/test-fixtures';
+import { writeMnistSubset } from '../../tests/helpers/test-fixtures';
 import type { StudioApi } from './contract';
 import { createLoopbackClient } from './loopback';
 import { StudioService } from './service';
-import { isTerminal, rejection, runEvents, tinyConfig } from './testkit';
+import { isTerminal, rejection, runEvents, tinyConfig } from '../../tests/helpers/testkit';
 
 let tmp = '';
 let api: StudioApi;

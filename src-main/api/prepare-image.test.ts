@@ -12,12 +12,12 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetLibrary } from '../datasets/library';
 import { loadModel, readSamples } from '../runs/predict';
-import { csvText } from '../datasets/test-fixtures';
+import { csvText } from '../../tests/helpers/test-fixtures';
 import type { DatasetMeta } from '../datasets/types';
 import type { StudioApi } from './contract';
 import { createLoopbackClient } from './loopback';
 import { StudioService } from './service';
-import { isTerminal, rejection, runEvents, tinyConfig } from './testkit';
+import { isTerminal, rejection, runEvents, tinyConfig } from '../../tests/helpers/testkit';
 
 const CLASSES = ['disc', 'bar', 'cross'];
 

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoopbackClient } from './loopback';
 import { StudioService } from './service';
-import { makeTestHome, rejection, runEvents, tinyRun, type TestHome } from './testkit';
+import { makeTestHome, rejection, runEvents, tinyRun, type TestHome } from '../../tests/helpers/testkit';
 import { checkRunRequest, createRunRecord } from './run-requests';
 import type { BrowserCheckpoint, StudioApi } from './contract';
 import { Trainer, type TrainerCheckpoint, type TrainEvent } from '../engine/index';

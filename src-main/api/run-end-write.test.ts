@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLoopbackClient } from './loopback';
 import { StudioService } from './service';
-import { makeTestHome, rejection, runEvents, tinyRun, type TestHome } from './testkit';
+import { makeTestHome, rejection, runEvents, tinyRun, type TestHome } from '../../tests/helpers/testkit';
 import type { StudioApi } from './contract';
 
 const ENOSPC = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoopbackClient } from './loopback';
 import { StudioService } from './service';
-import { makeTestHome, type TestHome } from './testkit';
+import { makeTestHome, type TestHome } from '../../tests/helpers/testkit';
 import type { StudioEvent, TuneEvent } from './contract';
 import { SESSION_UNITS, epochUnits, referenceSettings } from '../runs/tune-search';
 

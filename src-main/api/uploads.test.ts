@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetMeta } from '../datasets/types';
 import type { StudioEvent } from './contract';
 import { DatasetGateway } from './datasets';
-import { csvText, writeMnistSubset } from '../datasets/test-fixtures';
+import { csvText, writeMnistSubset } from '../../tests/helpers/test-fixtures';
 import { StudioService } from './service';
 import { startWebHost } from '../host/server';
 import { connectWebHost } from '../host/ws-client';

@@ -11,7 +11,7 @@ import { DatasetLibrary } from './library';
 import {
   cifar10TarEntries, cifarBatch, classImage, csvText, encodeImage, idxBytes, mnistSlice, npyBytes, npzBytes, tempDir, writeCifar10Folder,
   writeImageFolder, writeMnistIdx, writeTarGz,
-} from './test-fixtures';
+} from '../../tests/helpers/test-fixtures';
 
 let root: string;
 let home: string;

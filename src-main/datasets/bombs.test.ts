@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bmpHeaderOnly, gifHeaderOnly, pngBomb } from './bomb-fixtures';
 import { registerDatasetCommands } from './cli';
 import { DatasetLibrary } from './library';
-import { classImage, encodeImage, tempDir, writeImageFolder } from './test-fixtures';
+import { classImage, encodeImage, tempDir, writeImageFolder } from '../../tests/helpers/test-fixtures';
 
 let root: string;
 let lib: DatasetLibrary;

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { offerBundledMnist } from './bundled-mnist';
 import { registerDatasetCommands } from './cli';
 import { DatasetLibrary } from './library';
-import { csvText, tempDir } from './test-fixtures';
+import { csvText, tempDir } from '../../tests/helpers/test-fixtures';
 
 let root: string;
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { datasetCli } from '../../tests/helpers/dataset-cli';
 import { csvOf, housesRows, penguinsRows, xlsxBytes } from './table/fixtures';
-import { csvText } from './test-fixtures';
+import { csvText } from '../../tests/helpers/test-fixtures';
 
 const cli = datasetCli();
 const run = cli.run;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuplicateDatasetError } from './errors';
 import { DatasetLibrary } from './library';
-import { csvText, tempDir } from './test-fixtures';
+import { csvText, tempDir } from '../../tests/helpers/test-fixtures';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 let root: string;

@@ -7,7 +7,7 @@ import { fileTableProblem } from './csv';
 import {
   blobs, cifar10TarEntries, cifarBatch, classImage, csvText, mnistSlice, npyBytes, npzBytes, tempDir, writeCifar100Folder, writeCifar10Folder,
   writeImageFolder, writeMnistIdx, writeTarGz,
-} from './test-fixtures';
+} from '../../tests/helpers/test-fixtures';
 
 let root: string;
 let lib: DatasetLibrary;

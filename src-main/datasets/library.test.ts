@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DatasetNotFoundError, DuplicateDatasetError, ImportCancelledError } from './errors';
 import { assertDatasetId, isDatasetId } from './ids';
 import { DatasetLibrary } from './library';
-import { csvText, tempDir, writeImageFolder, writeMnistIdx } from './test-fixtures';
+import { csvText, tempDir, writeImageFolder, writeMnistIdx } from '../../tests/helpers/test-fixtures';
 
 let root: string;
 let lib: DatasetLibrary;

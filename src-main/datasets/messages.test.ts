@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fmtBytes, fmtCount, fmtDims, fmtSize } from './errors';
 import { parseIdx } from './idx';
 import { parseNpy } from './numpy';
-import { idxBytes, npyBytes } from './test-fixtures';
+import { idxBytes, npyBytes } from '../../tests/helpers/test-fixtures';
 
 describe('number formatting in dataset messages', () => {
   it('counts, exact byte counts, rounded sizes and shapes', () => {

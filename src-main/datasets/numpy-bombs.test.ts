@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { npzBombBytes, pickleBytes, tarHeaderOnly } from './bomb-fixtures';
 import { registerDatasetCommands } from './cli';
 import { DatasetLibrary } from './library';
-import { cifar10TarEntries, idxBytes, mnistSlice, npyBytes, npzBytes, tempDir, writeTarGz } from './test-fixtures';
+import { cifar10TarEntries, idxBytes, mnistSlice, npyBytes, npzBytes, tempDir, writeTarGz } from '../../tests/helpers/test-fixtures';
 
 let root: string;
 let lib: DatasetLibrary;

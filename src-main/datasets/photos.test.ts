@@ -15,7 +15,7 @@ import { imageSettingsOf } from './meta-schema';
 import { DatasetLibrary } from './library';
 import { greyPng, photoPixels, png16, sidewaysJpeg, transparentPng, writePhotoFolder } from './photo-fixtures';
 import { pictureToSample } from './picture-decode';
-import { tempDir } from './test-fixtures';
+import { tempDir } from '../../tests/helpers/test-fixtures';
 
 let root: string;
 let lib: DatasetLibrary;

@@ -5,7 +5,7 @@ import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetLibrary } from './library';
 import { greyPng, sidewaysJpeg } from './photo-fixtures';
-import { tempDir } from './test-fixtures';
+import { tempDir } from '../../tests/helpers/test-fixtures';
 
 let root: string;
 let lib: DatasetLibrary;

@@ -11,7 +11,7 @@ import { registerDatasetCommands, summary, table } from './cli';
 import { DatasetLibrary } from './library';
 import { nameForImport } from './naming';
 import { UNSAFE_TEXT, safeClassNames, safeText } from './safe-text';
-import { csvText, tempDir } from './test-fixtures';
+import { csvText, tempDir } from '../../tests/helpers/test-fixtures';
 import type { DatasetMeta } from './types';
 
 const RLO = '\u202e';

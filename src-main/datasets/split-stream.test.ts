@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BinaryWriter, ImportContext, type ImportedData, writeInt32File } from './context';
 import { finalizeImport } from './finalize';
-import { bytes, tempDir } from './test-fixtures';
+import { bytes, tempDir } from '../../tests/helpers/test-fixtures';
 
 let root: string;
 let n = 0;

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { scratchLibrary } from '../../tests/helpers/scratch-library';
 import { DatasetError } from './errors';
 import type { DatasetLibrary } from './library';
-import { csvText } from './test-fixtures';
+import { csvText } from '../../tests/helpers/test-fixtures';
 
 const scratch = scratchLibrary();
 const file = scratch.file;

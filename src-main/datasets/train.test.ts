@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Trainer, defaultTrainConfig, type TrainEvent } from '../engine';
 import { createNodeRuntime } from '../runtime/node';
 import { DatasetLibrary } from './library';
-import { blobs, cifar10TarEntries, csvText, npyBytes, npzBytes, tempDir, writeCifar100Folder, writeImageFolder, writeMnistIdx, writeTarGz } from './test-fixtures';
+import { blobs, cifar10TarEntries, csvText, npyBytes, npzBytes, tempDir, writeCifar100Folder, writeImageFolder, writeMnistIdx, writeTarGz } from '../../tests/helpers/test-fixtures';
 
 let root: string;
 let lib: DatasetLibrary;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetLibrary } from './library';
 import { pictureToSample } from './picture-decode';
 import { imageSettingsOf, parseMeta } from './meta-schema';
-import { tempDir, writeMnistIdx } from './test-fixtures';
+import { tempDir, writeMnistIdx } from '../../tests/helpers/test-fixtures';
 import { mergedClasses, nextVersion, versionName } from './versions';
 import type { DatasetMeta } from './types';
 

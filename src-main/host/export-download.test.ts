@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StudioService } from '../api/service';
-import { isTerminal, makeTestHome, runEvents, tinyRun, type TestHome } from '../api/testkit';
+import { isTerminal, makeTestHome, runEvents, tinyRun, type TestHome } from '../../tests/helpers/testkit';
 import { startWebHost, type WebHost } from './server';
 
 function getBytes(url: string): Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }> {

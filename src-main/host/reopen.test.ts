@@ -11,7 +11,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StudioService } from '../api/service';
-import { makeTestHome, type TestHome } from '../api/testkit';
+import { makeTestHome, type TestHome } from '../../tests/helpers/testkit';
 import { startWebHost, type WebHost } from './server';
 import { connectWebHost } from './ws-client';
 

@@ -1,7 +1,7 @@
 /** A run started through the web host is paused, resumed and stopped, and the events say so. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StudioService } from '../api/service';
-import { isTerminal, makeTestHome, runEvents, tinyRun, type TestHome } from '../api/testkit';
+import { isTerminal, makeTestHome, runEvents, tinyRun, type TestHome } from '../../tests/helpers/testkit';
 import { startWebHost, type WebHost } from './server';
 import { connectWebHost, type WebHostConnection } from './ws-client';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { StudioService } from '../api/service';
-import { makeTestHome, runEvents, tinyRun, isTerminal, type TestHome } from '../api/testkit';
+import { makeTestHome, runEvents, tinyRun, isTerminal, type TestHome } from '../../tests/helpers/testkit';
 import { startWebHost, type WebHost } from './server';
 import { connectWebHost } from './ws-client';
 

@@ -74,7 +74,7 @@ describe('export and existing files', () => {
 describe('mlp-studio export --out', () => {
   it('refuses an existing name, and replaces it with --overwrite (or --force)', async () => {
     const { main } = await import('../cli');
-    const { csvText } = await import('../datasets/test-fixtures');
+    const { csvText } = await import('../../tests/helpers/test-fixtures');
     const saved = process.env.MLP_STUDIO_HOME;
     process.env.MLP_STUDIO_HOME = home;
     try {

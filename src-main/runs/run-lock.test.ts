@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatasetLibrary } from '../datasets/library';
-import { csvText } from '../datasets/test-fixtures';
+import { csvText } from '../../tests/helpers/test-fixtures';
 import { acquireLock, runLockFile } from '../locks';
 import { StudioService } from '../api/service';
 import { createNodeRuntime } from '../runtime/node';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TuneEvent } from '../api/tune-contract';
-import { csvText } from '../datasets/test-fixtures';
+import { csvText } from '../../tests/helpers/test-fixtures';
 import { SESSION_UNITS, epochUnits, referenceSettings } from './tune-search';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoopbackClient } from '../api/loopback';
 import { StudioService } from '../api/service';
-import { isTerminal, makeTestHome, runEvents, tinyRun, type TestHome } from '../api/testkit';
+import { isTerminal, makeTestHome, runEvents, tinyRun, type TestHome } from '../../tests/helpers/testkit';
 
 describe('training worker crash', () => {
   let t: TestHome;

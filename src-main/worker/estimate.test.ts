@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelSpec } from '../engine/types';
 import type { WorkerExit, WorkerHandle } from './handle';
 import { StudioService } from '../api/service';
-import { isTerminal, makeTestHome, runEvents, tinyConfig, type TestHome } from '../api/testkit';
+import { isTerminal, makeTestHome, runEvents, tinyConfig, type TestHome } from '../../tests/helpers/testkit';
 
 const TRAIN = 10_000;
 // the lecture's network on MNIST

@@ -68,7 +68,7 @@ it('a worker that does not answer within the grace time is ended, and its run ma
 it('closing the service with a grace time stops a real training worker cleanly: stopped, where it stood saved', { timeout: 120_000 }, async () => {
   const { createLoopbackClient } = await import('../api/loopback');
   const { StudioService } = await import('../api/service');
-  const { makeTestHome, runEvents, tinyRun } = await import('../api/testkit');
+  const { makeTestHome, runEvents, tinyRun } = await import('../../tests/helpers/testkit');
   const fs = await import('node:fs');
   const t = await makeTestHome();
   const service = new StudioService({ home: t.home });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvaluationResult } from '../api/contract';
 import { StudioService } from '../api/service';
-import { makeTestHome, tinyConfig, tinyModel, type TestHome } from '../api/testkit';
+import { makeTestHome, tinyConfig, tinyModel, type TestHome } from '../../tests/helpers/testkit';
 import { RunStore } from '../runs/store';
 import type { SpawnWorker, WorkerExit, WorkerHandle } from './handle';
 import type { ToWorker } from './protocol';

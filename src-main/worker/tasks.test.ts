@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_MISTAKES, MISTAKES_PER_CELL, type EvaluationResult, type ExportResult, type StartRunRequest } from '../api/contract';
 import { StudioService } from '../api/service';
-import { isTerminal, makeTestHome, runEvents, tinyRun, type TestHome } from '../api/testkit';
+import { isTerminal, makeTestHome, runEvents, tinyRun, type TestHome } from '../../tests/helpers/testkit';
 import { PNG } from 'pngjs';
 import { RunStore } from '../runs/store';
 import { DatasetLibrary } from '../datasets/library';

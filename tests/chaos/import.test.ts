@@ -15,7 +15,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DatasetLibrary } from '../../src-main/datasets/library';
 import { isDatasetId } from '../../src-main/datasets/ids';
 import type { DatasetMeta } from '../../src-main/datasets/types';
-import { csvText } from '../../src-main/datasets/test-fixtures';
+import { csvText } from '../helpers/test-fixtures';
 import { libraryLockFile } from '../../src-main/locks';
 import { SEED, TRIALS, rng } from './chaos-settings';
 

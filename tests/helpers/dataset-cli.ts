@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll } from 'vitest';
 import { registerDatasetCommands } from '../../src-main/datasets/cli';
-import { tempDir } from '../../src-main/datasets/test-fixtures';
+import { tempDir } from './test-fixtures';
 
 export interface DatasetCli {
   /** the temporary folder (the home is its `home/`) */

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { DatasetLibrary } from '../../src-main/datasets/library';
-import { tempDir } from '../../src-main/datasets/test-fixtures';
+import { tempDir } from './test-fixtures';
 
 export interface ScratchLibrary {
   /** the library (set once the file's beforeAll has run) */

@@ -12,7 +12,7 @@ import { encode as encodeBmp } from 'bmp-ts';
 import { zipSync } from 'fflate';
 import sharp from 'sharp';
 import tar from 'tar-stream';
-import { bundledMnistDir } from './bundled-mnist';
+import { bundledMnistDir } from '../../src-main/datasets/bundled-mnist';
 
 
 export async function tempDir(prefix = 'mlps-ds-'): Promise<string> {

@@ -5,17 +5,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { DatasetMeta } from '../datasets/types';
-import { DatasetLibrary } from '../datasets/library';
-import { writeMnistSubset } from '../datasets/test-fixtures';
-import { defaultTrainConfig } from '../engine/spec';
-import type { ModelSpec, TrainConfig } from '../engine/types';
-import type { StartRunRequest, StudioApi, StudioEvent } from './contract';
-import type { StudioError } from './errors';
-import { createLoopbackClient } from './loopback';
-import type { StudioService } from './service';
-import { startWebHost } from '../host/server';
-import { connectWebHost } from '../host/ws-client';
+import type { DatasetMeta } from '../../src-main/datasets/types';
+import { DatasetLibrary } from '../../src-main/datasets/library';
+import { writeMnistSubset } from './test-fixtures';
+import { defaultTrainConfig } from '../../src-main/engine/spec';
+import type { ModelSpec, TrainConfig } from '../../src-main/engine/types';
+import type { StartRunRequest, StudioApi, StudioEvent } from '../../src-main/api/contract';
+import type { StudioError } from '../../src-main/api/errors';
+import { createLoopbackClient } from '../../src-main/api/loopback';
+import type { StudioService } from '../../src-main/api/service';
+import { isEnded } from '../../src-main/engine/run-status';
+import { startWebHost } from '../../src-main/host/server';
+import { connectWebHost } from '../../src-main/host/ws-client';
 
 export interface TestHome {
   home: string;
@@ -74,7 +75,7 @@ export function runEvents(api: StudioApi, runId: () => string | null) {
   };
 }
 
-export const isTerminal = (e: { status: string }) => e.status === 'finished' || e.status === 'stopped' || e.status === 'failed';
+export const isTerminal = (e: { status: string }) => isEnded(e.status);
 
 /** A StudioApi client over one transport, and how to take it down. */
 export interface Harness {
