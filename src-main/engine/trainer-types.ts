@@ -7,7 +7,7 @@ import type { RuntimeAdapter } from './runtime';
 import type { ModelSpec, RunMetrics, TrainConfig, TrainEvent, TrainingData } from './types';
 
 export interface TrainerCheckpoint {
-  /** epochs completed */
+  /** epochs completed (after epoch 3: 3); events count epochs from 1, see TrainEvent */
   epoch: number;
   /** optimisation steps done in total */
   step: number;
@@ -16,7 +16,7 @@ export interface TrainerCheckpoint {
   /** the RNG state after the last completed epoch (or, with `partial`, after the last step done) */
   rngState: number[];
   optimizerStep: number;
-  /** present when training stopped inside epoch `epoch` (0-based): where that epoch stood */
+  /** present when training stopped inside the epoch after those completed (epoch `epoch + 1`): where it stood */
   partial?: PartialEpoch;
   /** at an epoch's end: the validation error after it (null without a validation part) */
   validationError?: number | null;
