@@ -9,6 +9,7 @@ import type { DatasetMeta, PicturePreview } from '../datasets/types';
 import type { DeviceChoice, ModelSpec, RunMetrics, Task, TrainConfig, TrainEvent } from '../engine/types';
 import type { RawRow, TableChoices, TablePreview } from '../engine/table';
 import type { ErrorCode } from '../engine/errors';
+import type { ReportedStatus, RunStatus } from '../engine/run-status';
 import type { StartTuneRequest, TuneEvent } from './tune-contract';
 
 /** The error codes: one list, in engine/errors.ts (the studio's one error family). */
@@ -74,7 +75,8 @@ export interface UploadRequest {
   files: { relativePath: string; base64: string; append?: boolean }[];
 }
 
-export type RunStatus = 'queued' | 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
+/** A run's status: the one list and its predicates are engine/run-status.ts. */
+export type { RunStatus };
 
 export interface RunSummary {
   id: string;
@@ -233,7 +235,7 @@ export interface BrowserRunReport {
   /** the epoch just completed (one report per epoch end), or where the current one stands (`partial`) */
   checkpoint?: BrowserCheckpoint;
   /** 'paused' / 'running' when the person pauses or resumes; a terminal status ends the run */
-  status?: 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
+  status?: ReportedStatus;
   reason?: string;
 }
 
