@@ -4,9 +4,11 @@
  * setting of its record, in the Train screen's words, row by row so that what differs stands
  * out. Settings are walked generically, so a setting added to TrainConfig (augmentation, say)
  * appears without a change here: named from SETTING_NAMES when it has a name there, else from
- * its key ("augment.maxShift" → "Augment: max shift").
+ * its key ("augment.maxShift" → "Augment: max shift"). An optimizer's own settings and the
+ * choices' words come from the engine's registry, as on the Train screen.
  */
 import type { RunDetail } from '../../src-main/api/contract';
+import { INIT_SCHEMES, OPTIMIZERS, SCHEDULES } from '../../src-main/engine/registry';
 import { count, pct } from './format';
 
 export interface ComparisonRow {
@@ -29,12 +31,6 @@ export const SETTING_NAMES: Record<string, string> = {
   batchSize: 'Batch size',
   lr: 'Learning rate',
   'optimizer.kind': 'Optimizer',
-  'optimizer.momentum': 'Momentum: how much of the last update carries over',
-  'optimizer.nesterov': 'Momentum looks ahead before taking the gradient',
-  'optimizer.beta1': "Adam: how much of the past gradients its step follows",
-  'optimizer.beta2': "Adam: how much of the past gradient sizes its step size follows",
-  'optimizer.eps': 'Adam: the tiny number that keeps its step finite',
-  'optimizer.weightDecay': 'Weight decay (pulls the weights towards 0)',
   'schedule.kind': 'Learning-rate schedule',
   'schedule.every': 'Divide the rate every (epochs)',
   'schedule.factor': 'Divide the rate by',
@@ -47,12 +43,22 @@ export const SETTING_NAMES: Record<string, string> = {
   device: 'Device asked for',
 };
 
-/** Values of choices, as the Train screen's menus say them. */
+const labelsOf = (modules: Record<string, { label: string }>): Record<string, string> => Object.fromEntries(Object.entries(modules).map(([k, m]) => [k, m.label]));
+
+/** Values of choices, as the Train screen's menus say them (the registry's labels). */
 const VALUE_WORDS: Record<string, Record<string, string>> = {
-  'optimizer.kind': { sgd: 'Plain gradient descent', momentum: 'Gradient descent with momentum', adam: 'Adam' },
-  'schedule.kind': { constant: 'Keep it constant', step: 'Divide it every few epochs', cosine: 'Lower it smoothly to the end (cosine)' },
-  init: { pytorch: 'PyTorch default', he: 'He (good with ReLU)', xavier: 'Xavier (good with tanh)' },
+  'optimizer.kind': labelsOf(OPTIMIZERS),
+  'schedule.kind': labelsOf(SCHEDULES),
+  init: labelsOf(INIT_SCHEMES),
 };
+
+/**
+ * An optimizer's own settings by their registry field: an everyday label as it is ("Weight
+ * decay"), a technical one (β1, Nesterov: the Advanced ones) by the line that explains it.
+ */
+const OPTIMIZER_FIELD_NAMES: Record<string, string> = Object.fromEntries(
+  Object.values(OPTIMIZERS).flatMap((m) => m.fields.map((f) => [`optimizer.${f.name}`, f.advanced ? f.help : f.label])),
+);
 
 /** "augment.maxShift" → "Augment: max shift": a setting without a name of its own. */
 export function keyWords(key: string): string {
@@ -116,7 +122,7 @@ function settingRows(r: RunDetail, ctx: ComparisonContext): Record<string, strin
     }
     // shown with the data
     if (key === 'validation') return;
-    const name = SETTING_NAMES[key] ?? keyWords(key);
+    const name = SETTING_NAMES[key] ?? OPTIMIZER_FIELD_NAMES[key] ?? keyWords(key);
     out[name] = key === 'device' ? ctx.deviceName(String(v)) : valueWords(key, v);
   };
   walk('', r.config);

@@ -36,8 +36,11 @@ describe('the comparison table', () => {
     const keys = rows.map((r) => r.key).join(' | ');
     for (const jargon of ['β1', 'β2', 'Nesterov', 'ε', 'optimizer.', 'beta']) expect(keys).not.toContain(jargon);
     expect(row(rows, 'Optimizer')).toMatchObject({ values: ['Adam', 'Gradient descent with momentum'], differs: true });
-    expect(row(rows, 'Adam: how much of the past gradients its step follows')?.values).toEqual(['0.9', '—']);
-    expect(row(rows, 'Momentum looks ahead before taking the gradient')?.values).toEqual(['—', 'yes']);
+    // the registry's explanation of each technical setting names the row
+    expect(row(rows, "How much of the past gradients Adam's step follows")?.values).toEqual(['0.9', '—']);
+    expect(row(rows, 'Looks ahead along the momentum before taking the gradient')?.values).toEqual(['—', 'yes']);
+    expect(row(rows, 'How much of the last update carries over into the next')?.values).toEqual(['—', '0.9']);
+    expect(row(rows, 'Learning-rate schedule')?.values).toEqual(['Keep it constant', 'Keep it constant']);
     expect(row(rows, 'Starting weights')?.values).toEqual(['He (good with ReLU)', 'He (good with ReLU)']);
     expect(row(rows, 'Device asked for')?.values).toEqual(['This computer’s processor', 'This computer’s processor']);
     expect(row(rows, 'Layers')?.values[0]).toBe('128 units → ReLU → switch off 20.00 % → 10 units');
