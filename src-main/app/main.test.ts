@@ -161,7 +161,7 @@ describe('Electron main process', () => {
     expect([...h.ipc.keys()].sort()).toEqual(['studio:call', 'studio:choose-import-paths', 'studio:choose-save-path', 'studio:show-in-folder']);
   });
 
-  it('refuses navigation, new windows, webviews and permissions', () => {
+  it('refuses navigation, new windows, webviews and every permission but the camera', () => {
     const contents = new h.FakeWebContents();
     for (const fn of h.appEvents.get('web-contents-created') ?? []) fn({}, contents);
     const away = { preventDefault: vi.fn() };
@@ -175,10 +175,22 @@ describe('Electron main process', () => {
     expect(webview.preventDefault).toHaveBeenCalled();
     expect(contents.openHandler!({ url: 'https://onnx.ai/' })).toEqual({ action: 'deny' });
     expect(contents.openHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
-    const cb = vi.fn();
-    h.permissionHandler!({}, 'media', cb);
-    expect(cb).toHaveBeenCalledWith(false);
-    expect(h.permissionCheck!()).toBe(false);
+    // the camera for the studio's own page only (the Capture panel, Try it's live camera)
+    const answer = (permission: string, details: object) => {
+      const cb = vi.fn();
+      h.permissionHandler!({}, permission, cb, details);
+      return cb.mock.calls[0][0];
+    };
+    expect(answer('media', { requestingUrl: ownUrl, mediaTypes: ['video'] })).toBe(true);
+    expect(answer('media', { requestingUrl: ownUrl, mediaTypes: ['video', 'audio'] })).toBe(false);
+    expect(answer('media', { requestingUrl: ownUrl, mediaTypes: ['audio'] })).toBe(false);
+    expect(answer('media', { requestingUrl: 'https://evil.example/', mediaTypes: ['video'] })).toBe(false);
+    expect(answer('media', {})).toBe(false);
+    expect(answer('geolocation', { requestingUrl: ownUrl })).toBe(false);
+    expect(answer('notifications', { requestingUrl: ownUrl })).toBe(false);
+    expect(h.permissionCheck!({}, 'media', 'file://', { requestingUrl: ownUrl })).toBe(true);
+    expect(h.permissionCheck!({}, 'media', 'https://evil.example', { requestingUrl: 'https://evil.example/' })).toBe(false);
+    expect(h.permissionCheck!({}, 'geolocation', 'file://', { requestingUrl: ownUrl })).toBe(false);
   });
 
   it('offers a save dialog with a sanitised default name', async () => {

@@ -22,6 +22,7 @@ import { buildMenu } from './menu';
 import { canShowInFolder, rememberExportFolder, saveDialogStart, type ExportPlaces } from './export-dialog';
 import { spawnUtilityWorker } from './utility-worker';
 import { loadWindowState, trackWindowState } from './window-state';
+import { permissionAllowed, permissionCheckAllowed, type PermissionDetails } from './permissions';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererIndex = path.join(here, '..', 'renderer', 'index.html');
@@ -103,8 +104,9 @@ async function start(): Promise<void> {
   fs.mkdirSync(home, { recursive: true });
 
   app.on('web-contents-created', (_e, contents) => hardenContents(contents));
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  // the camera (video only) for the studio's own page; every other permission refused
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) => callback(permissionAllowed(permission, details as PermissionDetails, isOwnPage)));
+  session.defaultSession.setPermissionCheckHandler((_wc, permission, origin, details) => permissionCheckAllowed(permission, (details as { requestingUrl?: string } | undefined)?.requestingUrl ?? origin, isOwnPage));
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy(devUrl ? devUrl.replace(/^http/, 'ws') : undefined)] } });
   });
