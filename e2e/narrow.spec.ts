@@ -65,7 +65,7 @@ test.beforeAll(async () => {
         const picture = ds.name.startsWith('Clothes');
         for (const epochs of picture ? [2, 3] : [3]) {
           const layers = [{ kind: 'linear', units: 16, bias: true }, { kind: 'relu' }, { kind: 'linear', units: ds.classNames.length, bias: true }];
-          runs.push((await api.startRun({ datasetId: ds.id, name: (picture ? 'Clothes' : 'Penguins') + ' · ' + epochs + ' epochs', model: { inputShape: ds.sampleShape, classes: ds.classNames.length, layers }, config: { ...small.config(), epochs } })).id);
+          runs.push((await api.startRun({ datasetId: ds.id, name: (picture ? 'Clothes with long names · 784-16-10 relu · 120 samples' : 'Penguins') + ' · ' + epochs + ' epochs', model: { inputShape: ds.sampleShape, classes: ds.classNames.length, layers }, config: { ...small.config(), epochs } })).id);
         }
       }
       for (let i = 0; i < 2400; i++) {
@@ -134,7 +134,7 @@ async function settle(page: Page, screen: string): Promise<void> {
 }
 
 for (const [variant, dataset, run] of [
-  ['pictures', 'Clothes with long names', 'Clothes · 3 epochs'],
+  ['pictures', 'Clothes with long names', '120 samples · 3 epochs'],
   ['table', 'Penguins', 'Penguins · 3 epochs'],
 ] as const) {
   test(`every screen fits an 800×600 window (${variant})`, async ({ page }) => {
@@ -149,6 +149,15 @@ for (const [variant, dataset, run] of [
       problems.push(...(await overflows(page)).map((p) => `${screen}: ${p}`));
       await shot(page, `narrow-${variant}-${screen}`);
     }
+    if (variant === 'pictures') {
+      // two runs compared: their curves, and their data and settings side by side
+      for (const box of await page.getByRole('checkbox', { name: /Clothes/ }).all()) await box.check();
+      await page.getByTestId('compare').click();
+      await expect(page.getByTestId('config-diff')).toBeVisible();
+      await settle(page, 'runs');
+      problems.push(...(await overflows(page)).map((p) => `runs, compared: ${p}`));
+      await shot(page, 'narrow-pictures-runs-compare');
+    }
     // the navigation stays one line: every tab on the same row
     const tops = await page.getByRole('tab').evaluateAll((tabs) => tabs.map((t) => Math.round((t as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top)));
     expect(new Set(tops).size, `tab rows at ${tops.join(', ')}`).toBe(1);
@@ -159,7 +168,7 @@ for (const [variant, dataset, run] of [
 test('a confusion matrix of ten long class names fits, shortened, with the full name on hover', async ({ page }) => {
   test.setTimeout(180_000);
   await page.goto(host!.url);
-  await choose(page, 'Clothes with long names', 'Clothes · 3 epochs');
+  await choose(page, 'Clothes with long names', '120 samples · 3 epochs');
   const matrix = page.getByTestId('confusion-matrix');
   for (const width of [1280, 800]) {
     await page.setViewportSize({ width, height: width === 1280 ? 800 : 600 });
