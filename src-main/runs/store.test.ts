@@ -133,4 +133,22 @@ describe('run store', () => {
     expect(c.curves[1]).toEqual([]);
     await expect(store.compare([a.id])).rejects.toThrow(/at least two/);
   });
+
+  it("shows a run of an older studio (0-based epochs in metrics.jsonl) with its epochs counted from 1: the API's events and the curves", async () => {
+    const a = await store.create({ model, config, dataset });
+    const b = await store.create({ model, config, dataset });
+    fs.copyFileSync(new URL('../../tests/fixtures/old-run/metrics.jsonl', import.meta.url), store.paths(a.id).metrics);
+    const shown = (await store.show(a.id)).metrics;
+    const epochs = (event: string) => shown.filter((e) => e.event === event).map((e) => (e as { epoch: number }).epoch);
+    expect(epochs('epoch')).toEqual([1, 2]);
+    expect(epochs('test')).toEqual([2]);
+    expect(epochs('validation')).toEqual([1, 2]);
+    expect(epochs('batch')).toEqual([1, 1, 2, 2, 3, 3]);
+    expect(epochs('stopped')).toEqual([3]);
+    const c = await store.compare([a.id, b.id]);
+    expect(c.curves[0].map((p) => [p.epoch, p.testError])).toEqual([
+      [1, null],
+      [2, 0.4],
+    ]);
+  });
 });
