@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { writeMnistSubset } from '../tests/helpers/test-fixtures';
 import { goTo, startHost, stopHost, type Host } from './web-host';
 
 test.use({ viewport: { width: 1280, height: 800 } });
@@ -64,14 +65,13 @@ test.beforeAll(async () => {
   test.setTimeout(300_000);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-studio-e2e-waits-'));
   // a run of the course's network (2.3 million weights), one epoch on 200 digits: Try it loads its network
+  const digits = path.join(tmp, 'digits');
+  writeMnistSubset(digits, 200, 50);
   host = await startHost(path.join(tmp, 'home'), {
     startSeconds: 240,
     setup: `
-      const { writeMnistSubset } = await import(mod('src-main/datasets/test-fixtures.ts'));
       const { presetById } = await import(mod('src-main/engine/spec.ts'));
-      const src = home + '-digits';
-      writeMnistSubset(src, 200, 50);
-      const ds = await api.datasets.library.import([src], { name: 'Digits' });
+      const ds = await api.datasets.library.import([${JSON.stringify(digits)}], { name: 'Digits' });
       const lecture = presetById('lecture');
       const run = await api.startRun({ datasetId: ds.id, model: lecture.model(ds.sampleShape, ds.classNames.length), config: { ...lecture.config(), epochs: 1 } });
       for (let i = 0; i < 1200; i++) {
