@@ -19,3 +19,8 @@ export class Gate {
     await new Promise<void>((resolve) => (this.waiting = resolve));
   }
 }
+
+/** The training clock in milliseconds: performance.now() where there is one (Node, browsers, workers), else Date.now(). */
+export function now(): number {
+  return globalThis.performance ? globalThis.performance.now() : Date.now();
+}

@@ -124,3 +124,24 @@ export interface KeptState {
   validationLoss?: number;
   params: Float32Array[];
 }
+
+/** The periodic test reports of this session: the latest error and the epoch (from 1) it was measured after. */
+export interface TestReports {
+  lastTest: number | null;
+  lastTestEpoch: number | null;
+}
+
+/** Where the epoch being trained stands: what a mid-epoch snapshot records. */
+export interface EpochPosition {
+  /** the epoch's index, from 0 (epoch `epochIndex + 1` to people) */
+  epochIndex: number;
+  /** sums of the batch losses and batch error rates of the steps done */
+  lossSum: number;
+  errorSum: number;
+  /** the RNG state the epoch's permutation was drawn from */
+  epochRngState: number[];
+  /** the epoch's clock: when it started, less the time paused and the earlier part of a continued epoch */
+  te: number;
+  /** when the last mid-epoch snapshot was taken */
+  lastSnapshot: number;
+}

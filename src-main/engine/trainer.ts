@@ -18,7 +18,7 @@ import type { InferenceSession } from 'onnxruntime-common';
 import { buildArtifacts, nextName, type Artifacts } from './artifacts';
 import { DEVICE_DATA_BUDGET, deviceDataPlan, releaseDeviceData, uploadTrainingSet, type DeviceData } from './device-data';
 import { runEval, targetOf, type EvalResult } from './evaluate';
-import { Gate } from './gate';
+import { Gate, now } from './gate';
 import { initParams } from './init';
 import { RunWatch } from './kept';
 import { keptFigures } from './kept-figures';
@@ -27,34 +27,13 @@ import { Rng } from './rng';
 import type { RuntimeAdapter } from './runtime';
 import { countParams, lrAt, validateConfig, validateDataFits, validateSpec } from './spec';
 import { divergedReason, Stepper } from './steps';
-import type { PartialEpoch, TrainerCheckpoint, TrainerOptions, TrainResult } from './trainer-types';
+import type { EpochPosition, PartialEpoch, TestReports, TrainerCheckpoint, TrainerOptions, TrainResult } from './trainer-types';
 import type { DataSplit, ModelSpec, TargetScale, TrainConfig, TrainEvent, TrainingData } from './types';
 import { carveValidation, validationFraction, type ValidationSplitInfo } from './validation';
 import { Weights } from './weights';
 
 export { MID_EPOCH_EVERY_SECONDS, type EpochEndInfo, type KeptState, type PartialEpoch, type TrainerCheckpoint, type TrainerOptions, type TrainResult } from './trainer-types';
 export { DEVICE_DATA_BUDGET } from './device-data';
-
-/** The periodic test reports of this session: the latest error and the epoch (from 1) it was measured after. */
-interface TestReports {
-  lastTest: number | null;
-  lastTestEpoch: number | null;
-}
-
-/** Where the epoch being trained stands: what a mid-epoch snapshot records. */
-interface EpochPosition {
-  /** the epoch's index, from 0 (epoch `epochIndex + 1` to people) */
-  epochIndex: number;
-  /** sums of the batch losses and batch error rates of the steps done */
-  lossSum: number;
-  errorSum: number;
-  /** the RNG state the epoch's permutation was drawn from */
-  epochRngState: number[];
-  /** the epoch's clock: when it started, less the time paused and the earlier part of a continued epoch */
-  te: number;
-  /** when the last mid-epoch snapshot was taken */
-  lastSnapshot: number;
-}
 
 export class Trainer {
   private readonly spec: ModelSpec;
@@ -393,8 +372,4 @@ export class Trainer {
       this.deviceData = null;
     }
   }
-}
-
-function now(): number {
-  return globalThis.performance ? globalThis.performance.now() : Date.now();
 }
