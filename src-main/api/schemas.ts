@@ -244,7 +244,7 @@ export const argumentSchemas = {
   setRunNote: z.tuple([idSchema, z.string().max(10_000)]),
   renameRun: z.tuple([idSchema, z.string().max(1_000)]),
   evaluateRun: z.tuple([idSchema]),
-  getInferenceModel: z.tuple([idSchema]),
+  getInferenceModel: z.tuple([idSchema, z.strictObject({ from: z.number().int().min(0), count: z.number().int().min(1).max(16 * 1024 * 1024) }).optional()]),
   exportRun: z.tuple([idSchema, exportTargetSchema.nullable().optional(), z.strictObject({ overwrite: z.boolean().optional() }).optional()]),
   beginBrowserRun: z.tuple([startRunRequestSchema]),
   readBrowserRunData: z.tuple([idSchema, splitSchema, z.number().int().min(0), z.number().int().min(1).max(1_000_000)]),
