@@ -11,7 +11,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { npzBombBytes, pngBomb } from '../src-main/datasets/bomb-fixtures';
+import { npzBombBytes, pngBomb } from '../tests/helpers/bomb-fixtures';
 import { BinaryWriter, ImportContext, type ImportedData, writeInt32File } from '../src-main/datasets/context';
 import { finalizeImport } from '../src-main/datasets/finalize';
 import { DatasetLibrary } from '../src-main/datasets/library';

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { DatasetLibrary } from '../src-main/datasets/library';
-import { photoPixels } from '../src-main/datasets/photo-fixtures';
+import { photoPixels } from '../tests/helpers/photo-fixtures';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(name);

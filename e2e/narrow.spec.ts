@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { DatasetLibrary } from '../src-main/datasets/library';
-import { csvOf, penguinsRows } from '../src-main/datasets/table/fixtures';
+import { csvOf, penguinsRows } from '../tests/helpers/table-fixtures';
 import { goTo, shot, startHost, stopHost, type Host } from './web-host';
 
 const CLASSES = [

@@ -9,7 +9,7 @@ import { test, expect } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writePhotoFolder } from '../src-main/datasets/photo-fixtures';
+import { writePhotoFolder } from '../tests/helpers/photo-fixtures';
 import { goTo, shot, startHost, stopHost, type Host } from './web-host';
 
 let tmp: string;

@@ -6,13 +6,13 @@
  * evaluated, tried on a row and on a dropped CSV, and exported. Screenshots of every screen go
  * to e2e/screenshots/tables-*.png.
  *
- * The tables are generated here, seeded (src-main/datasets/table/fixtures.ts); nothing large is committed.
+ * The tables are generated here, seeded (tests/helpers/table-fixtures.ts); nothing large is committed.
  */
 import { test, expect, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { csvOf, housesRows, penguinsRows } from '../src-main/datasets/table/fixtures';
+import { csvOf, housesRows, penguinsRows } from '../tests/helpers/table-fixtures';
 import { dropFiles, goTo, shot, startHost, stopHost, type Host } from './web-host';
 
 test.describe.configure({ mode: 'serial' });

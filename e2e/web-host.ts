@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DatasetLibrary } from '../src-main/datasets/library';
-import { csvOf, penguinsRows } from '../src-main/datasets/table/fixtures';
+import { csvOf, penguinsRows } from '../tests/helpers/table-fixtures';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SHOTS = path.join(ROOT, 'e2e', 'screenshots');

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from './cli';
-import { csvOf, penguinsRows } from './datasets/table/fixtures';
+import { csvOf, penguinsRows } from '../tests/helpers/table-fixtures';
 
 let home: string;
 const prev = process.env.MLP_STUDIO_HOME;

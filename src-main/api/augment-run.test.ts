@@ -9,7 +9,7 @@ import path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetLibrary } from '../datasets/library';
-import { csvOf, penguinsRows } from '../datasets/table/fixtures';
+import { csvOf, penguinsRows } from '../../tests/helpers/table-fixtures';
 import type { AugmentConfig } from '../engine/augment';
 import type { StudioApi } from './contract';
 import { StudioService } from './service';

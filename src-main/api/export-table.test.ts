@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetLibrary } from '../datasets/library';
-import { csvOf, housesRows } from '../datasets/table/fixtures';
+import { csvOf, housesRows } from '../../tests/helpers/table-fixtures';
 import { withTask } from '../engine/spec';
 import { readOnnxInfo } from '../runs/onnxinfo';
 import type { StudioApi } from './contract';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writePhotoFolder } from '../datasets/photo-fixtures';
+import { writePhotoFolder } from '../../tests/helpers/photo-fixtures';
 import type { StudioEvent } from './contract';
 import { DatasetGateway } from './datasets';
 import { importRequestSchema } from './schemas';

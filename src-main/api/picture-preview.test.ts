@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writePhotoFolder } from '../datasets/photo-fixtures';
+import { writePhotoFolder } from '../../tests/helpers/photo-fixtures';
 import { DatasetGateway } from './datasets';
 
 let home: string;

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csvOf, penguinsRows } from '../datasets/table/fixtures';
+import { csvOf, penguinsRows } from '../../tests/helpers/table-fixtures';
 import type { DatasetMeta } from '../datasets/types';
 import { DatasetGateway } from './datasets';
 import { argumentSchemas } from './schemas';

@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bmpHeaderOnly, gifHeaderOnly, pngBomb } from './bomb-fixtures';
+import { bmpHeaderOnly, gifHeaderOnly, pngBomb } from '../../tests/helpers/bomb-fixtures';
 import { registerDatasetCommands } from './cli';
 import { DatasetLibrary } from './library';
 import { classImage, encodeImage, tempDir, writeImageFolder } from '../../tests/helpers/test-fixtures';

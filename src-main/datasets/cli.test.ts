@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { datasetCli } from '../../tests/helpers/dataset-cli';
-import { csvOf, housesRows, penguinsRows, xlsxBytes } from './table/fixtures';
+import { csvOf, housesRows, penguinsRows, xlsxBytes } from '../../tests/helpers/table-fixtures';
 import { csvText } from '../../tests/helpers/test-fixtures';
 
 const cli = datasetCli();

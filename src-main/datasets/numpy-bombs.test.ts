@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { npzBombBytes, pickleBytes, tarHeaderOnly } from './bomb-fixtures';
+import { npzBombBytes, pickleBytes, tarHeaderOnly } from '../../tests/helpers/bomb-fixtures';
 import { registerDatasetCommands } from './cli';
 import { DatasetLibrary } from './library';
 import { cifar10TarEntries, idxBytes, mnistSlice, npyBytes, npzBytes, tempDir, writeTarGz } from '../../tests/helpers/test-fixtures';

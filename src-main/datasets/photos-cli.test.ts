@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { datasetCli } from '../../tests/helpers/dataset-cli';
-import { writePhotoFolder } from './photo-fixtures';
+import { writePhotoFolder } from '../../tests/helpers/photo-fixtures';
 
 const cli = datasetCli('mlps-photos-cli-');
 const run = cli.run;

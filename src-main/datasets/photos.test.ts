@@ -13,7 +13,7 @@ import { Trainer, defaultTrainConfig } from '../engine';
 import { createNodeRuntime } from '../runtime/node';
 import { imageSettingsOf } from './meta-schema';
 import { DatasetLibrary } from './library';
-import { greyPng, photoPixels, png16, sidewaysJpeg, transparentPng, writePhotoFolder } from './photo-fixtures';
+import { greyPng, photoPixels, png16, sidewaysJpeg, transparentPng, writePhotoFolder } from '../../tests/helpers/photo-fixtures';
 import { pictureToSample } from './picture-decode';
 import { tempDir } from '../../tests/helpers/test-fixtures';
 

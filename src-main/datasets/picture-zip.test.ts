@@ -4,7 +4,7 @@ import path from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetLibrary } from './library';
-import { greyPng, sidewaysJpeg } from './photo-fixtures';
+import { greyPng, sidewaysJpeg } from '../../tests/helpers/photo-fixtures';
 import { tempDir } from '../../tests/helpers/test-fixtures';
 
 let root: string;

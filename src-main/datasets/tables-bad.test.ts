@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { scratchLibrary } from '../../tests/helpers/scratch-library';
 import { DatasetError } from './errors';
 import type { DatasetLibrary } from './library';
-import { csvOf, penguinsRows, xlsxBytes } from './table/fixtures';
+import { csvOf, penguinsRows, xlsxBytes } from '../../tests/helpers/table-fixtures';
 import { previewTable } from './table/import';
 
 const scratch = scratchLibrary('mlps-tables-bad-');

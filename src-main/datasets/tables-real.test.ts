@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { scratchLibrary } from '../../tests/helpers/scratch-library';
 import { MISSING_LEVEL, type RawRow, type TableColumn } from '../engine/table';
 import { encodeRow, isMissing } from '../engine/table-encode';
-import { csvOf, housesRows, penguinsRows, xlsxBytes } from './table/fixtures';
+import { csvOf, housesRows, penguinsRows, xlsxBytes } from '../../tests/helpers/table-fixtures';
 import { previewTable } from './table/import';
 import type { DatasetMeta } from './types';
 

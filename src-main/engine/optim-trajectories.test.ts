@@ -1,7 +1,7 @@
 /**
  * Every optimizer × weight decay against PyTorch's torch.optim: ten steps on one fixed batch
  * of a 4-5-3 ReLU MLP with biases, the loss before every step and every parameter after the
- * last one within 1e-5 (fixtures/optim-trajectories.json, written by optim-trajectories.py,
+ * last one within 1e-5 (tests/fixtures/optim-trajectories.json, written by tests/fixtures/optim-trajectories.py,
  * a copy of shared/reference). Ten steps, not one: a single step from zero state cannot tell
  * momentum from SGD, or a wrong β from the right one.
  *
@@ -17,7 +17,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { buildTrainGraph, DATASET_X, DATASET_Y, INDICES, nextName } from './artifacts';
-import reference from './fixtures/optim-trajectories.json';
+import reference from '../../tests/fixtures/optim-trajectories.json';
 import { optimizerScalars, optimizerScalarValues, stateSlots } from './optimizers';
 import { paramInfos } from './spec';
 import type { ModelSpec, OptimizerConfig } from './types';

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { readCheckpoint } from './checkpoint';
 import { RunStore } from './store';
 
-const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'train-child.ts');
+const child = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'tests', 'helpers', 'train-child.ts');
 
 let home: string;
 beforeEach(() => {

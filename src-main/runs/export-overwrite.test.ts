@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNodeRuntime } from '../runtime/node';
 import { exportRun } from './export';
 import { ExportExistsError } from './export-files';
-import { toyConfig, toyDatasetRef, toyImages, toyModel } from './fixtures/toy';
+import { toyConfig, toyDatasetRef, toyImages, toyModel } from '../../tests/helpers/toy';
 import { RunStore } from './store';
 import { startTraining } from './training';
 

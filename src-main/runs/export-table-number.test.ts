@@ -12,7 +12,7 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { requireOnnxChecker } from '../../tests/onnx-checker';
 import { scratchLibrary } from '../../tests/helpers/scratch-library';
-import { csvOf, housesRows } from '../datasets/table/fixtures';
+import { csvOf, housesRows } from '../../tests/helpers/table-fixtures';
 import type { DatasetMeta } from '../datasets/types';
 import { withTask } from '../engine/spec';
 import { createNodeRuntime } from '../runtime/node';
@@ -22,7 +22,7 @@ import { tableExportInput } from './export-table';
 import { readOnnxInfo } from './onnxinfo';
 import { RunStore } from './store';
 import { startTraining } from './training';
-import { toyConfig } from './fixtures/toy';
+import { toyConfig } from '../../tests/helpers/toy';
 
 const runtime = createNodeRuntime('cpu', { threads: 1 });
 const scratch = scratchLibrary('mlps-export-number-');

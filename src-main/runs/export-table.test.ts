@@ -11,7 +11,7 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { requireOnnxChecker } from '../../tests/onnx-checker';
 import { scratchLibrary } from '../../tests/helpers/scratch-library';
-import { csvOf, penguinsRows } from '../datasets/table/fixtures';
+import { csvOf, penguinsRows } from '../../tests/helpers/table-fixtures';
 import type { DatasetMeta } from '../datasets/types';
 import { withTask } from '../engine/spec';
 import type { TableSchema } from '../engine/table';
@@ -22,7 +22,7 @@ import { readOnnxInfo } from './onnxinfo';
 import { openTableModel, predictTableCommand } from './predict-table';
 import { RunStore } from './store';
 import { startTraining } from './training';
-import { toyConfig } from './fixtures/toy';
+import { toyConfig } from '../../tests/helpers/toy';
 
 const runtime = createNodeRuntime('cpu', { threads: 1 });
 const scratch = scratchLibrary('mlps-export-table-');

@@ -8,7 +8,7 @@ import type { RuntimeAdapter } from '../engine/runtime';
 import type { TrainingData } from '../engine/types';
 import { createNodeRuntime } from '../runtime/node';
 import { compareWithStudio, confusionMatrix, exportRun, ExportVerificationError, verificationLine } from './export';
-import { toyConfig, toyDatasetRef, toyImages, toyModel, toyTabular } from './fixtures/toy';
+import { toyConfig, toyDatasetRef, toyImages, toyModel, toyTabular } from '../../tests/helpers/toy';
 import { readOnnxInfo } from './onnxinfo';
 import { STUDIO_VERSION } from './record';
 import { RunStore } from './store';

@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pngBomb } from '../datasets/bomb-fixtures';
+import { pngBomb } from '../../tests/helpers/bomb-fixtures';
 import { classImage, encodeImage, tempDir } from '../../tests/helpers/test-fixtures';
 import { PredictInputError, readImageSample, readSamples } from './predict';
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNodeRuntime } from '../runtime/node';
-import { toyConfig, toyDatasetRef, toyImages, toyModel } from './fixtures/toy';
+import { toyConfig, toyDatasetRef, toyImages, toyModel } from '../../tests/helpers/toy';
 import { recordEnd } from './recorder';
 import { RunStore } from './store';
 import { startTraining } from './training';

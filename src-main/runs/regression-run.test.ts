@@ -13,7 +13,7 @@ import { Rng } from '../engine/rng';
 import type { ModelSpec, TrainConfig, TrainEvent, TrainingData } from '../engine/types';
 import { createNodeRuntime } from '../runtime/node';
 import { readCheckpoint } from './checkpoint';
-import { toyConfig, toyDatasetRef } from './fixtures/toy';
+import { toyConfig, toyDatasetRef } from '../../tests/helpers/toy';
 import { RunStore } from './store';
 import { resumeTraining, startTraining } from './training';
 

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNodeRuntime } from '../runtime/node';
 import type { TrainConfig } from '../engine/types';
 import { encodeCheckpoint, readCheckpoint } from './checkpoint';
-import { toyConfig, toyDatasetRef, toyImages, toyModel } from './fixtures/toy';
+import { toyConfig, toyDatasetRef, toyImages, toyModel } from '../../tests/helpers/toy';
 import { RunStore } from './store';
 import { resumeTraining, startTraining } from './training';
 

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cli } from '../../tests/chaos/cli-harness';
-import { toyConfig, toyDatasetRef, toyModel } from './fixtures/toy';
+import { toyConfig, toyDatasetRef, toyModel } from '../../tests/helpers/toy';
 import { RunStore, storeForRun } from './store';
 
 let root: string;

@@ -14,7 +14,7 @@ import { csvText } from '../../tests/helpers/test-fixtures';
 import { acquireLock, runLockFile } from '../locks';
 import { StudioService } from '../api/service';
 import { createNodeRuntime } from '../runtime/node';
-import { toyConfig, toyDatasetRef, toyImages, toyModel } from './fixtures/toy';
+import { toyConfig, toyDatasetRef, toyImages, toyModel } from '../../tests/helpers/toy';
 import { RunStore } from './store';
 import { resumeTraining, startTraining } from './training';
 

@@ -12,7 +12,7 @@ import type { AugmentConfig } from '../engine/augment';
 import type { TrainEvent } from '../engine/types';
 import { createNodeRuntime } from '../runtime/node';
 import { readCheckpoint } from './checkpoint';
-import { toyConfig, toyDatasetRef, toyImages, toyModel } from './fixtures/toy';
+import { toyConfig, toyDatasetRef, toyImages, toyModel } from '../../tests/helpers/toy';
 import { RunStore } from './store';
 import { resumeTraining, startTraining } from './training';
 

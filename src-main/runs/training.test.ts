@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNodeRuntime } from '../runtime/node';
 import type { TrainConfig, TrainEvent } from '../engine/types';
 import { readCheckpoint, type LoadedCheckpoint } from './checkpoint';
-import { toyConfig, toyDatasetRef, toyImages, toyModel } from './fixtures/toy';
+import { toyConfig, toyDatasetRef, toyImages, toyModel } from '../../tests/helpers/toy';
 import { RunStore } from './store';
 import { resumeTraining, startTraining, type TrainingHandle } from './training';
 

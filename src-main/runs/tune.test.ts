@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { TuneEvent } from '../api/tune-contract';
 import type { TrainingData } from '../engine/types';
 import { createNodeRuntime } from '../runtime/node';
-import { toyImages } from './fixtures/toy';
+import { toyImages } from '../../tests/helpers/toy';
 import { RunStore } from './store';
 import { runTune, type TuneResult } from './tune';
 import { localTrialRunner, rungStopReason } from './tune-local';

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildTrainGraph, Rng, Trainer, type ModelSpec, type TrainConfig, type TrainerCheckpoint, type TrainEvent, type TrainingData } from '../engine/index';
 import { createNodeRuntime } from './node';
-import { useSwiftShader } from './swiftshader-testkit';
+import { useSwiftShader } from '../../tests/helpers/swiftshader';
 
 const available = useSwiftShader('WebGPU device-data tests of a number to predict');
 

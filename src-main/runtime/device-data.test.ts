@@ -17,7 +17,7 @@ import { buildTrainGraph, initParams, Rng, Trainer, type ModelSpec, type Runtime
 import { affineFor } from '../engine/preprocess';
 import { requireOnnxChecker } from '../../tests/onnx-checker';
 import { createNodeRuntime } from './node';
-import { useSwiftShader } from './swiftshader-testkit';
+import { useSwiftShader } from '../../tests/helpers/swiftshader';
 
 const available = useSwiftShader('WebGPU device-data tests');
 

@@ -14,7 +14,7 @@ import type { DeviceInfo } from '../api/contract';
 import { listDevices, probeDevice, shortError } from './devices';
 import { selectRuntime } from './select';
 import { softwareWebGpu } from './software';
-import { useSwiftShader } from './swiftshader-testkit';
+import { useSwiftShader } from '../../tests/helpers/swiftshader';
 import type { NodeDevice } from './node';
 
 const swiftshader = useSwiftShader();

@@ -8,7 +8,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { describe, expect, it } from 'vitest';
 import { Rng, Trainer, type ModelSpec, type RuntimeAdapter, type TrainConfig, type TrainingData } from '../engine/index';
 import { createNodeRuntime } from './node';
-import { useSwiftShader } from './swiftshader-testkit';
+import { useSwiftShader } from '../../tests/helpers/swiftshader';
 
 const available = useSwiftShader('WebGPU augmentation tests');
 

@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng, Trainer, type ModelSpec, type TrainConfig, type TrainerCheckpoint, type TrainingData } from '../engine/index';
 import { createNodeRuntime } from './node';
-import { SWIFTSHADER_CHROMIUM_ARGS, SWIFTSHADER_ICD, swiftShaderChromiumEnv } from './swiftshader-testkit';
+import { SWIFTSHADER_CHROMIUM_ARGS, SWIFTSHADER_ICD, swiftShaderChromiumEnv } from '../../tests/helpers/swiftshader';
 import type { WebJob, WebJobResult } from './web-fixture/entry';
 
 const require = createRequire(import.meta.url);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, Trainer, type ModelSpec, type TrainConfig, type TrainerCheckpoint, type TrainingData } from '../engine/index';
 import { createNodeRuntime } from './node';
-import { useSwiftShader } from './swiftshader-testkit';
+import { useSwiftShader } from '../../tests/helpers/swiftshader';
 
 const available = useSwiftShader('WebGPU tests');
 
