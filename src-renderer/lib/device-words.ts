@@ -18,3 +18,17 @@ export function plainDeviceName(d: Pick<DeviceInfo, 'id' | 'kind' | 'name'>): st
 export function plainDevices<T extends DeviceInfo>(list: T[]): (T & { technical: string })[] {
   return list.map((d) => ({ ...d, name: plainDeviceName(d), technical: d.name }));
 }
+
+/**
+ * A running run's device in everyday words, from the runtime's label in its start event
+ * ("CPU (onnxruntime-node, 2 threads)" → "This computer’s processor"); the label itself stays
+ * available on hover. A label it does not know is shown as it is.
+ */
+export function plainRunDevice(label: string): string {
+  if (/^CPU \(onnxruntime-web/.test(label)) return 'This window’s processor';
+  if (/^CPU\b/.test(label)) return 'This computer’s processor';
+  const gpu = /^GPU \(onnxruntime-(?:node|web) (\w+)/.exec(label);
+  if (!gpu) return label;
+  const api = GPU_APIS[gpu[1].toLowerCase()] ?? gpu[1];
+  return /software/.test(label) ? `Graphics emulated in software (${api}, slow)` : `Graphics card (${api})`;
+}

@@ -1,6 +1,6 @@
 /** Devices in everyday words (issue 16 item 1). */
 import { describe, expect, it } from 'vitest';
-import { plainDeviceName, plainDevices } from '../../src-renderer/lib/device-words';
+import { plainDeviceName, plainDevices, plainRunDevice } from '../../src-renderer/lib/device-words';
 
 describe('device names for people', () => {
   it('says processor and graphics card, not the runtime', () => {
@@ -12,5 +12,14 @@ describe('device names for people', () => {
   it('keeps the technical name as a detail', () => {
     const [d] = plainDevices([{ id: 'cpu', kind: 'cpu', name: 'CPU (onnxruntime-node, 2 threads)', available: true }]);
     expect(d).toMatchObject({ name: 'This computer’s processor', technical: 'CPU (onnxruntime-node, 2 threads)' });
+  });
+  it('names the device of a running run in everyday words, from the runtime label', () => {
+    expect(plainRunDevice('CPU (onnxruntime-node, 2 threads)')).toBe('This computer’s processor');
+    expect(plainRunDevice('CPU (onnxruntime-web WebAssembly, 1 thread)')).toBe('This window’s processor');
+    expect(plainRunDevice('GPU (onnxruntime-node WebGPU, software adapter)')).toBe('Graphics emulated in software (WebGPU, slow)');
+    expect(plainRunDevice('GPU (onnxruntime-web WebGPU, NVIDIA H100)')).toBe('Graphics card (WebGPU)');
+    expect(plainRunDevice('GPU (onnxruntime-node CUDA)')).toBe('Graphics card (CUDA)');
+    expect(plainRunDevice('GPU (onnxruntime-node DirectML)')).toBe('Graphics card (DirectML)');
+    expect(plainRunDevice('something new')).toBe('something new');
   });
 });
