@@ -3,9 +3,11 @@
  * the settings a trial varies, and the events a search streams. Re-exported by contract.ts,
  * which the renderer imports. Pure types.
  */
+import type { OptimizerKind } from '../engine/registry';
 import type { ModelSpec, TrainConfig } from '../engine/types';
 
-export type TuneOptimizer = 'sgd' | 'momentum' | 'adam';
+/** The optimizers the search tries: kinds of the registry (a renamed or removed one fails to compile here). */
+export type TuneOptimizer = Extract<OptimizerKind, 'sgd' | 'momentum' | 'adam'>;
 
 /** One trial's settings: what the search varies (the epochs are the rung it reaches). */
 export interface TrialSettings {
