@@ -23,8 +23,10 @@ export interface EvalResult {
   values?: Float32Array;
 }
 
-/** What runEval computes besides loss and error. */
+/** What runEval computes besides loss and error, and in what batches. */
 export interface EvalOptions {
+  /** samples per run() of the evaluation graph */
+  batch: number;
   /** every sample's prediction (a category: label and probabilities; a number: its value) */
   withScores: boolean;
   /** the number of classes (a category, withScores) */
@@ -33,19 +35,21 @@ export interface EvalOptions {
   target?: TargetScale;
 }
 
-export async function runEval(
-  rt: RuntimeAdapter,
-  session: InferenceSession,
-  art: Pick<Artifacts, 'params'>,
-  params: Float32Array[],
-  split: DataSplit,
-  d: number,
-  aff: Affine,
-  batch: number,
-  withScores: boolean,
-  classes = 0,
-  target?: TargetScale,
-): Promise<EvalResult> {
+/** The evaluation graph's session and what it needs to read a split: parameter shapes, sample size, preprocessing. */
+export interface EvalSession {
+  rt: RuntimeAdapter;
+  session: InferenceSession;
+  art: Pick<Artifacts, 'params'>;
+  /** values per sample */
+  d: number;
+  aff: Affine;
+}
+
+/** Mean loss and error of `params` on `split`, in batches, and with `withScores` every sample's prediction. */
+export async function runEval(ev: EvalSession, params: Float32Array[], split: DataSplit, o: EvalOptions): Promise<EvalResult> {
+  const { rt, session, art, d, aff } = ev;
+  const { batch, withScores, target } = o;
+  const classes = o.classes ?? 0;
   const feeds: Record<string, Tensor> = {};
   art.params.forEach((p, i) => (feeds[p.name] = new rt.Tensor('float32', params[i], p.shape)));
   const predictions = new Int32Array(target ? 0 : split.n);
@@ -66,27 +70,31 @@ export async function runEval(
     if (values && target) {
       const s = out.scores.data as Float32Array;
       for (let r = 0; r < count; r++) values[from + r] = s[r] * target.std + target.mean;
-    } else if (withScores && probabilities) {
-      const s = out.scores.data as Float32Array;
-      for (let r = 0; r < count; r++) {
-        let best = 0;
-        let max = -Infinity;
-        for (let c = 0; c < classes; c++) {
-          if (s[r * classes + c] > max) {
-            max = s[r * classes + c];
-            best = c;
-          }
-        }
-        predictions[from + r] = best;
-        let z = 0;
-        for (let c = 0; c < classes; c++) z += Math.exp(s[r * classes + c] - max);
-        for (let c = 0; c < classes; c++) probabilities[(from + r) * classes + c] = Math.exp(s[r * classes + c] - max) / z;
-      }
+    } else if (probabilities) {
+      softmaxRows(out.scores.data as Float32Array, count, classes, from, predictions, probabilities);
     }
   }
   // a number: the graph sums absolute errors on the standardised target
   const error = target ? (errSum * target.std) / split.n : errSum / split.n;
   return { loss: lossSum / split.n, error, predictions, probabilities, ...(values ? { values } : {}) };
+}
+
+/** Each of `count` rows of scores: its first maximal class into predictions and its softmax into probabilities, from row `from` on. */
+function softmaxRows(s: Float32Array, count: number, classes: number, from: number, predictions: Int32Array, probabilities: Float32Array): void {
+  for (let r = 0; r < count; r++) {
+    let best = 0;
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) {
+      if (s[r * classes + c] > max) {
+        max = s[r * classes + c];
+        best = c;
+      }
+    }
+    predictions[from + r] = best;
+    let z = 0;
+    for (let c = 0; c < classes; c++) z += Math.exp(s[r * classes + c] - max);
+    for (let c = 0; c < classes; c++) probabilities[(from + r) * classes + c] = Math.exp(s[r * classes + c] - max) / z;
+  }
 }
 
 /** The target scale of a number to predict (undefined for a category). */
@@ -108,7 +116,7 @@ export async function evaluate(
   const session = await rt.createSession(buildEvalGraph(spec).toModel());
   try {
     const aff = affineFor(data.preprocess, data.sampleSize);
-    return await runEval(rt, session, { params: paramInfos(spec) }, params, split, data.sampleSize, aff, batch, true, spec.classes, targetOf(data));
+    return await runEval({ rt, session, art: { params: paramInfos(spec) }, d: data.sampleSize, aff }, params, split, { batch, withScores: true, classes: spec.classes, target: targetOf(data) });
   } finally {
     await session.release();
   }

@@ -360,7 +360,12 @@ export class Trainer {
   /** loss and error on a split, of the current parameters or of `params` (with every sample's prediction when `withScores`) */
   private async evaluateOn(split: DataSplit, params?: Float32Array[], withScores = false): Promise<EvalResult> {
     const p = params ?? (await this.currentParams());
-    return runEval(this.rt, this.evalSession, this.artifacts, p, split, this.d, this.aff, this.config.batchSize, withScores, this.spec.classes, this.target);
+    return runEval({ rt: this.rt, session: this.evalSession, art: this.artifacts, d: this.d, aff: this.aff }, p, split, {
+      batch: this.config.batchSize,
+      withScores,
+      classes: this.spec.classes,
+      target: this.target,
+    });
   }
 
   private async release(): Promise<void> {
