@@ -4,30 +4,13 @@
  * created.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from './cli';
+import { describe, expect, it } from 'vitest';
 import { csvOf, penguinsRows } from '../tests/helpers/table-fixtures';
+import { inProcessCli } from '../tests/helpers/cli-in-process';
 
-let home: string;
-const prev = process.env.MLP_STUDIO_HOME;
-beforeAll(() => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-augment-'));
-  process.env.MLP_STUDIO_HOME = home;
-});
-afterAll(() => {
-  process.env.MLP_STUDIO_HOME = prev;
-  fs.rmSync(home, { recursive: true, force: true });
-});
-
-async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(['node', 'mlp-studio', ...args], (s) => out.push(s), (s) => err.push(s));
-  return { code, out, err };
-}
-const runFolders = () => (fs.existsSync(path.join(home, 'runs')) ? fs.readdirSync(path.join(home, 'runs')) : []);
+const { cli, home } = inProcessCli('cli-augment-');
+const runFolders = () => (fs.existsSync(path.join(home(), 'runs')) ? fs.readdirSync(path.join(home(), 'runs')) : []);
 const small = ['train', '--preset', 'small', '--limit-train', '300', '--limit-test', '100', '--epochs', '1'];
 
 describe('mlp-studio train --augment', () => {
@@ -53,7 +36,7 @@ describe('mlp-studio train --augment', () => {
     const flip = await cli(...small, '--augment', 'shift=1,flip');
     expect(flip.code).toBe(1);
     expect(flip.err.join('\n')).toMatch(/holds 28×28 greyscale pictures like handwritten digits.*mirroring is not offered/);
-    const csv = path.join(home, 'penguins.csv');
+    const csv = path.join(home(), 'penguins.csv');
     fs.writeFileSync(csv, csvOf(penguinsRows(60)));
     const table = await cli('train', '--dataset', csv, '--epochs', '1', '--augment', 'shift=2');
     expect(table.code).toBe(1);

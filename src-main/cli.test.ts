@@ -1,27 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, modelAndConfig, parseSchedule } from './cli';
+import { describe, expect, it } from 'vitest';
+import { modelAndConfig, parseSchedule } from './cli';
 import { describe as describeSpec, tableDefaults, tableModel } from './engine/index';
+import { inProcessCli } from '../tests/helpers/cli-in-process';
 
-let home: string;
-const prev = process.env.MLP_STUDIO_HOME;
-beforeAll(() => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
-  process.env.MLP_STUDIO_HOME = home;
-});
-afterAll(() => {
-  process.env.MLP_STUDIO_HOME = prev;
-  fs.rmSync(home, { recursive: true, force: true });
-});
-
-async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(['node', 'mlp-studio', ...args], (s) => out.push(s), (s) => err.push(s));
-  return { code, out, err };
-}
+const { cli, home } = inProcessCli('cli-');
 
 const base = { dataset: 'mnist', preset: 'lecture', device: 'cpu' as const };
 
@@ -127,7 +111,7 @@ describe('mlp-studio train', () => {
     });
   }
 
-  const runFolders = () => (fs.existsSync(path.join(home, 'runs')) ? fs.readdirSync(path.join(home, 'runs')) : []);
+  const runFolders = () => (fs.existsSync(path.join(home(), 'runs')) ? fs.readdirSync(path.join(home(), 'runs')) : []);
 
   it('--device with a provider whose libraries are missing prints why and what to install, exits 1 and creates nothing', async (ctx) => {
     const { probeDevice } = await import('./runtime/devices');
@@ -184,7 +168,7 @@ describe('mlp-studio train', () => {
   it('bench --devices measures per device, and says why a device was not measured', async (ctx) => {
     const { probeDevice } = await import('./runtime/devices');
     if ((await probeDevice('cuda')).available) ctx.skip('CUDA works on this machine: its benchmark would take minutes');
-    const md = path.join(home, 'bench.md');
+    const md = path.join(home(), 'bench.md');
     const r = await cli('bench', '--devices', 'cuda', '--json', '--markdown', md);
     expect(r.code ?? 0, r.err.join('\n')).toBe(0);
     const result = JSON.parse(r.out.at(-1)!);

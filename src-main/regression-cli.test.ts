@@ -5,31 +5,14 @@
  * carry the same figures; the text output speaks of MAE, never "% wrong".
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EvaluationResult } from './api/contract';
-import { main } from './cli';
 import { Rng } from './engine/rng';
 import { runTask } from './worker/tasks';
+import { inProcessCli } from '../tests/helpers/cli-in-process';
 
-let home: string;
-const prev = process.env.MLP_STUDIO_HOME;
-beforeAll(() => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'regression-cli-'));
-  process.env.MLP_STUDIO_HOME = home;
-});
-afterAll(() => {
-  process.env.MLP_STUDIO_HOME = prev;
-  fs.rmSync(home, { recursive: true, force: true });
-});
-
-async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(['node', 'mlp-studio', ...args], (s) => out.push(s), (s) => err.push(s));
-  return { code, out, err };
-}
+const { cli, home } = inProcessCli('regression-cli-');
 
 /** price = 1000 + 30·size + district premium + 2·(year − 2000), a little noise, some empty cells */
 function housesCsv(rows: number): string {
@@ -51,11 +34,11 @@ function housesCsv(rows: number): string {
 describe('a number to predict, from the command line', () => {
   let datasetId = '';
   it('import --label-column price makes a number table', async () => {
-    const file = path.join(home, 'houses.csv');
+    const file = path.join(home(), 'houses.csv');
     fs.writeFileSync(file, housesCsv(600));
     const r = await cli('import', file, '--name', 'houses', '--label-column', 'price', '--predict', 'number');
     expect(r.code, r.err.join('\n')).toBe(0);
-    const meta = JSON.parse(fs.readFileSync(path.join(home, 'datasets', fs.readdirSync(path.join(home, 'datasets')).find((d) => d !== 'mnist' && !d.startsWith('.'))!, 'meta.json'), 'utf8'));
+    const meta = JSON.parse(fs.readFileSync(path.join(home(), 'datasets', fs.readdirSync(path.join(home(), 'datasets')).find((d) => d !== 'mnist' && !d.startsWith('.'))!, 'meta.json'), 'utf8'));
     expect(meta.task).toBe('number');
     datasetId = meta.id;
   });
@@ -84,7 +67,7 @@ describe('a number to predict, from the command line', () => {
     expect(line).toMatch(/^test: MAE [\d.,]+, RMSE [\d.,]+, R² 0\.9\d+ of the model kept \(epoch \d+, chosen by the lowest validation loss; validation MAE [\d.,]+\)/);
     expect(show.out.join('\n')).toContain('TRAIN MAE');
     // evaluateRun's answer: every test row's predicted and actual price, the metrics, the worst rows
-    const ev = (await runTask({ kind: 'evaluate', home, runId: done.runId as string })) as EvaluationResult;
+    const ev = (await runTask({ kind: 'evaluate', home: home(), runId: done.runId as string })) as EvaluationResult;
     expect(ev.task).toBe('number');
     expect(ev.regression!.target).toBe('price');
     expect(ev.regression!.predicted).toHaveLength(100);
