@@ -34,7 +34,7 @@ async function startHost(tmp: string): Promise<Host> {
   const home = path.join(tmp, 'home');
   const mod = (rel: string): string => JSON.stringify(pathToFileURL(path.join(ROOT, rel)).href);
   const script = `
-    const { writeMnistSubset } = await import(${mod('src-main/datasets/test-fixtures.ts')});
+    const { writeMnistSubset } = await import(${mod('tests/helpers/test-fixtures.ts')});
     const { DatasetLibrary } = await import(${mod('src-main/datasets/library.ts')});
     const { StudioService } = await import(${mod('src-main/api/service.ts')});
     const { startWebHost } = await import(${mod('src-main/host/server.ts')});
