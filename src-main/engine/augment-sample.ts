@@ -12,7 +12,7 @@
  * device. Settings of 0 copy the sample unchanged, bit for bit.
  */
 import { augmentActive, type AugmentConfig } from './augment';
-import { gather, type Affine } from './preprocess';
+import { gatherLabels, type Affine } from './preprocess';
 import type { DataSplit, TargetScale } from './types';
 
 /** What one sample's variation is: drawn by drawVariation, or chosen by a test. */
@@ -195,8 +195,8 @@ export function batchAugment(config: AugmentConfig | undefined, seed: number, sh
 
 /**
  * preprocess.gather with each sample varied first: samples `order[from..from+count)` of
- * `split` (positions `from..` of epoch `epochIndex`, from 0) gathered as usual (labels or standardised
- * targets into `y`), then each row of `x` replaced by its varied sample, preprocessed.
+ * `split` (positions `from..` of epoch `epochIndex`, from 0): their labels or standardised
+ * targets into `y` as gather does, and into each row of `x` the varied sample, preprocessed.
  */
 export function gatherAugmented(
   aug: BatchAugment,
@@ -211,7 +211,7 @@ export function gatherAugmented(
   y: Int32Array | Float32Array,
   target?: TargetScale,
 ): void {
-  gather(split, order, from, count, d, aff, x, y, target);
+  gatherLabels(split, order, from, count, y, target);
   const { a, b } = aff;
   const s = aug.scratch;
   for (let r = 0; r < count; r++) {

@@ -44,13 +44,20 @@ export function gather(
 ): void {
   const src = split.x;
   const { a, b } = aff;
+  for (let r = 0; r < count; r++) {
+    const off = (order ? order[from + r] : from + r) * d;
+    const dst = r * d;
+    for (let j = 0; j < d; j++) x[dst + j] = src[off + j] * a[j] + b[j];
+  }
+  gatherLabels(split, order, from, count, y, target);
+}
+
+/** The labels of samples `order[from..from+count)` into `y`, or (with `target`) the target standardised. */
+export function gatherLabels(split: DataSplit, order: Int32Array | null, from: number, count: number, y: Int32Array | Float32Array, target?: TargetScale): void {
   const tMean = target?.mean ?? 0;
   const tScale = target ? 1 / target.std : 1;
   for (let r = 0; r < count; r++) {
     const idx = order ? order[from + r] : from + r;
-    const off = idx * d;
-    const dst = r * d;
-    for (let j = 0; j < d; j++) x[dst + j] = src[off + j] * a[j] + b[j];
     y[r] = target ? (split.y[idx] - tMean) * tScale : split.y[idx];
   }
 }
