@@ -8,7 +8,7 @@
  * choices' words come from the engine's registry, as on the Train screen.
  */
 import type { RunDetail } from '../../src-main/api/contract';
-import { INIT_SCHEMES, OPTIMIZERS, SCHEDULES } from '../../src-main/engine/registry';
+import { INIT_SCHEMES, LAYERS, OPTIMIZERS, SCHEDULES } from '../../src-main/engine/registry';
 import { count, pct } from './format';
 
 export interface ComparisonRow {
@@ -82,7 +82,8 @@ export function layersWords(r: RunDetail): string {
     .map((l) => {
       if (l.kind === 'linear') return `${count(l.units)} units${l.bias ? '' : ' (no bias)'}`;
       if (l.kind === 'dropout') return `switch off ${pct(l.p)}`;
-      return l.kind === 'relu' ? 'ReLU' : l.kind === 'tanh' ? 'Tanh' : l.kind === 'sigmoid' ? 'Sigmoid' : keyWords(l.kind);
+      // an activation by its registry label, as the Model screen names it
+      return LAYERS[l.kind].label;
     })
     .join(' → ');
 }

@@ -1,7 +1,7 @@
 /** The Runs comparison: the data each run saw and every setting, in the Train screen's words (issue 16 item 8). */
 import { describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../src-main/api/contract';
-import { comparisonRows, keyWords } from '../../src-renderer/lib/compare';
+import { comparisonRows, keyWords, layersWords } from '../../src-renderer/lib/compare';
 
 const run = (over: { train: number; config?: Record<string, unknown>; device?: string }): RunDetail =>
   ({
@@ -45,6 +45,11 @@ describe('the comparison table', () => {
     expect(row(rows, 'Device asked for')?.values).toEqual(['This computer’s processor', 'This computer’s processor']);
     expect(row(rows, 'Layers')?.values[0]).toBe('128 units → ReLU → switch off 20.00 % → 10 units');
     expect(row(rows, 'Learning rate')?.differs).toBe(false);
+  });
+
+  it('names every layer kind as the Model screen does (the registry’s labels)', () => {
+    const model = { inputShape: [784], classes: 10, layers: [{ kind: 'linear', units: 64, bias: true }, { kind: 'leaky_relu', slope: 0.01 }, { kind: 'gelu' }, { kind: 'linear', units: 10, bias: false }] };
+    expect(layersWords({ model } as unknown as RunDetail)).toBe('64 units → Leaky ReLU → GELU → 10 units (no bias)');
   });
 
   it('takes a setting it has no name for (augmentation, added later) and names it from its key', () => {
