@@ -41,7 +41,8 @@ export interface SplitFiles {
   classes: Map<string, string[]>;
 }
 
-async function scanSplit(root: string, skipped: SkippedFile[], ctx: ImportContext): Promise<SplitFiles> {
+/** The class folders under `root` and their picture files (files beside them, hidden entries: skipped). */
+export async function scanSplit(root: string, skipped: SkippedFile[], ctx: ImportContext): Promise<SplitFiles> {
   const classes = new Map<string, string[]>();
   for (const e of await listDir(root)) {
     ctx.checkAbort();

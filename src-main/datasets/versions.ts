@@ -17,7 +17,8 @@ import path from 'node:path';
 import { BinaryWriter, ImportContext, writeInt32File } from './context';
 import { BadRequestError, DatasetError, DatasetImportError, fmtCount, printable } from './errors';
 import { DEFAULT_TEST_FRACTION, finalizeImport, readInt32File, stratifiedSplit } from './finalize';
-import { listDir, statEntry, walk } from './image-files';
+import { statEntry } from './image-files';
+import { scanSplit } from './images';
 import { imageSettingsOf } from './meta-schema';
 import { pictureToSample } from './picture-decode';
 import { safeText } from './safe-text';
@@ -31,26 +32,13 @@ interface NewPicture {
   label: number;
 }
 
-/** The class folders of the added pictures: one folder holding a subfolder per class (what an upload of captured pictures is). */
+/** The class folders of the added pictures: one folder holding a subfolder per class (what an upload of captured pictures is); empty classes left out. */
 async function scanClasses(paths: string[], ctx: ImportContext, skipped: SkippedFile[]): Promise<Map<string, string[]>> {
   if (paths.length !== 1 || !(await statEntry(paths[0])).isDirectory()) {
     throw new BadRequestError('Pictures added to a dataset come as one folder holding a subfolder of pictures per class.');
   }
-  const classes = new Map<string, string[]>();
-  for (const e of await listDir(paths[0])) {
-    if (e.name.startsWith('.')) {
-      skipped.push({ path: e.full, reason: 'hidden file' });
-      continue;
-    }
-    if (!(await statEntry(e.full)).isDirectory()) {
-      skipped.push({ path: e.full, reason: 'not inside a class folder' });
-      continue;
-    }
-    const files: string[] = [];
-    await walk(e.full, new Set([await fs.realpath(paths[0])]), files, skipped, ctx);
-    if (files.length) classes.set(e.name, files);
-  }
-  return classes;
+  const { classes } = await scanSplit(paths[0], skipped, ctx);
+  return new Map([...classes].filter(([, files]) => files.length > 0));
 }
 
 /** The class list of the version: the old classes in their order, then classes the old dataset lacks. */
